@@ -1,0 +1,108 @@
+"""Local-only shim: make bqemulator bind named query parameters in scripts.
+
+Real BigQuery binds ``@name`` query parameters everywhere, scripts included, so
+production submits ``CALL proc(@a, @b, @output_table)`` with typed parameters.
+bqemulator 1.4.0 binds them only on its single-statement path; its scripting
+interpreter (used for CALL, DECLARE, EXECUTE IMMEDIATE ...) ignores them and
+fails with "Values were not provided for the following prepared statement
+parameters".
+
+This shim closes that gap for the local stack only. For a scripted job that
+carries named parameters it declares one script variable per parameter in the
+interpreter's root frame, holding the parameter's *typed value*, and renames
+each ``@name`` token (found by bqemulator's own lexer, so text inside string
+literals, quoted identifiers and comments is untouched) to that variable. The
+interpreter then binds variables as DuckDB prepared-statement values: no value
+is ever pasted into SQL text.
+
+It never runs in the Cloud Functions: only ``devstack`` imports it. The
+integration test ``test_bqemulator_still_ignores_script_parameters`` fails on
+the day upstream binds script parameters itself, so the shim can be deleted.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from typing import Any
+
+SHIM_VARIABLE_PREFIX = "__wfapi_query_param_"
+
+_installed = False
+
+
+def rename_parameter_references(source: str, names: set[str]) -> str:
+    """Rewrite each ``@name`` token for a known parameter into its script variable.
+
+    Uses bqemulator's scripting lexer, so ``'@name'`` inside a string literal,
+    a backtick-quoted identifier or a comment is left as it is.
+    """
+    from bqemulator.scripting.lexer import tokenize
+
+    tokens = tokenize(source)
+    pieces: list[str] = []
+    cursor = 0
+    for at_token, name_token in itertools.pairwise(tokens):
+        if (
+            at_token.kind == "AT"
+            and name_token.kind == "IDENT"
+            and name_token.start == at_token.end
+            and name_token.value in names
+        ):
+            pieces.append(source[cursor : at_token.start])
+            pieces.append(SHIM_VARIABLE_PREFIX + name_token.value)
+            cursor = name_token.end
+    pieces.append(source[cursor:])
+    return "".join(pieces)
+
+
+def _parameter_type_name(parameter_type: dict[str, Any]) -> str:
+    kind = str(parameter_type.get("type", "STRING")).upper()
+    if kind == "ARRAY":
+        return f"ARRAY<{_parameter_type_name(parameter_type.get('arrayType', {}))}>"
+    return kind
+
+
+def install() -> None:
+    """Patch bqemulator's query executor in this process (idempotent)."""
+    global _installed
+    if _installed:
+        return
+    from bqemulator.jobs import executor
+    from bqemulator.scripting.interpreter import ScriptInterpreter
+    from bqemulator.sql.parameters import _extract_value
+
+    original_run_query_body = executor._run_query_body
+
+    @functools.wraps(original_run_query_body)
+    async def run_query_body_binding_script_parameters(**kwargs: Any) -> Any:
+        query_params = kwargs.get("query_params") or []
+        named = [p for p in query_params if p.get("name")]
+        if not kwargs.get("is_scripted") or not named:
+            return await original_run_query_body(**kwargs)
+        interpreter = ScriptInterpreter(
+            kwargs["ctx"], kwargs["project_id"], caller=kwargs["effective_caller"]
+        )
+        for param in named:
+            interpreter._frames.declare(
+                SHIM_VARIABLE_PREFIX + param["name"],
+                _parameter_type_name(param.get("parameterType", {})),
+                _extract_value(param),
+            )
+        source = rename_parameter_references(kwargs["bq_sql"], {p["name"] for p in named})
+        return await executor._run_script(interpreter, source, kwargs["ctx"])
+
+    executor._run_query_body = run_query_body_binding_script_parameters
+    _installed = True
+
+
+def main() -> None:
+    """``python -m devstack.bq_shim start ...``: bqemulator's own CLI, shim installed."""
+    install()
+    from bqemulator.cli import main as bqemulator_main
+
+    bqemulator_main()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,278 @@
+"""Start and stop the local emulators and the dev router as child processes.
+
+Used by `make run` (devstack.run) and by the test suite (tests/conftest.py), so
+both start the stack the same way. Every process gets its own process group,
+so stopping it also stops what it spawned (gcloud starts Java).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DUCKDB_VERSION = "1.5.5"
+
+
+class StackError(RuntimeError):
+    """A problem starting the local stack, with a message meant for a person."""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+def http_ok(url: str, timeout: float = 2.0) -> bool:
+    """True when `url` answers at all below 500 (the emulators' roots answer 200 or 404)."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310
+            return int(response.status) < 500
+    except urllib.error.HTTPError as exc:
+        return exc.code < 500
+    except (OSError, ValueError):
+        return False
+
+
+@dataclass
+class ManagedProcess:
+    name: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self, grace_seconds: float = 10.0) -> None:
+        if not self.alive():
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        try:
+            self.process.wait(timeout=grace_seconds)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                return
+            self.process.wait(timeout=grace_seconds)
+
+    def log_tail(self, lines: int = 20) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def start_process(
+    name: str, command: list[str], log_path: Path, env: dict[str, str] | None = None
+) -> ManagedProcess:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            command,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+            cwd=REPO_ROOT,
+            start_new_session=True,  # its own process group: Ctrl-C is ours to forward
+        )
+    return ManagedProcess(name, process, log_path)
+
+
+def wait_until(ready: Callable[[], bool], managed: ManagedProcess, timeout_seconds: float) -> None:
+    deadline = time.monotonic() + timeout_seconds
+    while time.monotonic() < deadline:
+        if ready():
+            return
+        if not managed.alive():
+            raise StackError(
+                f"{managed.name} exited before it was ready (log: {managed.log_path}):\n"
+                f"{managed.log_tail()}"
+            )
+        time.sleep(0.25)
+    managed.stop()
+    raise StackError(
+        f"{managed.name} was not ready after {timeout_seconds:.0f}s "
+        f"(log: {managed.log_path}):\n{managed.log_tail()}"
+    )
+
+
+def check_prerequisites() -> None:
+    """Fail early, saying exactly what to install, when a tool is missing."""
+    gcloud = shutil.which("gcloud")
+    if gcloud is None:
+        raise StackError(
+            "The Google Cloud CLI (`gcloud`) is not on PATH. Install it "
+            "(https://cloud.google.com/sdk/docs/install, or Debian/Ubuntu: "
+            "`apt-get install google-cloud-cli`) together with the Firestore emulator "
+            "(`apt-get install google-cloud-cli-firestore-emulator` or "
+            "`gcloud components install cloud-firestore-emulator`)."
+        )
+    if firestore_emulator_path(gcloud) is None:
+        raise StackError(
+            "The Firestore emulator component of the Google Cloud CLI is missing. Install it: "
+            "`apt-get install google-cloud-cli-firestore-emulator` (Debian/Ubuntu packages) or "
+            "`gcloud components install cloud-firestore-emulator`."
+        )
+    if shutil.which("java") is None:
+        raise StackError(
+            "Java is not on PATH; the Firestore emulator needs a Java runtime 11 or newer "
+            "(Java 21 recommended). Debian/Ubuntu: `apt-get install openjdk-17-jre-headless`."
+        )
+
+
+def firestore_emulator_path(gcloud: str) -> Path | None:
+    sdk_root = Path(os.path.realpath(gcloud)).parent.parent
+    candidate = sdk_root / "platform" / "cloud-firestore-emulator"
+    return candidate if candidate.is_dir() else None
+
+
+def install_duckdb_spatial_extension() -> Path:
+    """Put the PyPI-packaged spatial extension where DuckDB looks, so it never downloads.
+
+    bqemulator loads `spatial` at start; this machine (and CI) cannot reach
+    DuckDB's extension server, so the `duckdb-extension-spatial` wheel provides it.
+    """
+    import duckdb
+    import duckdb_extension_spatial
+
+    if duckdb.__version__ != DUCKDB_VERSION:
+        raise StackError(
+            f"duckdb {duckdb.__version__} is installed but the stack pins {DUCKDB_VERSION}; "
+            "run `make install`."
+        )
+    package_dir = Path(duckdb_extension_spatial.__file__).parent
+    source = package_dir / "extensions" / f"v{DUCKDB_VERSION}" / "spatial.duckdb_extension"
+    platform = duckdb.connect().execute("PRAGMA platform").fetchone()
+    assert platform is not None
+    target_dir = Path.home() / ".duckdb" / "extensions" / f"v{DUCKDB_VERSION}" / str(platform[0])
+    target = target_dir / "spatial.duckdb_extension"
+    if not target.exists() or target.stat().st_size != source.stat().st_size:
+        target_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+    return target
+
+
+@dataclass
+class Emulators:
+    """The running emulators and how to reach them."""
+
+    project: str
+    firestore_host: str
+    bigquery_host: str
+    processes: list[ManagedProcess] = field(default_factory=list)
+
+    def env(self) -> dict[str, str]:
+        """Environment variables that point the functions and clients at the emulators."""
+        return {
+            "GOOGLE_CLOUD_PROJECT": self.project,
+            "FIRESTORE_EMULATOR_HOST": self.firestore_host,
+            "BIGQUERY_EMULATOR_HOST": self.bigquery_host,
+        }
+
+    def stop(self) -> None:
+        for managed in reversed(self.processes):
+            managed.stop()
+
+
+def start_firestore(port: int, log_dir: Path) -> ManagedProcess:
+    host = f"127.0.0.1:{port}"
+    managed = start_process(
+        "Firestore emulator",
+        ["gcloud", "emulators", "firestore", "start", f"--host-port={host}", "--quiet"],
+        log_dir / "firestore.log",
+    )
+    wait_until(lambda: http_ok(f"http://{host}/"), managed, timeout_seconds=60)
+    return managed
+
+
+def start_bigquery(port: int, grpc_port: int, project: str, log_dir: Path) -> ManagedProcess:
+    """bqemulator with the local-only shim that binds named parameters in scripts."""
+    install_duckdb_spatial_extension()
+    managed = start_process(
+        "BigQuery emulator",
+        [
+            sys.executable,
+            "-m",
+            "devstack.bq_shim",
+            "start",
+            "--rest-host=127.0.0.1",
+            f"--rest-port={port}",
+            "--grpc-host=127.0.0.1",
+            f"--grpc-port={grpc_port}",
+            f"--project={project}",
+            "--log-level=warning",
+            "--log-format=json",
+        ],
+        log_dir / "bigquery.log",
+    )
+    url = f"http://127.0.0.1:{port}/bigquery/v2/projects/{project}/datasets"
+    wait_until(lambda: http_ok(url), managed, timeout_seconds=90)
+    return managed
+
+
+def start_emulators(
+    project: str,
+    log_dir: Path,
+    firestore_port: int | None = None,
+    bigquery_port: int | None = None,
+) -> Emulators:
+    """Start both emulators (on free ports unless given); stop both if either fails."""
+    check_prerequisites()
+    firestore_port = firestore_port or free_port()
+    bigquery_port = bigquery_port or free_port()
+    emulators = Emulators(project, f"127.0.0.1:{firestore_port}", f"127.0.0.1:{bigquery_port}")
+    try:
+        emulators.processes.append(start_firestore(firestore_port, log_dir))
+        emulators.processes.append(start_bigquery(bigquery_port, free_port(), project, log_dir))
+    except BaseException:
+        emulators.stop()
+        raise
+    return emulators
+
+
+def start_dev_router(port: int, env: dict[str, str], log_dir: Path) -> ManagedProcess:
+    """functions-framework serving every route of the routing table on one port."""
+    managed = start_process(
+        "dev router",
+        [
+            sys.executable,
+            "-m",
+            "functions_framework",
+            f"--source={REPO_ROOT / 'devstack' / 'router.py'}",
+            "--target=dev_router",
+            "--host=127.0.0.1",
+            f"--port={port}",
+        ],
+        log_dir / "router.log",
+        # Enough threads that a burst of concurrent requests is really concurrent.
+        env={**env, "THREADS": env.get("THREADS", "32")},
+    )
+    wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/healthz"), managed, timeout_seconds=60)
+    return managed

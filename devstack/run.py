@@ -1,0 +1,165 @@
+"""`make run`: the whole service on this machine, on emulators, with no cloud account.
+
+Starts the Firestore and BigQuery emulators, seeds the demo data, serves every
+route on one port through the dev router, writes `.local/stack.json` and waits
+for Ctrl-C, which stops every process it started.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+from types import FrameType
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from devstack import emulators
+from devstack.emulators import REPO_ROOT, StackError
+
+LOCAL_DIR = REPO_ROOT / ".local"
+STACK_FILE = LOCAL_DIR / "stack.json"
+PID_FILE = LOCAL_DIR / "run.pid"
+LOCAL_PROJECT = "workflows-api-local"
+
+console = Console()
+
+
+def _already_running() -> int | None:
+    try:
+        pid = int(PID_FILE.read_text().strip())
+    except (OSError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        return pid
+    return pid if pid != os.getpid() else None
+
+
+def _requested_port() -> int:
+    raw = os.environ.get("PORT", "8080")
+    try:
+        port = int(raw)
+    except ValueError:
+        raise StackError(f"PORT must be a number, got {raw!r}.") from None
+    if not 1 <= port <= 65535:
+        raise StackError(f"PORT must be between 1 and 65535, got {port}.")
+    return port
+
+
+def write_stack_file(info: dict[str, Any]) -> None:
+    LOCAL_DIR.mkdir(exist_ok=True)
+    STACK_FILE.write_text(json.dumps(info, indent=2) + "\n")
+    # The file may hold tokens: readable by this user only.
+    STACK_FILE.chmod(0o600)
+
+
+def print_stack(info: dict[str, Any]) -> None:
+    table = Table(title="Workflows API, local stack", show_header=False)
+    for key, value in info.items():
+        table.add_row(key, str(value))
+    console.print(table)
+    console.print(f"Written to {STACK_FILE.relative_to(REPO_ROOT)}. Try:")
+    console.print(f"  curl -s {info['base_url']}/healthz", markup=False)
+    console.print("Ctrl-C stops everything.", style="bold")
+
+
+def start_stack(port: int) -> tuple[list[emulators.ManagedProcess], dict[str, Any]]:
+    log_dir = LOCAL_DIR / "logs"
+    processes: list[emulators.ManagedProcess] = []
+    try:
+        with console.status("Starting the Firestore and BigQuery emulators..."):
+            running = emulators.start_emulators(LOCAL_PROJECT, log_dir)
+        processes.extend(running.processes)
+        with console.status("Seeding retail.stores into the local BigQuery..."):
+            from devstack.seed import seed_stores
+            from workflows_api.adapters.clients import bigquery_client
+            from workflows_api.config import Settings
+
+            settings = Settings.from_env(running.env())
+            stores = seed_stores(bigquery_client(settings))
+        with console.status(f"Starting the dev router on port {port}..."):
+            processes.append(emulators.start_dev_router(port, running.env(), log_dir))
+    except BaseException:
+        for managed in reversed(processes):
+            managed.stop()
+        raise
+    info: dict[str, Any] = {
+        "base_url": f"http://127.0.0.1:{port}",
+        "project": LOCAL_PROJECT,
+        "firestore_emulator_host": running.firestore_host,
+        "bigquery_emulator_host": running.bigquery_host,
+        "seeded_tables": {f"{LOCAL_PROJECT}.retail.stores": stores},
+        "logs": str(log_dir.relative_to(REPO_ROOT)),
+    }
+    return processes, info
+
+
+def main() -> int:
+    other = _already_running()
+    if other is not None:
+        console.print(
+            f"[red]The local stack is already running (pid {other}).[/red] "
+            f"Stop it with Ctrl-C in its terminal, or `kill {other}`, then try again."
+        )
+        return 1
+    try:
+        port = _requested_port()
+        if not emulators.port_is_free(port):
+            raise StackError(
+                f"Port {port} is already in use. Free it, or choose another: `PORT=8081 make run`."
+            )
+        LOCAL_DIR.mkdir(exist_ok=True)
+        PID_FILE.write_text(str(os.getpid()))
+        started = time.monotonic()
+        processes, info = start_stack(port)
+    except StackError as error:
+        console.print(f"[red]Cannot start the local stack:[/red] {error}")
+        PID_FILE.unlink(missing_ok=True)
+        return 1
+    except KeyboardInterrupt:
+        console.print("Interrupted; stopped.")
+        PID_FILE.unlink(missing_ok=True)
+        return 130
+
+    write_stack_file(info)
+    print_stack(info)
+    console.print(f"Up in {time.monotonic() - started:.1f}s.")
+
+    stopping = False
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        while not stopping:
+            dead = [p for p in processes if not p.alive()]
+            if dead:
+                console.print(
+                    f"[red]{dead[0].name} stopped unexpectedly[/red] "
+                    f"(log: {dead[0].log_path}):\n{dead[0].log_tail()}"
+                )
+                break
+            time.sleep(0.5)
+    finally:
+        console.print("Stopping...")
+        for managed in reversed(processes):
+            managed.stop()
+        PID_FILE.unlink(missing_ok=True)
+        STACK_FILE.unlink(missing_ok=True)
+    console.print("Stopped.")
+    return 0 if stopping else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

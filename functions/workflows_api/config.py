@@ -1,0 +1,56 @@
+"""Settings, read once from environment variables.
+
+Every variable the deployed functions read is listed here (the Terraform tests
+cross-check this list against `infra/`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+DEFAULT_PROJECT = "workflows-api-local"
+
+
+@dataclass(frozen=True)
+class Settings:
+    # GCP project holding Firestore and, for the single-tenant default, BigQuery.
+    project: str = DEFAULT_PROJECT
+    # BigQuery location for jobs and the generated dataset.
+    bigquery_location: str = "US"
+    # Local only: "host:port" of the BigQuery emulator. Unset in production.
+    bigquery_emulator_host: str | None = None
+    # Local only: "host:port" of the Firestore emulator (read by the client library).
+    firestore_emulator_host: str | None = None
+    # Firestore database id.
+    firestore_database: str = "(default)"
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+        return cls(
+            project=env.get("GOOGLE_CLOUD_PROJECT") or DEFAULT_PROJECT,
+            bigquery_location=env.get("WFAPI_BIGQUERY_LOCATION", "US"),
+            bigquery_emulator_host=env.get("BIGQUERY_EMULATOR_HOST") or None,
+            firestore_emulator_host=env.get("FIRESTORE_EMULATOR_HOST") or None,
+            firestore_database=env.get("WFAPI_FIRESTORE_DATABASE", "(default)"),
+            log_level=env.get("LOG_LEVEL", "INFO").upper(),
+        )
+
+
+# Environment variables read by Settings.from_env, for the infrastructure checks.
+ENVIRONMENT_VARIABLES = (
+    "GOOGLE_CLOUD_PROJECT",
+    "WFAPI_BIGQUERY_LOCATION",
+    "BIGQUERY_EMULATOR_HOST",
+    "FIRESTORE_EMULATOR_HOST",
+    "WFAPI_FIRESTORE_DATABASE",
+    "LOG_LEVEL",
+)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings.from_env()

@@ -1,0 +1,68 @@
+"""Match a request against the routing table and call its handler."""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+
+from flask import Request, Response
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+
+from workflows_api import logs
+from workflows_api.config import get_settings
+from workflows_api.http.errors import ApiError
+from workflows_api.http.responses import error_response
+from workflows_api.http.routes import Route, routes_for
+
+logger = logging.getLogger(__name__)
+
+
+@cache
+def _url_map(function: str | None) -> tuple[Map, dict[str, Route]]:
+    routes = routes_for(function)
+    rules = [Rule(r.path, methods=[r.method], endpoint=r.name) for r in routes]
+    return Map(rules, strict_slashes=False, merge_slashes=False), {r.name: r for r in routes}
+
+
+def dispatch(request: Request, function: str | None) -> Response:
+    """Serve `request` with the routes of `function` (all routes when None)."""
+    settings = get_settings()
+    logs.configure(settings.log_level)
+    logs.set_trace(request.headers.get("X-Cloud-Trace-Context"), settings.project)
+    url_map, by_name = _url_map(function)
+    try:
+        endpoint, path_args = url_map.bind_to_environ(request.environ).match()
+        route = by_name[str(endpoint)]
+        response = route.handler(request, **path_args)
+    except ApiError as error:
+        response = error_response(error)
+    except NotFound:
+        response = error_response(
+            ApiError(404, "route_not_found", f"No route for {request.method} {request.path}.")
+        )
+    except MethodNotAllowed as exc:
+        allowed = sorted(exc.valid_methods or [])
+        response = error_response(
+            ApiError(
+                405,
+                "method_not_allowed",
+                f"{request.method} is not allowed on {request.path}; "
+                f"allowed: {', '.join(allowed)}.",
+                headers={"Allow": ", ".join(allowed)},
+            )
+        )
+    except Exception:
+        logger.exception("unhandled error serving %s %s", request.method, request.path)
+        response = error_response(ApiError(500, "internal", "Internal error; it has been logged."))
+    logs.log(
+        logger,
+        logging.INFO,
+        f"{request.method} {request.path} {response.status_code}",
+        httpRequest={
+            "requestMethod": request.method,
+            "requestUrl": request.path,  # the path only: query strings may carry tokens
+            "status": response.status_code,
+        },
+    )
+    return response

@@ -1,0 +1,34 @@
+"""The one JSON error shape every surface answers with."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class ApiError(Exception):
+    """An error answered to the caller: HTTP status, stable code, human message.
+
+    `field` names the request field or parameter at fault; `details` lists every
+    problem when there is more than one (for example each bad parameter).
+    """
+
+    status: int
+    code: str
+    message: str
+    field: str | None = None
+    details: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    headers: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.code}: {self.message}"
+
+    def to_body(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.field is not None:
+            error["field"] = self.field
+        if self.details:
+            error["details"] = self.details
+        return {"error": error}

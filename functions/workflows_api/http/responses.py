@@ -1,0 +1,23 @@
+"""Small helpers that shape HTTP responses."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response
+
+from workflows_api.http.errors import ApiError
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        json.dumps(body, default=str, ensure_ascii=False),
+        status=status,
+        headers=headers or {},
+        mimetype="application/json",
+    )
+
+
+def error_response(error: ApiError) -> Response:
+    return json_response(error.to_body(), error.status, error.headers)
