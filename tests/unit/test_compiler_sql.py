@@ -1,0 +1,324 @@
+"""Golden SQL per node type, and generated DAGs compiling deterministically to parseable SQL.
+
+Goldens live in tests/unit/golden/<case>.sql. After an intended change to the generated
+SQL, regenerate them and review the diff:
+    WFAPI_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/unit/test_compiler_sql.py
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlglot
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlglot import exp
+
+from tests.unit.workflow_factory import definition, output, read, single
+from workflows_api.domain.compiler import CompiledProcedure, compile_procedure
+from workflows_api.domain.errors import WorkflowInvalid
+from workflows_api.domain.validation import load_workflow, parse_workflow
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("WFAPI_UPDATE_GOLDEN") == "1"
+
+CASES: dict[str, dict[str, Any]] = {
+    "read_table": definition([read(table="other-project.retail.stores"), output("src")]),
+    "filter": single(
+        {
+            "id": "f",
+            "type": "filter",
+            "settings": {
+                "combine": "OR",
+                "conditions": [
+                    {"column": "store_type", "operator": "=", "value": {"param": "kind"}},
+                    {"column": "name", "operator": "like", "value": "O'Brien%"},
+                    {"column": "id", "operator": "in", "value": {"param": "ids"}},
+                    {"column": "id", "operator": "not_in", "value": [1, 2]},
+                    {"column": "revenue", "operator": "!=", "value": 1.5},
+                    {"column": "name", "operator": "is_null"},
+                ],
+            },
+        },
+        [{"name": "kind", "type": "STRING"}, {"name": "ids", "type": "ARRAY<INT64>"}],
+    ),
+    "select": single(
+        {
+            "id": "s",
+            "type": "select",
+            "settings": {
+                "columns": ["id", "name"],
+                "computed": [{"name": "scaled", "expression": "revenue * @factor"}],
+            },
+        },
+        [{"name": "factor", "type": "NUMERIC"}],
+    ),
+    "join": definition(
+        [
+            read("a"),
+            read("b", "retail.owners"),
+            {
+                "id": "j",
+                "type": "join",
+                "inputs": ["a", "b"],
+                "settings": {"join_type": "full", "on": ["id", "name"]},
+            },
+            output("j"),
+        ]
+    ),
+    "union": definition(
+        [
+            read("a"),
+            read("b"),
+            read("c"),
+            {"id": "u", "type": "union", "inputs": ["a", "b", "c"]},
+            output("u"),
+        ]
+    ),
+    "aggregate": single(
+        {
+            "id": "g",
+            "type": "aggregate",
+            "settings": {
+                "group_by": ["store_type"],
+                "aggregations": [
+                    {"function": "COUNT", "alias": "n"},
+                    {"function": "AVG", "column": "revenue", "alias": "mean_revenue"},
+                ],
+            },
+        }
+    ),
+    "buffer": single(
+        {"id": "b", "type": "buffer", "settings": {"geography_column": "geom", "distance": 250}}
+    ),
+    "within_distance": single(
+        {
+            "id": "w",
+            "type": "within_distance",
+            "settings": {
+                "geography_column": "geom",
+                "longitude": -3.7,
+                "latitude": {"param": "lat"},
+                "distance": {"param": "metres"},
+            },
+        },
+        [{"name": "lat", "type": "FLOAT64"}, {"name": "metres", "type": "INT64"}],
+    ),
+    "kmeans": single(
+        {
+            "id": "k",
+            "type": "kmeans",
+            "settings": {"geography_column": "geom", "k": 3, "max_iterations": 2},
+        }
+    ),
+    "custom_sql": definition(
+        [
+            read("a"),
+            read("b"),
+            {
+                "id": "c",
+                "type": "custom_sql",
+                "inputs": ["a", "b"],
+                "settings": {
+                    "sql": "select $a.id, b.name, ST_ASTEXT(@area) AS t "
+                    "from $a join $b as b using (id)"
+                },
+            },
+            output("c"),
+        ],
+        [{"name": "area", "type": "GEOGRAPHY"}],
+    ),
+    "output_expiration": {
+        **definition([read(), output("src")]),
+        "settings": {"output_expiration_days": 7},
+    },
+}
+
+
+def compile_definition(data: dict[str, Any]) -> CompiledProcedure:
+    return compile_procedure(
+        load_workflow(data),
+        project="demo-project",
+        dataset="workflows_temp",
+        procedure="wfproc_test",
+    )
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_golden_sql(case: str) -> None:
+    sql = compile_definition(CASES[case]).sql
+    path = GOLDEN / f"{case}.sql"
+    if UPDATE:
+        path.write_text(sql, encoding="utf-8")
+    assert sql == path.read_text(encoding="utf-8"), (
+        f"regenerate with WFAPI_UPDATE_GOLDEN=1 ({path})"
+    )
+
+
+def test_every_node_type_has_a_golden() -> None:
+    from workflows_api.domain.model import NODE_TYPES
+
+    covered = {node["type"] for case in CASES.values() for node in case["nodes"]}
+    assert covered == set(NODE_TYPES)
+
+
+def test_procedure_shape() -> None:
+    compiled = compile_definition(CASES["within_distance"])
+    assert compiled.procedure_ref == "demo-project.workflows_temp.wfproc_test"
+    assert compiled.arguments == (
+        ("wfparam_lat", "FLOAT64"),
+        ("wfparam_metres", "INT64"),
+        ("output_table", "STRING"),
+    )
+    assert compiled.parameter_names == ("lat", "metres")
+    assert "INTERVAL 30 DAY" in compiled.sql
+    assert "INTERVAL 7 DAY" in compile_definition(CASES["output_expiration"]).sql
+
+
+def test_parameter_values_never_appear_as_text() -> None:
+    sql = compile_definition(CASES["filter"]).sql
+    assert "`store_type` = `wfparam_kind`" in sql
+    assert "`id` IN UNNEST(`wfparam_ids`)" in sql
+
+
+def test_compiling_an_invalid_workflow_raises() -> None:
+    with pytest.raises(WorkflowInvalid):
+        compile_procedure(
+            parse_workflow(definition([read()])), project="demo-project", dataset="d", procedure="p"
+        )
+
+
+def test_topological_order_not_declared_order() -> None:
+    data = definition(
+        [
+            output("f"),
+            {
+                "id": "f",
+                "type": "filter",
+                "inputs": ["src"],
+                "settings": {"conditions": [{"column": "id", "operator": "is_null"}]},
+            },
+            read(),
+        ]
+    )
+    statements = compile_definition(data).statements
+    comments = [s for s in statements if s.startswith("-- node")]
+    assert comments == ["-- node src (read_table)", "-- node f (filter)"]
+
+
+def assert_statements_parse(compiled: CompiledProcedure) -> None:
+    """Each body statement parses as BigQuery; table-building ones as real queries.
+
+    sqlglot treats CREATE PROCEDURE bodies, DECLARE and EXECUTE IMMEDIATE as opaque
+    commands, so the body is checked statement by statement.
+    """
+    for statement in compiled.statements:
+        if statement.startswith("--"):
+            continue
+        parsed = sqlglot.parse(statement, read="bigquery")
+        assert len(parsed) == 1, statement
+        tree = parsed[0]
+        if statement.startswith(("DECLARE ", "EXECUTE IMMEDIATE ")):
+            continue
+        assert isinstance(tree, exp.Create | exp.Insert), statement
+        assert tree.find(exp.Select) is not None, statement
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_golden_cases_parse(case: str) -> None:
+    assert_statements_parse(compile_definition(CASES[case]))
+
+
+# --- generated DAGs ---------------------------------------------------------------------
+
+PARAMETERS: list[dict[str, Any]] = [
+    {"name": "kind", "type": "STRING"},
+    {"name": "radius", "type": "FLOAT64"},
+    {"name": "k", "type": "INT64", "minimum": 1, "maximum": 4},
+]
+ONE_INPUT: list[dict[str, Any]] = [
+    {
+        "type": "filter",
+        "settings": {
+            "conditions": [{"column": "kind", "operator": "=", "value": {"param": "kind"}}]
+        },
+    },
+    {
+        "type": "select",
+        "settings": {
+            "columns": ["id", "geo", "kind"],
+            "computed": [{"name": "x2", "expression": "id * 2"}],
+        },
+    },
+    {
+        "type": "aggregate",
+        "settings": {
+            "group_by": ["kind"],
+            "aggregations": [{"function": "MAX", "column": "id", "alias": "id"}],
+        },
+    },
+    {"type": "buffer", "settings": {"geography_column": "geo", "distance": {"param": "radius"}}},
+    {
+        "type": "within_distance",
+        "settings": {"geography_column": "geo", "longitude": 1, "latitude": 2, "distance": 10},
+    },
+    {
+        "type": "kmeans",
+        "settings": {"geography_column": "geo", "k": {"param": "k"}, "max_iterations": 2},
+    },
+    {"type": "custom_sql", "settings": {"sql": "SELECT * FROM $a WHERE kind <> @kind"}},
+]
+TWO_INPUTS: list[dict[str, Any]] = [
+    {"type": "join", "settings": {"join_type": "left", "on": ["id"]}},
+    {"type": "union", "settings": {"distinct": False}},
+    {"type": "custom_sql", "settings": {"sql": "SELECT a.id FROM $a AS a JOIN $b USING (id)"}},
+]
+
+
+@st.composite
+def dags(draw: st.DrawFn) -> dict[str, Any]:
+    size = draw(st.integers(min_value=1, max_value=12))
+    nodes: list[dict[str, Any]] = [read("n0")]
+    for index in range(1, size):
+        earlier = [node["id"] for node in nodes]
+        if draw(st.integers(0, 4)) == 0:
+            nodes.append(read(f"n{index}"))
+        elif len(earlier) >= 2 and draw(st.booleans()):
+            first, second = draw(
+                st.lists(st.sampled_from(earlier), min_size=2, max_size=2, unique=True)
+            )
+            nodes.append(
+                {"id": f"n{index}", "inputs": [first, second], **draw(st.sampled_from(TWO_INPUTS))}
+            )
+        else:
+            source = draw(st.sampled_from(earlier))
+            nodes.append(
+                {"id": f"n{index}", "inputs": [source], **draw(st.sampled_from(ONE_INPUT))}
+            )
+    nodes.append(output(draw(st.sampled_from([node["id"] for node in nodes]))))
+    shuffled = draw(st.permutations(nodes))
+    return definition(list(shuffled), PARAMETERS)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(dags())
+def test_generated_dags_compile_deterministically_to_parseable_sql(data: dict[str, Any]) -> None:
+    first = compile_definition(data)
+    again = compile_definition(parse_workflow(data).model_dump(mode="json"))
+    assert first.sql == again.sql
+    assert first.version == again.version
+    assert_statements_parse(first)
+    # every node but the output is materialised, each input before its consumers
+    built = [
+        s.split("`")[1] for s in first.statements if s.startswith("CREATE OR REPLACE TEMP TABLE")
+    ]
+    position = {name: i for i, name in enumerate(built)}
+    for node in data["nodes"]:
+        if node["type"] == "output":
+            continue
+        assert f"wf_{node['id']}" in position
+        for source in node.get("inputs", []):
+            assert position[f"wf_{source}"] < position[f"wf_{node['id']}"]
