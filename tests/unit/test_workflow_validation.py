@@ -267,3 +267,15 @@ def test_yaml_text_is_accepted() -> None:
         "  - {id: out, type: output, inputs: [s]}\n"
     )
     assert [n.id for n in workflow.nodes] == ["s", "out"]
+
+
+def test_reserved_parameter_prefix() -> None:
+    parameters = [{"name": "wfapi_output_table", "type": "STRING"}]
+    errors = [
+        i
+        for i in issues_of(single(filter_node({"param": "wfapi_output_table"}), parameters))
+        if i.severity == "error"
+    ]
+    assert [(i.code, i.field) for i in errors] == [
+        ("reserved_identifier", "parameters.wfapi_output_table.name")
+    ]

@@ -118,6 +118,22 @@ def compile_procedure(
     )
 
 
+OUTPUT_TABLE_QUERY_PARAMETER = "wfapi_output_table"
+
+
+def call_statement(procedure_ref: str, parameter_names: Sequence[str]) -> str:
+    """`CALL `p`.`d`.`proc`(@a, @b, @wfapi_output_table)`: values travel as query parameters.
+
+    Arguments are positional, so the names follow the declared parameter order.
+    """
+    project, dataset, routine = procedure_ref.split(".")
+    routine_ref = quote_table_reference(project, dataset, routine, "routine")
+    names = [*parameter_names, OUTPUT_TABLE_QUERY_PARAMETER]
+    for name in names:
+        quote_identifier(name)  # checked like every identifier, though not quoted here
+    return f"CALL {routine_ref}({', '.join('@' + name for name in names)})"
+
+
 def _indent(statement: str) -> str:
     return "\n".join(_INDENT + line if line else line for line in statement.split("\n"))
 

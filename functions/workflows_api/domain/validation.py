@@ -33,6 +33,8 @@ from .sql import DATASET_PATTERN, IDENTIFIER_PATTERN, PROJECT_PATTERN, TABLE_PAT
 
 NODE_ID_PATTERN = IDENTIFIER_PATTERN.pattern.replace("{0,299}", "{0,62}")
 RESERVED_COLUMN_PREFIX = "__wf_"
+# Query parameters the service adds to every CALL (the output table) use this prefix.
+RESERVED_PARAMETER_PREFIX = "wfapi_"
 # k-means start centres are unrolled up to k (scripting loops are avoided, see compiler).
 MAX_CLUSTERS = 100
 # (minimum, maximum) inputs per node type; None = unbounded.
@@ -274,6 +276,15 @@ def _parameter_issues(workflow: Workflow) -> list[Issue]:
                 Issue(
                     "invalid_identifier",
                     "parameter names hold letters, digits and _ and start with a letter or _",
+                    field=field + ".name",
+                )
+            )
+        if parameter.name.lower().startswith(RESERVED_PARAMETER_PREFIX):
+            issues.append(
+                Issue(
+                    "reserved_identifier",
+                    f"parameter names starting with {RESERVED_PARAMETER_PREFIX} are reserved "
+                    "(the service adds its own query parameters, such as the output table)",
                     field=field + ".name",
                 )
             )

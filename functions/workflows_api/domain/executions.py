@@ -1,0 +1,182 @@
+"""Executions: the state machine, cache keys, output table names and BigQuery job ids.
+
+An execution is one run of an API-enabled workflow:
+`created` (record written, job being submitted) -> `running` -> `succeeded` | `failed`
+| `cancelled`. A job may finish before it was ever seen running, so `created` may go
+straight to a terminal state. Terminal states never change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import uuid
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+from .sql import OUTPUT_TABLE_PATTERN
+
+JOB_ID_PREFIX = "wfapi_exec_"
+OUTPUT_TABLE_INFIX = "_out_"
+CACHE_KEY_TABLE_CHARS = 16
+
+
+class State(StrEnum):
+    CREATED = "created"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in TERMINAL_STATES
+
+
+TERMINAL_STATES = frozenset({State.SUCCEEDED, State.FAILED, State.CANCELLED})
+_ALLOWED = {
+    State.CREATED: {State.RUNNING, *TERMINAL_STATES},
+    State.RUNNING: set(TERMINAL_STATES),
+}
+
+
+class InvalidTransition(ValueError):
+    pass
+
+
+def can_transition(current: State, target: State) -> bool:
+    return target in _ALLOWED.get(current, set())
+
+
+@dataclass(frozen=True)
+class JobError:
+    """BigQuery's errorResult, kept unchanged."""
+
+    reason: str
+    message: str
+    location: str | None = None
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"reason": self.reason, "location": self.location, "message": self.message}
+
+
+@dataclass(frozen=True)
+class Execution:
+    id: str
+    org: str
+    workflow_id: str
+    version: str  # the deployed workflow version it runs
+    parameters: dict[str, Any]  # canonical JSON values, in declared order
+    cache_key: str
+    output_table: str  # project.dataset.table
+    procedure: str  # project.dataset.routine
+    connection: str
+    created_at: dt.datetime
+    state: State = State.CREATED
+    bigquery_job_id: str = ""
+    started_at: dt.datetime | None = None
+    ended_at: dt.datetime | None = None
+    error: JobError | None = None
+    cache_enabled: bool = True
+    output_expires_at: dt.datetime | None = None
+    reconciled_at: dt.datetime | None = None
+    submit_attempts: int = 0
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def transition(
+        self,
+        target: State,
+        *,
+        at: dt.datetime,
+        started_at: dt.datetime | None = None,
+        ended_at: dt.datetime | None = None,
+        error: JobError | None = None,
+    ) -> Execution:
+        """The execution moved to `target`; raises InvalidTransition if it cannot."""
+        if target == self.state:
+            return self
+        if not can_transition(self.state, target):
+            raise InvalidTransition(f"{self.state} -> {target}")
+        started = self.started_at or started_at or at
+        ended = (ended_at or at) if target.is_terminal else None
+        return replace(
+            self,
+            state=target,
+            started_at=started,
+            ended_at=ended,
+            error=error if target == State.FAILED else None,
+        )
+
+    def reusable_at(self, now: dt.datetime) -> bool:
+        """Can a request with the same cache key be answered by this execution?"""
+        if self.state in (State.CREATED, State.RUNNING):
+            return True
+        if self.state == State.SUCCEEDED:
+            return self.output_expires_at is None or now < self.output_expires_at
+        return False
+
+
+def new_execution_id() -> str:
+    """Random ids (uuid4 hex) spread writes across Firestore's key range."""
+    return uuid.uuid4().hex
+
+
+def job_id(execution_id: str) -> str:
+    """The BigQuery job id of an execution: re-submitting it is idempotent."""
+    return f"{JOB_ID_PREFIX}{execution_id}"
+
+
+def job_labels(org: str, workflow_id: str, execution_id: str) -> dict[str, str]:
+    """BigQuery job labels: lowercase letters, digits, `_` and `-`, at most 63 characters."""
+
+    def label(value: str) -> str:
+        return re.sub(r"[^a-z0-9_-]", "_", value.lower())[:63]
+
+    return {
+        "wfapi_org": label(org),
+        "wfapi_workflow": label(workflow_id),
+        "wfapi_execution": label(execution_id),
+    }
+
+
+def execution_id_from_job(job: str) -> str | None:
+    return job[len(JOB_ID_PREFIX) :] if job.startswith(JOB_ID_PREFIX) else None
+
+
+def cache_key(version: str, parameter_values: dict[str, Any]) -> str:
+    """sha256 over the deployed version and the canonical JSON parameter values.
+
+    `parameter_values` is `to_json_values(validate_parameter_values(...))`: typed and
+    canonical, so `2`, `2.0` (for INT64) and `"2"`-free inputs give one key.
+    """
+    payload = json.dumps(
+        {"parameters": parameter_values, "version": version},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def output_table(
+    project: str, dataset: str, procedure: str, key: str, execution_id: str | None = None
+) -> str:
+    """`project.dataset.<procedure>_out_<key prefix>`; with `execution_id` (cache off), a
+    table of that run alone, because the procedure never overwrites an existing table."""
+    table = f"{procedure}{OUTPUT_TABLE_INFIX}{key[:CACHE_KEY_TABLE_CHARS]}"
+    if execution_id is not None:
+        table = f"{table}_{execution_id[:12]}"
+    name = f"{project}.{dataset}.{table}"
+    if not OUTPUT_TABLE_PATTERN.match(name):
+        raise ValueError(f"not a valid output table name: {name}")
+    return name
+
+
+def output_expiry(created_at: dt.datetime, expiration_days: int) -> dt.datetime:
+    """When a cached output table stops being reusable: an hour before BigQuery drops
+    it, so a caller served from cache still has time to read it."""
+    return created_at + dt.timedelta(days=expiration_days) - dt.timedelta(hours=1)

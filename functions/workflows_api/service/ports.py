@@ -1,0 +1,171 @@
+"""The small interfaces the services need, and the records that cross them.
+
+Firestore implements the stores (`adapters/firestore_store.py`), BigQuery the
+warehouse (`adapters/bigquery_warehouse.py`); unit tests use in-memory fakes.
+Adapters retry transient errors themselves and raise BackendUnavailable when
+retrying did not help.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from workflows_api.domain.executions import Execution, JobError
+from workflows_api.domain.tokens import Token
+
+DEFAULT_DATASET = "workflows_temp"
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Where an org's workflows run (CARTO's `/v3/sql/{connection}`)."""
+
+    org: str
+    id: str
+    project: str
+    location: str = "US"
+    dataset: str = DEFAULT_DATASET
+    # Optional service account to impersonate so the org's SQL runs under its own IAM.
+    service_account: str | None = None
+
+
+@dataclass(frozen=True)
+class ApiState:
+    enabled: bool
+    procedure: str  # project.dataset.routine
+    deployed_version: str
+    deployed_definition: dict[str, Any]
+    enabled_at: dt.datetime
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class WorkflowRecord:
+    org: str
+    id: str
+    connection: str
+    definition: dict[str, Any]  # canonical JSON of the definition
+    version: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    api: ApiState | None = None
+
+
+@dataclass(frozen=True)
+class QueryArgument:
+    """One named, typed query parameter of a job (value canonical: int, Decimal, date...)."""
+
+    name: str
+    type: str  # "INT64", "ARRAY<STRING>"...
+    value: Any
+
+
+JobState = Literal["PENDING", "RUNNING", "DONE"]
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    job_id: str
+    state: JobState
+    error: JobError | None = None
+    started_at: dt.datetime | None = None
+    ended_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    key: str
+    execution_id: str
+
+
+class ConnectionStore(Protocol):
+    def get_connection(self, org: str, connection_id: str) -> Connection | None: ...
+    def put_connection(self, connection: Connection) -> None: ...
+    def list_connections(self, org: str) -> list[Connection]: ...
+
+
+class WorkflowStore(Protocol):
+    def get_workflow(self, org: str, workflow_id: str) -> WorkflowRecord | None: ...
+    def put_workflow(self, record: WorkflowRecord) -> None: ...
+    def list_workflows(
+        self, org: str, *, limit: int, after: str | None = None
+    ) -> list[WorkflowRecord]:
+        """Ordered by id; `after` is the last id of the previous page."""
+        ...
+
+    def delete_workflow(self, org: str, workflow_id: str) -> bool: ...
+
+
+class ExecutionStore(Protocol):
+    def create_execution(self, execution: Execution, expire_at: dt.datetime) -> None: ...
+    def get_execution(self, org: str, execution_id: str) -> Execution | None: ...
+    def save_execution(self, execution: Execution, *, expected_state: str) -> bool:
+        """Write `execution` only if the stored one is still in `expected_state`
+        (atomically); False when another writer moved it first."""
+        ...
+
+    def delete_execution(self, org: str, execution_id: str) -> None: ...
+
+    def claim_cache_entry(
+        self, org: str, key: str, execution_id: str, expire_at: dt.datetime
+    ) -> str | None:
+        """Atomically make `execution_id` the holder of `key` if no entry exists.
+
+        Returns None when claimed, else the current holder's execution id.
+        """
+        ...
+
+    def replace_cache_entry(
+        self, org: str, key: str, expected_execution_id: str, execution_id: str, expire_at: dt.datetime
+    ) -> bool:
+        """Compare-and-swap the holder of `key`; False if it is no longer `expected`."""
+        ...
+
+    def get_idempotency_key(self, org: str, key_hash: str) -> tuple[str, str] | None:
+        """(execution id, request fingerprint) recorded for the key, if any."""
+        ...
+
+    def put_idempotency_key(
+        self, org: str, key_hash: str, execution_id: str, fingerprint: str, expire_at: dt.datetime
+    ) -> None: ...
+
+
+class TokenStore(Protocol):
+    def create_token(self, token: Token) -> None: ...
+    def get_token(self, token_id: str) -> Token | None: ...
+    def list_tokens(self, org: str) -> list[Token]: ...
+    def revoke_token(self, token_id: str, at: dt.datetime) -> bool: ...
+
+
+class Warehouse(Protocol):
+    """BigQuery, seen from the services. Jobs run in the connection's project."""
+
+    def ensure_dataset(self, connection: Connection) -> None:
+        """Create the connection's dataset for generated objects if it is missing."""
+        ...
+
+    def run_ddl(self, connection: Connection, sql: str) -> None:
+        """Run one DDL statement (create/drop procedure) and wait; raises WarehouseError."""
+        ...
+
+    def submit_query(
+        self,
+        connection: Connection,
+        *,
+        job_id: str,
+        sql: str,
+        arguments: list[QueryArgument],
+        labels: dict[str, str],
+    ) -> JobStatus:
+        """Submit `sql` (a CALL) with named typed query parameters as job `job_id`; an
+        existing job with that id counts as submitted. Returns the job's status as known
+        right after submitting (the emulator answers only once the job is done)."""
+        ...
+
+    def get_job(self, connection: Connection, job_id: str) -> JobStatus | None:
+        """None when BigQuery has no such job."""
+        ...
+
+    def cancel_job(self, connection: Connection, job_id: str) -> None: ...
