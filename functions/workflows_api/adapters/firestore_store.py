@@ -1,0 +1,455 @@
+"""The stores of `service/ports.py` on Firestore.
+
+Layout (partitioned by org; ids are random, so writes do not hotspot):
+
+    orgs/{org}/connections/{connection_id}
+    orgs/{org}/workflows/{workflow_id}
+    orgs/{org}/executions/{execution_id}       expire_at: TTL field
+    orgs/{org}/cache_entries/{cache_key}       expire_at: TTL field
+    orgs/{org}/idempotency_keys/{key_hash}     expire_at: TTL field
+    tokens/{token_id}                          top level: looked up before the org is known
+
+Dicts whose key order matters (workflow definitions, execution parameters) are kept
+as JSON strings: Firestore maps do not keep key order. Datetimes go in as tz-aware
+timestamps and come back as plain UTC `datetime`s.
+
+Every call is one attempt per RPC; `_call` retries transient errors with backoff for
+a few seconds and then raises BackendUnavailable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from typing import Any, TypedDict, TypeVar
+
+from google.api_core import exceptions
+from google.api_core.retry import Retry, if_exception_type
+from google.cloud import firestore
+from google.cloud.firestore_v1.field_path import FieldPath
+
+from workflows_api.domain.executions import Execution, JobError, State
+from workflows_api.domain.tokens import Grant, Token
+from workflows_api.service.errors import BackendUnavailable
+from workflows_api.service.ports import ApiState, Connection, WorkflowRecord
+
+T = TypeVar("T")
+
+_TRANSIENT = (
+    exceptions.ServiceUnavailable,
+    exceptions.DeadlineExceeded,
+    exceptions.InternalServerError,
+    exceptions.TooManyRequests,  # also ResourceExhausted (its subclass)
+    exceptions.Aborted,
+)
+_RETRY = Retry(
+    predicate=if_exception_type(*_TRANSIENT),
+    initial=0.1,
+    maximum=2.0,
+    multiplier=2.0,
+    timeout=10.0,
+)
+_TRANSACTION_ATTEMPTS = 5
+_CLAIM_ATTEMPTS = 3
+
+
+class _OneAttempt(TypedDict):
+    retry: None
+    timeout: float
+
+
+# Passed to every client call: the library's own retries (up to 60-300 s) are off,
+# `_call` decides instead.
+_ONE_ATTEMPT: _OneAttempt = {"retry": None, "timeout": 5.0}
+
+
+def _call(operation: Callable[[], T]) -> T:
+    """Run `operation`, retrying transient Firestore errors; BackendUnavailable after."""
+    try:
+        return _RETRY(operation)()
+    except exceptions.RetryError as exc:
+        raise BackendUnavailable("firestore", str(exc.cause or exc)) from exc
+    except _TRANSIENT as exc:  # the Retry gives up with RetryError; kept for safety
+        raise BackendUnavailable("firestore", str(exc)) from exc
+    except ValueError as exc:  # a transaction that kept aborting (contention)
+        if isinstance(exc.__cause__, exceptions.Aborted):
+            raise BackendUnavailable("firestore", str(exc)) from exc
+        raise
+
+
+class FirestoreStore:
+    """ConnectionStore, WorkflowStore, ExecutionStore and TokenStore on one client."""
+
+    def __init__(self, client: firestore.Client) -> None:
+        self._client = client
+
+    def _org(self, org: str, collection: str) -> firestore.CollectionReference:
+        return self._client.collection("orgs").document(org).collection(collection)
+
+    # Connections
+
+    def get_connection(self, org: str, connection_id: str) -> Connection | None:
+        ref = self._org(org, "connections").document(connection_id)
+        snapshot = _call(lambda: ref.get(**_ONE_ATTEMPT))
+        data = _data(snapshot)
+        return None if data is None else _connection_from_doc(org, snapshot.id, data)
+
+    def put_connection(self, connection: Connection) -> None:
+        ref = self._org(connection.org, "connections").document(connection.id)
+        _call(lambda: ref.set(_connection_to_doc(connection), **_ONE_ATTEMPT))
+
+    def list_connections(self, org: str) -> list[Connection]:
+        query = self._org(org, "connections").order_by(FieldPath.document_id())
+        snapshots = _call(lambda: query.get(**_ONE_ATTEMPT))
+        return [_connection_from_doc(org, s.id, s.to_dict() or {}) for s in snapshots]
+
+    # Workflows
+
+    def get_workflow(self, org: str, workflow_id: str) -> WorkflowRecord | None:
+        ref = self._org(org, "workflows").document(workflow_id)
+        snapshot = _call(lambda: ref.get(**_ONE_ATTEMPT))
+        data = _data(snapshot)
+        return None if data is None else _workflow_from_doc(org, snapshot.id, data)
+
+    def put_workflow(self, record: WorkflowRecord) -> None:
+        ref = self._org(record.org, "workflows").document(record.id)
+        _call(lambda: ref.set(_workflow_to_doc(record), **_ONE_ATTEMPT))
+
+    def list_workflows(
+        self, org: str, *, limit: int, after: str | None = None
+    ) -> list[WorkflowRecord]:
+        query = self._org(org, "workflows").order_by(FieldPath.document_id()).limit(limit)
+        if after is not None:
+            query = query.start_after({FieldPath.document_id(): after})
+        snapshots = _call(lambda: query.get(**_ONE_ATTEMPT))
+        return [_workflow_from_doc(org, s.id, s.to_dict() or {}) for s in snapshots]
+
+    def delete_workflow(self, org: str, workflow_id: str) -> bool:
+        ref = self._org(org, "workflows").document(workflow_id)
+        must_exist = self._client.write_option(exists=True)
+        try:
+            _call(lambda: ref.delete(option=must_exist, **_ONE_ATTEMPT))
+        except exceptions.NotFound:
+            return False
+        return True
+
+    # Executions
+
+    def create_execution(self, execution: Execution, expire_at: dt.datetime) -> None:
+        ref = self._org(execution.org, "executions").document(execution.id)
+        doc = {**_execution_to_doc(execution), "expire_at": _timestamp(expire_at)}
+        _call(lambda: ref.set(doc, **_ONE_ATTEMPT))
+
+    def get_execution(self, org: str, execution_id: str) -> Execution | None:
+        ref = self._org(org, "executions").document(execution_id)
+        data = _data(_call(lambda: ref.get(**_ONE_ATTEMPT)))
+        return None if data is None else _execution_from_doc(data)
+
+    def save_execution(self, execution: Execution, *, expected_state: str) -> bool:
+        ref = self._org(execution.org, "executions").document(execution.id)
+        doc = _execution_to_doc(execution)  # no expire_at: update() keeps the stored one
+
+        @firestore.transactional
+        def compare_and_write(transaction: firestore.Transaction) -> bool:
+            snapshot = ref.get(transaction=transaction, **_ONE_ATTEMPT)
+            if not snapshot.exists or snapshot.get("state") != expected_state:
+                return False
+            transaction.update(ref, doc)
+            return True
+
+        return _call(
+            lambda: compare_and_write(self._client.transaction(max_attempts=_TRANSACTION_ATTEMPTS))
+        )
+
+    def delete_execution(self, org: str, execution_id: str) -> None:
+        ref = self._org(org, "executions").document(execution_id)
+        _call(lambda: ref.delete(**_ONE_ATTEMPT))
+
+    # Cache entries: the execution currently answering a cache key.
+
+    def claim_cache_entry(
+        self, org: str, key: str, execution_id: str, expire_at: dt.datetime
+    ) -> str | None:
+        ref = self._org(org, "cache_entries").document(key)
+        doc = _cache_entry_doc(execution_id, expire_at)
+        # create() is an atomic create-if-absent: no transaction, so no lock waits
+        # when many identical requests arrive at once.
+        for _ in range(_CLAIM_ATTEMPTS):
+            try:
+                _call(lambda: ref.create(doc, **_ONE_ATTEMPT))
+                return None
+            except exceptions.Conflict:
+                pass
+            holder = self._cache_holder(ref)
+            if holder is not None:
+                # Our own id: an earlier attempt of this create went through.
+                return None if holder == execution_id else holder
+            # Deleted between our create and our read (TTL, or its holder): try again.
+        raise BackendUnavailable("firestore", f"cache entry {key!r} keeps changing")
+
+    def replace_cache_entry(
+        self,
+        org: str,
+        key: str,
+        expected_execution_id: str,
+        execution_id: str,
+        expire_at: dt.datetime,
+    ) -> bool:
+        ref = self._org(org, "cache_entries").document(key)
+        snapshot = _call(lambda: ref.get(**_ONE_ATTEMPT))
+        if not snapshot.exists:
+            return self.claim_cache_entry(org, key, execution_id, expire_at) is None
+        if snapshot.get("execution_id") != expected_execution_id:
+            return False
+        unchanged = self._client.write_option(last_update_time=snapshot.update_time)
+        try:
+            _call(
+                lambda: ref.update(
+                    _cache_entry_doc(execution_id, expire_at), option=unchanged, **_ONE_ATTEMPT
+                )
+            )
+        except (exceptions.FailedPrecondition, exceptions.NotFound):
+            # Someone else wrote first, unless it was an earlier attempt of ours
+            # (execution ids are unique to their request).
+            return self._cache_holder(ref) == execution_id
+        return True
+
+    def _cache_holder(self, ref: firestore.DocumentReference) -> str | None:
+        data = _data(_call(lambda: ref.get(**_ONE_ATTEMPT)))
+        return None if data is None else str(data["execution_id"])
+
+    # Idempotency keys
+
+    def get_idempotency_key(self, org: str, key_hash: str) -> tuple[str, str] | None:
+        ref = self._org(org, "idempotency_keys").document(key_hash)
+        data = _data(_call(lambda: ref.get(**_ONE_ATTEMPT)))
+        return None if data is None else (data["execution_id"], data["fingerprint"])
+
+    def put_idempotency_key(
+        self, org: str, key_hash: str, execution_id: str, fingerprint: str, expire_at: dt.datetime
+    ) -> None:
+        ref = self._org(org, "idempotency_keys").document(key_hash)
+        doc = {
+            "execution_id": execution_id,
+            "fingerprint": fingerprint,
+            "expire_at": _timestamp(expire_at),
+        }
+        _call(lambda: ref.set(doc, **_ONE_ATTEMPT))
+
+    # Tokens
+
+    def create_token(self, token: Token) -> None:
+        ref = self._client.collection("tokens").document(token.token_id)
+        _call(lambda: ref.create(_token_to_doc(token), **_ONE_ATTEMPT))
+
+    def get_token(self, token_id: str) -> Token | None:
+        ref = self._client.collection("tokens").document(token_id)
+        snapshot = _call(lambda: ref.get(**_ONE_ATTEMPT))
+        data = _data(snapshot)
+        return None if data is None else _token_from_doc(snapshot.id, data)
+
+    def list_tokens(self, org: str) -> list[Token]:
+        # An equality filter alone needs no composite index; sorted here instead.
+        query = self._client.collection("tokens").where(
+            filter=firestore.FieldFilter("org", "==", org)
+        )
+        snapshots = _call(lambda: query.get(**_ONE_ATTEMPT))
+        tokens = [_token_from_doc(s.id, s.to_dict() or {}) for s in snapshots]
+        return sorted(tokens, key=lambda token: (token.created_at, token.token_id))
+
+    def revoke_token(self, token_id: str, at: dt.datetime) -> bool:
+        ref = self._client.collection("tokens").document(token_id)
+        try:
+            _call(lambda: ref.update({"revoked_at": _timestamp(at)}, **_ONE_ATTEMPT))
+        except exceptions.NotFound:
+            return False
+        return True
+
+
+# Conversions. Field names follow the dataclasses'.
+
+
+def _data(snapshot: firestore.DocumentSnapshot) -> dict[str, Any] | None:
+    return snapshot.to_dict() if snapshot.exists else None
+
+
+def _json(value: dict[str, Any]) -> str:
+    return json.dumps(value, sort_keys=False, separators=(",", ":"), ensure_ascii=False)
+
+
+def _timestamp(value: dt.datetime) -> dt.datetime:
+    """Firestore would read a naive datetime as UTC; refuse it rather than guess."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"naive datetime: {value!r}")
+    return value
+
+
+def _optional_timestamp(value: dt.datetime | None) -> dt.datetime | None:
+    return None if value is None else _timestamp(value)
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    """Firestore's DatetimeWithNanoseconds as a plain UTC datetime (microseconds kept)."""
+    value = value.astimezone(dt.UTC)
+    return dt.datetime.combine(value.date(), value.time(), tzinfo=dt.UTC)
+
+
+def _optional_utc(value: dt.datetime | None) -> dt.datetime | None:
+    return None if value is None else _utc(value)
+
+
+def _connection_to_doc(connection: Connection) -> dict[str, Any]:
+    return {
+        "project": connection.project,
+        "location": connection.location,
+        "dataset": connection.dataset,
+        "service_account": connection.service_account,
+    }
+
+
+def _connection_from_doc(org: str, connection_id: str, data: dict[str, Any]) -> Connection:
+    return Connection(
+        org=org,
+        id=connection_id,
+        project=data["project"],
+        location=data["location"],
+        dataset=data["dataset"],
+        service_account=data["service_account"],
+    )
+
+
+def _workflow_to_doc(record: WorkflowRecord) -> dict[str, Any]:
+    return {
+        "connection": record.connection,
+        "definition": _json(record.definition),
+        "version": record.version,
+        "created_at": _timestamp(record.created_at),
+        "updated_at": _timestamp(record.updated_at),
+        "api": None if record.api is None else _api_to_doc(record.api),
+    }
+
+
+def _workflow_from_doc(org: str, workflow_id: str, data: dict[str, Any]) -> WorkflowRecord:
+    return WorkflowRecord(
+        org=org,
+        id=workflow_id,
+        connection=data["connection"],
+        definition=json.loads(data["definition"]),
+        version=data["version"],
+        created_at=_utc(data["created_at"]),
+        updated_at=_utc(data["updated_at"]),
+        api=None if data["api"] is None else _api_from_doc(data["api"]),
+    )
+
+
+def _api_to_doc(api: ApiState) -> dict[str, Any]:
+    return {
+        "enabled": api.enabled,
+        "procedure": api.procedure,
+        "deployed_version": api.deployed_version,
+        "deployed_definition": _json(api.deployed_definition),
+        "enabled_at": _timestamp(api.enabled_at),
+        "updated_at": _timestamp(api.updated_at),
+    }
+
+
+def _api_from_doc(data: dict[str, Any]) -> ApiState:
+    return ApiState(
+        enabled=data["enabled"],
+        procedure=data["procedure"],
+        deployed_version=data["deployed_version"],
+        deployed_definition=json.loads(data["deployed_definition"]),
+        enabled_at=_utc(data["enabled_at"]),
+        updated_at=_utc(data["updated_at"]),
+    )
+
+
+def _execution_to_doc(execution: Execution) -> dict[str, Any]:
+    """Every field but expire_at, which only create_execution sets."""
+    error = execution.error
+    return {
+        "id": execution.id,
+        "org": execution.org,
+        "workflow_id": execution.workflow_id,
+        "version": execution.version,
+        "parameters": _json(execution.parameters),
+        "cache_key": execution.cache_key,
+        "output_table": execution.output_table,
+        "procedure": execution.procedure,
+        "connection": execution.connection,
+        "created_at": _timestamp(execution.created_at),
+        "state": execution.state.value,
+        "bigquery_job_id": execution.bigquery_job_id,
+        "started_at": _optional_timestamp(execution.started_at),
+        "ended_at": _optional_timestamp(execution.ended_at),
+        "error": None if error is None else error.to_dict(),
+        "cache_enabled": execution.cache_enabled,
+        "output_expires_at": _optional_timestamp(execution.output_expires_at),
+        "reconciled_at": _optional_timestamp(execution.reconciled_at),
+        "submit_attempts": execution.submit_attempts,
+        "labels": dict(execution.labels),
+    }
+
+
+def _execution_from_doc(data: dict[str, Any]) -> Execution:
+    error = data["error"]
+    return Execution(
+        id=data["id"],
+        org=data["org"],
+        workflow_id=data["workflow_id"],
+        version=data["version"],
+        parameters=json.loads(data["parameters"]),
+        cache_key=data["cache_key"],
+        output_table=data["output_table"],
+        procedure=data["procedure"],
+        connection=data["connection"],
+        created_at=_utc(data["created_at"]),
+        state=State(data["state"]),
+        bigquery_job_id=data["bigquery_job_id"],
+        started_at=_optional_utc(data["started_at"]),
+        ended_at=_optional_utc(data["ended_at"]),
+        error=None if error is None else JobError(**error),
+        cache_enabled=data["cache_enabled"],
+        output_expires_at=_optional_utc(data["output_expires_at"]),
+        reconciled_at=_optional_utc(data["reconciled_at"]),
+        submit_attempts=data["submit_attempts"],
+        labels=dict(data["labels"]),
+    )
+
+
+def _cache_entry_doc(execution_id: str, expire_at: dt.datetime) -> dict[str, Any]:
+    return {
+        "execution_id": execution_id,
+        "expire_at": _timestamp(expire_at),
+        "updated_at": firestore.SERVER_TIMESTAMP,
+    }
+
+
+def _token_to_doc(token: Token) -> dict[str, Any]:
+    """Only the secret's hash is stored, never the secret."""
+    return {
+        "org": token.org,
+        "secret_hash": token.secret_hash,
+        "grants": sorted(grant.value for grant in token.grants),
+        "created_at": _timestamp(token.created_at),
+        "name": token.name,
+        "workflows": None if token.workflows is None else list(token.workflows),
+        "expires_at": _optional_timestamp(token.expires_at),
+        "revoked_at": _optional_timestamp(token.revoked_at),
+    }
+
+
+def _token_from_doc(token_id: str, data: dict[str, Any]) -> Token:
+    workflows = data["workflows"]
+    return Token(
+        token_id=token_id,
+        org=data["org"],
+        secret_hash=data["secret_hash"],
+        grants=frozenset(Grant(grant) for grant in data["grants"]),
+        created_at=_utc(data["created_at"]),
+        name=data["name"],
+        workflows=None if workflows is None else tuple(workflows),
+        expires_at=_optional_utc(data["expires_at"]),
+        revoked_at=_optional_utc(data["revoked_at"]),
+    )
