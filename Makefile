@@ -43,5 +43,9 @@ integration: install
 e2e: install
 	$(PY) -m pytest tests/e2e
 
+# Tokens for the running local stack, e.g. make token ARGS="create --org demo --grant executions:read"
+token: install
+	@$(PY) -m devstack.admin token $(ARGS)
+
 clean:
 	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache

@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from devstack import emulators
+from devstack.demo import example_commands
 from devstack.emulators import REPO_ROOT, StackError
 
 LOCAL_DIR = REPO_ROOT / ".local"
@@ -64,10 +65,12 @@ def write_stack_file(info: dict[str, Any]) -> None:
 def print_stack(info: dict[str, Any]) -> None:
     table = Table(title="Workflows API, local stack", show_header=False)
     for key, value in info.items():
-        table.add_row(key, str(value))
+        table.add_row(key, str(value))  # tokens included: this is the user's own terminal
     console.print(table)
     console.print(f"Written to {STACK_FILE.relative_to(REPO_ROOT)}. Try:")
     console.print(f"  curl -s {info['base_url']}/healthz", markup=False)
+    for command in example_commands(info):
+        console.print(f"  {command}", markup=False, soft_wrap=True)
     console.print("Ctrl-C stops everything.", style="bold")
 
 
@@ -85,6 +88,10 @@ def start_stack(port: int) -> tuple[list[emulators.ManagedProcess], dict[str, An
 
             settings = Settings.from_env(running.env())
             stores = seed_stores(bigquery_client(settings))
+        with console.status("Registering the demo workflow and tokens..."):
+            from devstack.demo import provision_demo
+
+            demo = provision_demo(settings)
         with console.status(f"Starting the dev router on port {port}..."):
             processes.append(emulators.start_dev_router(port, running.env(), log_dir))
     except BaseException:
@@ -97,6 +104,7 @@ def start_stack(port: int) -> tuple[list[emulators.ManagedProcess], dict[str, An
         "firestore_emulator_host": running.firestore_host,
         "bigquery_emulator_host": running.bigquery_host,
         "seeded_tables": {f"{LOCAL_PROJECT}.retail.stores": stores},
+        **demo,
         "logs": str(log_dir.relative_to(REPO_ROOT)),
     }
     return processes, info

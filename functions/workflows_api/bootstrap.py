@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import threading
 from collections.abc import Callable
 from functools import cached_property, lru_cache
 
 from google.cloud import bigquery, firestore
+from google.cloud.bigquery import Client as BigQueryClient
 
 from workflows_api.adapters import clients, health
+from workflows_api.adapters.bigquery_warehouse import BigQueryWarehouse
+from workflows_api.adapters.firestore_store import FirestoreStore
 from workflows_api.config import Settings, get_settings
+from workflows_api.service.admin import AdminService
+from workflows_api.service.auth import Authenticator
+from workflows_api.service.executions import ExecutionService
+from workflows_api.service.ports import Connection
+from workflows_api.service.workflows import WorkflowService
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 class App:
@@ -16,6 +30,8 @@ class App:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._bigquery_clients: dict[str, BigQueryClient] = {}
+        self._lock = threading.Lock()
 
     @cached_property
     def firestore(self) -> firestore.Client:
@@ -24,6 +40,39 @@ class App:
     @cached_property
     def bigquery(self) -> bigquery.Client:
         return clients.bigquery_client(self.settings)
+
+    def bigquery_for(self, connection: Connection) -> BigQueryClient:
+        """One client per connection project (jobs run and are billed there)."""
+        with self._lock:
+            client = self._bigquery_clients.get(connection.project)
+            if client is None:
+                client = clients.bigquery_client(self.settings, project=connection.project)
+                self._bigquery_clients[connection.project] = client
+            return client
+
+    @cached_property
+    def store(self) -> FirestoreStore:
+        return FirestoreStore(self.firestore)
+
+    @cached_property
+    def warehouse(self) -> BigQueryWarehouse:
+        return BigQueryWarehouse(self.bigquery_for)
+
+    @cached_property
+    def authenticator(self) -> Authenticator:
+        return Authenticator(self.store, utc_now, self.settings.token_cache_seconds)
+
+    @cached_property
+    def admin(self) -> AdminService:
+        return AdminService(self.store, self.store, utc_now)
+
+    @cached_property
+    def workflows(self) -> WorkflowService:
+        return WorkflowService(self.store, self.store, self.warehouse, utc_now)
+
+    @cached_property
+    def executions(self) -> ExecutionService:
+        return ExecutionService(self.workflows, self.store, self.warehouse, utc_now)
 
     def health_probes(self) -> dict[str, Callable[[], None]]:
         return {

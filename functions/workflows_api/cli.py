@@ -1,17 +1,35 @@
-"""`wfapi`: command-line tools. `wfapi compile FILE --project P --dataset D` prints the
-procedure a workflow compiles to (CARTO's "Export"), without running anything."""
+"""`wfapi`: command-line tools.
+
+`wfapi compile FILE --project P` prints the procedure a workflow compiles to
+(CARTO's "Export") without running anything; `wfapi token ...` and
+`wfapi connection ...` administer the deployment the environment points at
+(locally: `make token ARGS="..."` points them at the running stack).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
+from workflows_api.bootstrap import get_app
 from workflows_api.domain.compiler import compile_procedure, procedure_name
 from workflows_api.domain.errors import WorkflowInvalid
 from workflows_api.domain.model import workflow_json_schema_text
+from workflows_api.domain.tokens import ALL_GRANTS, Token
 from workflows_api.domain.validation import load_workflow, validate_workflow
+from workflows_api.service.admin import parse_grants
+from workflows_api.service.errors import ServiceError
+from workflows_api.service.ports import DEFAULT_DATASET, Connection
+
+T = TypeVar("T")
+ALL_GRANT_NAMES = [grant.value for grant in ALL_GRANTS]
 
 app = typer.Typer(help="Workflows API command-line tools.", no_args_is_help=True)
 
@@ -51,3 +69,108 @@ def compile_command(
 def schema_command() -> None:
     """Print the JSON Schema of workflow definitions."""
     typer.echo(workflow_json_schema_text(), nl=False)
+
+
+token_app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
+connection_app = typer.Typer(help="Register where an org's workflows run.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+app.add_typer(connection_app, name="connection")
+
+
+@token_app.command("create")
+def token_create(
+    org: Annotated[str, typer.Option(help="Organization the token belongs to.")],
+    grant: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A grant (repeatable); default: every grant. " + ", ".join(ALL_GRANT_NAMES)
+        ),
+    ] = None,
+    workflow: Annotated[
+        list[str] | None, typer.Option(help="Limit the token to this workflow (repeatable).")
+    ] = None,
+    expires_in_days: Annotated[int | None, typer.Option(min=1, help="Expire after N days.")] = None,
+    name: Annotated[str, typer.Option(help="A label to recognise the token by.")] = "",
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Create a token. Its secret is printed once and cannot be shown again."""
+    new = _admin_call(
+        lambda: get_app().admin.create_token(
+            org,
+            parse_grants(grant or ALL_GRANT_NAMES),
+            name=name,
+            workflows=tuple(workflow) if workflow else None,
+            expires_in=dt.timedelta(days=expires_in_days) if expires_in_days else None,
+        )
+    )
+    if json_output:
+        typer.echo(json.dumps({**_token_json(new.token), "token": new.secret}))
+        return
+    typer.echo(new.secret)
+    typer.echo(
+        f"token id {new.token.token_id} for org {org}; store the secret now: it is shown once.",
+        err=True,
+    )
+
+
+@token_app.command("list")
+def token_list(org: Annotated[str, typer.Option(help="Organization.")]) -> None:
+    """List an org's tokens (ids and grants, never secrets)."""
+    table = Table("id", "name", "grants", "workflows", "created", "expires", "revoked")
+    for token in _admin_call(lambda: get_app().admin.list_tokens(org)):
+        row = _token_json(token)
+        table.add_row(
+            *(
+                ", ".join(value) if isinstance(value, list) else str(value or "")
+                for key, value in row.items()
+                if key != "org"
+            )
+        )
+    Console().print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[str, typer.Argument(help="The token id (not the secret).")],
+) -> None:
+    """Revoke a token; it stops working within the token cache time (10 s by default)."""
+    _admin_call(lambda: get_app().admin.revoke_token(token_id))
+    typer.echo(f"revoked {token_id}")
+
+
+@connection_app.command("create")
+def connection_create(
+    org: Annotated[str, typer.Option(help="Organization.")],
+    connection_id: Annotated[str, typer.Option("--id", help="Connection id, e.g. local.")],
+    project: Annotated[str, typer.Option(help="GCP project where jobs run.")],
+    dataset: Annotated[str, typer.Option(help="Dataset for generated objects.")] = DEFAULT_DATASET,
+    location: Annotated[str, typer.Option(help="BigQuery location.")] = "US",
+    service_account: Annotated[
+        str | None, typer.Option(help="Service account to impersonate for this org's jobs.")
+    ] = None,
+) -> None:
+    """Create or replace a connection."""
+    connection = Connection(org, connection_id, project, location, dataset, service_account)
+    _admin_call(lambda: get_app().admin.put_connection(connection))
+    typer.echo(f"connection {org}/{connection_id}: {project}.{dataset} ({location})")
+
+
+def _admin_call(call: Callable[[], T]) -> T:
+    try:
+        return call()
+    except ServiceError as error:
+        typer.echo(f"error: {error.message}", err=True)
+        raise typer.Exit(code=2) from None
+
+
+def _token_json(token: Token) -> dict[str, Any]:
+    return {
+        "id": token.token_id,
+        "org": token.org,
+        "name": token.name,
+        "grants": sorted(g.value for g in token.grants),
+        "workflows": list(token.workflows) if token.workflows is not None else None,
+        "created_at": token.created_at.isoformat(),
+        "expires_at": token.expires_at.isoformat() if token.expires_at else None,
+        "revoked_at": token.revoked_at.isoformat() if token.revoked_at else None,
+    }

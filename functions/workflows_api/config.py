@@ -26,6 +26,8 @@ class Settings:
     # Firestore database id.
     firestore_database: str = "(default)"
     log_level: str = "INFO"
+    # How long a verified API token is trusted without reading Firestore again.
+    token_cache_seconds: float = 10.0
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -37,6 +39,7 @@ class Settings:
             firestore_emulator_host=env.get("FIRESTORE_EMULATOR_HOST") or None,
             firestore_database=env.get("WFAPI_FIRESTORE_DATABASE", "(default)"),
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
+            token_cache_seconds=float(env.get("WFAPI_TOKEN_CACHE_SECONDS", "10")),
         )
 
 
@@ -48,6 +51,7 @@ ENVIRONMENT_VARIABLES = (
     "FIRESTORE_EMULATOR_HOST",
     "WFAPI_FIRESTORE_DATABASE",
     "LOG_LEVEL",
+    "WFAPI_TOKEN_CACHE_SECONDS",
 )
 
 

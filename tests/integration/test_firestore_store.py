@@ -191,7 +191,7 @@ def test_records_are_invisible_to_other_orgs(
     store.put_workflow(workflow())
     run = execution()
     store.create_execution(run, expire_at=at(3600))
-    store.put_idempotency_key(ORG, "h" * 64, run.id, "fp", expire_at=at(3600))
+    assert store.claim_idempotency_key(ORG, "h" * 64, run.id, "fp", expire_at=at(3600)) is None
     store.claim_cache_entry(ORG, run.cache_key, run.id, expire_at=at(3600))
 
     assert store.get_connection(OTHER_ORG, "main") is None
@@ -390,8 +390,12 @@ def test_idempotency_key_round_trip(
     store: FirestoreStore, firestore_client: firestore.Client
 ) -> None:
     assert store.get_idempotency_key(ORG, "h1") is None
-    store.put_idempotency_key(ORG, "h1", "exec-1", "fingerprint-1", expire_at=at(86_400))
+    assert store.claim_idempotency_key(ORG, "h1", "exec-1", "fingerprint-1", at(86_400)) is None
     assert store.get_idempotency_key(ORG, "h1") == ("exec-1", "fingerprint-1")
+    # Create-if-absent: a second claim keeps the first and says what it holds.
+    held = store.claim_idempotency_key(ORG, "h1", "exec-2", "fingerprint-2", at(86_400))
+    assert held == ("exec-1", "fingerprint-1")
+    assert store.claim_idempotency_key(ORG, "h1", "exec-1", "fingerprint-1", at(86_400)) is None
     assert org_doc(firestore_client, ORG, "idempotency_keys", "h1")["expire_at"] == at(86_400)
 
 

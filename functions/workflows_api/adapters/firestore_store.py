@@ -226,16 +226,23 @@ class FirestoreStore:
         data = _data(_call(lambda: ref.get(**_ONE_ATTEMPT)))
         return None if data is None else (data["execution_id"], data["fingerprint"])
 
-    def put_idempotency_key(
+    def claim_idempotency_key(
         self, org: str, key_hash: str, execution_id: str, fingerprint: str, expire_at: dt.datetime
-    ) -> None:
+    ) -> tuple[str, str] | None:
         ref = self._org(org, "idempotency_keys").document(key_hash)
         doc = {
             "execution_id": execution_id,
             "fingerprint": fingerprint,
             "expire_at": _timestamp(expire_at),
         }
-        _call(lambda: ref.set(doc, **_ONE_ATTEMPT))
+        try:
+            _call(lambda: ref.create(doc, **_ONE_ATTEMPT))
+            return None
+        except exceptions.Conflict:
+            pass
+        held = self.get_idempotency_key(org, key_hash)
+        # Our own id: an earlier attempt of this create went through.
+        return None if held is None or held[0] == execution_id else held
 
     # Tokens
 

@@ -134,6 +134,11 @@ def call_statement(procedure_ref: str, parameter_names: Sequence[str]) -> str:
     return f"CALL {routine_ref}({', '.join('@' + name for name in names)})"
 
 
+def drop_procedure_statement(procedure_ref: str) -> str:
+    project, dataset, routine = procedure_ref.split(".")
+    return f"DROP PROCEDURE IF EXISTS {quote_table_reference(project, dataset, routine, 'routine')}"
+
+
 def _indent(statement: str) -> str:
     return "\n".join(_INDENT + line if line else line for line in statement.split("\n"))
 

@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
-TOKEN_PREFIX = "wfa_"
+TOKEN_PREFIX = "wfa_"  # noqa: S105 (a prefix, not a secret)
 _TOKEN_PATTERN = re.compile(r"^wfa_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
 
 

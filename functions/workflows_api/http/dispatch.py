@@ -11,9 +11,10 @@ from werkzeug.routing import Map, Rule
 
 from workflows_api import logs
 from workflows_api.config import get_settings
-from workflows_api.http.errors import ApiError
+from workflows_api.http.errors import ApiError, api_error
 from workflows_api.http.responses import error_response
 from workflows_api.http.routes import Route, routes_for
+from workflows_api.service.errors import BackendUnavailable, ServiceError
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,18 @@ def dispatch(request: Request, function: str | None) -> Response:
         response = route.handler(request, **path_args)
     except ApiError as error:
         response = error_response(error)
+    except ServiceError as error:
+        response = error_response(api_error(error))
+    except BackendUnavailable as unavailable:
+        logs.log(logger, logging.WARNING, str(unavailable), backend=unavailable.backend)
+        response = error_response(
+            ApiError(
+                503,
+                "backend_unavailable",
+                f"{unavailable.backend} is unavailable ({unavailable.reason}); retry shortly.",
+                headers={"Retry-After": "5"},
+            )
+        )
     except NotFound:
         response = error_response(
             ApiError(404, "route_not_found", f"No route for {request.method} {request.path}.")

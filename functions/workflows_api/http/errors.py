@@ -6,6 +6,19 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from workflows_api.service.errors import ServiceError
+
+# HTTP status of each kind of service refusal.
+STATUS_OF_KIND = {
+    "invalid": 400,
+    "unauthenticated": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "conflict": 409,
+    "unprocessable": 422,
+    "unavailable": 503,
+}
+
 
 @dataclass
 class ApiError(Exception):
@@ -32,3 +45,10 @@ class ApiError(Exception):
         if self.details:
             error["details"] = self.details
         return {"error": error}
+
+
+def api_error(error: ServiceError) -> ApiError:
+    headers = {"WWW-Authenticate": "Bearer"} if error.kind == "unauthenticated" else {}
+    return ApiError(
+        STATUS_OF_KIND[error.kind], error.code, error.message, error.field, error.details, headers
+    )

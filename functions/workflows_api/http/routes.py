@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from flask import Request, Response
 
-from workflows_api.http import health
+from workflows_api.http import executions, health, workflows
 
 Handler = Callable[..., Response]
 
@@ -36,8 +36,25 @@ class Route:
         return f"{self.method} {self.path}"
 
 
+_WORKFLOW = "/v1/workflows/<workflow_id>"
+
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/healthz", STATUS, health.healthz, "Service and backend health"),
+    Route("GET", "/v1/workflows", API_ACCESS, workflows.list_workflows, "List workflows"),
+    Route("PUT", _WORKFLOW, API_ACCESS, workflows.put_workflow, "Create or replace a workflow"),
+    Route("GET", _WORKFLOW, API_ACCESS, workflows.get_workflow, "Read a workflow"),
+    Route("DELETE", _WORKFLOW, API_ACCESS, workflows.delete_workflow, "Delete a workflow"),
+    Route("GET", f"{_WORKFLOW}/sql", API_ACCESS, workflows.get_sql, "The compiled procedure"),
+    Route("POST", f"{_WORKFLOW}/api", API_ACCESS, workflows.enable_api, "Enable API access"),
+    Route("GET", f"{_WORKFLOW}/api", API_ACCESS, workflows.get_api, "API access state"),
+    Route(
+        "PUT", f"{_WORKFLOW}/api", API_ACCESS, workflows.update_api, "Deploy the current version"
+    ),
+    Route("DELETE", f"{_WORKFLOW}/api", API_ACCESS, workflows.disable_api, "Disable API access"),
+    Route("POST", f"{_WORKFLOW}/executions", EXECUTE, executions.execute, "Execute a workflow"),
+    Route(
+        "GET", "/v1/executions/<execution_id>", STATUS, executions.get_execution, "Execution status"
+    ),
 )
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from typing import Any, Literal
 
 Kind = Literal[
@@ -22,7 +23,7 @@ class ServiceError(Exception):
     code: str
     message: str
     field: str | None = None
-    details: list[dict[str, Any]] = field(default_factory=list)
+    details: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"

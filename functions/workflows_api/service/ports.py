@@ -118,7 +118,12 @@ class ExecutionStore(Protocol):
         ...
 
     def replace_cache_entry(
-        self, org: str, key: str, expected_execution_id: str, execution_id: str, expire_at: dt.datetime
+        self,
+        org: str,
+        key: str,
+        expected_execution_id: str,
+        execution_id: str,
+        expire_at: dt.datetime,
     ) -> bool:
         """Compare-and-swap the holder of `key`; False if it is no longer `expected`."""
         ...
@@ -127,9 +132,12 @@ class ExecutionStore(Protocol):
         """(execution id, request fingerprint) recorded for the key, if any."""
         ...
 
-    def put_idempotency_key(
+    def claim_idempotency_key(
         self, org: str, key_hash: str, execution_id: str, fingerprint: str, expire_at: dt.datetime
-    ) -> None: ...
+    ) -> tuple[str, str] | None:
+        """Atomically record the key for `execution_id` if it is new; else return the
+        (execution id, fingerprint) already recorded."""
+        ...
 
 
 class TokenStore(Protocol):

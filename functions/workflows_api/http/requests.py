@@ -1,0 +1,114 @@
+"""Reading requests: bodies within limits, strict JSON, typed request models, tokens."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+from flask import Request
+from pydantic import BaseModel, ValidationError
+
+from workflows_api.http.errors import ApiError
+
+MAX_BODY_BYTES = 1024 * 1024
+JSON_TYPES = ("application/json",)
+YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml")
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+def raw_body(request: Request, accepted: tuple[str, ...] = JSON_TYPES) -> tuple[bytes, str]:
+    """The body and its media type; 415 for another type, 413 over 1 MiB."""
+    media_type = (request.mimetype or "").lower()
+    if media_type not in accepted:
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            f"Content-Type: expected {' or '.join(accepted)}, got {media_type or 'none'}.",
+            "Content-Type",
+        )
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise _too_large()
+    body = request.stream.read(MAX_BODY_BYTES + 1)
+    if len(body) > MAX_BODY_BYTES:
+        raise _too_large()
+    return body, media_type
+
+
+def json_body(request: Request, empty_allowed: bool = False) -> Any:
+    body, _ = raw_body(request) if request.mimetype or not empty_allowed else (b"", "")
+    if not body.strip():
+        if empty_allowed:
+            return {}
+        raise ApiError(400, "invalid_json", "The request body is empty; expected a JSON object.")
+    return parse_json(body)
+
+
+def parse_json(body: bytes) -> Any:
+    """Strict JSON: UTF-8, no NaN or Infinity (they are not JSON, and not numbers we run)."""
+
+    def reject_constant(name: str) -> Any:
+        raise ValueError(f"{name} is not valid JSON")
+
+    try:
+        return json.loads(body.decode("utf-8"), parse_constant=reject_constant)
+    except UnicodeDecodeError:
+        raise ApiError(400, "invalid_json", "The request body is not UTF-8 text.") from None
+    except ValueError as error:
+        raise ApiError(
+            400, "invalid_json", f"The request body is not valid JSON: {error}."
+        ) from None
+
+
+def parse_model(model: type[Model], data: Any) -> Model:
+    """A request model from parsed JSON; 400 naming the first bad field (all in details)."""
+    if not isinstance(data, dict):
+        raise ApiError(400, "invalid_request", "The request body must be a JSON object.")
+    try:
+        return model.model_validate(data)
+    except ValidationError as invalid:
+        details = [
+            {
+                "field": ".".join(str(part) for part in error["loc"]),
+                "message": error["msg"],
+            }
+            for error in invalid.errors(include_url=False, include_input=False)
+        ]
+        first = details[0]
+        raise ApiError(
+            400,
+            "invalid_request",
+            f"{first['field']}: {first['message']}",
+            first["field"],
+            details,
+        ) from None
+
+
+def int_argument(request: Request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise ApiError(
+            400,
+            "invalid_request",
+            f"{name}: expected an integer from {low} to {high}, got {raw[:40]!r}",
+            name,
+        )
+    return value
+
+
+def _too_large() -> ApiError:
+    return ApiError(413, "body_too_large", f"The request body exceeds {MAX_BODY_BYTES} bytes.")

@@ -1,0 +1,127 @@
+"""Records as the native API's JSON (one function per resource)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from workflows_api.domain.compiler import procedure_name
+from workflows_api.domain.executions import Execution
+from workflows_api.domain.model import Workflow
+from workflows_api.domain.validation import parse_workflow
+from workflows_api.service.ports import WorkflowRecord
+
+
+def timestamp(value: dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def execution_view(execution: Execution, *, cached: bool | None = None) -> dict[str, Any]:
+    """`cached`: for execute answers, whether an earlier request's execution served this
+    one; on status reads, whether the execution's output is shared through the cache."""
+    return {
+        "id": execution.id,
+        "workflow_id": execution.workflow_id,
+        "state": execution.state.value,
+        "created_at": timestamp(execution.created_at),
+        "started_at": timestamp(execution.started_at),
+        "ended_at": timestamp(execution.ended_at),
+        "parameters": execution.parameters,
+        "output_table": execution.output_table,
+        "cached": execution.cache_enabled if cached is None else cached,
+        "bigquery_job_id": execution.bigquery_job_id,
+        "error": execution.error.to_dict() if execution.error else None,
+        "version": execution.version,
+        "links": {"status": f"/v1/executions/{execution.id}"},
+    }
+
+
+def workflow_view(record: WorkflowRecord, *, include_definition: bool = True) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": record.id,
+        "name": record.definition.get("name", ""),
+        "connection": record.connection,
+        "version": record.version,
+        "created_at": timestamp(record.created_at),
+        "updated_at": timestamp(record.updated_at),
+        "api_enabled": bool(record.api and record.api.enabled),
+    }
+    if include_definition:
+        body["definition"] = record.definition
+    return body
+
+
+def api_state_view(record: WorkflowRecord, project: str, dataset: str) -> dict[str, Any]:
+    api = record.api
+    enabled = bool(api and api.enabled)
+    deployed: Workflow = parse_workflow(api.deployed_definition if api else record.definition)
+    procedure = (
+        api.procedure if api else f"{project}.{dataset}.{procedure_name(record.org, record.id)}"
+    )
+    example = {p.name: _example_value(p.type, p.default) for p in deployed.parameters}
+    return {
+        "workflow_id": record.id,
+        "enabled": enabled,
+        "procedure": procedure,
+        "deployed_version": api.deployed_version if enabled and api else None,
+        "current_version": record.version,
+        "in_sync": bool(enabled and api and api.deployed_version == record.version),
+        "enabled_at": timestamp(api.enabled_at) if enabled and api else None,
+        "updated_at": timestamp(api.updated_at) if api else None,
+        "parameters": [
+            {
+                "name": p.name,
+                "type": p.type,
+                "required": p.is_required,
+                "description": p.description,
+                **({"default": p.default} if p.default is not None else {}),
+            }
+            for p in deployed.parameters
+        ],
+        "examples": _examples(record, procedure, example) if enabled else None,
+    }
+
+
+def _examples(record: WorkflowRecord, procedure: str, example: dict[str, Any]) -> dict[str, str]:
+    """Requests ready to paste (host and token to fill in)."""
+    body = json.dumps({"parameters": example})
+    call = f"CALL `{procedure}`({','.join('@' + name for name in example)})"
+    carto = json.dumps({"query": call, "queryParameters": example})
+    return {
+        "execute": (
+            f'curl -sS -X POST "$BASE_URL/v1/workflows/{record.id}/executions" '
+            f"-H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' "
+            f"-d '{body}'"
+        ),
+        "status": (
+            'curl -sS "$BASE_URL/v1/executions/$EXECUTION_ID" -H "Authorization: Bearer $TOKEN"'
+        ),
+        "carto": (
+            f'curl -sS -X POST "$BASE_URL/v3/sql/{record.connection}/job" '
+            f"-H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' "
+            f"-d '{carto}'"
+        ),
+    }
+
+
+_EXAMPLES: dict[str, Any] = {
+    "STRING": "text",
+    "INT64": 1,
+    "FLOAT64": 1.5,
+    "NUMERIC": "1.5",
+    "BOOL": True,
+    "DATE": "2026-01-31",
+    "TIMESTAMP": "2026-01-31T12:00:00Z",
+    "GEOGRAPHY": "POINT(-3.7038 40.4168)",
+}
+
+
+def _example_value(kind: str, default: Any) -> Any:
+    if default is not None:
+        return default
+    if kind.startswith("ARRAY<"):
+        return [_EXAMPLES.get(kind[6:-1], "text")]
+    return _EXAMPLES.get(kind, "text")

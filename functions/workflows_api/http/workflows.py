@@ -1,0 +1,107 @@
+"""api_access: workflow definitions and API access toggling (native API)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Request, Response
+
+from workflows_api.bootstrap import get_app
+from workflows_api.domain.tokens import Grant
+from workflows_api.domain.validation import parse_definition_text
+from workflows_api.http.auth import caller
+from workflows_api.http.errors import ApiError
+from workflows_api.http.requests import JSON_TYPES, YAML_TYPES, int_argument, parse_json, raw_body
+from workflows_api.http.responses import json_response
+from workflows_api.http.views import api_state_view, workflow_view
+from workflows_api.service.ports import WorkflowRecord
+from workflows_api.service.workflows import check_workflow_id
+
+
+def put_workflow(request: Request, workflow_id: str) -> Response:
+    token = caller(request, Grant.WORKFLOWS_WRITE, workflow_id)
+    check_workflow_id(workflow_id)
+    body, media_type = raw_body(request, JSON_TYPES + YAML_TYPES)
+    definition: Any
+    if media_type in JSON_TYPES:
+        definition = parse_json(body)
+    else:
+        try:
+            definition = parse_definition_text(body)
+        except ValueError as error:
+            raise ApiError(400, "invalid_yaml", f"The body is not valid YAML: {error}") from None
+    if not isinstance(definition, dict):
+        raise ApiError(400, "invalid_workflow", "The definition must be a JSON or YAML object.")
+    saved = get_app().workflows.put(
+        token.org, workflow_id, definition, request.args.get("connection") or None
+    )
+    body_out = workflow_view(saved.record)
+    body_out["warnings"] = [issue.to_dict() for issue in saved.warnings]
+    return json_response(body_out, 201 if saved.created else 200)
+
+
+def get_workflow(request: Request, workflow_id: str) -> Response:
+    token = caller(request, Grant.WORKFLOWS_READ, workflow_id)
+    return json_response(workflow_view(get_app().workflows.get(token.org, workflow_id)))
+
+
+def list_workflows(request: Request) -> Response:
+    token = caller(request, Grant.WORKFLOWS_READ)
+    page_size = int_argument(request, "page_size", 50, 1, 100)
+    records, next_token = get_app().workflows.list(
+        token.org, page_size, request.args.get("page_token") or None
+    )
+    visible = [r for r in records if token.allows_workflow(r.id)]
+    return json_response(
+        {
+            "workflows": [workflow_view(r, include_definition=False) for r in visible],
+            "next_page_token": next_token,
+        }
+    )
+
+
+def delete_workflow(request: Request, workflow_id: str) -> Response:
+    token = caller(request, Grant.WORKFLOWS_WRITE, workflow_id)
+    get_app().workflows.delete(token.org, workflow_id)
+    return Response(status=204)
+
+
+def get_sql(request: Request, workflow_id: str) -> Response:
+    token = caller(request, Grant.WORKFLOWS_READ, workflow_id)
+    compiled = get_app().workflows.compiled(token.org, workflow_id)
+    if request.args.get("format") == "text":
+        return Response(compiled.sql, mimetype="application/sql")
+    return json_response(
+        {
+            "workflow_id": workflow_id,
+            "version": compiled.version,
+            "procedure": compiled.procedure_ref,
+            "arguments": [{"name": n, "type": t} for n, t in compiled.arguments],
+            "sql": compiled.sql,
+        }
+    )
+
+
+def enable_api(request: Request, workflow_id: str) -> Response:
+    token = caller(request, Grant.WORKFLOWS_WRITE, workflow_id)
+    return _api_state(get_app().workflows.enable_api(token.org, workflow_id))
+
+
+def get_api(request: Request, workflow_id: str) -> Response:
+    token = caller(request, Grant.WORKFLOWS_READ, workflow_id)
+    return _api_state(get_app().workflows.get(token.org, workflow_id))
+
+
+def update_api(request: Request, workflow_id: str) -> Response:
+    token = caller(request, Grant.WORKFLOWS_WRITE, workflow_id)
+    return _api_state(get_app().workflows.update_api(token.org, workflow_id))
+
+
+def disable_api(request: Request, workflow_id: str) -> Response:
+    token = caller(request, Grant.WORKFLOWS_WRITE, workflow_id)
+    return _api_state(get_app().workflows.disable_api(token.org, workflow_id))
+
+
+def _api_state(record: WorkflowRecord) -> Response:
+    connection = get_app().workflows.connection(record.org, record.connection)
+    return json_response(api_state_view(record, connection.project, connection.dataset))

@@ -1,0 +1,256 @@
+"""Use cases on workflow definitions and their API access (CARTO's enable/update/disable)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from workflows_api.domain.compiler import (
+    CompiledProcedure,
+    compile_procedure,
+    drop_procedure_statement,
+    procedure_name,
+)
+from workflows_api.domain.errors import Issue, WorkflowInvalid
+from workflows_api.domain.model import Workflow
+from workflows_api.domain.validation import load_workflow, parse_workflow, validate_workflow
+from workflows_api.domain.version import canonical_definition, workflow_version
+from workflows_api.service.errors import ServiceError, WarehouseError, not_found
+from workflows_api.service.ports import (
+    ApiState,
+    Connection,
+    ConnectionStore,
+    Warehouse,
+    WorkflowRecord,
+    WorkflowStore,
+)
+
+WORKFLOW_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
+MAX_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class SavedWorkflow:
+    record: WorkflowRecord
+    created: bool
+    warnings: list[Issue]
+
+
+def check_workflow_id(workflow_id: str) -> None:
+    if not WORKFLOW_ID_PATTERN.match(workflow_id):
+        raise ServiceError(
+            "invalid",
+            "invalid_workflow_id",
+            "workflow_id: expected 1 to 128 letters, digits, '_' or '-', starting with a "
+            f"letter or digit; got {workflow_id[:140]!r}",
+            "workflow_id",
+        )
+
+
+def definition_of(record: WorkflowRecord) -> Workflow:
+    return parse_workflow(record.definition)
+
+
+def deployed_definition_of(record: WorkflowRecord) -> Workflow:
+    if record.api is None or not record.api.enabled:
+        raise api_disabled(record.id)
+    return parse_workflow(record.api.deployed_definition)
+
+
+def api_disabled(workflow_id: str) -> ServiceError:
+    return ServiceError(
+        "conflict",
+        "api_disabled",
+        f"API access to workflow {workflow_id!r} is disabled; enable it with "
+        f"POST /v1/workflows/{workflow_id}/api.",
+        "workflow_id",
+    )
+
+
+class WorkflowService:
+    def __init__(
+        self,
+        connections: ConnectionStore,
+        workflows: WorkflowStore,
+        warehouse: Warehouse,
+        clock: Callable[[], dt.datetime],
+    ) -> None:
+        self._connections = connections
+        self._workflows = workflows
+        self._warehouse = warehouse
+        self._clock = clock
+
+    # --- definitions ----------------------------------------------------------------
+
+    def put(
+        self,
+        org: str,
+        workflow_id: str,
+        definition: Mapping[str, Any] | str | bytes,
+        connection_id: str | None = None,
+    ) -> SavedWorkflow:
+        """Create or replace a definition; the API keeps running the deployed version."""
+        check_workflow_id(workflow_id)
+        try:
+            workflow = load_workflow(definition)
+        except WorkflowInvalid as invalid:
+            raise workflow_invalid(invalid.issues) from None
+        existing = self._workflows.get_workflow(org, workflow_id)
+        connection = self._resolve_connection(
+            org, connection_id or (existing.connection if existing else None)
+        )
+        now = self._clock()
+        record = WorkflowRecord(
+            org=org,
+            id=workflow_id,
+            connection=connection.id,
+            definition=canonical_definition(workflow),
+            version=workflow_version(workflow),
+            created_at=existing.created_at if existing else now,
+            updated_at=now,
+            api=existing.api if existing else None,
+        )
+        self._workflows.put_workflow(record)
+        warnings = [i for i in validate_workflow(workflow) if i.severity == "warning"]
+        return SavedWorkflow(record, existing is None, warnings)
+
+    def get(self, org: str, workflow_id: str) -> WorkflowRecord:
+        record = self._workflows.get_workflow(org, workflow_id)
+        if record is None:
+            raise not_found("workflow", workflow_id)
+        return record
+
+    def list(
+        self, org: str, page_size: int, page_token: str | None
+    ) -> tuple[list[WorkflowRecord], str | None]:
+        """One page ordered by id, and the token of the next page (None at the end)."""
+        records = self._workflows.list_workflows(org, limit=page_size + 1, after=page_token)
+        if len(records) > page_size:
+            return records[:page_size], records[page_size - 1].id
+        return records, None
+
+    def delete(self, org: str, workflow_id: str) -> None:
+        """Delete a definition, dropping its procedure first if its API is enabled."""
+        record = self.get(org, workflow_id)
+        if record.api is not None and record.api.enabled:
+            self.disable_api(org, workflow_id)
+        self._workflows.delete_workflow(org, workflow_id)
+
+    def compiled(self, org: str, workflow_id: str) -> CompiledProcedure:
+        """The procedure the current definition compiles to (CARTO's "Export")."""
+        record = self.get(org, workflow_id)
+        return self._compile(record, definition_of(record))
+
+    def connection(self, org: str, connection_id: str) -> Connection:
+        connection = self._connections.get_connection(org, connection_id)
+        if connection is None:
+            raise not_found("connection", connection_id)
+        return connection
+
+    # --- API access -----------------------------------------------------------------
+
+    def enable_api(self, org: str, workflow_id: str) -> WorkflowRecord:
+        """Create the procedure from the current version; a no-op when already enabled."""
+        record = self.get(org, workflow_id)
+        if record.api is not None and record.api.enabled:
+            return record
+        return self._deploy(record)
+
+    def update_api(self, org: str, workflow_id: str) -> WorkflowRecord:
+        """Recreate the procedure from the current version (CARTO's "Update")."""
+        record = self.get(org, workflow_id)
+        if record.api is None or not record.api.enabled:
+            raise api_disabled(workflow_id)
+        return self._deploy(record)
+
+    def disable_api(self, org: str, workflow_id: str) -> WorkflowRecord:
+        """Drop the procedure; executions are refused until the API is enabled again."""
+        record = self.get(org, workflow_id)
+        if record.api is None or not record.api.enabled:
+            return record
+        self._run_ddl(
+            self.connection(org, record.connection), drop_procedure_statement(record.api.procedure)
+        )
+        updated = replace(record, api=replace(record.api, enabled=False, updated_at=self._clock()))
+        self._workflows.put_workflow(updated)
+        return updated
+
+    def _deploy(self, record: WorkflowRecord) -> WorkflowRecord:
+        connection = self.connection(record.org, record.connection)
+        workflow = definition_of(record)
+        compiled = self._compile(record, workflow, connection)
+        self._warehouse.ensure_dataset(connection)
+        self._run_ddl(connection, compiled.sql)
+        now = self._clock()
+        api = ApiState(
+            enabled=True,
+            procedure=compiled.procedure_ref,
+            deployed_version=compiled.version,
+            deployed_definition=record.definition,
+            enabled_at=record.api.enabled_at if record.api and record.api.enabled else now,
+            updated_at=now,
+        )
+        updated = replace(record, api=api)
+        self._workflows.put_workflow(updated)
+        return updated
+
+    def _compile(
+        self, record: WorkflowRecord, workflow: Workflow, connection: Connection | None = None
+    ) -> CompiledProcedure:
+        connection = connection or self.connection(record.org, record.connection)
+        return compile_procedure(
+            workflow,
+            project=connection.project,
+            dataset=connection.dataset,
+            procedure=procedure_name(record.org, record.id),
+        )
+
+    def _run_ddl(self, connection: Connection, sql: str) -> None:
+        try:
+            self._warehouse.run_ddl(connection, sql)
+        except WarehouseError as error:
+            raise ServiceError(
+                "unprocessable",
+                "bigquery_rejected",
+                f"BigQuery refused the statement: {error.message}",
+                details=[
+                    {"reason": error.reason, "location": error.location, "message": error.message}
+                ],
+            ) from None
+
+    def _resolve_connection(self, org: str, connection_id: str | None) -> Connection:
+        if connection_id is not None:
+            connection = self._connections.get_connection(org, connection_id)
+            if connection is None:
+                raise ServiceError(
+                    "invalid",
+                    "unknown_connection",
+                    f"connection: no connection {connection_id!r} in this organization",
+                    "connection",
+                )
+            return connection
+        available = self._connections.list_connections(org)
+        if len(available) != 1:
+            raise ServiceError(
+                "invalid",
+                "connection_required",
+                "connection: name the connection to run this workflow on "
+                f"({len(available)} are configured)",
+                "connection",
+            )
+        return available[0]
+
+
+def workflow_invalid(issues: list[Issue]) -> ServiceError:
+    errors = [issue for issue in issues if issue.severity == "error"]
+    first = errors[0] if errors else None
+    return ServiceError(
+        "invalid",
+        "invalid_workflow",
+        "The workflow definition is invalid: " + "; ".join(i.describe() for i in errors),
+        first.field if first else None,
+        details=[issue.to_dict() for issue in issues],
+    )

@@ -1,0 +1,183 @@
+"""In-memory stand-ins for the ports, for fast service-layer tests.
+
+The real adapters are tested against the emulators in tests/integration.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass, field, replace
+
+from workflows_api.domain.executions import Execution, JobError
+from workflows_api.domain.tokens import Token
+from workflows_api.service.errors import BackendUnavailable
+from workflows_api.service.ports import Connection, JobStatus, QueryArgument, WorkflowRecord
+
+
+class InMemoryStore:
+    """Connections, workflows, executions, cache entries, idempotency keys and tokens."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.connections: dict[tuple[str, str], Connection] = {}
+        self.workflows: dict[tuple[str, str], WorkflowRecord] = {}
+        self.executions: dict[tuple[str, str], Execution] = {}
+        self.cache_entries: dict[tuple[str, str], str] = {}
+        self.idempotency_keys: dict[tuple[str, str], tuple[str, str]] = {}
+        self.tokens: dict[str, Token] = {}
+        self.token_reads = 0
+
+    # connections
+    def get_connection(self, org: str, connection_id: str) -> Connection | None:
+        return self.connections.get((org, connection_id))
+
+    def put_connection(self, connection: Connection) -> None:
+        self.connections[(connection.org, connection.id)] = connection
+
+    def list_connections(self, org: str) -> list[Connection]:
+        return [c for (o, _), c in sorted(self.connections.items()) if o == org]
+
+    # workflows
+    def get_workflow(self, org: str, workflow_id: str) -> WorkflowRecord | None:
+        return self.workflows.get((org, workflow_id))
+
+    def put_workflow(self, record: WorkflowRecord) -> None:
+        self.workflows[(record.org, record.id)] = record
+
+    def list_workflows(
+        self, org: str, *, limit: int, after: str | None = None
+    ) -> list[WorkflowRecord]:
+        ids = sorted(i for (o, i) in self.workflows if o == org and (after is None or i > after))
+        return [self.workflows[(org, i)] for i in ids[:limit]]
+
+    def delete_workflow(self, org: str, workflow_id: str) -> bool:
+        return self.workflows.pop((org, workflow_id), None) is not None
+
+    # executions
+    def create_execution(self, execution: Execution, expire_at: dt.datetime) -> None:
+        with self._lock:
+            self.executions[(execution.org, execution.id)] = execution
+
+    def get_execution(self, org: str, execution_id: str) -> Execution | None:
+        return self.executions.get((org, execution_id))
+
+    def save_execution(self, execution: Execution, *, expected_state: str) -> bool:
+        with self._lock:
+            stored = self.executions.get((execution.org, execution.id))
+            if stored is None or stored.state != expected_state:
+                return False
+            self.executions[(execution.org, execution.id)] = execution
+            return True
+
+    def delete_execution(self, org: str, execution_id: str) -> None:
+        with self._lock:
+            self.executions.pop((org, execution_id), None)
+
+    def claim_cache_entry(
+        self, org: str, key: str, execution_id: str, expire_at: dt.datetime
+    ) -> str | None:
+        with self._lock:
+            holder = self.cache_entries.setdefault((org, key), execution_id)
+            return None if holder == execution_id else holder
+
+    def replace_cache_entry(
+        self,
+        org: str,
+        key: str,
+        expected_execution_id: str,
+        execution_id: str,
+        expire_at: dt.datetime,
+    ) -> bool:
+        with self._lock:
+            if self.cache_entries.get((org, key)) != expected_execution_id:
+                return False
+            self.cache_entries[(org, key)] = execution_id
+            return True
+
+    def get_idempotency_key(self, org: str, key_hash: str) -> tuple[str, str] | None:
+        return self.idempotency_keys.get((org, key_hash))
+
+    def claim_idempotency_key(
+        self, org: str, key_hash: str, execution_id: str, fingerprint: str, expire_at: dt.datetime
+    ) -> tuple[str, str] | None:
+        with self._lock:
+            held = self.idempotency_keys.setdefault((org, key_hash), (execution_id, fingerprint))
+            return None if held[0] == execution_id else held
+
+    # tokens
+    def create_token(self, token: Token) -> None:
+        self.tokens[token.token_id] = token
+
+    def get_token(self, token_id: str) -> Token | None:
+        self.token_reads += 1
+        return self.tokens.get(token_id)
+
+    def list_tokens(self, org: str) -> list[Token]:
+        return [t for t in self.tokens.values() if t.org == org]
+
+    def revoke_token(self, token_id: str, at: dt.datetime) -> bool:
+        token = self.tokens.get(token_id)
+        if token is None:
+            return False
+        self.tokens[token_id] = replace(token, revoked_at=at)
+        return True
+
+
+@dataclass
+class SubmittedJob:
+    job_id: str
+    sql: str
+    arguments: list[QueryArgument]
+    labels: dict[str, str]
+
+
+@dataclass
+class FakeWarehouse:
+    """Jobs finish as `outcome` says: 'running', 'succeeded' or a JobError."""
+
+    outcome: str | JobError = "running"
+    ddl: list[str] = field(default_factory=list)
+    datasets: list[str] = field(default_factory=list)
+    jobs: dict[str, SubmittedJob] = field(default_factory=dict)
+    submissions: int = 0
+    fail_submits: int = 0  # how many submits raise BackendUnavailable first
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def ensure_dataset(self, connection: Connection) -> None:
+        self.datasets.append(f"{connection.project}.{connection.dataset}")
+
+    def run_ddl(self, connection: Connection, sql: str) -> None:
+        self.ddl.append(sql)
+
+    def submit_query(
+        self,
+        connection: Connection,
+        *,
+        job_id: str,
+        sql: str,
+        arguments: list[QueryArgument],
+        labels: dict[str, str],
+    ) -> JobStatus:
+        with self._lock:
+            self.submissions += 1
+            if self.fail_submits > 0:
+                self.fail_submits -= 1
+                raise BackendUnavailable("bigquery", "simulated outage")
+            self.jobs.setdefault(job_id, SubmittedJob(job_id, sql, arguments, labels))
+        status = self.get_job(connection, job_id)
+        assert status is not None
+        return status
+
+    def get_job(self, connection: Connection, job_id: str) -> JobStatus | None:
+        if job_id not in self.jobs:
+            return None
+        started = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+        if self.outcome == "running":
+            return JobStatus(job_id, "RUNNING", started_at=started)
+        ended = started + dt.timedelta(seconds=3)
+        error = self.outcome if isinstance(self.outcome, JobError) else None
+        return JobStatus(job_id, "DONE", error, started, ended)
+
+    def cancel_job(self, connection: Connection, job_id: str) -> None:
+        self.outcome = JobError("stopped", "Job execution was cancelled")

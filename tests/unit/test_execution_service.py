@@ -1,0 +1,219 @@
+"""The execute/status use cases over in-memory stores and a fake warehouse."""
+
+from __future__ import annotations
+
+import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.unit.fakes import FakeWarehouse, InMemoryStore
+from workflows_api.domain.executions import JobError, State
+from workflows_api.service.errors import ServiceError
+from workflows_api.service.executions import ExecuteRequest, ExecutionService
+from workflows_api.service.ports import Connection
+from workflows_api.service.workflows import WorkflowService
+
+DEMO = yaml.safe_load(
+    (Path(__file__).parents[2] / "examples" / "store_clusters.yaml").read_text(encoding="utf-8")
+)
+GOOD = {"number_of_clusters": 2, "buffer_radius": 500, "store_type": "Supermarket"}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += dt.timedelta(seconds=seconds)
+
+
+class World:
+    def __init__(self, outcome: str | JobError = "running") -> None:
+        self.store = InMemoryStore()
+        self.warehouse = FakeWarehouse(outcome=outcome)
+        self.clock = Clock()
+        self.store.put_connection(Connection("demo", "local", "demo-project"))
+        self.workflows = WorkflowService(self.store, self.store, self.warehouse, self.clock)
+        self.executions = ExecutionService(
+            self.workflows, self.store, self.warehouse, self.clock, sleep=self.clock.advance
+        )
+        self.workflows.put("demo", "clusters", DEMO)
+        self.workflows.enable_api("demo", "clusters")
+
+    def execute(self, parameters: dict[str, Any] = GOOD, **options: Any) -> Any:
+        return self.executions.execute("demo", "clusters", ExecuteRequest(parameters, **options))
+
+
+def test_execute_submits_a_typed_parameterised_call() -> None:
+    world = World()
+    result = world.execute()
+    execution = result.execution
+    assert not result.reused
+    assert execution.state == State.RUNNING
+    job = world.warehouse.jobs[execution.bigquery_job_id]
+    assert job.sql.startswith("CALL `demo-project`.`workflows_temp`.`wfproc_clusters_")
+    assert job.sql.endswith(
+        "(@number_of_clusters, @buffer_radius, @store_type, @wfapi_output_table)"
+    )
+    assert [(a.name, a.type, a.value) for a in job.arguments] == [
+        ("number_of_clusters", "INT64", 2),
+        ("buffer_radius", "FLOAT64", 500.0),
+        ("store_type", "STRING", "Supermarket"),
+        ("wfapi_output_table", "STRING", execution.output_table),
+    ]
+    assert job.labels["wfapi_execution"] == execution.id
+    assert execution.output_table.startswith("demo-project.workflows_temp.wfproc_clusters_")
+    assert "_out_" in execution.output_table
+
+
+def test_identical_request_joins_without_a_new_job() -> None:
+    world = World()
+    first = world.execute().execution
+    second = world.execute(
+        {"store_type": "Supermarket", "buffer_radius": 500.0, "number_of_clusters": 2}
+    )
+    assert second.reused and second.execution.id == first.id
+    assert len(world.warehouse.jobs) == 1
+    assert len(world.store.executions) == 1  # the loser's record was removed
+
+
+def test_different_parameters_make_a_different_table() -> None:
+    world = World()
+    first = world.execute().execution
+    other = world.execute({**GOOD, "number_of_clusters": 3}).execution
+    assert other.output_table != first.output_table
+    assert len(world.warehouse.jobs) == 2
+
+
+def test_cache_off_runs_anew_into_its_own_table() -> None:
+    world = World()
+    first = world.execute().execution
+    fresh = world.execute(cache=False)
+    assert not fresh.reused
+    assert fresh.execution.id != first.id
+    assert fresh.execution.output_table != first.output_table
+    assert len(world.warehouse.jobs) == 2
+
+
+def test_failed_execution_is_not_reused() -> None:
+    world = World(outcome=JobError("invalidQuery", "boom", "query"))
+    failed = world.execute().execution
+    assert failed.state == State.FAILED
+    assert failed.error == JobError("invalidQuery", "boom", "query")
+    retry = world.execute()
+    assert not retry.reused and retry.execution.id != failed.id
+
+
+def test_succeeded_execution_is_reused_until_its_table_expires() -> None:
+    world = World(outcome="succeeded")
+    done = world.execute().execution
+    assert done.state == State.SUCCEEDED
+    assert world.execute().execution.id == done.id
+    world.clock.advance(30 * 86400)
+    assert world.execute().execution.id != done.id
+
+
+def test_fifty_concurrent_identical_requests_make_one_job() -> None:
+    world = World()
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(lambda _: world.execute(), range(50)))
+    assert len({r.execution.id for r in results}) == 1
+    assert len(world.warehouse.jobs) == 1
+    assert sum(not r.reused for r in results) == 1
+
+
+def test_bad_parameters_are_all_reported_and_nothing_is_written() -> None:
+    world = World()
+    with pytest.raises(ServiceError) as raised:
+        world.execute({"number_of_clusters": "two", "buffer_radius": True, "colour": "red"})
+    error = raised.value
+    assert (error.kind, error.code) == ("invalid", "invalid_parameters")
+    by_parameter = {d["parameter"]: d for d in error.details}
+    assert set(by_parameter) == {"number_of_clusters", "buffer_radius", "colour", "store_type"}
+    assert "INT64" in by_parameter["number_of_clusters"]["message"]
+    assert '"two"' in by_parameter["number_of_clusters"]["message"]
+    assert world.store.executions == {} and world.warehouse.submissions == 0
+
+
+def test_disabled_api_refuses_executions() -> None:
+    world = World()
+    world.workflows.disable_api("demo", "clusters")
+    with pytest.raises(ServiceError) as raised:
+        world.execute()
+    assert (raised.value.kind, raised.value.code) == ("conflict", "api_disabled")
+    assert world.store.executions == {}
+
+
+def test_idempotency_key_returns_the_same_execution() -> None:
+    world = World()
+    first = world.execute(idempotency_key="abc", cache=False).execution
+    again = world.execute(idempotency_key="abc", cache=False)
+    assert again.reused and again.execution.id == first.id
+    assert len(world.warehouse.jobs) == 1
+    with pytest.raises(ServiceError) as raised:
+        world.execute({**GOOD, "number_of_clusters": 5}, idempotency_key="abc")
+    assert raised.value.code == "idempotency_key_reused"
+
+
+def test_unsubmitted_execution_is_submitted_when_read() -> None:
+    world = World()
+    world.warehouse.fail_submits = 1
+    accepted = world.execute().execution
+    assert accepted.state == State.CREATED and accepted.bigquery_job_id not in world.warehouse.jobs
+    world.clock.advance(2)
+    read = world.executions.get("demo", accepted.id)
+    assert read.state == State.RUNNING
+    assert accepted.bigquery_job_id in world.warehouse.jobs
+
+
+def test_status_reads_reconcile_at_most_once_a_second() -> None:
+    world = World()
+    execution = world.execute().execution
+    world.warehouse.outcome = "succeeded"
+    assert world.executions.get("demo", execution.id).state == State.RUNNING  # just reconciled
+    world.clock.advance(1.5)
+    finished = world.executions.get("demo", execution.id)
+    assert finished.state == State.SUCCEEDED
+    assert finished.ended_at is not None and finished.started_at is not None
+
+
+def test_wait_seconds_waits_for_a_terminal_state() -> None:
+    world = World()
+    world.warehouse.outcome = "running"
+    original = world.warehouse.get_job
+
+    def finish_later(connection: Connection, job_id: str) -> Any:
+        if world.clock.now > dt.datetime(2026, 3, 1, 12, 0, 3, tzinfo=dt.UTC):
+            world.warehouse.outcome = "succeeded"
+        return original(connection, job_id)
+
+    world.warehouse.get_job = finish_later  # type: ignore[method-assign]
+    done = world.execute(wait_seconds=10).execution
+    assert done.state == State.SUCCEEDED
+
+
+def test_update_changes_every_cache_key() -> None:
+    world = World()
+    before = world.execute().execution
+    changed = {**DEMO, "settings": {"output_expiration_days": 7}}
+    world.workflows.put("demo", "clusters", changed)
+    assert world.execute().execution.id == before.id  # the API still runs the deployed version
+    world.workflows.update_api("demo", "clusters")
+    after = world.execute().execution
+    assert after.cache_key != before.cache_key and after.output_table != before.output_table
+
+
+def test_unknown_execution_and_other_org() -> None:
+    world = World()
+    execution = world.execute().execution
+    for org, execution_id in (("demo", "nope"), ("other", execution.id)):
+        with pytest.raises(ServiceError) as raised:
+            world.executions.get(org, execution_id)
+        assert (raised.value.kind, raised.value.code) == ("not_found", "execution_not_found")
