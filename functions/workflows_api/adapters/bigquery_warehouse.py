@@ -1,0 +1,351 @@
+"""The Warehouse port on BigQuery: the connection's dataset, DDL, and CALL jobs.
+
+Every call goes to the client `client_for(connection)` gives (production may build
+it impersonating the connection's service account), in the connection's project and
+location. The client library's own retries are switched off; `_retrying` is the one
+retry policy: transient errors (5xx, 429, rate limits, dropped connections) are
+retried with exponential backoff for about 20 s, then BackendUnavailable. Other
+refusals become WarehouseError carrying BigQuery's reason and message.
+
+Jobs are inserted under the caller's fixed job id, so re-inserting is idempotent:
+BigQuery answers 409 for an id it already has, which counts as submitted. A job
+that runs and fails is not an exception here: its status is DONE with the job's
+errorResult, unchanged.
+
+The local emulator (bqemulator 1.4.0) differs: jobs.insert answers only once the job
+has finished, a duplicate job id is not refused but runs the job again, and labels
+of successful jobs are dropped (tests/integration/test_bigquery_warehouse.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar, cast
+
+import requests
+from google.api_core import exceptions as api_exceptions
+from google.api_core import retry as api_retry
+from google.auth import exceptions as auth_exceptions
+from google.cloud import bigquery
+
+from workflows_api.domain.executions import JobError
+from workflows_api.service.errors import BackendUnavailable, WarehouseError
+from workflows_api.service.ports import Connection, JobState, JobStatus, QueryArgument
+
+T = TypeVar("T")
+
+RETRY_DEADLINE_SECONDS = 20.0
+FIRST_RETRY_DELAY_SECONDS = 0.5
+MAX_RETRY_DELAY_SECONDS = 8.0
+# Per HTTP request. jobs.insert gets longer: the emulator answers it only when the job
+# is done (BigQuery itself answers in about a second).
+REQUEST_TIMEOUT_SECONDS = 30.0
+SUBMIT_TIMEOUT_SECONDS = 120.0
+DDL_TIMEOUT_SECONDS = 120.0
+DDL_JOB_ID_PREFIX = "wfapi_ddl_"
+
+SCALAR_TYPES = frozenset({"STRING", "INT64", "FLOAT64", "NUMERIC", "BOOL", "DATE", "TIMESTAMP"})
+_JOB_STATES: frozenset[str] = frozenset({"PENDING", "RUNNING", "DONE"})
+# BigQuery's errors[0].reason values that mean "try again" (as its client library).
+_TRANSIENT_REASONS = frozenset({"rateLimitExceeded", "backendError", "internalError", "badGateway"})
+# The client library's own retries are off: `_retrying` is the only policy.
+_NO_RETRY = api_retry.Retry(predicate=api_retry.if_exception_type())
+
+
+class _JobNotVisibleYet(Exception):
+    """jobs.insert said 409 but jobs.get says 404: BigQuery is catching up; retry."""
+
+
+_TRANSIENT_TYPES: tuple[type[BaseException], ...] = (
+    api_exceptions.ServiceUnavailable,
+    api_exceptions.InternalServerError,
+    api_exceptions.TooManyRequests,
+    api_exceptions.BadGateway,
+    api_exceptions.GatewayTimeout,
+    ConnectionError,
+    requests.exceptions.ConnectionError,
+    requests.exceptions.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    auth_exceptions.TransportError,
+    _JobNotVisibleYet,
+)
+
+
+class BigQueryWarehouse:
+    """Implements `service.ports.Warehouse`."""
+
+    def __init__(
+        self,
+        client_for: Callable[[Connection], bigquery.Client],
+        *,
+        retry_deadline_seconds: float = RETRY_DEADLINE_SECONDS,
+        first_retry_delay_seconds: float = FIRST_RETRY_DELAY_SECONDS,
+    ) -> None:
+        """`client_for` should be cheap (cache clients): it is called once per operation."""
+        self._client_for = client_for
+        self._retry_deadline = retry_deadline_seconds
+        self._first_delay = first_retry_delay_seconds
+
+    def ensure_dataset(self, connection: Connection) -> None:
+        client = self._client_for(connection)
+        reference = f"{connection.project}.{connection.dataset}"
+        wanted = bigquery.Dataset(reference)
+        wanted.location = connection.location
+        try:
+            try:
+                dataset = self._retrying(
+                    "get dataset",
+                    lambda: client.get_dataset(
+                        reference, retry=_NO_RETRY, timeout=REQUEST_TIMEOUT_SECONDS
+                    ),
+                )
+            except api_exceptions.NotFound:
+                # Read first: an org may grant access to this dataset but not the right
+                # to create datasets. exists_ok covers a concurrent creation.
+                dataset = self._retrying(
+                    "create dataset",
+                    lambda: client.create_dataset(
+                        wanted, exists_ok=True, retry=_NO_RETRY, timeout=REQUEST_TIMEOUT_SECONDS
+                    ),
+                )
+        except api_exceptions.GoogleAPICallError as error:
+            raise _refused(error) from error
+        if dataset.location and dataset.location.lower() != connection.location.lower():
+            raise WarehouseError(
+                "invalid",
+                f"Dataset {reference} is in location {dataset.location}, "
+                f"but the connection runs jobs in {connection.location}.",
+            )
+
+    def run_ddl(self, connection: Connection, sql: str) -> None:
+        client = self._client_for(connection)
+        job = self._insert(
+            client,
+            connection,
+            job_id=f"{DDL_JOB_ID_PREFIX}{uuid.uuid4().hex}",
+            sql=sql,
+            job_config=bigquery.QueryJobConfig(),
+        )
+        deadline = time.monotonic() + DDL_TIMEOUT_SECONDS
+        delay = min(self._first_delay, 0.2)
+        while job.state != "DONE":
+            if time.monotonic() > deadline:
+                raise BackendUnavailable(
+                    "bigquery", f"DDL job {job.job_id} not done after {DDL_TIMEOUT_SECONDS:.0f} s"
+                )
+            time.sleep(delay)
+            delay = min(delay * 2, MAX_RETRY_DELAY_SECONDS)
+            try:
+                self._retrying(
+                    "get DDL job",
+                    lambda: job.reload(retry=_NO_RETRY, timeout=REQUEST_TIMEOUT_SECONDS),
+                )
+            except api_exceptions.GoogleAPICallError as error:
+                raise _refused(error) from error
+        if job.error_result:
+            failure = _job_error(job.error_result)
+            raise WarehouseError(failure.reason, failure.message, failure.location)
+
+    def submit_query(
+        self,
+        connection: Connection,
+        *,
+        job_id: str,
+        sql: str,
+        arguments: list[QueryArgument],
+        labels: dict[str, str],
+    ) -> JobStatus:
+        """Raises WarehouseError only when BigQuery refuses the request itself (no job
+        exists then, e.g. invalid labels or parameter types); a job that fails is DONE
+        with its error."""
+        client = self._client_for(connection)
+        job_config = bigquery.QueryJobConfig(
+            query_parameters=[_query_parameter(argument) for argument in arguments],
+            labels=dict(labels),
+        )
+        job = self._insert(client, connection, job_id=job_id, sql=sql, job_config=job_config)
+        return self._status(job)
+
+    def get_job(self, connection: Connection, job_id: str) -> JobStatus | None:
+        client = self._client_for(connection)
+        try:
+            job = self._retrying(
+                "get job",
+                lambda: client.get_job(
+                    job_id,
+                    project=connection.project,
+                    location=connection.location,
+                    retry=_NO_RETRY,
+                    timeout=REQUEST_TIMEOUT_SECONDS,
+                ),
+            )
+        except api_exceptions.NotFound:
+            return None
+        except api_exceptions.GoogleAPICallError as error:
+            raise _refused(error) from error
+        return self._status(job)
+
+    def cancel_job(self, connection: Connection, job_id: str) -> None:
+        client = self._client_for(connection)
+        try:
+            self._retrying(
+                "cancel job",
+                lambda: client.cancel_job(
+                    job_id,
+                    project=connection.project,
+                    location=connection.location,
+                    retry=_NO_RETRY,
+                    timeout=REQUEST_TIMEOUT_SECONDS,
+                ),
+            )
+        except api_exceptions.NotFound:
+            return
+        except api_exceptions.GoogleAPICallError as error:
+            raise _refused(error) from error
+
+    # --- helpers ------------------------------------------------------------------
+
+    def _insert(
+        self,
+        client: bigquery.Client,
+        connection: Connection,
+        *,
+        job_id: str,
+        sql: str,
+        job_config: bigquery.QueryJobConfig,
+    ) -> Any:
+        """jobs.insert under `job_id`; an existing job with that id is returned instead."""
+
+        def insert() -> Any:
+            try:
+                return client.query(
+                    sql,
+                    job_config=job_config,
+                    job_id=job_id,
+                    location=connection.location,
+                    project=connection.project,
+                    retry=_NO_RETRY,
+                    timeout=SUBMIT_TIMEOUT_SECONDS,
+                    job_retry=None,
+                )
+            except api_exceptions.Conflict:  # AlreadyExists too: submitted before
+                try:
+                    return client.get_job(
+                        job_id,
+                        project=connection.project,
+                        location=connection.location,
+                        retry=_NO_RETRY,
+                        timeout=REQUEST_TIMEOUT_SECONDS,
+                    )
+                except api_exceptions.NotFound:
+                    raise _JobNotVisibleYet(job_id) from None
+
+        try:
+            return self._retrying("submit job", insert)
+        except api_exceptions.GoogleAPICallError as error:
+            raise _refused(error) from error
+
+    def _status(self, job: Any) -> JobStatus:
+        if job.state not in _JOB_STATES:  # a response without status: ask again once
+            try:
+                self._retrying(
+                    "get job",
+                    lambda: job.reload(retry=_NO_RETRY, timeout=REQUEST_TIMEOUT_SECONDS),
+                )
+            except api_exceptions.GoogleAPICallError as error:
+                raise _refused(error) from error
+        return _job_status(job)
+
+    def _retrying(self, operation: str, call: Callable[[], T]) -> T:
+        """`call()`, again after transient errors with exponential backoff and jitter,
+        until about `retry_deadline_seconds` have passed; then BackendUnavailable."""
+        started = time.monotonic()
+        delay = self._first_delay
+        attempt = 1
+        while True:
+            try:
+                return call()
+            except Exception as error:
+                if not _is_transient(error):
+                    raise
+                pause = delay * random.uniform(0.5, 1.0)
+                if time.monotonic() - started + pause > self._retry_deadline:
+                    raise BackendUnavailable(
+                        "bigquery", f"{operation} failed {attempt} times, last: {error}"
+                    ) from error
+                time.sleep(pause)
+                delay = min(delay * 2, MAX_RETRY_DELAY_SECONDS)
+                attempt += 1
+
+
+def _is_transient(error: BaseException) -> bool:
+    if isinstance(error, requests.exceptions.SSLError):
+        return False
+    errors = getattr(error, "errors", None)
+    if (
+        isinstance(errors, list)
+        and errors
+        and isinstance(errors[0], Mapping)
+        and errors[0].get("reason") in _TRANSIENT_REASONS
+    ):
+        return True
+    return isinstance(error, _TRANSIENT_TYPES)
+
+
+def _query_parameter(
+    argument: QueryArgument,
+) -> bigquery.ScalarQueryParameter | bigquery.ArrayQueryParameter:
+    """A named, typed query parameter. NULL scalars stay typed NULLs; a NULL array is
+    sent as an empty array (the client library cannot send a NULL array, and BigQuery
+    treats the two alike in `IN UNNEST(...)`)."""
+    kind = argument.type.upper().replace(" ", "")
+    if kind.startswith("ARRAY<") and kind.endswith(">"):
+        element = kind[len("ARRAY<") : -1]
+        if element not in SCALAR_TYPES:
+            raise ValueError(f"{argument.name}: unsupported array element type {element}")
+        values = [] if argument.value is None else list(argument.value)
+        return bigquery.ArrayQueryParameter(argument.name, element, values)
+    if kind not in SCALAR_TYPES:
+        raise ValueError(f"{argument.name}: unsupported query parameter type {argument.type}")
+    return bigquery.ScalarQueryParameter(argument.name, kind, argument.value)
+
+
+def _job_status(job: Any) -> JobStatus:
+    state = job.state if job.state in _JOB_STATES else "PENDING"
+    return JobStatus(
+        job_id=job.job_id,
+        state=cast(JobState, state),
+        error=_job_error(job.error_result) if job.error_result else None,
+        started_at=_utc(job.started),
+        ended_at=_utc(job.ended),
+    )
+
+
+def _job_error(error_result: Mapping[str, Any]) -> JobError:
+    location = error_result.get("location")
+    return JobError(
+        reason=str(error_result.get("reason") or ""),
+        message=str(error_result.get("message") or ""),
+        location=None if location is None else str(location),
+    )
+
+
+def _refused(error: api_exceptions.GoogleAPICallError) -> WarehouseError:
+    """A non-transient API error as WarehouseError (BigQuery's first error, else the status)."""
+    first = error.errors[0] if error.errors and isinstance(error.errors[0], Mapping) else {}
+    reason = str(first.get("reason") or getattr(error, "reason", None) or error.code or "error")
+    message = str(first.get("message") or error.message)
+    location = first.get("location")
+    return WarehouseError(reason, message, None if location is None else str(location))
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
