@@ -1,4 +1,9 @@
-"""The dev router on a free port, over the session's emulators."""
+"""The local stack as `make run` builds it, on the session's emulators, on free ports.
+
+`stack` seeds `retail.stores`, provisions the demo org exactly as `make run` does
+(devstack.demo) and starts the dev router; tests talk to it over HTTP only, and
+look at Firestore and BigQuery directly only to check what the API did.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,38 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
+from google.cloud import bigquery
 
 from devstack import emulators
+from devstack.demo import provision_demo
 from devstack.emulators import Emulators
+from devstack.seed import seed_stores
+from tests.e2e.helpers import Stack
+from workflows_api.bootstrap import App
+from workflows_api.config import Settings
+
+# Short, so revocation shows within a test; production default is 10 s.
+TOKEN_CACHE_SECONDS = 1
 
 
 @pytest.fixture(scope="session")
 def base_url(emulators_running: Emulators, stack_log_dir: Path) -> Iterator[str]:
     port = emulators.free_port()
-    router = emulators.start_dev_router(port, emulators_running.env(), stack_log_dir)
+    env = {**emulators_running.env(), "WFAPI_TOKEN_CACHE_SECONDS": str(TOKEN_CACHE_SECONDS)}
+    router = emulators.start_dev_router(port, env, stack_log_dir)
     yield f"http://127.0.0.1:{port}"
     router.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(base_url: str, emulator_settings: Settings, bq_client: bigquery.Client) -> Stack:
+    seed_stores(bq_client)
+    info = {"base_url": base_url, **provision_demo(emulator_settings)}
+    return Stack(base_url, emulator_settings, info, App(emulator_settings))
+
+
+@pytest.fixture(scope="session")
+def http() -> Iterator[requests.Session]:
+    with requests.Session() as session:
+        yield session

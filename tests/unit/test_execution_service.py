@@ -217,3 +217,13 @@ def test_unknown_execution_and_other_org() -> None:
         with pytest.raises(ServiceError) as raised:
             world.executions.get(org, execution_id)
         assert (raised.value.kind, raised.value.code) == ("not_found", "execution_not_found")
+
+
+def test_two_workflows_with_one_definition_do_not_share_a_cache_key() -> None:
+    world = World()
+    world.workflows.put("demo", "twin", DEMO)
+    world.workflows.enable_api("demo", "twin")
+    first = world.execute().execution
+    twin = world.executions.execute("demo", "twin", ExecuteRequest(GOOD)).execution
+    assert twin.id != first.id and twin.workflow_id == "twin"
+    assert twin.procedure != first.procedure

@@ -146,14 +146,15 @@ def execution_id_from_job(job: str) -> str | None:
     return job[len(JOB_ID_PREFIX) :] if job.startswith(JOB_ID_PREFIX) else None
 
 
-def cache_key(version: str, parameter_values: dict[str, Any]) -> str:
-    """sha256 over the deployed version and the canonical JSON parameter values.
+def cache_key(procedure: str, version: str, parameter_values: dict[str, Any]) -> str:
+    """sha256 over the procedure, the deployed version and the canonical parameter values.
 
     `parameter_values` is `to_json_values(validate_parameter_values(...))`: typed and
-    canonical, so `2`, `2.0` (for INT64) and `"2"`-free inputs give one key.
+    canonical, so `500` and `500.0` for a FLOAT64 give one key. The procedure keeps two
+    workflows with the same definition (or one on two connections) apart.
     """
     payload = json.dumps(
-        {"parameters": parameter_values, "version": version},
+        {"parameters": parameter_values, "procedure": procedure, "version": version},
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,

@@ -29,7 +29,12 @@ from workflows_api.domain.parameters import (
     to_json_values,
     validate_parameter_values,
 )
-from workflows_api.service.errors import BackendUnavailable, ServiceError, not_found
+from workflows_api.service.errors import (
+    BackendUnavailable,
+    ServiceError,
+    WarehouseError,
+    not_found,
+)
 from workflows_api.service.ports import (
     Connection,
     ExecutionStore,
@@ -87,7 +92,7 @@ class ExecutionService:
         assert record.api is not None  # deployed_definition_of checked it
         values = parameter_values(workflow, request.parameters)
         use_cache = workflow.settings.cache if request.cache is None else request.cache
-        key = ex.cache_key(record.api.deployed_version, values)
+        key = ex.cache_key(record.api.procedure, record.api.deployed_version, values)
         fingerprint = _fingerprint(workflow_id, key, use_cache)
 
         if request.idempotency_key is not None:
@@ -274,8 +279,15 @@ class ExecutionService:
         except BackendUnavailable as unavailable:
             # Accepted and recorded: reading its status submits it again.
             _log_unavailable(execution, unavailable)
-            self._save(attempted, execution.state)
-            return attempted
+            return self._save(attempted, execution.state)
+        except WarehouseError as refused:
+            # BigQuery refused the job itself (no job exists): that is this run's outcome.
+            error = JobError(refused.reason, refused.message, refused.location)
+            return self._apply(
+                attempted,
+                JobStatus(execution.bigquery_job_id, "DONE", error),
+                stored_state=execution.state,
+            )
         logs.log(
             logger,
             logging.INFO,
