@@ -22,7 +22,7 @@ DEMO_ORG = "demo"
 OTHER_ORG = "other"
 CONNECTION = "local"
 WORKFLOW_ID = "store_clusters"
-SEED_PARAMETERS = {"number_of_clusters": 2, "buffer_radius": 500, "store_type": "Supermarket"}
+SEED_VALUES = {"number_of_clusters": 2, "buffer_radius": 500, "store_type": "Supermarket"}
 
 
 def provision_demo(settings: Settings) -> dict[str, Any]:
@@ -48,12 +48,13 @@ def provision_demo(settings: Settings) -> dict[str, Any]:
 
 
 def example_commands(info: dict[str, Any]) -> list[str]:
-    """Ready-to-paste curl commands for the seed's values."""
+    """Ready-to-paste shell lines: execute with the seed's values, then poll the status."""
     base, workflow, token = info["base_url"], info["workflow_id"], info["token"]
-    body = json.dumps({"parameters": SEED_PARAMETERS})
+    body = json.dumps({"parameters": SEED_VALUES})
     auth = shlex.quote(f"Authorization: Bearer {token}")
+    read_id = "python3 -c 'import json,sys; print(json.load(sys.stdin)[\"id\"])'"
     return [
-        f"curl -sS -X POST {base}/v1/workflows/{workflow}/executions -H {auth} "
-        f"-H 'Content-Type: application/json' -d {shlex.quote(body)}",
-        f"curl -sS {base}/v1/executions/<id from the answer> -H {auth}",
+        f"ID=$(curl -sS -X POST {base}/v1/workflows/{workflow}/executions -H {auth} "
+        f"-H 'Content-Type: application/json' -d {shlex.quote(body)} | {read_id})",
+        f"curl -sS {base}/v1/executions/$ID -H {auth}",
     ]

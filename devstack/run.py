@@ -64,6 +64,8 @@ def write_stack_file(info: dict[str, Any]) -> None:
 
 def print_stack(info: dict[str, Any]) -> None:
     table = Table(title="Workflows API, local stack", show_header=False)
+    table.add_column(no_wrap=True)
+    table.add_column(overflow="fold")  # tokens in full: they are meant to be copied
     for key, value in info.items():
         table.add_row(key, str(value))  # tokens included: this is the user's own terminal
     console.print(table)

@@ -117,11 +117,13 @@ def token_create(
 def token_list(org: Annotated[str, typer.Option(help="Organization.")]) -> None:
     """List an org's tokens (ids and grants, never secrets)."""
     table = Table("id", "name", "grants", "workflows", "created", "expires", "revoked")
+    for column in table.columns:
+        column.overflow = "fold"
     for token in _admin_call(lambda: get_app().admin.list_tokens(org)):
         row = _token_json(token)
         table.add_row(
             *(
-                ", ".join(value) if isinstance(value, list) else str(value or "")
+                "\n".join(value) if isinstance(value, list) else str(value or "")
                 for key, value in row.items()
                 if key != "org"
             )

@@ -33,6 +33,7 @@ def test_demo_workflow_runs_to_succeeded_and_fills_its_output_table(
     assert done["started_at"] and done["ended_at"] and done["created_at"]
     assert done["bigquery_job_id"] == f"wfapi_exec_{started['id']}"
     assert done["error"] is None
+    assert done["cached"] is False  # it ran its own job
     assert done["parameters"] == {
         "number_of_clusters": 2,
         "buffer_radius": 500.0,

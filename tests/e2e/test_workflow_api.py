@@ -70,7 +70,6 @@ def test_enable_update_disable(http: requests.Session, stack: Stack) -> None:
     assert state["deployed_version"] == state["current_version"]
     assert [p["name"] for p in state["parameters"]] == list(SEED_VALUES)
     assert f"/v1/workflows/{workflow_id}/executions" in state["examples"]["execute"]
-    assert "CALL `" in state["examples"]["carto"]
     first = execute(http, stack, workflow_id, SEED_VALUES).json()
 
     changed = copy.deepcopy(DEMO_DEFINITION)

@@ -19,9 +19,9 @@ def timestamp(value: dt.datetime | None) -> str | None:
     return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
-def execution_view(execution: Execution, *, cached: bool | None = None) -> dict[str, Any]:
-    """`cached`: for execute answers, whether an earlier request's execution served this
-    one; on status reads, whether the execution's output is shared through the cache."""
+def execution_view(execution: Execution, *, cached: bool = False) -> dict[str, Any]:
+    """`cached` is true on an execute answer served by an earlier request's execution
+    (no new BigQuery job); every stored execution ran its own job, so status says false."""
     return {
         "id": execution.id,
         "workflow_id": execution.workflow_id,
@@ -31,7 +31,8 @@ def execution_view(execution: Execution, *, cached: bool | None = None) -> dict[
         "ended_at": timestamp(execution.ended_at),
         "parameters": execution.parameters,
         "output_table": execution.output_table,
-        "cached": execution.cache_enabled if cached is None else cached,
+        "cached": cached,
+        "cache_enabled": execution.cache_enabled,
         "bigquery_job_id": execution.bigquery_job_id,
         "error": execution.error.to_dict() if execution.error else None,
         "version": execution.version,
@@ -81,15 +82,13 @@ def api_state_view(record: WorkflowRecord, project: str, dataset: str) -> dict[s
             }
             for p in deployed.parameters
         ],
-        "examples": _examples(record, procedure, example) if enabled else None,
+        "examples": _examples(record, example) if enabled else None,
     }
 
 
-def _examples(record: WorkflowRecord, procedure: str, example: dict[str, Any]) -> dict[str, str]:
+def _examples(record: WorkflowRecord, example: dict[str, Any]) -> dict[str, str]:
     """Requests ready to paste (host and token to fill in)."""
     body = json.dumps({"parameters": example})
-    call = f"CALL `{procedure}`({','.join('@' + name for name in example)})"
-    carto = json.dumps({"query": call, "queryParameters": example})
     return {
         "execute": (
             f'curl -sS -X POST "$BASE_URL/v1/workflows/{record.id}/executions" '
@@ -98,11 +97,6 @@ def _examples(record: WorkflowRecord, procedure: str, example: dict[str, Any]) -
         ),
         "status": (
             'curl -sS "$BASE_URL/v1/executions/$EXECUTION_ID" -H "Authorization: Bearer $TOKEN"'
-        ),
-        "carto": (
-            f'curl -sS -X POST "$BASE_URL/v3/sql/{record.connection}/job" '
-            f"-H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' "
-            f"-d '{carto}'"
         ),
     }
 
