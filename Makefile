@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint format unit integration e2e token compile clean
+.PHONY: install run test lint format unit integration e2e token clean
 
 # Create the virtual environment and install the project; quick when already done.
 $(INSTALLED): pyproject.toml
