@@ -172,40 +172,12 @@ class BigQueryWarehouse:
 
     def get_job(self, connection: Connection, job_id: str) -> JobStatus | None:
         client = self._client_for(connection)
-        try:
-            job = self._retrying(
-                "get job",
-                lambda: client.get_job(
-                    job_id,
-                    project=connection.project,
-                    location=connection.location,
-                    retry=_NO_RETRY,
-                    timeout=REQUEST_TIMEOUT_SECONDS,
-                ),
-            )
-        except api_exceptions.NotFound:
-            return None
-        except api_exceptions.GoogleAPICallError as error:
-            raise _refused(error) from error
-        return self._status(job)
+        job = self._job_request("get job", client.get_job, connection, job_id)
+        return None if job is None else self._status(job)
 
     def cancel_job(self, connection: Connection, job_id: str) -> None:
         client = self._client_for(connection)
-        try:
-            self._retrying(
-                "cancel job",
-                lambda: client.cancel_job(
-                    job_id,
-                    project=connection.project,
-                    location=connection.location,
-                    retry=_NO_RETRY,
-                    timeout=REQUEST_TIMEOUT_SECONDS,
-                ),
-            )
-        except api_exceptions.NotFound:
-            return
-        except api_exceptions.GoogleAPICallError as error:
-            raise _refused(error) from error
+        self._job_request("cancel job", client.cancel_job, connection, job_id)
 
     # --- helpers ------------------------------------------------------------------
 
@@ -246,6 +218,26 @@ class BigQueryWarehouse:
 
         try:
             return self._retrying("submit job", insert)
+        except api_exceptions.GoogleAPICallError as error:
+            raise _refused(error) from error
+
+    def _job_request(
+        self, operation: str, method: Callable[..., Any], connection: Connection, job_id: str
+    ) -> Any | None:
+        """`method(job_id)` (client.get_job or cancel_job) with retries; None if no such job."""
+        try:
+            return self._retrying(
+                operation,
+                lambda: method(
+                    job_id,
+                    project=connection.project,
+                    location=connection.location,
+                    retry=_NO_RETRY,
+                    timeout=REQUEST_TIMEOUT_SECONDS,
+                ),
+            )
+        except api_exceptions.NotFound:
+            return None
         except api_exceptions.GoogleAPICallError as error:
             raise _refused(error) from error
 
