@@ -15,9 +15,16 @@ literals, quoted identifiers and comments is untouched) to that variable. The
 interpreter then binds variables as DuckDB prepared-statement values: no value
 is ever pasted into SQL text.
 
+A second, smaller gap: a GEOGRAPHY column read back from a table (DuckDB
+GEOMETRY without Arrow's geoarrow extension tag) is reported as BYTES holding
+WKB, where BigQuery reports GEOGRAPHY holding WKT text. The shim makes such
+columns GEOGRAPHY/WKT, using bqemulator's own WKB-to-WKT converter, so code
+that reads results by their schema behaves as it would on BigQuery.
+
 It never runs in the Cloud Functions: only ``devstack`` imports it. The
-integration test ``test_bqemulator_still_ignores_script_parameters`` fails on
-the day upstream binds script parameters itself, so the shim can be deleted.
+integration tests ``test_bqemulator_still_ignores_script_parameters`` and
+``test_bqemulator_still_reports_geography_as_bytes`` fail on the day upstream
+closes each gap, so that part of the shim can be deleted.
 """
 
 from __future__ import annotations
@@ -93,7 +100,32 @@ def install() -> None:
         return await executor._run_script(interpreter, source, kwargs["ctx"])
 
     executor._run_query_body = run_query_body_binding_script_parameters
+    _report_geometry_as_geography()
     _installed = True
+
+
+def _is_duckdb_geometry(field: Any) -> bool:
+    duckdb_type = (field.metadata or {}).get(b"bqemu.duckdb_type", b"")
+    return bool(duckdb_type.decode("utf-8").upper() == "GEOMETRY")
+
+
+def _report_geometry_as_geography() -> None:
+    from bqemulator.jobs import executor
+    from bqemulator.storage import arrow_bridge
+
+    original_resolve = executor._resolve_bq_type
+    original_is_geometry = arrow_bridge._is_geometry_field
+
+    @functools.wraps(original_resolve)
+    def resolve_bq_type(field: Any, inner_type: Any) -> str:
+        return "GEOGRAPHY" if _is_duckdb_geometry(field) else original_resolve(field, inner_type)
+
+    @functools.wraps(original_is_geometry)
+    def is_geometry_field(field: Any) -> bool:
+        return _is_duckdb_geometry(field) or original_is_geometry(field)
+
+    executor._resolve_bq_type = resolve_bq_type
+    arrow_bridge._is_geometry_field = is_geometry_field
 
 
 def main() -> None:

@@ -460,3 +460,43 @@ def test_unreachable_firestore_raises_backend_unavailable(
         store.get_workflow(ORG, "wf-1")
     assert raised.value.backend == "firestore"
     assert time.monotonic() - began < 10
+
+
+def test_find_workflow_by_procedure(store: FirestoreStore) -> None:
+    store.put_workflow(workflow("wf-1"))
+    store.put_workflow(replace(workflow("wf-2"), api=None))
+    found = store.find_workflow_by_procedure(ORG, "proj.workflows_temp.wfproc_abc")
+    assert found is not None and found.id == "wf-1"
+    assert store.find_workflow_by_procedure(ORG, "proj.workflows_temp.wfproc_other") is None
+    assert store.find_workflow_by_procedure(OTHER_ORG, "proj.workflows_temp.wfproc_abc") is None
+
+
+def test_list_executions_newest_first_with_filters_and_cursor(store: FirestoreStore) -> None:
+    made = []
+    for i in range(7):
+        run = replace(
+            execution(f"exec-{i}"),
+            workflow_id="wf-1",
+            created_at=at(i),
+            state=State.SUCCEEDED if i % 2 else State.FAILED,
+        )
+        store.create_execution(run, expire_at=at(86_400))
+        made.append(run)
+    store.create_execution(replace(execution("elsewhere"), workflow_id="wf-2"), at(86_400))
+    newest_first = [e.id for e in reversed(made)]
+
+    seen: list[str] = []
+    after = None
+    while True:
+        page = store.list_executions(ORG, "wf-1", limit=3, after_id=after)
+        seen += [e.id for e in page]
+        if len(page) < 3:
+            break
+        after = page[-1].id
+    assert seen == newest_first
+    assert store.list_executions(ORG, "wf-1", limit=10, state="succeeded") == [
+        e for e in reversed(made) if e.state == State.SUCCEEDED
+    ]
+    window = store.list_executions(ORG, "wf-1", limit=10, created_after=at(2), created_before=at(5))
+    assert [e.id for e in window] == ["exec-4", "exec-3", "exec-2"]
+    assert store.list_executions(OTHER_ORG, "wf-1", limit=10) == []

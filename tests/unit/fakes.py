@@ -54,7 +54,42 @@ class InMemoryStore:
     def delete_workflow(self, org: str, workflow_id: str) -> bool:
         return self.workflows.pop((org, workflow_id), None) is not None
 
+    def find_workflow_by_procedure(self, org: str, procedure: str) -> WorkflowRecord | None:
+        for (o, _), record in sorted(self.workflows.items()):
+            if o == org and record.api is not None and record.api.procedure == procedure:
+                return record
+        return None
+
     # executions
+    def list_executions(
+        self,
+        org: str,
+        workflow_id: str,
+        *,
+        limit: int,
+        state: str | None = None,
+        created_after: dt.datetime | None = None,
+        created_before: dt.datetime | None = None,
+        after_id: str | None = None,
+    ) -> list[Execution]:
+        rows = sorted(
+            (
+                e
+                for (o, _), e in self.executions.items()
+                if o == org
+                and e.workflow_id == workflow_id
+                and (state is None or e.state == state)
+                and (created_after is None or e.created_at >= created_after)
+                and (created_before is None or e.created_at < created_before)
+            ),
+            key=lambda e: (e.created_at, e.id),
+            reverse=True,
+        )
+        if after_id is not None:
+            last = self.executions[(org, after_id)]
+            rows = [e for e in rows if (e.created_at, e.id) < (last.created_at, last.id)]
+        return rows[:limit]
+
     def create_execution(self, execution: Execution, expire_at: dt.datetime) -> None:
         with self._lock:
             self.executions[(execution.org, execution.id)] = execution

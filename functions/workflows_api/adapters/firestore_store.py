@@ -34,6 +34,16 @@ from workflows_api.domain.tokens import Grant, Token
 from workflows_api.service.errors import BackendUnavailable
 from workflows_api.service.ports import ApiState, Connection, WorkflowRecord
 
+# The composite indexes the queries above need (collection group, fields in order).
+# Firestore answers these queries only once the index exists; infra/ declares them.
+COMPOSITE_INDEXES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    ("executions", (("workflow_id", "ASCENDING"), ("created_at", "DESCENDING"))),
+    (
+        "executions",
+        (("workflow_id", "ASCENDING"), ("state", "ASCENDING"), ("created_at", "DESCENDING")),
+    ),
+)
+
 T = TypeVar("T")
 
 _TRANSIENT = (
@@ -125,6 +135,15 @@ class FirestoreStore:
         snapshots = _call(lambda: query.get(**_ONE_ATTEMPT))
         return [_workflow_from_doc(org, s.id, s.to_dict() or {}) for s in snapshots]
 
+    def find_workflow_by_procedure(self, org: str, procedure: str) -> WorkflowRecord | None:
+        query = (
+            self._org(org, "workflows")
+            .where(filter=firestore.FieldFilter("api.procedure", "==", procedure))
+            .limit(1)
+        )
+        snapshots = _call(lambda: query.get(**_ONE_ATTEMPT))
+        return next((_workflow_from_doc(org, s.id, s.to_dict() or {}) for s in snapshots), None)
+
     def delete_workflow(self, org: str, workflow_id: str) -> bool:
         ref = self._org(org, "workflows").document(workflow_id)
         must_exist = self._client.write_option(exists=True)
@@ -161,6 +180,41 @@ class FirestoreStore:
         return _call(
             lambda: compare_and_write(self._client.transaction(max_attempts=_TRANSACTION_ATTEMPTS))
         )
+
+    def list_executions(
+        self,
+        org: str,
+        workflow_id: str,
+        *,
+        limit: int,
+        state: str | None = None,
+        created_after: dt.datetime | None = None,
+        created_before: dt.datetime | None = None,
+        after_id: str | None = None,
+    ) -> list[Execution]:
+        # Served by the composite indexes in COMPOSITE_INDEXES (Terraform creates them).
+        executions = self._org(org, "executions")
+        query = executions.where(filter=firestore.FieldFilter("workflow_id", "==", workflow_id))
+        if state is not None:
+            query = query.where(filter=firestore.FieldFilter("state", "==", state))
+        if created_after is not None:
+            query = query.where(
+                filter=firestore.FieldFilter("created_at", ">=", _timestamp(created_after))
+            )
+        if created_before is not None:
+            query = query.where(
+                filter=firestore.FieldFilter("created_at", "<", _timestamp(created_before))
+            )
+        query = query.order_by("created_at", direction=firestore.Query.DESCENDING).order_by(
+            FieldPath.document_id(), direction=firestore.Query.DESCENDING
+        )
+        if after_id is not None:
+            last = _call(lambda: executions.document(after_id).get(**_ONE_ATTEMPT))
+            if not last.exists:
+                return []
+            query = query.start_after(last)
+        snapshots = _call(lambda: query.limit(limit).get(**_ONE_ATTEMPT))
+        return [_execution_from_doc(s.to_dict() or {}) for s in snapshots]
 
     def delete_execution(self, org: str, execution_id: str) -> None:
         ref = self._org(org, "executions").document(execution_id)

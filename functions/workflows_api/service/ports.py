@@ -97,6 +97,10 @@ class WorkflowStore(Protocol):
 
     def delete_workflow(self, org: str, workflow_id: str) -> bool: ...
 
+    def find_workflow_by_procedure(self, org: str, procedure: str) -> WorkflowRecord | None:
+        """The org's workflow whose API state names `procedure` (project.dataset.routine)."""
+        ...
+
 
 class ExecutionStore(Protocol):
     def create_execution(self, execution: Execution, expire_at: dt.datetime) -> None: ...
@@ -107,6 +111,21 @@ class ExecutionStore(Protocol):
         ...
 
     def delete_execution(self, org: str, execution_id: str) -> None: ...
+
+    def list_executions(
+        self,
+        org: str,
+        workflow_id: str,
+        *,
+        limit: int,
+        state: str | None = None,
+        created_after: dt.datetime | None = None,
+        created_before: dt.datetime | None = None,
+        after_id: str | None = None,
+    ) -> list[Execution]:
+        """Newest first (created_at, then id, descending); `after_id` is the last
+        execution of the previous page."""
+        ...
 
     def claim_cache_entry(
         self, org: str, key: str, execution_id: str, expire_at: dt.datetime
