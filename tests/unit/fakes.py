@@ -8,8 +8,10 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from workflows_api.domain.executions import Execution, JobError
+from workflows_api.domain.results import Column
 from workflows_api.domain.tokens import Token
 from workflows_api.service.errors import BackendUnavailable
 from workflows_api.service.ports import Connection, JobStatus, QueryArgument, WorkflowRecord
@@ -177,6 +179,10 @@ class FakeWarehouse:
     jobs: dict[str, SubmittedJob] = field(default_factory=dict)
     submissions: int = 0
     fail_submits: int = 0  # how many submits raise BackendUnavailable first
+    cancelled: list[str] = field(default_factory=list)
+    columns: list[Column] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)  # what an output table holds
+    queries: list[tuple[str, list[QueryArgument]]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def ensure_dataset(self, connection: Connection) -> None:
@@ -215,4 +221,16 @@ class FakeWarehouse:
         return JobStatus(job_id, "DONE", error, started, ended)
 
     def cancel_job(self, connection: Connection, job_id: str) -> None:
+        self.cancelled.append(job_id)
         self.outcome = JobError("stopped", "Job execution was cancelled")
+
+    def table_columns(self, connection: Connection, table: str) -> list[Column]:
+        return list(self.columns)
+
+    def query_rows(
+        self, connection: Connection, sql: str, arguments: list[QueryArgument]
+    ) -> list[dict[str, Any]]:
+        self.queries.append((sql, arguments))
+        values = {a.name: a.value for a in arguments}
+        offset, limit = values["wfapi_offset"], values["wfapi_limit"]
+        return [dict(row) for row in self.rows[offset : offset + limit]]

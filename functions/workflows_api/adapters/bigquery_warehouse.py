@@ -33,6 +33,8 @@ from google.auth import exceptions as auth_exceptions
 from google.cloud import bigquery
 
 from workflows_api.domain.executions import JobError
+from workflows_api.domain.results import Column
+from workflows_api.domain.sql import quote_table_reference
 from workflows_api.service.errors import BackendUnavailable, WarehouseError
 from workflows_api.service.ports import Connection, JobState, JobStatus, QueryArgument
 
@@ -178,6 +180,54 @@ class BigQueryWarehouse:
     def cancel_job(self, connection: Connection, job_id: str) -> None:
         client = self._client_for(connection)
         self._job_request("cancel job", client.cancel_job, connection, job_id)
+
+    def table_columns(self, connection: Connection, table: str) -> list[Column]:
+        client = self._client_for(connection)
+        config = bigquery.QueryJobConfig(dry_run=True, use_query_cache=False)
+        project, dataset, name = table.split(".")
+        sql = f"SELECT * FROM {quote_table_reference(project, dataset, name)}"
+        try:
+            job = self._retrying(
+                "read table schema",
+                lambda: client.query(
+                    sql,
+                    job_config=config,
+                    location=connection.location,
+                    project=connection.project,
+                    retry=_NO_RETRY,
+                    timeout=REQUEST_TIMEOUT_SECONDS,
+                    job_retry=None,
+                ),
+            )
+        except api_exceptions.GoogleAPICallError as error:
+            raise _refused(error) from error
+        return [
+            Column(field.name, field.field_type.upper(), field.mode == "REPEATED")
+            for field in job.schema or []
+        ]
+
+    def query_rows(
+        self, connection: Connection, sql: str, arguments: list[QueryArgument]
+    ) -> list[dict[str, Any]]:
+        client = self._client_for(connection)
+        config = bigquery.QueryJobConfig(query_parameters=[_query_parameter(a) for a in arguments])
+
+        def run() -> list[dict[str, Any]]:
+            job = client.query(
+                sql,
+                job_config=config,
+                location=connection.location,
+                project=connection.project,
+                retry=_NO_RETRY,
+                timeout=REQUEST_TIMEOUT_SECONDS,
+                job_retry=None,
+            )
+            return [dict(row.items()) for row in job.result(timeout=SUBMIT_TIMEOUT_SECONDS)]
+
+        try:
+            return self._retrying("read rows", run)
+        except api_exceptions.GoogleAPICallError as error:
+            raise _refused(error) from error
 
     # --- helpers ------------------------------------------------------------------
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from workflows_api.bootstrap import get_app
-from workflows_api.domain.tokens import Grant
+from workflows_api.domain.executions import Execution, State
+from workflows_api.domain.tokens import Grant, Token
 from workflows_api.http.auth import caller
 from workflows_api.http.errors import ApiError
-from workflows_api.http.requests import json_body, parse_model
+from workflows_api.http.requests import int_argument, json_body, parse_model
 from workflows_api.http.responses import json_response
 from workflows_api.http.views import execution_view
 from workflows_api.service.executions import MAX_WAIT_SECONDS, ExecuteRequest
@@ -62,9 +64,7 @@ def execute(request: Request, workflow_id: str) -> Response:
 def get_execution(request: Request, execution_id: str) -> Response:
     token = caller(request, Grant.EXECUTIONS_READ)
     execution = get_app().executions.get(token.org, execution_id)
-    if not token.allows_workflow(execution.workflow_id):
-        # The token cannot see this workflow's executions: as if it did not exist.
-        raise ApiError(404, "execution_not_found", f"No execution {execution_id!r}.")
+    _visible(token, execution)
     return json_response(execution_view(execution))
 
 
@@ -80,3 +80,99 @@ def _idempotency_key(request: Request) -> str | None:
             "Idempotency-Key",
         )
     return key
+
+
+def list_executions(request: Request, workflow_id: str) -> Response:
+    token = caller(request, Grant.EXECUTIONS_READ, workflow_id)
+    executions, next_token = get_app().executions.list_executions(
+        token.org,
+        workflow_id,
+        page_size=int_argument(request, "page_size", 50, 1, 100),
+        page_token=request.args.get("page_token") or None,
+        state=_state_argument(request),
+        created_after=_time_argument(request, "created_after"),
+        created_before=_time_argument(request, "created_before"),
+    )
+    return json_response(
+        {
+            "executions": [execution_view(e) for e in executions],
+            "next_page_token": next_token,
+        }
+    )
+
+
+def cancel_execution(request: Request, execution_id: str) -> Response:
+    token = caller(request, Grant.EXECUTIONS_CANCEL)
+    _visible(token, get_app().executions.get(token.org, execution_id))
+    return json_response(execution_view(get_app().executions.cancel(token.org, execution_id)))
+
+
+def get_results(request: Request, execution_id: str) -> Response:
+    token = caller(request, Grant.EXECUTIONS_READ)
+    _visible(token, get_app().executions.get(token.org, execution_id))
+    geography_format = request.args.get("geography_format", "geojson")
+    if geography_format not in ("geojson", "wkt"):
+        raise ApiError(
+            400,
+            "invalid_request",
+            f"geography_format: expected geojson or wkt, got {geography_format[:40]!r}",
+            "geography_format",
+        )
+    page = get_app().executions.results(
+        token.org,
+        execution_id,
+        page_size=int_argument(request, "page_size", 1000, 1, 10_000),
+        page_token=request.args.get("page_token") or None,
+        geography_format="geojson" if geography_format == "geojson" else "wkt",
+    )
+    return json_response(
+        {
+            "execution_id": execution_id,
+            "schema": [
+                {"name": c.name, "type": c.type, "mode": "REPEATED" if c.repeated else "NULLABLE"}
+                for c in page.columns
+            ],
+            "rows": page.rows,
+            "next_page_token": page.next_page_token,
+        }
+    )
+
+
+def _visible(token: Token, execution: Execution) -> None:
+    if not token.allows_workflow(execution.workflow_id):
+        # The token cannot see this workflow's executions: as if it did not exist.
+        raise ApiError(404, "execution_not_found", f"No execution {execution.id!r}.")
+
+
+def _state_argument(request: Request) -> State | None:
+    raw = request.args.get("state")
+    if raw is None:
+        return None
+    try:
+        return State(raw)
+    except ValueError:
+        raise ApiError(
+            400,
+            "invalid_request",
+            f"state: expected one of {', '.join(s.value for s in State)}, got {raw[:40]!r}",
+            "state",
+        ) from None
+
+
+def _time_argument(request: Request, name: str) -> dt.datetime | None:
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None:
+        raise ApiError(
+            400,
+            "invalid_request",
+            f"{name}: expected an ISO 8601 time with a zone, like 2026-01-31T12:00:00Z; "
+            f"got {raw[:40]!r}",
+            name,
+        )
+    return value

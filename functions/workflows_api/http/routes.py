@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from flask import Request, Response
 
-from workflows_api.http import executions, health, workflows
+from workflows_api.http import carto, executions, health, nexadata, workflows
 
 Handler = Callable[..., Response]
 
@@ -37,6 +37,7 @@ class Route:
 
 
 _WORKFLOW = "/v1/workflows/<workflow_id>"
+_CARTO_JOBS = "/v3/sql/<connection>/job"
 
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/healthz", STATUS, health.healthz, "Service and backend health"),
@@ -54,6 +55,60 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", f"{_WORKFLOW}/executions", EXECUTE, executions.execute, "Execute a workflow"),
     Route(
         "GET", "/v1/executions/<execution_id>", STATUS, executions.get_execution, "Execution status"
+    ),
+    Route(
+        "GET",
+        f"{_WORKFLOW}/executions",
+        STATUS,
+        executions.list_executions,
+        "List a workflow's executions, newest first",
+    ),
+    Route(
+        "POST",
+        "/v1/executions/<execution_id>/cancel",
+        EXECUTE,
+        executions.cancel_execution,
+        "Cancel an execution",
+    ),
+    Route(
+        "GET",
+        "/v1/executions/<execution_id>/results",
+        STATUS,
+        executions.get_results,
+        "Output rows of a succeeded execution, page by page",
+    ),
+    # CARTO dialect (seeds/: "Executing workflows via API").
+    Route("POST", _CARTO_JOBS, EXECUTE, carto.create_job, "CARTO: run a workflow's CALL"),
+    Route("GET", _CARTO_JOBS, EXECUTE, carto.create_job, "CARTO: the same, as a GET"),
+    Route("GET", f"{_CARTO_JOBS}/<external_id>", STATUS, carto.get_job, "CARTO: job status"),
+    # Nexadata dialect (seeds/: "Executing Workflows via the Nexadata API").
+    Route(
+        "POST",
+        "/api/v1/workflows/<workflow_id>/execute",
+        EXECUTE,
+        nexadata.execute,
+        "Nexadata: execute a workflow",
+    ),
+    Route(
+        "GET",
+        "/api/v1/workflows/executions/<execution_id>",
+        STATUS,
+        nexadata.get_execution,
+        "Nexadata: execution status",
+    ),
+    Route(
+        "GET",
+        "/api/v1/pipelines/<path:rest>",
+        STATUS,
+        nexadata.retired_pipeline_endpoint,
+        "Nexadata: the retired pipeline endpoint (404)",
+    ),
+    Route(
+        "POST",
+        "/api/v1/pipelines/<path:rest>",
+        STATUS,
+        nexadata.retired_pipeline_endpoint,
+        "Nexadata: the retired pipeline endpoint (404)",
     ),
 )
 

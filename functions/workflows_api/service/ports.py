@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from workflows_api.domain.executions import Execution, JobError
+from workflows_api.domain.results import Column
 from workflows_api.domain.tokens import Token
 
 DEFAULT_DATASET = "workflows_temp"
@@ -196,3 +197,13 @@ class Warehouse(Protocol):
         ...
 
     def cancel_job(self, connection: Connection, job_id: str) -> None: ...
+
+    def table_columns(self, connection: Connection, table: str) -> list[Column]:
+        """The columns of `project.dataset.table` (a dry run: free, reads nothing)."""
+        ...
+
+    def query_rows(
+        self, connection: Connection, sql: str, arguments: list[QueryArgument]
+    ) -> list[dict[str, Any]]:
+        """Run a read-only query with named parameters and return its rows."""
+        ...
