@@ -227,3 +227,112 @@ def test_two_workflows_with_one_definition_do_not_share_a_cache_key() -> None:
     twin = world.executions.execute("demo", "twin", ExecuteRequest(GOOD)).execution
     assert twin.id != first.id and twin.workflow_id == "twin"
     assert twin.procedure != first.procedure
+
+
+def test_listing_is_newest_first_filtered_and_paged() -> None:
+    world = World()
+    made = []
+    for clusters in range(1, 8):
+        world.clock.advance(1)
+        made.append(world.execute({**GOOD, "number_of_clusters": clusters}).execution)
+    newest_first = [e.id for e in reversed(made)]
+    seen: list[str] = []
+    token = None
+    while True:
+        page, token = world.executions.list_executions(
+            "demo", "clusters", page_size=3, page_token=token
+        )
+        seen += [e.id for e in page]
+        if token is None:
+            break
+    assert seen == newest_first
+    world.executions.cancel("demo", made[0].id)
+    cancelled, _ = world.executions.list_executions(
+        "demo", "clusters", page_size=10, state=State.CANCELLED
+    )
+    assert [e.id for e in cancelled] == [made[0].id]
+    window, _ = world.executions.list_executions(
+        "demo",
+        "clusters",
+        page_size=10,
+        created_after=made[2].created_at,
+        created_before=made[4].created_at,
+    )
+    assert [e.id for e in window] == [made[3].id, made[2].id]
+
+
+def test_cancel_stops_the_job_and_is_final() -> None:
+    world = World()
+    running = world.execute().execution
+    cancelled = world.executions.cancel("demo", running.id)
+    assert cancelled.state == State.CANCELLED and cancelled.ended_at is not None
+    assert world.warehouse.cancelled == [running.bigquery_job_id]
+    world.clock.advance(5)
+    assert world.executions.get("demo", running.id).state == State.CANCELLED
+    with pytest.raises(ServiceError) as raised:
+        world.executions.cancel("demo", running.id)
+    assert (raised.value.kind, raised.value.code) == ("conflict", "execution_finished")
+    # A cancelled execution no longer answers its cache key.
+    assert world.execute().execution.id != running.id
+
+
+def test_cancel_of_a_never_submitted_execution_keeps_it_from_running() -> None:
+    world = World()
+    world.warehouse.fail_submits = 1
+    accepted = world.execute().execution
+    world.executions.cancel("demo", accepted.id)
+    world.clock.advance(5)
+    assert world.executions.get("demo", accepted.id).state == State.CANCELLED
+    assert accepted.bigquery_job_id not in world.warehouse.jobs
+
+
+def test_results_pages_return_every_row_once_with_geojson() -> None:
+    from workflows_api.domain.results import Column
+
+    world = World(outcome="succeeded")
+    world.warehouse.columns = [Column("id", "INTEGER"), Column("geom", "GEOGRAPHY")]
+    world.warehouse.rows = [
+        {"id": i, "geom": f'{{"type":"Point","coordinates":[{i},0]}}'} for i in range(7)
+    ]
+    done = world.execute().execution
+    rows: list[dict[str, Any]] = []
+    token = None
+    while True:
+        page = world.executions.results(
+            "demo", done.id, page_size=3, page_token=token, geography_format="geojson"
+        )
+        rows += page.rows
+        token = page.next_page_token
+        if token is None:
+            break
+    assert [r["id"] for r in rows] == list(range(7))
+    assert rows[2]["geom"] == {"type": "Point", "coordinates": [2, 0]}
+    sql = world.warehouse.queries[0][0]
+    assert (
+        "ST_ASGEOJSON(t.`geom`) AS `geom`" in sql and "ORDER BY t.`id`, ST_ASTEXT(t.`geom`)" in sql
+    )
+
+
+def test_results_need_a_succeeded_execution_and_a_valid_token() -> None:
+    world = World()
+    running = world.execute().execution
+    with pytest.raises(ServiceError) as raised:
+        world.executions.results(
+            "demo", running.id, page_size=5, page_token=None, geography_format="wkt"
+        )
+    assert raised.value.code == "execution_not_succeeded"
+    world.warehouse.outcome = "succeeded"
+    world.clock.advance(2)
+    with pytest.raises(ServiceError) as bad_token:
+        world.executions.results(
+            "demo", running.id, page_size=5, page_token="nope", geography_format="wkt"
+        )
+    assert bad_token.value.code == "invalid_page_token"
+
+
+def test_a_caller_limited_to_other_workflows_cannot_see_the_execution() -> None:
+    world = World()
+    execution = world.execute().execution
+    with pytest.raises(ServiceError) as raised:
+        world.executions.get("demo", execution.id, lambda workflow_id: workflow_id == "other")
+    assert raised.value.code == "execution_not_found"

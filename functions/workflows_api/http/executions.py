@@ -9,8 +9,8 @@ from flask import Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from workflows_api.bootstrap import get_app
-from workflows_api.domain.executions import Execution, State
-from workflows_api.domain.tokens import Grant, Token
+from workflows_api.domain.executions import State
+from workflows_api.domain.tokens import Grant
 from workflows_api.http.auth import caller
 from workflows_api.http.errors import ApiError
 from workflows_api.http.requests import int_argument, json_body, parse_model
@@ -63,8 +63,7 @@ def execute(request: Request, workflow_id: str) -> Response:
 
 def get_execution(request: Request, execution_id: str) -> Response:
     token = caller(request, Grant.EXECUTIONS_READ)
-    execution = get_app().executions.get(token.org, execution_id)
-    _visible(token, execution)
+    execution = get_app().executions.get(token.org, execution_id, token.allows_workflow)
     return json_response(execution_view(execution))
 
 
@@ -103,13 +102,12 @@ def list_executions(request: Request, workflow_id: str) -> Response:
 
 def cancel_execution(request: Request, execution_id: str) -> Response:
     token = caller(request, Grant.EXECUTIONS_CANCEL)
-    _visible(token, get_app().executions.get(token.org, execution_id))
-    return json_response(execution_view(get_app().executions.cancel(token.org, execution_id)))
+    execution = get_app().executions.cancel(token.org, execution_id, token.allows_workflow)
+    return json_response(execution_view(execution))
 
 
 def get_results(request: Request, execution_id: str) -> Response:
     token = caller(request, Grant.EXECUTIONS_READ)
-    _visible(token, get_app().executions.get(token.org, execution_id))
     geography_format = request.args.get("geography_format", "geojson")
     if geography_format not in ("geojson", "wkt"):
         raise ApiError(
@@ -121,6 +119,7 @@ def get_results(request: Request, execution_id: str) -> Response:
     page = get_app().executions.results(
         token.org,
         execution_id,
+        token.allows_workflow,
         page_size=int_argument(request, "page_size", 1000, 1, 10_000),
         page_token=request.args.get("page_token") or None,
         geography_format="geojson" if geography_format == "geojson" else "wkt",
@@ -136,12 +135,6 @@ def get_results(request: Request, execution_id: str) -> Response:
             "next_page_token": page.next_page_token,
         }
     )
-
-
-def _visible(token: Token, execution: Execution) -> None:
-    if not token.allows_workflow(execution.workflow_id):
-        # The token cannot see this workflow's executions: as if it did not exist.
-        raise ApiError(404, "execution_not_found", f"No execution {execution.id!r}.")
 
 
 def _state_argument(request: Request) -> State | None:

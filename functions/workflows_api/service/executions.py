@@ -59,6 +59,13 @@ MAX_WAIT_SECONDS = 60.0
 _CLAIM_ATTEMPTS = 5
 
 
+WorkflowFilter = Callable[[str], bool]
+
+
+def _any_workflow(workflow_id: str) -> bool:
+    return True
+
+
 @dataclass(frozen=True)
 class ExecuteRequest:
     parameters: Mapping[str, Any]
@@ -207,12 +214,21 @@ class ExecutionService:
 
     # --- status ---------------------------------------------------------------------
 
-    def get(self, org: str, execution_id: str) -> Execution:
-        """An execution, reconciled with its BigQuery job when it is not terminal."""
+    def get(
+        self, org: str, execution_id: str, may_see: WorkflowFilter = _any_workflow
+    ) -> Execution:
+        """An execution, reconciled with its BigQuery job when it is not terminal.
+
+        `may_see(workflow_id)` is false for a caller limited to other workflows: to it
+        the execution does not exist.
+        """
+        return self.reconcile(self._stored(org, execution_id, may_see))
+
+    def _stored(self, org: str, execution_id: str, may_see: WorkflowFilter) -> Execution:
         execution = self._executions.get_execution(org, execution_id)
-        if execution is None:
+        if execution is None or not may_see(execution.workflow_id):
             raise not_found("execution", execution_id)
-        return self.reconcile(execution)
+        return execution
 
     def wait(self, execution: Execution, seconds: float) -> Execution:
         deadline = time.monotonic() + min(seconds, MAX_WAIT_SECONDS)
@@ -275,10 +291,17 @@ class ExecutionService:
             return page[:page_size], page[page_size - 1].id
         return page, None
 
-    def cancel(self, org: str, execution_id: str) -> Execution:
-        """Cancel the BigQuery job and record `cancelled`; 409 if it already ended."""
-        execution = self.get(org, execution_id)
+    def cancel(
+        self, org: str, execution_id: str, may_see: WorkflowFilter = _any_workflow
+    ) -> Execution:
+        """Ask BigQuery to cancel the job and record `cancelled`; 409 if it already ended.
+
+        The record is final once cancelled, as BigQuery's cancel is best effort: a job
+        that finishes anyway leaves a table an identical later request may reuse.
+        """
         for _ in range(_CLAIM_ATTEMPTS):
+            # No reconciling first: the caller wants it stopped whatever BigQuery says now.
+            execution = self._stored(org, execution_id, may_see)
             if execution.state.is_terminal:
                 raise ServiceError(
                     "conflict",
@@ -291,20 +314,20 @@ class ExecutionService:
             cancelled = execution.transition(State.CANCELLED, at=self._clock())
             if self._executions.save_execution(cancelled, expected_state=execution.state):
                 return cancelled
-            execution = self.get(org, execution_id)
         raise ServiceError("unavailable", "busy", "The execution keeps changing; retry.")
 
     def results(
         self,
         org: str,
         execution_id: str,
+        may_see: WorkflowFilter = _any_workflow,
         *,
         page_size: int,
         page_token: str | None,
         geography_format: GeographyFormat,
     ) -> ResultsPage:
         """One page of a succeeded execution's output rows, with the table's columns."""
-        execution = self.get(org, execution_id)
+        execution = self.get(org, execution_id, may_see)
         if execution.state != State.SUCCEEDED:
             raise ServiceError(
                 "conflict",
