@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from workflows_api.http.schemas import ErrorBody, ErrorDetail
 from workflows_api.service.errors import ServiceError
 
 # HTTP status of each kind of service refusal.
@@ -39,12 +40,10 @@ class ApiError(Exception):
         return f"{self.status} {self.code}: {self.message}"
 
     def to_body(self) -> dict[str, Any]:
-        error: dict[str, Any] = {"code": self.code, "message": self.message}
-        if self.field is not None:
-            error["field"] = self.field
-        if self.details:
-            error["details"] = self.details
-        return {"error": error}
+        detail = ErrorDetail(
+            code=self.code, message=self.message, field=self.field, details=self.details or None
+        )
+        return ErrorBody(error=detail).model_dump(mode="json", exclude_none=True)
 
 
 def api_error(error: ServiceError) -> ApiError:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from workflows_api.bootstrap import get_app
 from workflows_api.domain.executions import State
 from workflows_api.domain.tokens import Grant
+from workflows_api.http import schemas
 from workflows_api.http.auth import caller
 from workflows_api.http.errors import ApiError
 from workflows_api.http.requests import int_argument, json_body, parse_model
@@ -92,12 +93,10 @@ def list_executions(request: Request, workflow_id: str) -> Response:
         created_after=_time_argument(request, "created_after"),
         created_before=_time_argument(request, "created_before"),
     )
-    return json_response(
-        {
-            "executions": [execution_view(e) for e in executions],
-            "next_page_token": next_token,
-        }
+    body = schemas.ExecutionList.model_validate(
+        {"executions": [execution_view(e) for e in executions], "next_page_token": next_token}
     )
+    return json_response(body.model_dump(mode="json"))
 
 
 def cancel_execution(request: Request, execution_id: str) -> Response:
@@ -124,17 +123,19 @@ def get_results(request: Request, execution_id: str) -> Response:
         page_token=request.args.get("page_token") or None,
         geography_format="geojson" if geography_format == "geojson" else "wkt",
     )
-    return json_response(
+    columns = [
+        {"name": c.name, "type": c.type, "mode": "REPEATED" if c.repeated else "NULLABLE"}
+        for c in page.columns
+    ]
+    body = schemas.Results.model_validate(
         {
             "execution_id": execution_id,
-            "schema": [
-                {"name": c.name, "type": c.type, "mode": "REPEATED" if c.repeated else "NULLABLE"}
-                for c in page.columns
-            ],
+            "schema": columns,
             "rows": page.rows,
             "next_page_token": page.next_page_token,
         }
     )
+    return json_response(body.model_dump(mode="json", by_alias=True))
 
 
 def _state_argument(request: Request) -> State | None:

@@ -1,25 +1,43 @@
 """The routing table: the single source of truth for every HTTP route.
 
-The deployed functions, the local dev router and the OpenAPI document are all
-built from ROUTES. `function` names the Cloud Function that serves a route.
+The deployed functions, the local dev router and the OpenAPI document
+(`http/openapi.py`) are all built from ROUTES. `function` names the Cloud Function
+that serves a route; the request and response models are the ones the handlers
+use, so the document cannot drift from what is served.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from flask import Request, Response
+from pydantic import BaseModel
 
-from workflows_api.http import carto, executions, health, nexadata, workflows
+from workflows_api.domain.model import Workflow
+from workflows_api.http import carto, executions, health, nexadata, schemas, workflows
+from workflows_api.http.requests import JSON_TYPES, YAML_TYPES
 
 Handler = Callable[..., Response]
+Auth = Literal["bearer", "bearer_or_query", "none"]
 
 # Cloud Function names (entry points in functions/main.py).
 API_ACCESS = "api_access"
 EXECUTE = "execute"
 STATUS = "status"
 HTTP_FUNCTIONS = (API_ACCESS, EXECUTE, STATUS)
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A documented query-string or header parameter."""
+
+    name: str
+    description: str
+    type: Literal["string", "integer"] = "string"
+    location: Literal["query", "header"] = "query"
+    required: bool = False
 
 
 @dataclass(frozen=True)
@@ -30,6 +48,16 @@ class Route:
     function: str
     handler: Handler
     summary: str
+    # (status, body model) of the answers it gives when all goes well; None: no body.
+    responses: tuple[tuple[int, type[BaseModel] | None], ...] = ((200, None),)
+    # Statuses of the errors it may answer, all with the error body of `error_model`.
+    errors: tuple[int, ...] = (400, 401, 403, 404)
+    error_model: type[BaseModel] = schemas.ErrorBody
+    request_body: type[BaseModel] | None = None
+    request_media_types: tuple[str, ...] = JSON_TYPES
+    parameters: tuple[Parameter, ...] = ()
+    auth: Auth = "bearer"
+    tag: str = "native"
 
     @property
     def name(self) -> str:
@@ -37,50 +65,211 @@ class Route:
 
 
 _WORKFLOW = "/v1/workflows/<workflow_id>"
+_EXECUTION = "/v1/executions/<execution_id>"
 _CARTO_JOBS = "/v3/sql/<connection>/job"
+_PAGE = (
+    Parameter("page_size", "Items per page.", "integer"),
+    Parameter("page_token", "The next_page_token of the previous page."),
+)
+
+
+def _openapi(request: Request) -> Response:
+    # Imported here: the document is built from this very table.
+    from workflows_api.http.openapi import serve_openapi
+
+    return serve_openapi(request)
+
 
 ROUTES: tuple[Route, ...] = (
-    Route("GET", "/healthz", STATUS, health.healthz, "Service and backend health"),
-    Route("GET", "/v1/workflows", API_ACCESS, workflows.list_workflows, "List workflows"),
-    Route("PUT", _WORKFLOW, API_ACCESS, workflows.put_workflow, "Create or replace a workflow"),
-    Route("GET", _WORKFLOW, API_ACCESS, workflows.get_workflow, "Read a workflow"),
-    Route("DELETE", _WORKFLOW, API_ACCESS, workflows.delete_workflow, "Delete a workflow"),
-    Route("GET", f"{_WORKFLOW}/sql", API_ACCESS, workflows.get_sql, "The compiled procedure"),
-    Route("POST", f"{_WORKFLOW}/api", API_ACCESS, workflows.enable_api, "Enable API access"),
-    Route("GET", f"{_WORKFLOW}/api", API_ACCESS, workflows.get_api, "API access state"),
     Route(
-        "PUT", f"{_WORKFLOW}/api", API_ACCESS, workflows.update_api, "Deploy the current version"
+        "GET",
+        "/healthz",
+        STATUS,
+        health.healthz,
+        "Service and backend health",
+        responses=((200, schemas.Health), (503, schemas.Health)),
+        errors=(),
+        auth="none",
+        tag="service",
     ),
-    Route("DELETE", f"{_WORKFLOW}/api", API_ACCESS, workflows.disable_api, "Disable API access"),
-    Route("POST", f"{_WORKFLOW}/executions", EXECUTE, executions.execute, "Execute a workflow"),
     Route(
-        "GET", "/v1/executions/<execution_id>", STATUS, executions.get_execution, "Execution status"
+        "GET",
+        "/openapi.json",
+        STATUS,
+        _openapi,
+        "This document",
+        errors=(),
+        auth="none",
+        tag="service",
+    ),
+    Route(
+        "GET",
+        "/v1/workflows",
+        API_ACCESS,
+        workflows.list_workflows,
+        "List workflows by id",
+        responses=((200, schemas.WorkflowList),),
+        parameters=_PAGE,
+    ),
+    Route(
+        "PUT",
+        _WORKFLOW,
+        API_ACCESS,
+        workflows.put_workflow,
+        "Create or replace a workflow definition (JSON or YAML)",
+        responses=((201, schemas.SavedWorkflow), (200, schemas.SavedWorkflow)),
+        errors=(400, 401, 403, 404, 413, 415),
+        request_body=Workflow,
+        request_media_types=JSON_TYPES + YAML_TYPES,
+        parameters=(Parameter("connection", "Connection to run on, if the org has several."),),
+    ),
+    Route(
+        "GET",
+        _WORKFLOW,
+        API_ACCESS,
+        workflows.get_workflow,
+        "Read a workflow",
+        responses=((200, schemas.WorkflowResource),),
+    ),
+    Route(
+        "DELETE",
+        _WORKFLOW,
+        API_ACCESS,
+        workflows.delete_workflow,
+        "Delete a workflow (and its procedure)",
+        responses=((204, None),),
+    ),
+    Route(
+        "GET",
+        f"{_WORKFLOW}/sql",
+        API_ACCESS,
+        workflows.get_sql,
+        "The procedure the current version compiles to (Export)",
+        responses=((200, schemas.CompiledSql),),
+        parameters=(Parameter("format", "`text` for the SQL alone."),),
+    ),
+    Route(
+        "POST",
+        f"{_WORKFLOW}/api",
+        API_ACCESS,
+        workflows.enable_api,
+        "Enable API access: create the procedure",
+        responses=((200, schemas.ApiState),),
+        errors=(400, 401, 403, 404, 422),
+    ),
+    Route(
+        "GET",
+        f"{_WORKFLOW}/api",
+        API_ACCESS,
+        workflows.get_api,
+        "API access state",
+        responses=((200, schemas.ApiState),),
+    ),
+    Route(
+        "PUT",
+        f"{_WORKFLOW}/api",
+        API_ACCESS,
+        workflows.update_api,
+        "Update: deploy the current version",
+        responses=((200, schemas.ApiState),),
+        errors=(400, 401, 403, 404, 409, 422),
+    ),
+    Route(
+        "DELETE",
+        f"{_WORKFLOW}/api",
+        API_ACCESS,
+        workflows.disable_api,
+        "Disable API access: drop the procedure",
+        responses=((200, schemas.ApiState),),
+    ),
+    Route(
+        "POST",
+        f"{_WORKFLOW}/executions",
+        EXECUTE,
+        executions.execute,
+        "Execute a workflow",
+        responses=((202, schemas.Execution), (200, schemas.Execution)),
+        errors=(400, 401, 403, 404, 409, 413, 415, 422, 503),
+        request_body=executions.ExecuteBody,
+        parameters=(
+            Parameter(
+                "Idempotency-Key",
+                "A retried request with the same key returns the same execution.",
+                location="header",
+            ),
+        ),
     ),
     Route(
         "GET",
         f"{_WORKFLOW}/executions",
         STATUS,
         executions.list_executions,
-        "List a workflow's executions, newest first",
-    ),
-    Route(
-        "POST",
-        "/v1/executions/<execution_id>/cancel",
-        EXECUTE,
-        executions.cancel_execution,
-        "Cancel an execution",
+        "A workflow's executions, newest first",
+        responses=((200, schemas.ExecutionList),),
+        parameters=(
+            *_PAGE,
+            Parameter("state", "Only executions in this state."),
+            Parameter("created_after", "ISO 8601 time: created at or after."),
+            Parameter("created_before", "ISO 8601 time: created before."),
+        ),
     ),
     Route(
         "GET",
-        "/v1/executions/<execution_id>/results",
+        _EXECUTION,
+        STATUS,
+        executions.get_execution,
+        "Execution status",
+        responses=((200, schemas.Execution),),
+    ),
+    Route(
+        "POST",
+        f"{_EXECUTION}/cancel",
+        EXECUTE,
+        executions.cancel_execution,
+        "Cancel an execution",
+        responses=((200, schemas.Execution),),
+        errors=(400, 401, 403, 404, 409),
+    ),
+    Route(
+        "GET",
+        f"{_EXECUTION}/results",
         STATUS,
         executions.get_results,
         "Output rows of a succeeded execution, page by page",
+        responses=((200, schemas.Results),),
+        errors=(400, 401, 403, 404, 409),
+        parameters=(
+            *_PAGE,
+            Parameter("geography_format", "`geojson` (default) or `wkt`."),
+        ),
     ),
     # CARTO dialect (seeds/: "Executing workflows via API").
-    Route("POST", _CARTO_JOBS, EXECUTE, carto.create_job, "CARTO: run a workflow's CALL"),
-    Route("GET", _CARTO_JOBS, EXECUTE, carto.create_job, "CARTO: the same, as a GET"),
-    Route("GET", f"{_CARTO_JOBS}/<external_id>", STATUS, carto.get_job, "CARTO: job status"),
+    Route(
+        "POST",
+        _CARTO_JOBS,
+        EXECUTE,
+        carto.create_job,
+        "CARTO: run an API-enabled workflow's CALL",
+        tag="carto",
+    ),
+    Route(
+        "GET",
+        _CARTO_JOBS,
+        EXECUTE,
+        carto.create_job,
+        "CARTO: the same, as a GET with URL parameters",
+        auth="bearer_or_query",
+        tag="carto",
+    ),
+    Route(
+        "GET",
+        f"{_CARTO_JOBS}/<external_id>",
+        STATUS,
+        carto.get_job,
+        "CARTO: job status",
+        auth="bearer_or_query",
+        tag="carto",
+    ),
     # Nexadata dialect (seeds/: "Executing Workflows via the Nexadata API").
     Route(
         "POST",
@@ -88,6 +277,7 @@ ROUTES: tuple[Route, ...] = (
         EXECUTE,
         nexadata.execute,
         "Nexadata: execute a workflow",
+        tag="nexadata",
     ),
     Route(
         "GET",
@@ -95,20 +285,29 @@ ROUTES: tuple[Route, ...] = (
         STATUS,
         nexadata.get_execution,
         "Nexadata: execution status",
+        tag="nexadata",
     ),
     Route(
         "GET",
         "/api/v1/pipelines/<path:rest>",
         STATUS,
         nexadata.retired_pipeline_endpoint,
-        "Nexadata: the retired pipeline endpoint (404)",
+        "Nexadata: the retired pipeline endpoint",
+        responses=(),
+        errors=(404,),
+        auth="none",
+        tag="nexadata",
     ),
     Route(
         "POST",
         "/api/v1/pipelines/<path:rest>",
         STATUS,
         nexadata.retired_pipeline_endpoint,
-        "Nexadata: the retired pipeline endpoint (404)",
+        "Nexadata: the retired pipeline endpoint",
+        responses=(),
+        errors=(404,),
+        auth="none",
+        tag="nexadata",
     ),
 )
 
@@ -120,4 +319,4 @@ def routes_for(function: str | None) -> tuple[Route, ...]:
     return tuple(r for r in ROUTES if r.function == function)
 
 
-__all__ = ["HTTP_FUNCTIONS", "ROUTES", "Request", "Route", "routes_for"]
+__all__ = ["HTTP_FUNCTIONS", "ROUTES", "Parameter", "Request", "Route", "routes_for"]

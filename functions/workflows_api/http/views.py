@@ -10,6 +10,7 @@ from workflows_api.domain.compiler import procedure_name
 from workflows_api.domain.executions import Execution
 from workflows_api.domain.model import Workflow
 from workflows_api.domain.validation import parse_workflow
+from workflows_api.http import schemas
 from workflows_api.service.ports import WorkflowRecord
 
 
@@ -22,37 +23,37 @@ def timestamp(value: dt.datetime | None) -> str | None:
 def execution_view(execution: Execution, *, cached: bool = False) -> dict[str, Any]:
     """`cached` is true on an execute answer served by an earlier request's execution
     (no new BigQuery job); every stored execution ran its own job, so status says false."""
-    return {
-        "id": execution.id,
-        "workflow_id": execution.workflow_id,
-        "state": execution.state.value,
-        "created_at": timestamp(execution.created_at),
-        "started_at": timestamp(execution.started_at),
-        "ended_at": timestamp(execution.ended_at),
-        "parameters": execution.parameters,
-        "output_table": execution.output_table,
-        "cached": cached,
-        "cache_enabled": execution.cache_enabled,
-        "bigquery_job_id": execution.bigquery_job_id,
-        "error": execution.error.to_dict() if execution.error else None,
-        "version": execution.version,
-        "links": {"status": f"/v1/executions/{execution.id}"},
-    }
+    return schemas.Execution(
+        id=execution.id,
+        workflow_id=execution.workflow_id,
+        state=execution.state.value,
+        created_at=_required(timestamp(execution.created_at)),
+        started_at=timestamp(execution.started_at),
+        ended_at=timestamp(execution.ended_at),
+        parameters=execution.parameters,
+        output_table=execution.output_table,
+        cached=cached,
+        cache_enabled=execution.cache_enabled,
+        bigquery_job_id=execution.bigquery_job_id,
+        error=_error_result(execution),
+        version=execution.version,
+        links=schemas.ExecutionLinks(status=f"/v1/executions/{execution.id}"),
+    ).model_dump(mode="json")
 
 
-def workflow_view(record: WorkflowRecord, *, include_definition: bool = True) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "id": record.id,
-        "name": record.definition.get("name", ""),
-        "connection": record.connection,
-        "version": record.version,
-        "created_at": timestamp(record.created_at),
-        "updated_at": timestamp(record.updated_at),
-        "api_enabled": bool(record.api and record.api.enabled),
-    }
-    if include_definition:
-        body["definition"] = record.definition
-    return body
+def workflow_model(
+    record: WorkflowRecord, *, include_definition: bool = True
+) -> schemas.WorkflowResource:
+    return schemas.WorkflowResource(
+        id=record.id,
+        name=str(record.definition.get("name", "")),
+        connection=record.connection,
+        version=record.version,
+        created_at=_required(timestamp(record.created_at)),
+        updated_at=_required(timestamp(record.updated_at)),
+        api_enabled=bool(record.api and record.api.enabled),
+        definition=record.definition if include_definition else None,
+    )
 
 
 def api_state_view(record: WorkflowRecord, project: str, dataset: str) -> dict[str, Any]:
@@ -63,27 +64,27 @@ def api_state_view(record: WorkflowRecord, project: str, dataset: str) -> dict[s
         api.procedure if api else f"{project}.{dataset}.{procedure_name(record.org, record.id)}"
     )
     example = {p.name: _example_value(p.type, p.default) for p in deployed.parameters}
-    return {
-        "workflow_id": record.id,
-        "enabled": enabled,
-        "procedure": procedure,
-        "deployed_version": api.deployed_version if enabled and api else None,
-        "current_version": record.version,
-        "in_sync": bool(enabled and api and api.deployed_version == record.version),
-        "enabled_at": timestamp(api.enabled_at) if enabled and api else None,
-        "updated_at": timestamp(api.updated_at) if api else None,
-        "parameters": [
-            {
-                "name": p.name,
-                "type": p.type,
-                "required": p.is_required,
-                "description": p.description,
-                **({"default": p.default} if p.default is not None else {}),
-            }
+    return schemas.ApiState(
+        workflow_id=record.id,
+        enabled=enabled,
+        procedure=procedure,
+        deployed_version=api.deployed_version if enabled and api else None,
+        current_version=record.version,
+        in_sync=bool(enabled and api and api.deployed_version == record.version),
+        enabled_at=timestamp(api.enabled_at) if enabled and api else None,
+        updated_at=timestamp(api.updated_at) if api else None,
+        parameters=[
+            schemas.ApiParameter(
+                name=p.name,
+                type=p.type,
+                required=p.is_required,
+                description=p.description,
+                default=p.default,
+            )
             for p in deployed.parameters
         ],
-        "examples": _examples(record, example) if enabled else None,
-    }
+        examples=_examples(record, example) if enabled else None,
+    ).model_dump(mode="json")
 
 
 def _examples(record: WorkflowRecord, example: dict[str, Any]) -> dict[str, str]:
@@ -111,6 +112,20 @@ _EXAMPLES: dict[str, Any] = {
     "TIMESTAMP": "2026-01-31T12:00:00Z",
     "GEOGRAPHY": "POINT(-3.7038 40.4168)",
 }
+
+
+def _error_result(execution: Execution) -> schemas.JobErrorResult | None:
+    error = execution.error
+    if error is None:
+        return None
+    return schemas.JobErrorResult(
+        reason=error.reason, location=error.location, message=error.message
+    )
+
+
+def _required(value: str | None) -> str:
+    assert value is not None
+    return value
 
 
 def _example_value(kind: str, default: Any) -> Any:

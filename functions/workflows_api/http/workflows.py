@@ -9,11 +9,12 @@ from flask import Request, Response
 from workflows_api.bootstrap import get_app
 from workflows_api.domain.tokens import Grant
 from workflows_api.domain.validation import parse_definition_text
+from workflows_api.http import schemas
 from workflows_api.http.auth import caller
 from workflows_api.http.errors import ApiError
 from workflows_api.http.requests import JSON_TYPES, YAML_TYPES, int_argument, parse_json, raw_body
 from workflows_api.http.responses import json_response
-from workflows_api.http.views import api_state_view, workflow_view
+from workflows_api.http.views import api_state_view, workflow_model
 from workflows_api.service.ports import WorkflowRecord
 from workflows_api.service.workflows import check_workflow_id
 
@@ -35,14 +36,17 @@ def put_workflow(request: Request, workflow_id: str) -> Response:
     saved = get_app().workflows.put(
         token.org, workflow_id, definition, request.args.get("connection") or None
     )
-    body_out = workflow_view(saved.record)
-    body_out["warnings"] = [issue.to_dict() for issue in saved.warnings]
-    return json_response(body_out, 201 if saved.created else 200)
+    body_out = schemas.SavedWorkflow(
+        **workflow_model(saved.record).model_dump(),
+        warnings=[issue.to_dict() for issue in saved.warnings],
+    )
+    return json_response(body_out.model_dump(mode="json"), 201 if saved.created else 200)
 
 
 def get_workflow(request: Request, workflow_id: str) -> Response:
     token = caller(request, Grant.WORKFLOWS_READ, workflow_id)
-    return json_response(workflow_view(get_app().workflows.get(token.org, workflow_id)))
+    record = get_app().workflows.get(token.org, workflow_id)
+    return json_response(workflow_model(record).model_dump(mode="json"))
 
 
 def list_workflows(request: Request) -> Response:
@@ -52,12 +56,11 @@ def list_workflows(request: Request) -> Response:
         token.org, page_size, request.args.get("page_token") or None
     )
     visible = [r for r in records if token.allows_workflow(r.id)]
-    return json_response(
-        {
-            "workflows": [workflow_view(r, include_definition=False) for r in visible],
-            "next_page_token": next_token,
-        }
+    body = schemas.WorkflowList(
+        workflows=[workflow_model(r, include_definition=False) for r in visible],
+        next_page_token=next_token,
     )
+    return json_response(body.model_dump(mode="json"))
 
 
 def delete_workflow(request: Request, workflow_id: str) -> Response:
@@ -71,15 +74,14 @@ def get_sql(request: Request, workflow_id: str) -> Response:
     compiled = get_app().workflows.compiled(token.org, workflow_id)
     if request.args.get("format") == "text":
         return Response(compiled.sql, mimetype="application/sql")
-    return json_response(
-        {
-            "workflow_id": workflow_id,
-            "version": compiled.version,
-            "procedure": compiled.procedure_ref,
-            "arguments": [{"name": n, "type": t} for n, t in compiled.arguments],
-            "sql": compiled.sql,
-        }
+    body = schemas.CompiledSql(
+        workflow_id=workflow_id,
+        version=compiled.version,
+        procedure=compiled.procedure_ref,
+        arguments=[schemas.Argument(name=n, type=t) for n, t in compiled.arguments],
+        sql=compiled.sql,
     )
+    return json_response(body.model_dump(mode="json"))
 
 
 def enable_api(request: Request, workflow_id: str) -> Response:

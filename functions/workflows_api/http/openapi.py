@@ -1,0 +1,141 @@
+"""The OpenAPI 3.1 document, generated from the routing table and its pydantic models."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+from flask import Request, Response
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
+
+from workflows_api.http.responses import json_response
+from workflows_api.http.routes import ROUTES, Route
+
+TITLE = "Workflows API"
+VERSION = "1.0.0"
+_PATH_ARGUMENT = re.compile(r"<(?:[a-z]+:)?(\w+)>")
+_SECURITY: dict[str, list[dict[str, list[str]]]] = {
+    "bearer": [{"bearerAuth": []}],
+    "bearer_or_query": [{"bearerAuth": []}, {"accessToken": []}],
+    "none": [],
+}
+_STATUS_TEXT = {
+    200: "OK",
+    201: "Created",
+    202: "Accepted: the execution was created",
+    204: "No content",
+    400: "Bad request",
+    401: "Missing or invalid token",
+    403: "The token lacks a grant",
+    404: "Not found (or another organization's)",
+    409: "The resource's state forbids it",
+    413: "Body over 1 MiB",
+    415: "Unsupported content type",
+    422: "Refused by BigQuery, or an idempotency key reused",
+    503: "A backend is unavailable; retry",
+}
+
+
+def openapi_path(path: str) -> str:
+    """Werkzeug's `/v1/workflows/<workflow_id>` as OpenAPI's `/v1/workflows/{workflow_id}`."""
+    return _PATH_ARGUMENT.sub(r"{\1}", path)
+
+
+def operation_id(route: Route) -> str:
+    words = re.sub(r"[^a-z0-9]+", "_", openapi_path(route.path).lower()).strip("_")
+    return f"{route.method.lower()}_{words}"
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    models = _models(ROUTES)
+    refs, definitions = models_json_schema(
+        [(model, mode) for model, mode in models], ref_template="#/components/schemas/{model}"
+    )
+    paths: dict[str, dict[str, Any]] = {}
+    for route in ROUTES:
+        paths.setdefault(openapi_path(route.path), {})[route.method.lower()] = _operation(
+            route, refs
+        )
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": TITLE,
+            "version": VERSION,
+            "description": "Run BigQuery workflows from outside the warehouse: a native "
+            "API and the CARTO and Nexadata dialects, over the same services.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": definitions.get("$defs", {}),
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer"},
+                "accessToken": {"type": "apiKey", "in": "query", "name": "access_token"},
+            },
+        },
+    }
+
+
+def serve_openapi(request: Request) -> Response:
+    return json_response(openapi_document())
+
+
+def _models(routes: tuple[Route, ...]) -> list[tuple[type[BaseModel], JsonSchemaMode]]:
+    found: dict[tuple[type[BaseModel], JsonSchemaMode], None] = {}
+    for route in routes:
+        if route.request_body is not None:
+            found[(route.request_body, "validation")] = None
+        for _, model in route.responses:
+            if model is not None:
+                found[(model, "serialization")] = None
+        if route.errors:
+            found[(route.error_model, "serialization")] = None
+    return list(found)
+
+
+def _operation(route: Route, refs: dict[Any, Any]) -> dict[str, Any]:
+    responses: dict[str, Any] = {}
+    for status, model in route.responses:
+        responses[str(status)] = _response(status, model, refs)
+    for status in route.errors:
+        responses[str(status)] = _response(status, route.error_model, refs)
+    operation: dict[str, Any] = {
+        "operationId": operation_id(route),
+        "summary": route.summary,
+        "tags": [route.tag],
+        "security": _SECURITY[route.auth],
+        "parameters": [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in _PATH_ARGUMENT.findall(route.path)
+        ]
+        + [
+            {
+                "name": p.name,
+                "in": p.location,
+                "required": p.required,
+                "description": p.description,
+                "schema": {"type": p.type},
+            }
+            for p in route.parameters
+        ],
+        "responses": responses,
+        "x-cloud-function": route.function,
+    }
+    if route.request_body is not None:
+        schema = refs[(route.request_body, "validation")]
+        operation["requestBody"] = {
+            "required": True,
+            "content": {media: {"schema": schema} for media in route.request_media_types},
+        }
+    return operation
+
+
+def _response(status: int, model: type[BaseModel] | None, refs: dict[Any, Any]) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": _STATUS_TEXT.get(status, "Answer")}
+    if model is not None:
+        response["content"] = {"application/json": {"schema": refs[(model, "serialization")]}}
+    elif status != 204:
+        response["content"] = {"application/json": {"schema": {"type": "object"}}}
+    return response

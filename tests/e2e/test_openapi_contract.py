@@ -1,0 +1,150 @@
+"""Every route answers as the served OpenAPI document says: documented status, valid body."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import jsonschema
+import pytest
+import requests
+
+from tests.e2e.helpers import SEED_VALUES, Stack, execute, new_workflow
+from workflows_api.http.openapi import openapi_path
+from workflows_api.http.routes import ROUTES
+
+pytestmark = pytest.mark.e2e
+
+Call = Callable[[requests.Session, Stack, dict[str, str]], requests.Response]
+
+
+def _bearer(stack: Stack) -> dict[str, str]:
+    return stack.headers()
+
+
+# One valid request per route (route name -> call). ids: a workflow, a succeeded
+# execution, a running-or-done one to cancel.
+SCENARIOS: dict[str, Call] = {
+    "GET /healthz": lambda http, stack, ids: http.get(stack.url("/healthz"), timeout=30),
+    "GET /openapi.json": lambda http, stack, ids: http.get(stack.url("/openapi.json"), timeout=30),
+    "GET /v1/workflows": lambda http, stack, ids: http.get(
+        stack.url("/v1/workflows?page_size=2"), headers=_bearer(stack), timeout=30
+    ),
+    "PUT /v1/workflows/<workflow_id>": lambda http, stack, ids: http.put(
+        stack.url(f"/v1/workflows/{ids['workflow']}"),
+        json=http.get(
+            stack.url(f"/v1/workflows/{ids['workflow']}"), headers=_bearer(stack), timeout=30
+        ).json()["definition"],
+        headers=_bearer(stack),
+        timeout=30,
+    ),
+    "GET /v1/workflows/<workflow_id>": lambda http, stack, ids: http.get(
+        stack.url(f"/v1/workflows/{ids['workflow']}"), headers=_bearer(stack), timeout=30
+    ),
+    "DELETE /v1/workflows/<workflow_id>": lambda http, stack, ids: http.delete(
+        stack.url(f"/v1/workflows/{ids['disposable']}"), headers=_bearer(stack), timeout=60
+    ),
+    "GET /v1/workflows/<workflow_id>/sql": lambda http, stack, ids: http.get(
+        stack.url(f"/v1/workflows/{ids['workflow']}/sql"), headers=_bearer(stack), timeout=30
+    ),
+    "POST /v1/workflows/<workflow_id>/api": lambda http, stack, ids: http.post(
+        stack.url(f"/v1/workflows/{ids['workflow']}/api"), headers=_bearer(stack), timeout=60
+    ),
+    "GET /v1/workflows/<workflow_id>/api": lambda http, stack, ids: http.get(
+        stack.url(f"/v1/workflows/{ids['workflow']}/api"), headers=_bearer(stack), timeout=30
+    ),
+    "PUT /v1/workflows/<workflow_id>/api": lambda http, stack, ids: http.put(
+        stack.url(f"/v1/workflows/{ids['workflow']}/api"), headers=_bearer(stack), timeout=60
+    ),
+    "DELETE /v1/workflows/<workflow_id>/api": lambda http, stack, ids: http.delete(
+        stack.url(f"/v1/workflows/{ids['to_disable']}/api"), headers=_bearer(stack), timeout=60
+    ),
+    "POST /v1/workflows/<workflow_id>/executions": lambda http, stack, ids: execute(
+        http, stack, ids["workflow"], {**SEED_VALUES, "number_of_clusters": 4}
+    ),
+    "GET /v1/workflows/<workflow_id>/executions": lambda http, stack, ids: http.get(
+        stack.url(f"/v1/workflows/{ids['workflow']}/executions"), headers=_bearer(stack), timeout=30
+    ),
+    "GET /v1/executions/<execution_id>": lambda http, stack, ids: http.get(
+        stack.url(f"/v1/executions/{ids['execution']}"), headers=_bearer(stack), timeout=30
+    ),
+    "POST /v1/executions/<execution_id>/cancel": lambda http, stack, ids: http.post(
+        stack.url(f"/v1/executions/{ids['execution']}/cancel"), headers=_bearer(stack), timeout=30
+    ),
+    "GET /v1/executions/<execution_id>/results": lambda http, stack, ids: http.get(
+        stack.url(f"/v1/executions/{ids['execution']}/results?page_size=2"),
+        headers=_bearer(stack),
+        timeout=60,
+    ),
+}
+
+
+def validate_answer(
+    document: dict[str, Any], method: str, path: str, response: requests.Response
+) -> None:
+    operation = document["paths"][openapi_path(path)][method.lower()]
+    documented = operation["responses"]
+    assert str(response.status_code) in documented, (
+        method,
+        path,
+        response.status_code,
+        response.text,
+    )
+    content = documented[str(response.status_code)].get("content")
+    if content is None:
+        assert not response.content
+        return
+    assert response.headers["Content-Type"].startswith("application/json")
+    schema = {**content["application/json"]["schema"], "components": document["components"]}
+    jsonschema.validate(response.json(), schema, cls=jsonschema.Draft202012Validator)
+
+
+@pytest.fixture(scope="module")
+def ids(http: requests.Session, stack: Stack) -> dict[str, str]:
+    workflow = new_workflow(http, stack)
+    done = execute(http, stack, workflow, SEED_VALUES, wait_seconds=60).json()
+    return {
+        "workflow": workflow,
+        "disposable": new_workflow(http, stack, enable=False),
+        "to_disable": new_workflow(http, stack),
+        "execution": done["id"],
+    }
+
+
+def test_the_served_document_is_the_generated_one(http: requests.Session, stack: Stack) -> None:
+    from workflows_api.http.openapi import openapi_document
+
+    served = http.get(stack.url("/openapi.json"), timeout=30)
+    assert served.status_code == 200
+    assert served.json() == openapi_document()
+
+
+def test_every_route_has_a_scenario() -> None:
+    assert {route.name for route in ROUTES} == set(SCENARIOS)
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
+def test_route_answers_as_documented(
+    http: requests.Session, stack: Stack, ids: dict[str, str], route: Any
+) -> None:
+    document = http.get(stack.url("/openapi.json"), timeout=30).json()
+    response = SCENARIOS[route.name](http, stack, ids)
+    validate_answer(document, route.method, route.path, response)
+    # Documented errors carry the documented error body too.
+    if response.status_code < 400:
+        unauthenticated = http.request(
+            route.method, stack.url(_concrete(route.path, ids)), timeout=30
+        )
+        if route.auth != "none":
+            assert unauthenticated.status_code == 401
+            validate_answer(document, route.method, route.path, unauthenticated)
+
+
+def _concrete(path: str, ids: dict[str, str]) -> str:
+    return (
+        path.replace("<workflow_id>", ids["workflow"])
+        .replace("<execution_id>", ids["execution"])
+        .replace("<connection>", "local")
+        .replace("<external_id>", f"job_{ids['execution']}")
+        .replace("<path:rest>", "1/execute")
+    )
