@@ -336,3 +336,32 @@ def test_a_caller_limited_to_other_workflows_cannot_see_the_execution() -> None:
     with pytest.raises(ServiceError) as raised:
         world.executions.get("demo", execution.id, lambda workflow_id: workflow_id == "other")
     assert raised.value.code == "execution_not_found"
+
+
+def test_job_reports_are_idempotent_and_order_proof() -> None:
+    from workflows_api.service.ports import JobStatus
+
+    world = World()
+    execution = world.execute().execution
+    job = execution.bigquery_job_id
+    at = dt.datetime(2026, 3, 1, 12, 0, 9, tzinfo=dt.UTC)
+    done = JobStatus(job, "DONE", None, at, at)
+    assert world.executions.record_job_status("demo", execution.id, done).state == State.SUCCEEDED
+    # Duplicated, then an older RUNNING report arriving late: nothing changes.
+    again = world.executions.record_job_status("demo", execution.id, done)
+    late = world.executions.record_job_status("demo", execution.id, JobStatus(job, "RUNNING"))
+    assert again.state == late.state == State.SUCCEEDED and late.ended_at == at
+    assert world.executions.record_job_status("demo", "nope", done) is None
+    assert world.executions.record_job_status("other", execution.id, done) is None
+
+
+def test_a_stopped_job_is_cancelled_and_another_error_failed() -> None:
+    from workflows_api.service.ports import JobStatus
+
+    world = World()
+    stopped = world.execute().execution
+    failed = world.execute({**GOOD, "number_of_clusters": 9}).execution
+    cancel = JobStatus(stopped.bigquery_job_id, "DONE", JobError("stopped", "Job cancelled"))
+    error = JobStatus(failed.bigquery_job_id, "DONE", JobError("invalidQuery", "boom", "query"))
+    assert world.executions.record_job_status("demo", stopped.id, cancel).state == State.CANCELLED
+    assert world.executions.record_job_status("demo", failed.id, error).error == error.error

@@ -368,6 +368,21 @@ class ExecutionService:
             next_page_token=results.page_token(offset + page_size) if more else None,
         )
 
+    def record_job_status(self, org: str, execution_id: str, status: JobStatus) -> Execution | None:
+        """Apply what BigQuery reported about an execution's job (a completion event).
+
+        Idempotent and order-proof: a terminal execution never changes, and a report
+        older than what is recorded (RUNNING after DONE) is ignored. None when the
+        org has no such execution.
+        """
+        execution = self._executions.get_execution(org, execution_id)
+        if execution is None:
+            return None
+        target = _state_of(status)
+        if target == execution.state or not ex.can_transition(execution.state, target):
+            return execution
+        return self._apply(execution, status)
+
     # --- BigQuery jobs --------------------------------------------------------------
 
     def _resubmit(self, execution: Execution, connection: Connection) -> Execution:
@@ -490,10 +505,16 @@ def _json_cell(value: Any) -> Any:
     return value
 
 
+# BigQuery's errorResult reason for a job stopped by jobs.cancel.
+CANCELLED_REASON = "stopped"
+
+
 def _state_of(status: JobStatus) -> State:
     if status.state != "DONE":
         return State.RUNNING if status.state == "RUNNING" else State.CREATED
-    return State.FAILED if status.error is not None else State.SUCCEEDED
+    if status.error is None:
+        return State.SUCCEEDED
+    return State.CANCELLED if status.error.reason == CANCELLED_REASON else State.FAILED
 
 
 def _fingerprint(workflow_id: str, key: str, use_cache: bool) -> str:
