@@ -346,11 +346,13 @@ def test_job_reports_are_idempotent_and_order_proof() -> None:
     job = execution.bigquery_job_id
     at = dt.datetime(2026, 3, 1, 12, 0, 9, tzinfo=dt.UTC)
     done = JobStatus(job, "DONE", None, at, at)
-    assert world.executions.record_job_status("demo", execution.id, done).state == State.SUCCEEDED
+    first = world.executions.record_job_status("demo", execution.id, done)
     # Duplicated, then an older RUNNING report arriving late: nothing changes.
     again = world.executions.record_job_status("demo", execution.id, done)
     late = world.executions.record_job_status("demo", execution.id, JobStatus(job, "RUNNING"))
-    assert again.state == late.state == State.SUCCEEDED and late.ended_at == at
+    assert first is not None and again is not None and late is not None
+    assert first.state == again.state == late.state == State.SUCCEEDED
+    assert late.ended_at == at
     assert world.executions.record_job_status("demo", "nope", done) is None
     assert world.executions.record_job_status("other", execution.id, done) is None
 
@@ -363,5 +365,7 @@ def test_a_stopped_job_is_cancelled_and_another_error_failed() -> None:
     failed = world.execute({**GOOD, "number_of_clusters": 9}).execution
     cancel = JobStatus(stopped.bigquery_job_id, "DONE", JobError("stopped", "Job cancelled"))
     error = JobStatus(failed.bigquery_job_id, "DONE", JobError("invalidQuery", "boom", "query"))
-    assert world.executions.record_job_status("demo", stopped.id, cancel).state == State.CANCELLED
-    assert world.executions.record_job_status("demo", failed.id, error).error == error.error
+    cancelled = world.executions.record_job_status("demo", stopped.id, cancel)
+    errored = world.executions.record_job_status("demo", failed.id, error)
+    assert cancelled is not None and cancelled.state == State.CANCELLED
+    assert errored is not None and errored.state == State.FAILED and errored.error == error.error
