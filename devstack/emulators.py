@@ -276,3 +276,30 @@ def start_dev_router(port: int, env: dict[str, str], log_dir: Path) -> ManagedPr
     )
     wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/healthz"), managed, timeout_seconds=60)
     return managed
+
+
+def start_cloudevent_function(
+    target: str, port: int, env: dict[str, str], log_dir: Path
+) -> ManagedProcess:
+    """One CloudEvent function of functions/main.py on its own port, as deployed.
+
+    functions-framework also accepts a Pub/Sub push body at `/` and turns it into a
+    CloudEvent, so the Pub/Sub emulator can push straight to it.
+    """
+    managed = start_process(
+        f"function {target}",
+        [
+            sys.executable,
+            "-m",
+            "functions_framework",
+            f"--source={REPO_ROOT / 'functions' / 'main.py'}",
+            f"--target={target}",
+            "--signature-type=cloudevent",
+            "--host=127.0.0.1",
+            f"--port={port}",
+        ],
+        log_dir / f"{target}.log",
+        env={**env, "THREADS": env.get("THREADS", "8")},
+    )
+    wait_until(lambda: not port_is_free(port), managed, timeout_seconds=60)
+    return managed
