@@ -140,6 +140,12 @@ def check_prerequisites() -> None:
             "`apt-get install google-cloud-cli-firestore-emulator` (Debian/Ubuntu packages) or "
             "`gcloud components install cloud-firestore-emulator`."
         )
+    if not (Path(os.path.realpath(gcloud)).parent.parent / "platform" / "pubsub-emulator").is_dir():
+        raise StackError(
+            "The Pub/Sub emulator component of the Google Cloud CLI is missing. Install it: "
+            "`apt-get install google-cloud-cli-pubsub-emulator` (Debian/Ubuntu packages) or "
+            "`gcloud components install pubsub-emulator`."
+        )
     if shutil.which("java") is None:
         raise StackError(
             "Java is not on PATH; the Firestore emulator needs a Java runtime 11 or newer "
@@ -186,6 +192,7 @@ class Emulators:
     project: str
     firestore_host: str
     bigquery_host: str
+    pubsub_host: str
     processes: list[ManagedProcess] = field(default_factory=list)
 
     def env(self) -> dict[str, str]:
@@ -194,6 +201,7 @@ class Emulators:
             "GOOGLE_CLOUD_PROJECT": self.project,
             "FIRESTORE_EMULATOR_HOST": self.firestore_host,
             "BIGQUERY_EMULATOR_HOST": self.bigquery_host,
+            "PUBSUB_EMULATOR_HOST": self.pubsub_host,
         }
 
     def stop(self) -> None:
@@ -207,6 +215,26 @@ def start_firestore(port: int, log_dir: Path) -> ManagedProcess:
         "Firestore emulator",
         ["gcloud", "emulators", "firestore", "start", f"--host-port={host}", "--quiet"],
         log_dir / "firestore.log",
+    )
+    wait_until(lambda: http_ok(f"http://{host}/"), managed, timeout_seconds=60)
+    return managed
+
+
+def start_pubsub(port: int, project: str, log_dir: Path) -> ManagedProcess:
+    host = f"127.0.0.1:{port}"
+    managed = start_process(
+        "Pub/Sub emulator",
+        [
+            "gcloud",
+            "beta",
+            "emulators",
+            "pubsub",
+            "start",
+            f"--host-port={host}",
+            f"--project={project}",
+            "--quiet",
+        ],
+        log_dir / "pubsub.log",
     )
     wait_until(lambda: http_ok(f"http://{host}/"), managed, timeout_seconds=60)
     return managed
@@ -243,13 +271,21 @@ def start_emulators(
     firestore_port: int | None = None,
     bigquery_port: int | None = None,
 ) -> Emulators:
-    """Start both emulators (on free ports unless given); stop both if either fails."""
+    """Start the Firestore, BigQuery and Pub/Sub emulators on free ports; stop them all
+    if any fails."""
     check_prerequisites()
     firestore_port = firestore_port or free_port()
     bigquery_port = bigquery_port or free_port()
-    emulators = Emulators(project, f"127.0.0.1:{firestore_port}", f"127.0.0.1:{bigquery_port}")
+    pubsub_port = free_port()
+    emulators = Emulators(
+        project,
+        f"127.0.0.1:{firestore_port}",
+        f"127.0.0.1:{bigquery_port}",
+        f"127.0.0.1:{pubsub_port}",
+    )
     try:
         emulators.processes.append(start_firestore(firestore_port, log_dir))
+        emulators.processes.append(start_pubsub(pubsub_port, project, log_dir))
         emulators.processes.append(start_bigquery(bigquery_port, free_port(), project, log_dir))
     except BaseException:
         emulators.stop()

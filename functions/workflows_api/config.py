@@ -6,8 +6,9 @@ cross-check this list against `infra/`).
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 DEFAULT_PROJECT = "workflows-api-local"
@@ -28,6 +29,9 @@ class Settings:
     log_level: str = "INFO"
     # How long a verified API token is trusted without reading Firestore again.
     token_cache_seconds: float = 10.0
+    # Pub/Sub topics whose messages start executions, each bound to one org:
+    # {"projects/p/topics/t": "org"}. A topic not listed runs nothing.
+    pubsub_topic_orgs: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -40,6 +44,9 @@ class Settings:
             firestore_database=env.get("WFAPI_FIRESTORE_DATABASE", "(default)"),
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
             token_cache_seconds=float(env.get("WFAPI_TOKEN_CACHE_SECONDS", "10")),
+            pubsub_topic_orgs=_json_map(
+                env.get("WFAPI_PUBSUB_TOPICS", "{}"), "WFAPI_PUBSUB_TOPICS"
+            ),
         )
 
 
@@ -52,7 +59,20 @@ ENVIRONMENT_VARIABLES = (
     "WFAPI_FIRESTORE_DATABASE",
     "LOG_LEVEL",
     "WFAPI_TOKEN_CACHE_SECONDS",
+    "WFAPI_PUBSUB_TOPICS",
 )
+
+
+def _json_map(text: str, name: str) -> dict[str, str]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ValueError(f"{name} must be a JSON object of strings, got {text[:80]!r}")
+    return value
 
 
 @lru_cache(maxsize=1)

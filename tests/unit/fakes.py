@@ -14,7 +14,13 @@ from workflows_api.domain.executions import Execution, JobError
 from workflows_api.domain.results import Column
 from workflows_api.domain.tokens import Token
 from workflows_api.service.errors import BackendUnavailable
-from workflows_api.service.ports import Connection, JobStatus, QueryArgument, WorkflowRecord
+from workflows_api.service.ports import (
+    Connection,
+    JobStatus,
+    QueryArgument,
+    TriggerRejection,
+    WorkflowRecord,
+)
 
 
 class InMemoryStore:
@@ -28,6 +34,7 @@ class InMemoryStore:
         self.cache_entries: dict[tuple[str, str], str] = {}
         self.idempotency_keys: dict[tuple[str, str], tuple[str, str]] = {}
         self.tokens: dict[str, Token] = {}
+        self.rejections: dict[tuple[str, str], TriggerRejection] = {}
         self.token_reads = 0
 
     # connections
@@ -141,6 +148,13 @@ class InMemoryStore:
         with self._lock:
             held = self.idempotency_keys.setdefault((org, key_hash), (execution_id, fingerprint))
             return None if held[0] == execution_id else held
+
+    # Pub/Sub rejections
+    def record_trigger_rejection(self, rejection: TriggerRejection, expire_at: dt.datetime) -> None:
+        self.rejections[(rejection.org, rejection.message_id)] = rejection
+
+    def get_trigger_rejection(self, org: str, message_id: str) -> TriggerRejection | None:
+        return self.rejections.get((org, message_id))
 
     # tokens
     def create_token(self, token: Token) -> None:

@@ -32,7 +32,7 @@ from google.cloud.firestore_v1.field_path import FieldPath
 from workflows_api.domain.executions import Execution, JobError, State
 from workflows_api.domain.tokens import Grant, Token
 from workflows_api.service.errors import BackendUnavailable
-from workflows_api.service.ports import ApiState, Connection, WorkflowRecord
+from workflows_api.service.ports import ApiState, Connection, TriggerRejection, WorkflowRecord
 
 # The composite indexes the queries above need (collection group, fields in order).
 # Firestore answers these queries only once the index exists; infra/ declares them.
@@ -297,6 +297,36 @@ class FirestoreStore:
         held = self.get_idempotency_key(org, key_hash)
         # Our own id: an earlier attempt of this create went through.
         return None if held is None or held[0] == execution_id else held
+
+    # Pub/Sub messages that started no execution, and why.
+
+    def record_trigger_rejection(self, rejection: TriggerRejection, expire_at: dt.datetime) -> None:
+        ref = self._org(rejection.org, "trigger_rejections").document(rejection.message_id)
+        doc = {
+            "message_id": rejection.message_id,
+            "topic": rejection.topic,
+            "workflow_id": rejection.workflow_id,
+            "code": rejection.code,
+            "message": rejection.message,
+            "received_at": _timestamp(rejection.received_at),
+            "expire_at": _timestamp(expire_at),
+        }
+        _call(lambda: ref.set(doc, **_ONE_ATTEMPT))
+
+    def get_trigger_rejection(self, org: str, message_id: str) -> TriggerRejection | None:
+        ref = self._org(org, "trigger_rejections").document(message_id)
+        data = _data(_call(lambda: ref.get(**_ONE_ATTEMPT)))
+        if data is None:
+            return None
+        return TriggerRejection(
+            org=org,
+            message_id=data["message_id"],
+            topic=data["topic"],
+            workflow_id=data["workflow_id"],
+            code=data["code"],
+            message=data["message"],
+            received_at=_utc(data["received_at"]),
+        )
 
     # Tokens
 

@@ -160,6 +160,27 @@ class ExecutionStore(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class TriggerRejection:
+    """Why a Pub/Sub message started no execution (kept for the org to read)."""
+
+    org: str
+    message_id: str
+    topic: str
+    code: str
+    message: str
+    received_at: dt.datetime
+    workflow_id: str | None = None
+
+
+class TriggerRejectionStore(Protocol):
+    def record_trigger_rejection(
+        self, rejection: TriggerRejection, expire_at: dt.datetime
+    ) -> None: ...
+
+    def get_trigger_rejection(self, org: str, message_id: str) -> TriggerRejection | None: ...
+
+
 class TokenStore(Protocol):
     def create_token(self, token: Token) -> None: ...
     def get_token(self, token_id: str) -> Token | None: ...

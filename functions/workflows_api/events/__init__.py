@@ -1,0 +1,1 @@
+"""CloudEvents the functions receive: parsing only, no use-case logic."""
