@@ -16,6 +16,7 @@ from workflows_api.adapters.firestore_store import FirestoreStore
 from workflows_api.config import Settings, get_settings
 from workflows_api.service.admin import AdminService
 from workflows_api.service.auth import Authenticator
+from workflows_api.service.dialects import DialectService
 from workflows_api.service.executions import ExecutionService
 from workflows_api.service.ports import Connection
 from workflows_api.service.workflows import WorkflowService
@@ -73,6 +74,10 @@ class App:
     @cached_property
     def executions(self) -> ExecutionService:
         return ExecutionService(self.workflows, self.store, self.warehouse, utc_now)
+
+    @cached_property
+    def dialects(self) -> DialectService:
+        return DialectService(self.workflows, self.store, self.executions)
 
     def health_probes(self) -> dict[str, Callable[[], None]]:
         return {

@@ -500,3 +500,20 @@ def test_list_executions_newest_first_with_filters_and_cursor(store: FirestoreSt
     window = store.list_executions(ORG, "wf-1", limit=10, created_after=at(2), created_before=at(5))
     assert [e.id for e in window] == ["exec-4", "exec-3", "exec-2"]
     assert store.list_executions(OTHER_ORG, "wf-1", limit=10) == []
+
+
+def test_trigger_rejection_round_trip(store: FirestoreStore) -> None:
+    from workflows_api.service.ports import TriggerRejection
+
+    rejection = TriggerRejection(
+        org=ORG,
+        message_id="m-1",
+        topic="projects/p/topics/t",
+        code="invalid_parameters",
+        message="number_of_clusters: expected INT64",
+        received_at=at(5),
+        workflow_id="wf-1",
+    )
+    store.record_trigger_rejection(rejection, expire_at=at(86_400))
+    assert store.get_trigger_rejection(ORG, "m-1") == rejection
+    assert store.get_trigger_rejection(OTHER_ORG, "m-1") is None

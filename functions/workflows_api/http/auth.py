@@ -11,6 +11,12 @@ from workflows_api.service.auth import require
 
 
 def caller(request: Request, grant: Grant, workflow_id: str | None = None) -> Token:
-    token = get_app().authenticator.authenticate(bearer_token(request))
+    return authorized(bearer_token(request), grant, workflow_id)
+
+
+def authorized(presented: str | None, grant: Grant, workflow_id: str | None = None) -> Token:
+    """The token for a presented `wfa_...` string, holding `grant`; for surfaces that
+    find the token elsewhere than the Authorization header (CARTO's `access_token`)."""
+    token = get_app().authenticator.authenticate(presented)
     require(token, grant, workflow_id)
     return token

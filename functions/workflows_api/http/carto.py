@@ -1,19 +1,159 @@
-"""Placeholder: filled in by the carto dialect work."""
+"""CARTO dialect: `/v3/sql/{connection}/job` as in CARTO's "Executing workflows via API".
+
+`POST` with `{"query": "CALL `p.d.r`(@a,@b)", "queryParameters": {...}}`, the same as a
+`GET` with `query`, `queryParameters` (JSON) and `access_token` in the URL, and
+`GET .../job/{externalId}` for the status. Handlers only read the request, check the
+token and shape the answer; the use case is `DialectService` over the same services
+as the native API. Every refusal answers in CARTO's job shape (see carto_views).
+"""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
+from typing import Any
+
 from flask import Request, Response
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from workflows_api.http.errors import ApiError
+from workflows_api import logs
+from workflows_api.bootstrap import get_app
+from workflows_api.domain.calls import MAX_QUERY_CHARS, format_call
+from workflows_api.domain.tokens import Grant, Token
+from workflows_api.http.auth import authorized
+from workflows_api.http.carto_views import error_body, execution_id_of, job_view
+from workflows_api.http.errors import ApiError, api_error
+from workflows_api.http.requests import bearer_token, json_body, parse_json, parse_model
+from workflows_api.http.responses import json_response
+from workflows_api.service.errors import BackendUnavailable, ServiceError, not_found
+
+logger = logging.getLogger(__name__)
+
+ACCESS_TOKEN_ARGUMENT = "access_token"  # noqa: S105 (a URL argument's name, not a secret)
 
 
-def _todo(*args: object, **kwargs: object) -> Response:
-    raise ApiError(501, "not_implemented", "Not implemented yet.")
+class JobBody(BaseModel):
+    """POST /v3/sql/{connection}/job."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    query: StrictStr
+    query_parameters: dict[str, Any] = Field(default_factory=dict, alias="queryParameters")
+
+
+@dataclass
+class _Seen:
+    """What the request said so far, to echo in a refusal (the query, once known)."""
+
+    query: str | None = None
 
 
 def create_job(request: Request, connection: str) -> Response:
-    return _todo()
+    # A GET's query is known before anything else: even an auth refusal can echo it.
+    seen = _Seen(_echoable(request.args.get("query")) if request.method == "GET" else None)
+    try:
+        token = _caller(request, Grant.EXECUTE)
+        body = _job_body(request, seen)
+        dialects = get_app().dialects
+        prepared = dialects.prepare_call(token.org, connection, body.query, body.query_parameters)
+        _check_workflow(token, prepared.workflow_id)
+        done = dialects.run(token.org, prepared)
+        return json_response(
+            job_view(done.result.execution, done.connection, token.token_id, body.query)
+        )
+    except (ApiError, ServiceError, BackendUnavailable) as error:
+        return _refusal(error, seen.query)
 
 
 def get_job(request: Request, connection: str, external_id: str) -> Response:
-    return _todo()
+    try:
+        token = _caller(request, Grant.EXECUTIONS_READ)
+        execution_id = execution_id_of(external_id)
+        if execution_id is None:
+            raise ServiceError(
+                "not_found",
+                "job_not_found",
+                f"No job {external_id[:140]!r}; expected an externalId like job_<id>.",
+                "externalId",
+            )
+        found = get_app().dialects.execution_for_connection(token.org, connection, execution_id)
+        execution = found.execution
+        if not token.allows_workflow(execution.workflow_id):
+            raise not_found("execution", execution_id)  # as if it did not exist
+        # The query as CARTO's UI writes it: the declared parameters, in order.
+        query = format_call(execution.procedure, list(execution.parameters))
+        return json_response(job_view(execution, found.connection, token.token_id, query))
+    except (ApiError, ServiceError, BackendUnavailable) as error:
+        return _refusal(error, None)
+
+
+def _caller(request: Request, grant: Grant) -> Token:
+    """The token from the Authorization header or CARTO's `access_token` URL argument."""
+    header = bearer_token(request)
+    argument = request.args.get(ACCESS_TOKEN_ARGUMENT) or None
+    if header is not None and argument is not None and header != argument:
+        raise ServiceError(
+            "unauthenticated",
+            "ambiguous_token",
+            "Two different API tokens were given (Authorization header and access_token); "
+            "give one.",
+            "Authorization",
+        )
+    return authorized(header or argument, grant)
+
+
+def _check_workflow(token: Token, workflow_id: str) -> None:
+    if not token.allows_workflow(workflow_id):
+        raise ServiceError(
+            "forbidden",
+            "workflow_not_allowed",
+            f"The token is limited to other workflows than {workflow_id!r}.",
+            "query",
+        )
+
+
+def _job_body(request: Request, seen: _Seen) -> JobBody:
+    """The job from the JSON body (POST) or from the URL (GET)."""
+    if request.method == "POST":
+        data = json_body(request)
+        if isinstance(data, dict) and isinstance(data.get("query"), str):
+            seen.query = _echoable(data["query"])
+        return parse_model(JobBody, data)
+    query = request.args.get("query")
+    if query is None:
+        raise ApiError(
+            400, "invalid_request", "query: required, a CALL of a workflow's procedure", "query"
+        )
+    raw = request.args.get("queryParameters")
+    parameters: Any = {} if raw is None else _url_json(raw)
+    return parse_model(JobBody, {"query": query, "queryParameters": parameters})
+
+
+def _url_json(raw: str) -> Any:
+    try:
+        return parse_json(raw.encode("utf-8"))
+    except ApiError as error:
+        raise ApiError(
+            400,
+            "invalid_json",
+            error.message.replace("The request body", "queryParameters"),
+            "queryParameters",
+        ) from None
+
+
+def _echoable(query: str | None) -> str | None:
+    return query if query is None or len(query) <= MAX_QUERY_CHARS else None
+
+
+def _refusal(error: ApiError | ServiceError | BackendUnavailable, query: str | None) -> Response:
+    if isinstance(error, ServiceError):
+        error = api_error(error)
+    elif isinstance(error, BackendUnavailable):
+        logs.log(logger, logging.WARNING, str(error), backend=error.backend)
+        error = ApiError(
+            503,
+            "backend_unavailable",
+            f"{error.backend} is unavailable ({error.reason}); retry shortly.",
+            headers={"Retry-After": "5"},
+        )
+    return json_response(error_body(error, query), error.status, error.headers)

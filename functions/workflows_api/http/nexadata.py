@@ -1,23 +1,112 @@
-"""Placeholder: filled in by the nexadata dialect work."""
+"""Nexadata dialect, as in "Executing Workflows via the Nexadata API".
+
+`POST /api/v1/workflows/{id}/execute` queues a run and answers 200 with the execution
+in `created` state (callers poll; the body may be empty); `GET
+/api/v1/workflows/executions/{id}` reads it with `start_at`, `end_at`, `errors` and
+`warnings`, in Nexadata's four states. The work is the native API's `ExecutionService`;
+errors use the native error shape. The retired pipeline endpoint answers 404 with a
+pointer to these two.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Request, Response
+from pydantic import BaseModel, ConfigDict, Field
 
+from workflows_api.bootstrap import get_app
+from workflows_api.domain.executions import Execution, State
+from workflows_api.domain.tokens import Grant
+from workflows_api.http.auth import caller
 from workflows_api.http.errors import ApiError
+from workflows_api.http.requests import json_body, parse_model
+from workflows_api.http.responses import json_response
+from workflows_api.http.views import timestamp
+from workflows_api.service.errors import not_found
+from workflows_api.service.executions import ExecuteRequest
+from workflows_api.service.workflows import check_workflow_id
+
+CANCELLED_ERROR = {
+    "reason": "stopped",
+    "location": None,
+    "message": "The execution was cancelled.",
+}
+# Nexadata has no cancelled state: a cancelled run reads as failed, saying why.
+_STATE = {
+    State.CREATED: "created",
+    State.RUNNING: "running",
+    State.SUCCEEDED: "succeeded",
+    State.FAILED: "failed",
+    State.CANCELLED: "failed",
+}
 
 
-def _todo(*args: object, **kwargs: object) -> Response:
-    raise ApiError(501, "not_implemented", "Not implemented yet.")
+class ExecuteBody(BaseModel):
+    """POST /api/v1/workflows/{id}/execute: optional; Nexadata's own calls send none."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    parameters: dict[str, Any] = Field(default_factory=dict)
 
 
 def execute(request: Request, workflow_id: str) -> Response:
-    return _todo()
+    token = caller(request, Grant.EXECUTE, workflow_id)
+    check_workflow_id(workflow_id)
+    body = parse_model(ExecuteBody, json_body(request, empty_allowed=True))
+    result = get_app().executions.execute(
+        token.org, workflow_id, ExecuteRequest(parameters=body.parameters)
+    )
+    execution = result.execution
+    # Nexadata's contract: the run is queued, the answer is `created`, callers poll.
+    return json_response(
+        {
+            "id": execution.id,
+            "workflow_id": execution.workflow_id,
+            "state": "created",
+            "created_at": timestamp(execution.created_at),
+            "start_at": None,
+            "end_at": None,
+            "errors": [],
+            "warnings": [],
+        }
+    )
 
 
 def get_execution(request: Request, execution_id: str) -> Response:
-    return _todo()
+    token = caller(request, Grant.EXECUTIONS_READ)
+    execution = get_app().executions.get(token.org, execution_id)
+    if not token.allows_workflow(execution.workflow_id):
+        raise not_found("execution", execution_id)  # as if it did not exist
+    return json_response(execution_record(execution))
+
+
+def execution_record(execution: Execution) -> dict[str, Any]:
+    return {
+        "id": execution.id,
+        "workflow_id": execution.workflow_id,
+        "state": _STATE[execution.state],
+        "created_at": timestamp(execution.created_at),
+        "start_at": timestamp(execution.started_at),
+        "end_at": timestamp(execution.ended_at),
+        "errors": _errors(execution),
+        "warnings": [],
+    }
 
 
 def retired_pipeline_endpoint(request: Request, rest: str) -> Response:
-    return _todo()
+    raise ApiError(
+        404,
+        "endpoint_retired",
+        "The pipeline execution endpoint has been retired. Execute a workflow with "
+        "POST /api/v1/workflows/{id}/execute and poll it with "
+        "GET /api/v1/workflows/executions/{id}.",
+    )
+
+
+def _errors(execution: Execution) -> list[dict[str, Any]]:
+    if execution.state == State.FAILED and execution.error is not None:
+        return [execution.error.to_dict()]  # BigQuery's errorResult, unchanged
+    if execution.state == State.CANCELLED:
+        return [dict(CANCELLED_ERROR)]
+    return []

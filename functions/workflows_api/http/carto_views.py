@@ -1,0 +1,133 @@
+"""CARTO's job shapes: a job, its status, and every refusal in the same shape.
+
+CARTO's callers read `status.state` and `status.errorResult` (BigQuery's errorResult);
+a refusal therefore answers a finished job with an errorResult too, plus this API's
+stable `error.code`. The token is never part of any answer (CARTO's repeats it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from workflows_api.domain.executions import Execution, State
+from workflows_api.http.errors import ApiError
+from workflows_api.service.ports import Connection
+
+JOB_PREFIX = "job_"
+CANCELLED_MESSAGE = "Job execution was cancelled: the execution was cancelled through the API."
+
+# Errors about the query or its parameters read like BigQuery's query errors.
+_QUERY_ERROR_CODES = frozenset(
+    {"invalid_query", "call_parameters_mismatch", "query_parameters_mismatch", "invalid_parameters"}
+)
+# BigQuery's errorResult reasons for the HTTP statuses a refusal can have.
+_REASON_OF_STATUS = {
+    401: "unauthorized",
+    403: "accessDenied",
+    404: "notFound",
+    503: "backendError",
+}
+
+_STATE_OF_EXECUTION = {
+    State.CREATED: "PENDING",
+    State.RUNNING: "RUNNING",
+    State.SUCCEEDED: "DONE",
+    State.FAILED: "DONE",
+    State.CANCELLED: "DONE",
+}
+
+
+def external_id(execution_id: str) -> str:
+    return f"{JOB_PREFIX}{execution_id}"
+
+
+def execution_id_of(external: str) -> str | None:
+    """The execution id inside a `job_<id>` externalId; None for any other form."""
+    if not external.startswith(JOB_PREFIX) or len(external) == len(JOB_PREFIX):
+        return None
+    return external[len(JOB_PREFIX) :]
+
+
+def created_at(value: dt.datetime) -> str:
+    """ISO 8601 in UTC with milliseconds and Z, as CARTO writes it: 2023-10-04T16:10:35.732Z."""
+    return value.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def job_view(
+    execution: Execution, connection: Connection, user_id: str, query: str
+) -> dict[str, Any]:
+    """`user_id` is the calling token's public id, never its secret."""
+    return {
+        "externalId": external_id(execution.id),
+        "accountId": execution.org,
+        "userId": user_id,
+        "connectionId": connection.id,
+        "metadata": {},
+        "createdAt": created_at(execution.created_at),
+        "query": query,
+        "jobMetadata": {
+            "location": connection.location,
+            "workflowOutputTableName": execution.output_table,
+        },
+        "status": status_view(execution),
+    }
+
+
+def status_view(execution: Execution) -> dict[str, Any]:
+    status: dict[str, Any] = {"state": _STATE_OF_EXECUTION[execution.state]}
+    if execution.state == State.FAILED and execution.error is not None:
+        status["errorResult"] = execution.error.to_dict()  # BigQuery's, unchanged
+    elif execution.state == State.CANCELLED:
+        status["errorResult"] = {
+            "reason": "stopped",
+            "location": None,
+            "message": CANCELLED_MESSAGE,
+        }
+    return status
+
+
+def error_body(error: ApiError, query: str | None) -> dict[str, Any]:
+    """A refusal as a finished job: errorResult for CARTO's callers, `error` for ours."""
+    is_query_error = error.code in _QUERY_ERROR_CODES
+    reason = "invalidQuery" if is_query_error else _REASON_OF_STATUS.get(error.status, "invalid")
+    message = (
+        parameter_error_message(error.details)
+        if error.code == "invalid_parameters" and error.details
+        else error.message
+    )
+    native: dict[str, Any] = {"code": error.code, "message": error.message}
+    if error.field is not None:
+        native["field"] = error.field
+    if error.details:
+        native["details"] = error.details
+    return {
+        "status": {
+            "state": "DONE",
+            "errorResult": {
+                "reason": reason,
+                "location": "query" if is_query_error else None,
+                "message": message,
+            },
+        },
+        "query": query,
+        "error": native,
+    }
+
+
+def parameter_error_message(details: list[dict[str, Any]]) -> str:
+    """BigQuery's wording for bad query parameters, from the service's details
+    (each with `parameter`, `expected` and a `name: what is wrong` message)."""
+    return "; ".join(_parameter_error(detail) for detail in details)
+
+
+def _parameter_error(detail: dict[str, Any]) -> str:
+    name = str(detail.get("parameter", ""))
+    expected = detail.get("expected")
+    problem = str(detail.get("message", ""))
+    problem = problem.removeprefix(f"{name}: ")
+    if detail.get("code") == "invalid_type" and expected:
+        problem = problem.removeprefix(f"expected {expected}, ")
+        return f"Query error: Cannot coerce expression @{name} to type {expected}: {problem}"
+    of_type = f" of type {expected}" if expected else ""
+    return f"Query error: Invalid value for @{name}{of_type}: {problem}"

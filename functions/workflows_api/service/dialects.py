@@ -1,0 +1,166 @@
+"""CARTO's way in: a CALL of a workflow's procedure on a connection, resolved to an execute.
+
+CARTO's callers name a connection and send `CALL `p.d.wfproc_...`(@a, @b)` with
+`queryParameters`; nothing here runs that text. The CALL only says which API-enabled
+workflow to run and in which order the caller passes its parameters (the procedure's
+arguments are positional, so the order must be the declared one). Once checked, the
+request becomes an ordinary `ExecutionService.execute`: the same validation, cache,
+records and BigQuery job as the native API, and nothing is written on bad input.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from workflows_api.domain.calls import CallSyntaxError, ProcedureCall, format_call, parse_call
+from workflows_api.domain.executions import Execution
+from workflows_api.service.admin import ORG_PATTERN
+from workflows_api.service.errors import ServiceError, not_found
+from workflows_api.service.executions import ExecuteRequest, ExecuteResult, ExecutionService
+from workflows_api.service.ports import Connection, WorkflowStore
+from workflows_api.service.workflows import WorkflowService, api_disabled, deployed_definition_of
+
+# Execution ids are uuid4 hex; anything far from that is not worth a store read.
+_EXECUTION_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,128}")
+
+
+@dataclass(frozen=True)
+class PreparedCall:
+    """A CALL checked against the org's workflows, not yet executed (nothing written)."""
+
+    connection: Connection
+    workflow_id: str
+    call: ProcedureCall
+    parameters: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CallResult:
+    connection: Connection
+    result: ExecuteResult
+
+
+@dataclass(frozen=True)
+class ConnectionExecution:
+    connection: Connection
+    execution: Execution
+
+
+class DialectService:
+    def __init__(
+        self,
+        workflows: WorkflowService,
+        workflow_store: WorkflowStore,
+        executions: ExecutionService,
+    ) -> None:
+        self._workflows = workflows
+        self._workflow_store = workflow_store
+        self._executions = executions
+
+    def execute_call(
+        self,
+        org: str,
+        connection_id: str,
+        query: str,
+        query_parameters: Mapping[str, Any],
+    ) -> CallResult:
+        """Run the workflow whose procedure `query` CALLs, with `query_parameters`."""
+        return self.run(org, self.prepare_call(org, connection_id, query, query_parameters))
+
+    def prepare_call(
+        self,
+        org: str,
+        connection_id: str,
+        query: str,
+        query_parameters: Mapping[str, Any],
+    ) -> PreparedCall:
+        """Check a CALL without writing anything; callers may check the workflow id
+        (a token limited to some workflows) before `run`."""
+        connection = self.connection(org, connection_id)
+        try:
+            call = parse_call(query)
+        except CallSyntaxError as error:
+            raise ServiceError("invalid", "invalid_query", str(error), "query") from None
+        record = self._workflow_store.find_workflow_by_procedure(org, call.procedure_ref)
+        if record is None or record.connection != connection.id:
+            raise ServiceError(
+                "not_found",
+                "procedure_not_found",
+                f"query: no workflow's API procedure is {call.procedure_ref!r} on connection "
+                f"{connection.id!r}",
+                "query",
+            )
+        if record.api is None or not record.api.enabled:
+            raise api_disabled(record.id)
+        declared = [p.name for p in deployed_definition_of(record).parameters]
+        if call.parameter_names != declared:
+            raise ServiceError(
+                "invalid",
+                "call_parameters_mismatch",
+                f"query: expected {format_call(call.procedure_ref, declared)} (arguments are "
+                "positional, in the workflow's declared order); got "
+                f"{format_call(call.procedure_ref, call.parameter_names)}",
+                "query",
+            )
+        return PreparedCall(connection, record.id, call, _parameters(call, query_parameters))
+
+    def run(self, org: str, prepared: PreparedCall) -> CallResult:
+        """Execute a prepared CALL with the workflow's cache setting."""
+        result = self._executions.execute(
+            org, prepared.workflow_id, ExecuteRequest(parameters=prepared.parameters)
+        )
+        return CallResult(prepared.connection, result)
+
+    def execution_for_connection(
+        self, org: str, connection_id: str, execution_id: str
+    ) -> ConnectionExecution:
+        """An execution (reconciled) as seen through a connection: 404 unless it ran there."""
+        connection = self.connection(org, connection_id)
+        if not _EXECUTION_ID_PATTERN.fullmatch(execution_id):
+            raise not_found("execution", execution_id[:140])
+        execution = self._executions.get(org, execution_id)
+        if execution.connection != connection.id:
+            raise not_found("execution", execution_id)
+        return ConnectionExecution(connection, execution)
+
+    def connection(self, org: str, connection_id: str) -> Connection:
+        """The org's connection; 404 (and no store read) for a name that cannot be one."""
+        if not ORG_PATTERN.fullmatch(connection_id):
+            raise not_found("connection", connection_id[:140])
+        return self._workflows.connection(org, connection_id)
+
+
+def _parameters(call: ProcedureCall, supplied: Mapping[str, Any]) -> dict[str, Any]:
+    """queryParameters must name exactly the CALL's parameters: BigQuery would refuse a
+    missing one, and an extra one is a caller's mistake better said than ignored."""
+    if not isinstance(supplied, Mapping):
+        raise ServiceError(
+            "invalid",
+            "query_parameters_mismatch",
+            "queryParameters: expected a JSON object of the CALL's parameters",
+            "queryParameters",
+        )
+    named = set(call.parameter_names)
+    missing = [name for name in call.parameter_names if name not in supplied]
+    extra = sorted(str(name) for name in supplied if name not in named)
+    if not missing and not extra:
+        return dict(supplied)
+    details = [
+        {"parameter": name, "message": f"{name}: the CALL passes @{name}; no value given"}
+        for name in missing
+    ] + [{"parameter": name, "message": f"{name}: the CALL has no @{name}"} for name in extra]
+    problems = [
+        *([f"missing {', '.join(missing)}"] if missing else []),
+        *([f"unexpected {', '.join(extra)}"] if extra else []),
+    ]
+    expected = ", ".join(call.parameter_names) or "none"
+    raise ServiceError(
+        "invalid",
+        "query_parameters_mismatch",
+        f"queryParameters: {'; '.join(problems)} (expected exactly: {expected})",
+        "queryParameters",
+        details=details,
+    )
