@@ -12,20 +12,23 @@ import os
 import signal
 import sys
 import time
+from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from devstack import emulators
-from devstack.demo import example_commands
+from devstack import emulators, pubsub
+from devstack.demo import DEMO_ORG, SEED_VALUES, example_commands
 from devstack.emulators import REPO_ROOT, StackError
 
 LOCAL_DIR = REPO_ROOT / ".local"
 STACK_FILE = LOCAL_DIR / "stack.json"
 PID_FILE = LOCAL_DIR / "run.pid"
 LOCAL_PROJECT = "workflows-api-local"
+DEMO_TOPIC = "workflows-demo"
 
 console = Console()
 
@@ -73,7 +76,33 @@ def print_stack(info: dict[str, Any]) -> None:
     console.print(f"  curl -s {info['base_url']}/healthz", markup=False)
     for command in example_commands(info):
         console.print(f"  {command}", markup=False, soft_wrap=True)
+    console.print("Start an execution with a Pub/Sub message:")
+    message = {"workflow": info["workflow_id"], "parameters": SEED_VALUES}
+    command = pubsub.publish_command(info["pubsub_emulator_host"], info["pubsub_topic"], message)
+    console.print(f"  {command}", markup=False, soft_wrap=True)
     console.print("Ctrl-C stops everything.", style="bold")
+
+
+@dataclass(frozen=True)
+class PubSubTrigger:
+    topic: str
+    function: emulators.ManagedProcess
+
+
+def start_pubsub_trigger(running: emulators.Emulators, log_dir: Path) -> PubSubTrigger:
+    """The `pubsub_trigger` function, and a topic bound to org demo that pushes to it."""
+    topic = pubsub.create_topic(running.pubsub_host, LOCAL_PROJECT, DEMO_TOPIC)
+    function_port = emulators.free_port()
+    env = {**running.env(), "WFAPI_PUBSUB_TOPICS": json.dumps({topic: DEMO_ORG})}
+    function = emulators.start_cloudevent_function("pubsub_trigger", function_port, env, log_dir)
+    pubsub.create_push_subscription(
+        running.pubsub_host,
+        LOCAL_PROJECT,
+        f"{DEMO_TOPIC}-push",
+        topic,
+        f"http://127.0.0.1:{function_port}/{topic}",
+    )
+    return PubSubTrigger(topic, function)
 
 
 def start_stack(port: int) -> tuple[list[emulators.ManagedProcess], dict[str, Any]]:
@@ -96,6 +125,9 @@ def start_stack(port: int) -> tuple[list[emulators.ManagedProcess], dict[str, An
             demo = provision_demo(settings)
         with console.status(f"Starting the dev router on port {port}..."):
             processes.append(emulators.start_dev_router(port, running.env(), log_dir))
+        with console.status("Starting the Pub/Sub trigger and its topic..."):
+            trigger = start_pubsub_trigger(running, log_dir)
+            processes.append(trigger.function)
     except BaseException:
         for managed in reversed(processes):
             managed.stop()
@@ -107,6 +139,8 @@ def start_stack(port: int) -> tuple[list[emulators.ManagedProcess], dict[str, An
         "bigquery_emulator_host": running.bigquery_host,
         "seeded_tables": {f"{LOCAL_PROJECT}.retail.stores": stores},
         **demo,
+        "pubsub_emulator_host": running.pubsub_host,
+        "pubsub_topic": trigger.topic,
         "logs": str(log_dir.relative_to(REPO_ROOT)),
     }
     return processes, info

@@ -19,6 +19,7 @@ from workflows_api.service.auth import Authenticator
 from workflows_api.service.dialects import DialectService
 from workflows_api.service.executions import ExecutionService
 from workflows_api.service.ports import Connection
+from workflows_api.service.triggers import PubSubTriggers
 from workflows_api.service.workflows import WorkflowService
 
 
@@ -78,6 +79,10 @@ class App:
     @cached_property
     def dialects(self) -> DialectService:
         return DialectService(self.workflows, self.store, self.executions)
+
+    @cached_property
+    def pubsub_triggers(self) -> PubSubTriggers:
+        return PubSubTriggers(self.executions, self.store, self.settings.pubsub_topic_orgs, utc_now)
 
     def health_probes(self) -> dict[str, Callable[[], None]]:
         return {
