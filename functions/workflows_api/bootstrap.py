@@ -13,6 +13,7 @@ from google.cloud.bigquery import Client as BigQueryClient
 from workflows_api.adapters import clients, health
 from workflows_api.adapters.bigquery_warehouse import BigQueryWarehouse
 from workflows_api.adapters.firestore_store import FirestoreStore
+from workflows_api.adapters.google_oidc import GoogleIdTokenVerifier
 from workflows_api.config import Settings, get_settings
 from workflows_api.service.admin import AdminService
 from workflows_api.service.auth import Authenticator
@@ -62,11 +63,18 @@ class App:
 
     @cached_property
     def authenticator(self) -> Authenticator:
-        return Authenticator(self.store, utc_now, self.settings.token_cache_seconds)
+        verifier = (
+            GoogleIdTokenVerifier(self.settings.oidc_audience, self.settings.oidc_certs_url)
+            if self.settings.oidc_audience
+            else None
+        )
+        return Authenticator(
+            self.store, utc_now, self.settings.token_cache_seconds, self.store, verifier
+        )
 
     @cached_property
     def admin(self) -> AdminService:
-        return AdminService(self.store, self.store, utc_now)
+        return AdminService(self.store, self.store, utc_now, self.store)
 
     @cached_property
     def workflows(self) -> WorkflowService:

@@ -176,3 +176,59 @@ def _token_json(token: Token) -> dict[str, Any]:
         "expires_at": token.expires_at.isoformat() if token.expires_at else None,
         "revoked_at": token.revoked_at.isoformat() if token.revoked_at else None,
     }
+
+
+principal_app = typer.Typer(
+    help="Register the service accounts whose OIDC tokens (Cloud Scheduler) may call the API.",
+    no_args_is_help=True,
+)
+app.add_typer(principal_app, name="principal")
+
+
+@principal_app.command("add")
+def principal_add(
+    email: Annotated[str, typer.Option(help="The service account's email.")],
+    org: Annotated[str, typer.Option(help="Organization it acts for.")],
+    grant: Annotated[
+        list[str] | None, typer.Option(help="A grant (repeatable); default: executions:create.")
+    ] = None,
+    workflow: Annotated[
+        list[str] | None, typer.Option(help="Limit it to this workflow (repeatable).")
+    ] = None,
+) -> None:
+    """Register (or update) a principal."""
+    principal = _admin_call(
+        lambda: get_app().admin.add_principal(
+            email,
+            org,
+            parse_grants(grant or ["executions:create"]),
+            tuple(workflow) if workflow else None,
+        )
+    )
+    grants = ", ".join(sorted(g.value for g in principal.grants))
+    typer.echo(f"principal {principal.email} of org {principal.org}: {grants}")
+
+
+@principal_app.command("remove")
+def principal_remove(
+    email: Annotated[str, typer.Option(help="The service account's email.")],
+) -> None:
+    """Remove a principal; its tokens are refused from then on."""
+    _admin_call(lambda: get_app().admin.remove_principal(email))
+    typer.echo(f"removed {email}")
+
+
+@principal_app.command("list")
+def principal_list(org: Annotated[str, typer.Option(help="Organization.")]) -> None:
+    """List an org's principals."""
+    table = Table("email", "grants", "workflows", "created")
+    for column in table.columns:
+        column.overflow = "fold"
+    for principal in _admin_call(lambda: get_app().admin.list_principals(org)):
+        table.add_row(
+            principal.email,
+            "\n".join(sorted(g.value for g in principal.grants)),
+            "\n".join(principal.workflows or ()),
+            principal.created_at.isoformat(),
+        )
+    Console().print(table)

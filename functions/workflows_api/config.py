@@ -32,6 +32,10 @@ class Settings:
     # Pub/Sub topics whose messages start executions, each bound to one org:
     # {"projects/p/topics/t": "org"}. A topic not listed runs nothing.
     pubsub_topic_orgs: dict[str, str] = field(default_factory=dict)
+    # Audience of Cloud Scheduler's OIDC ID tokens (the URL it calls). Unset: no OIDC.
+    oidc_audience: str | None = None
+    # Where Google's token-signing certificates are published (tests serve their own).
+    oidc_certs_url: str = "https://www.googleapis.com/oauth2/v1/certs"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -44,6 +48,10 @@ class Settings:
             firestore_database=env.get("WFAPI_FIRESTORE_DATABASE", "(default)"),
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
             token_cache_seconds=float(env.get("WFAPI_TOKEN_CACHE_SECONDS", "10")),
+            oidc_audience=env.get("WFAPI_OIDC_AUDIENCE") or None,
+            oidc_certs_url=env.get(
+                "WFAPI_OIDC_CERTS_URL", "https://www.googleapis.com/oauth2/v1/certs"
+            ),
             pubsub_topic_orgs=_json_map(
                 env.get("WFAPI_PUBSUB_TOPICS", "{}"), "WFAPI_PUBSUB_TOPICS"
             ),
@@ -60,6 +68,8 @@ ENVIRONMENT_VARIABLES = (
     "LOG_LEVEL",
     "WFAPI_TOKEN_CACHE_SECONDS",
     "WFAPI_PUBSUB_TOPICS",
+    "WFAPI_OIDC_AUDIENCE",
+    "WFAPI_OIDC_CERTS_URL",
 )
 
 

@@ -19,17 +19,36 @@ from devstack.demo import provision_demo
 from devstack.emulators import Emulators
 from devstack.seed import seed_stores
 from tests.e2e.helpers import Stack
+from tests.oidc_issuer import CertsServer, Issuer
 from workflows_api.bootstrap import App
 from workflows_api.config import Settings
 
 # Short, so revocation shows within a test; production default is 10 s.
 TOKEN_CACHE_SECONDS = 1
+# What Cloud Scheduler would put in its OIDC tokens: the URL it calls.
+OIDC_AUDIENCE = "https://workflows-api.test/execute"
 
 
 @pytest.fixture(scope="session")
-def base_url(emulators_running: Emulators, stack_log_dir: Path) -> Iterator[str]:
+def oidc_issuer() -> Iterator[tuple[Issuer, str]]:
+    """A token issuer standing in for Google, and the URL of its certificates."""
+    issuer = Issuer()
+    server = CertsServer(issuer)
+    yield issuer, server.url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def base_url(
+    emulators_running: Emulators, stack_log_dir: Path, oidc_issuer: tuple[Issuer, str]
+) -> Iterator[str]:
     port = emulators.free_port()
-    env = {**emulators_running.env(), "WFAPI_TOKEN_CACHE_SECONDS": str(TOKEN_CACHE_SECONDS)}
+    env = {
+        **emulators_running.env(),
+        "WFAPI_TOKEN_CACHE_SECONDS": str(TOKEN_CACHE_SECONDS),
+        "WFAPI_OIDC_AUDIENCE": OIDC_AUDIENCE,
+        "WFAPI_OIDC_CERTS_URL": oidc_issuer[1],
+    }
     router = emulators.start_dev_router(port, env, stack_log_dir)
     yield f"http://127.0.0.1:{port}"
     router.stop()

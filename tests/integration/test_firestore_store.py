@@ -517,3 +517,19 @@ def test_trigger_rejection_round_trip(store: FirestoreStore) -> None:
     store.record_trigger_rejection(rejection, expire_at=at(86_400))
     assert store.get_trigger_rejection(ORG, "m-1") == rejection
     assert store.get_trigger_rejection(OTHER_ORG, "m-1") is None
+
+
+def test_principal_round_trip_listing_and_removal(store: FirestoreStore) -> None:
+    from workflows_api.domain.tokens import Principal
+
+    scheduler = Principal(
+        "scheduler@p.iam.gserviceaccount.com", ORG, frozenset({Grant.EXECUTE}), at(1), ("wf-1",)
+    )
+    other = Principal("x@p.iam.gserviceaccount.com", OTHER_ORG, frozenset({Grant.EXECUTE}), at(2))
+    store.put_principal(scheduler)
+    store.put_principal(other)
+    assert store.get_principal("Scheduler@p.iam.gserviceaccount.com") == scheduler
+    assert store.list_principals(ORG) == [scheduler]
+    assert store.delete_principal(scheduler.email) is True
+    assert store.delete_principal(scheduler.email) is False
+    assert store.get_principal(scheduler.email) is None

@@ -12,7 +12,7 @@ from typing import Any
 
 from workflows_api.domain.executions import Execution, JobError
 from workflows_api.domain.results import Column
-from workflows_api.domain.tokens import Token
+from workflows_api.domain.tokens import Principal, Token
 from workflows_api.service.errors import BackendUnavailable
 from workflows_api.service.ports import (
     Connection,
@@ -35,6 +35,7 @@ class InMemoryStore:
         self.idempotency_keys: dict[tuple[str, str], tuple[str, str]] = {}
         self.tokens: dict[str, Token] = {}
         self.rejections: dict[tuple[str, str], TriggerRejection] = {}
+        self.principals: dict[str, Principal] = {}
         self.token_reads = 0
 
     # connections
@@ -155,6 +156,19 @@ class InMemoryStore:
 
     def get_trigger_rejection(self, org: str, message_id: str) -> TriggerRejection | None:
         return self.rejections.get((org, message_id))
+
+    # principals
+    def get_principal(self, email: str) -> Principal | None:
+        return self.principals.get(email.strip().lower())
+
+    def put_principal(self, principal: Principal) -> None:
+        self.principals[principal.email.strip().lower()] = principal
+
+    def delete_principal(self, email: str) -> bool:
+        return self.principals.pop(email.strip().lower(), None) is not None
+
+    def list_principals(self, org: str) -> list[Principal]:
+        return sorted((p for p in self.principals.values() if p.org == org), key=lambda p: p.email)
 
     # tokens
     def create_token(self, token: Token) -> None:

@@ -19,7 +19,7 @@ def setup(cache_seconds: float = 0) -> tuple[InMemoryStore, AdminService, Authen
     store = InMemoryStore()
     return (
         store,
-        AdminService(store, store, lambda: NOW),
+        AdminService(store, store, lambda: NOW, store),
         Authenticator(store, lambda: NOW, cache_seconds),
     )
 
@@ -83,7 +83,9 @@ def test_verified_tokens_are_cached_for_the_configured_time() -> None:
 
 def test_grants_and_workflow_limits() -> None:
     _, admin, _ = setup()
-    token = admin.create_token("demo", frozenset({Grant.EXECUTE}), workflows=("a",)).token
+    token = admin.create_token(
+        "demo", frozenset({Grant.EXECUTE}), workflows=("a",)
+    ).token.as_caller()
     require(token, Grant.EXECUTE, "a")
     with pytest.raises(ServiceError) as missing:
         require(token, Grant.WORKFLOWS_WRITE)

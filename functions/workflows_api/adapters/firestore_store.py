@@ -30,7 +30,7 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.field_path import FieldPath
 
 from workflows_api.domain.executions import Execution, JobError, State
-from workflows_api.domain.tokens import Grant, Token
+from workflows_api.domain.tokens import Grant, Principal, Token, principal_key
 from workflows_api.service.errors import BackendUnavailable
 from workflows_api.service.ports import ApiState, Connection, TriggerRejection, WorkflowRecord
 
@@ -328,6 +328,41 @@ class FirestoreStore:
             received_at=_utc(data["received_at"]),
         )
 
+    # Principals: Google service accounts registered to an org (Cloud Scheduler).
+
+    def get_principal(self, email: str) -> Principal | None:
+        ref = self._client.collection("principals").document(principal_key(email))
+        data = _data(_call(lambda: ref.get(**_ONE_ATTEMPT)))
+        return None if data is None else _principal_from_doc(data)
+
+    def put_principal(self, principal: Principal) -> None:
+        ref = self._client.collection("principals").document(principal_key(principal.email))
+        doc = {
+            "email": principal.email,
+            "org": principal.org,
+            "grants": sorted(g.value for g in principal.grants),
+            "workflows": list(principal.workflows) if principal.workflows is not None else None,
+            "created_at": _timestamp(principal.created_at),
+        }
+        _call(lambda: ref.set(doc, **_ONE_ATTEMPT))
+
+    def delete_principal(self, email: str) -> bool:
+        ref = self._client.collection("principals").document(principal_key(email))
+        must_exist = self._client.write_option(exists=True)
+        try:
+            _call(lambda: ref.delete(option=must_exist, **_ONE_ATTEMPT))
+        except exceptions.NotFound:
+            return False
+        return True
+
+    def list_principals(self, org: str) -> list[Principal]:
+        query = self._client.collection("principals").where(
+            filter=firestore.FieldFilter("org", "==", org)
+        )
+        snapshots = _call(lambda: query.get(**_ONE_ATTEMPT))
+        principals = [_principal_from_doc(s.to_dict() or {}) for s in snapshots]
+        return sorted(principals, key=lambda p: p.email)
+
     # Tokens
 
     def create_token(self, token: Token) -> None:
@@ -407,6 +442,16 @@ def _connection_from_doc(org: str, connection_id: str, data: dict[str, Any]) -> 
         location=data["location"],
         dataset=data["dataset"],
         service_account=data["service_account"],
+    )
+
+
+def _principal_from_doc(data: dict[str, Any]) -> Principal:
+    return Principal(
+        email=data["email"],
+        org=data["org"],
+        grants=frozenset(Grant(g) for g in data["grants"]),
+        created_at=_utc(data["created_at"]),
+        workflows=tuple(data["workflows"]) if data["workflows"] is not None else None,
     )
 
 

@@ -31,6 +31,38 @@ ALL_GRANTS = tuple(Grant)
 
 
 @dataclass(frozen=True)
+class Caller:
+    """Who is calling, once authenticated: an API token or a registered principal."""
+
+    id: str  # the token id, or `principal:<service account email>`
+    org: str
+    grants: frozenset[Grant]
+    workflows: tuple[str, ...] | None = None  # None: every workflow of the org
+
+    def allows_workflow(self, workflow_id: str) -> bool:
+        return self.workflows is None or workflow_id in self.workflows
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A Google service account (Cloud Scheduler's OIDC identity) registered to one org."""
+
+    email: str
+    org: str
+    grants: frozenset[Grant]
+    created_at: dt.datetime
+    workflows: tuple[str, ...] | None = None
+
+    def as_caller(self) -> Caller:
+        return Caller(f"principal:{self.email}", self.org, self.grants, self.workflows)
+
+
+def principal_key(email: str) -> str:
+    """Document id of a principal: emails hold characters Firestore ids should not."""
+    return hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
 class Token:
     token_id: str
     org: str
@@ -49,6 +81,9 @@ class Token:
 
     def allows_workflow(self, workflow_id: str) -> bool:
         return self.workflows is None or workflow_id in self.workflows
+
+    def as_caller(self) -> Caller:
+        return Caller(self.token_id, self.org, self.grants, self.workflows)
 
 
 @dataclass(frozen=True)

@@ -5,16 +5,16 @@ from __future__ import annotations
 from flask import Request
 
 from workflows_api.bootstrap import get_app
-from workflows_api.domain.tokens import Grant, Token
+from workflows_api.domain.tokens import Caller, Grant
 from workflows_api.http.requests import bearer_token
 from workflows_api.service.auth import require
 
 
-def caller(request: Request, grant: Grant, workflow_id: str | None = None) -> Token:
+def caller(request: Request, grant: Grant, workflow_id: str | None = None) -> Caller:
     return authorized(bearer_token(request), grant, workflow_id)
 
 
-def authorized(presented: str | None, grant: Grant, workflow_id: str | None = None) -> Token:
+def authorized(presented: str | None, grant: Grant, workflow_id: str | None = None) -> Caller:
     """The token for a presented `wfa_...` string, holding `grant`; for surfaces that
     find the token elsewhere than the Authorization header (CARTO's `access_token`)."""
     token = get_app().authenticator.authenticate(presented)

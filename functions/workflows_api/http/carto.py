@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from workflows_api import logs
 from workflows_api.bootstrap import get_app
 from workflows_api.domain.calls import MAX_QUERY_CHARS, format_call
-from workflows_api.domain.tokens import Grant, Token
+from workflows_api.domain.tokens import Caller, Grant
 from workflows_api.http.auth import authorized
 from workflows_api.http.carto_views import error_body, execution_id_of, job_view
 from workflows_api.http.errors import ApiError, api_error
@@ -58,9 +58,7 @@ def create_job(request: Request, connection: str) -> Response:
         prepared = dialects.prepare_call(token.org, connection, body.query, body.query_parameters)
         _check_workflow(token, prepared.workflow_id)
         done = dialects.run(token.org, prepared)
-        return json_response(
-            job_view(done.result.execution, done.connection, token.token_id, body.query)
-        )
+        return json_response(job_view(done.result.execution, done.connection, token.id, body.query))
     except (ApiError, ServiceError, BackendUnavailable) as error:
         return _refusal(error, seen.query)
 
@@ -82,12 +80,12 @@ def get_job(request: Request, connection: str, external_id: str) -> Response:
             raise not_found("execution", execution_id)  # as if it did not exist
         # The query as CARTO's UI writes it: the declared parameters, in order.
         query = format_call(execution.procedure, list(execution.parameters))
-        return json_response(job_view(execution, found.connection, token.token_id, query))
+        return json_response(job_view(execution, found.connection, token.id, query))
     except (ApiError, ServiceError, BackendUnavailable) as error:
         return _refusal(error, None)
 
 
-def _caller(request: Request, grant: Grant) -> Token:
+def _caller(request: Request, grant: Grant) -> Caller:
     """The token from the Authorization header or CARTO's `access_token` URL argument."""
     header = bearer_token(request)
     argument = request.args.get(ACCESS_TOKEN_ARGUMENT) or None
@@ -102,7 +100,7 @@ def _caller(request: Request, grant: Grant) -> Token:
     return authorized(header or argument, grant)
 
 
-def _check_workflow(token: Token, workflow_id: str) -> None:
+def _check_workflow(token: Caller, workflow_id: str) -> None:
     if not token.allows_workflow(workflow_id):
         raise ServiceError(
             "forbidden",

@@ -7,11 +7,12 @@ import re
 from collections.abc import Callable, Iterable
 
 from workflows_api.domain.sql import DATASET_PATTERN, PROJECT_PATTERN
-from workflows_api.domain.tokens import Grant, NewToken, Token, make_token
+from workflows_api.domain.tokens import Grant, NewToken, Principal, Token, make_token
 from workflows_api.service.errors import ServiceError
-from workflows_api.service.ports import Connection, ConnectionStore, TokenStore
+from workflows_api.service.ports import Connection, ConnectionStore, PrincipalStore, TokenStore
 
 ORG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def check_org(org: str) -> None:
@@ -40,10 +41,12 @@ class AdminService:
         connections: ConnectionStore,
         tokens: TokenStore,
         clock: Callable[[], dt.datetime],
+        principals: PrincipalStore,
     ) -> None:
         self._connections = connections
         self._tokens = tokens
         self._clock = clock
+        self._principals = principals
 
     def create_token(
         self,
@@ -76,6 +79,40 @@ class AdminService:
     def revoke_token(self, token_id: str) -> None:
         if not self._tokens.revoke_token(token_id, self._clock()):
             raise ServiceError("not_found", "token_not_found", f"No token {token_id!r}.")
+
+    def add_principal(
+        self,
+        email: str,
+        org: str,
+        grants: frozenset[Grant],
+        workflows: tuple[str, ...] | None = None,
+    ) -> Principal:
+        """Register a service account (whose OIDC tokens Cloud Scheduler sends) to an org."""
+        check_org(org)
+        if not EMAIL_PATTERN.match(email):
+            raise ServiceError(
+                "invalid", "invalid_email", f"email: not an email: {email!r}", "email"
+            )
+        if not grants:
+            raise ServiceError("invalid", "no_grants", "grant: give at least one grant", "grant")
+        existing = self._principals.get_principal(email)
+        if existing is not None and existing.org != org:
+            raise ServiceError(
+                "conflict",
+                "principal_taken",
+                f"{email} is registered to another organization; remove it there first.",
+                "email",
+            )
+        principal = Principal(email.strip().lower(), org, grants, self._clock(), workflows)
+        self._principals.put_principal(principal)
+        return principal
+
+    def remove_principal(self, email: str) -> None:
+        if not self._principals.delete_principal(email):
+            raise ServiceError("not_found", "principal_not_found", f"No principal {email!r}.")
+
+    def list_principals(self, org: str) -> list[Principal]:
+        return self._principals.list_principals(org)
 
     def put_connection(self, connection: Connection) -> Connection:
         check_org(connection.org)

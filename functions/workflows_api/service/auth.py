@@ -1,9 +1,14 @@
-"""Who is calling: bearer tokens checked against their stored hash, then grants.
+"""Who is calling: an API token, or a Google-signed OIDC ID token of a registered
+principal (Cloud Scheduler); then whether it holds the grant.
 
-A verified token is cached in-process for `TOKEN_CACHE_SECONDS` (default 10 s,
-`WFAPI_TOKEN_CACHE_SECONDS`): a revocation takes effect on every instance within
-that time. Only tokens that verified are cached, keyed by their id, holding the
-stored hash (never the secret).
+API tokens (`wfa_...`) are checked against their stored hash. A verified token is
+cached in-process for `WFAPI_TOKEN_CACHE_SECONDS` (default 10 s): a revocation takes
+effect on every instance within that time. Only tokens that verified are cached,
+keyed by their id, holding the stored hash (never the secret).
+
+Anything else that looks like a JWT is verified as a Google ID token (signature,
+audience, issuer, expiry); its `email` must be a registered principal, whose org
+and grants it then acts with.
 """
 
 from __future__ import annotations
@@ -13,9 +18,16 @@ import threading
 import time
 from collections.abc import Callable
 
-from workflows_api.domain.tokens import Grant, Token, secret_matches, split_token
+from workflows_api.domain.tokens import (
+    TOKEN_PREFIX,
+    Caller,
+    Grant,
+    Token,
+    secret_matches,
+    split_token,
+)
 from workflows_api.service.errors import ServiceError
-from workflows_api.service.ports import TokenStore
+from workflows_api.service.ports import IdTokenVerifier, InvalidIdToken, PrincipalStore, TokenStore
 
 
 class Authenticator:
@@ -24,17 +36,48 @@ class Authenticator:
         tokens: TokenStore,
         clock: Callable[[], dt.datetime],
         cache_seconds: float = 10.0,
+        principals: PrincipalStore | None = None,
+        id_tokens: IdTokenVerifier | None = None,
     ) -> None:
         self._tokens = tokens
+        self._principals = principals
+        self._id_tokens = id_tokens
         self._clock = clock
         self._cache_seconds = cache_seconds
         self._cache: dict[str, tuple[float, Token]] = {}
         self._lock = threading.Lock()
 
-    def authenticate(self, presented: str | None) -> Token:
-        """The active token for the presented `wfa_...` string; 401 otherwise."""
+    def authenticate(self, presented: str | None) -> Caller:
+        """The caller behind a presented token; 401 (or 403 for an unknown principal)."""
         if not presented:
             raise _unauthenticated("missing_token", "An API token is required.")
+        if presented.count(".") == 2 and not presented.startswith(TOKEN_PREFIX):
+            return self._principal(presented)
+        return self._api_token(presented).as_caller()
+
+    def _principal(self, id_token: str) -> Caller:
+        if self._id_tokens is None or self._principals is None:
+            raise _unauthenticated("invalid_token", "OIDC ID tokens are not accepted here.")
+        try:
+            claims = self._id_tokens.verify(id_token)
+        except InvalidIdToken as invalid:
+            raise _unauthenticated(
+                "invalid_token", f"The ID token is not valid: {invalid}"
+            ) from None
+        email = claims.get("email")
+        if not isinstance(email, str) or claims.get("email_verified") is not True:
+            raise _unauthenticated("invalid_token", "The ID token carries no verified email.")
+        principal = self._principals.get_principal(email)
+        if principal is None:
+            raise ServiceError(
+                "forbidden",
+                "unknown_principal",
+                f"{email} is not a registered principal of any organization.",
+                "Authorization",
+            )
+        return principal.as_caller()
+
+    def _api_token(self, presented: str) -> Token:
         parts = split_token(presented)
         if parts is None:
             raise _unauthenticated("invalid_token", "The API token is malformed.")
@@ -59,13 +102,13 @@ class Authenticator:
         return token
 
 
-def require(token: Token, grant: Grant, workflow_id: str | None = None) -> None:
-    """403 unless the token holds `grant` (and may touch `workflow_id`, when given)."""
-    if grant not in token.grants:
+def require(caller: Caller, grant: Grant, workflow_id: str | None = None) -> None:
+    """403 unless the caller holds `grant` (and may touch `workflow_id`, when given)."""
+    if grant not in caller.grants:
         raise ServiceError(
             "forbidden", "missing_grant", f"The token lacks the {grant.value} grant.", "grants"
         )
-    if workflow_id is not None and not token.allows_workflow(workflow_id):
+    if workflow_id is not None and not caller.allows_workflow(workflow_id):
         raise ServiceError(
             "forbidden",
             "workflow_not_allowed",

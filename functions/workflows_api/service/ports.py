@@ -14,7 +14,7 @@ from typing import Any, Literal, Protocol
 
 from workflows_api.domain.executions import Execution, JobError
 from workflows_api.domain.results import Column
-from workflows_api.domain.tokens import Token
+from workflows_api.domain.tokens import Principal, Token
 
 DEFAULT_DATASET = "workflows_temp"
 
@@ -179,6 +179,23 @@ class TriggerRejectionStore(Protocol):
     ) -> None: ...
 
     def get_trigger_rejection(self, org: str, message_id: str) -> TriggerRejection | None: ...
+
+
+class PrincipalStore(Protocol):
+    def get_principal(self, email: str) -> Principal | None: ...
+    def put_principal(self, principal: Principal) -> None: ...
+    def delete_principal(self, email: str) -> bool: ...
+    def list_principals(self, org: str) -> list[Principal]: ...
+
+
+class InvalidIdToken(Exception):
+    """An OIDC ID token that is malformed, badly signed, expired or for someone else."""
+
+
+class IdTokenVerifier(Protocol):
+    def verify(self, token: str) -> dict[str, Any]:
+        """The claims of a Google-signed ID token for our audience; raises InvalidIdToken."""
+        ...
 
 
 class TokenStore(Protocol):

@@ -1,0 +1,118 @@
+"""Google ID tokens: signature, audience, issuer, expiry; principals; cached certificates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tests.oidc_issuer import Issuer
+from tests.unit.fakes import InMemoryStore
+from workflows_api.adapters.google_oidc import GoogleIdTokenVerifier
+from workflows_api.domain.tokens import Grant
+from workflows_api.service.admin import AdminService
+from workflows_api.service.auth import Authenticator
+from workflows_api.service.errors import ServiceError
+from workflows_api.service.ports import InvalidIdToken
+
+AUDIENCE = "https://execute.example.run.app"
+SA = "scheduler@demo-project.iam.gserviceaccount.com"
+NOW = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
+ISSUER = Issuer()
+
+
+class Fetches:
+    def __init__(self, *issuers: Issuer) -> None:
+        self.count = 0
+        self.certs = {k: v for issuer in issuers for k, v in issuer.certs.items()}
+
+    def __call__(self, url: str) -> tuple[dict[str, str], float]:
+        self.count += 1
+        return dict(self.certs), 3600.0
+
+
+def verifier(fetch: Fetches | None = None) -> GoogleIdTokenVerifier:
+    return GoogleIdTokenVerifier(AUDIENCE, "https://certs.example", fetch or Fetches(ISSUER))
+
+
+def test_a_good_token_verifies_and_certificates_are_cached() -> None:
+    fetch = Fetches(ISSUER)
+    check = verifier(fetch)
+    for _ in range(3):
+        assert check.verify(ISSUER.token(email=SA, audience=AUDIENCE))["email"] == SA
+    assert fetch.count == 1
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        ISSUER.token(email=SA, audience="https://someone-else.example"),
+        ISSUER.token(email=SA, audience=AUDIENCE, lifetime=60, issued_ago=3600),
+        ISSUER.token(email=SA, audience=AUDIENCE, issuer="https://evil.example"),
+        Issuer(key_id="test-key-1").token(email=SA, audience=AUDIENCE),  # same kid, other key
+        "not.a.jwt",
+    ],
+    ids=["wrong audience", "expired", "wrong issuer", "bad signature", "garbage"],
+)
+def test_bad_tokens_are_refused(token: str) -> None:
+    with pytest.raises(InvalidIdToken):
+        verifier().verify(token)
+
+
+def test_an_unknown_key_id_fetches_the_certificates_again() -> None:
+    rotated = Issuer(key_id="test-key-2")
+    fetch = Fetches(ISSUER)
+    check = verifier(fetch)
+    check.verify(ISSUER.token(email=SA, audience=AUDIENCE))
+    fetch.certs.update(rotated.certs)
+    assert check.verify(rotated.token(email=SA, audience=AUDIENCE))["email"] == SA
+    assert fetch.count == 2
+
+
+def authenticator() -> tuple[InMemoryStore, AdminService, Authenticator]:
+    store = InMemoryStore()
+    admin = AdminService(store, store, lambda: NOW, store)
+    return store, admin, Authenticator(store, lambda: NOW, 0, store, verifier())
+
+
+def test_a_registered_principal_acts_for_its_org_with_its_grants() -> None:
+    _, admin, auth = authenticator()
+    admin.add_principal(SA, "demo", frozenset({Grant.EXECUTE}), ("store_clusters",))
+    caller = auth.authenticate(ISSUER.token(email=SA, audience=AUDIENCE))
+    assert (caller.org, caller.grants, caller.id) == (
+        "demo",
+        frozenset({Grant.EXECUTE}),
+        f"principal:{SA}",
+    )
+    assert caller.allows_workflow("store_clusters") and not caller.allows_workflow("other")
+
+
+def test_unknown_principal_and_unverified_email_are_refused() -> None:
+    _, admin, auth = authenticator()
+    with pytest.raises(ServiceError) as unknown:
+        auth.authenticate(ISSUER.token(email=SA, audience=AUDIENCE))
+    assert (unknown.value.kind, unknown.value.code) == ("forbidden", "unknown_principal")
+    admin.add_principal(SA, "demo", frozenset({Grant.EXECUTE}))
+    with pytest.raises(ServiceError) as unverified:
+        auth.authenticate(ISSUER.token(email=SA, audience=AUDIENCE, email_verified=False))
+    assert unverified.value.kind == "unauthenticated"
+    admin.remove_principal(SA)
+    with pytest.raises(ServiceError) as removed:
+        auth.authenticate(ISSUER.token(email=SA, audience=AUDIENCE))
+    assert removed.value.code == "unknown_principal"
+
+
+def test_a_principal_belongs_to_one_org() -> None:
+    _, admin, _ = authenticator()
+    admin.add_principal(SA, "demo", frozenset({Grant.EXECUTE}))
+    with pytest.raises(ServiceError) as taken:
+        admin.add_principal(SA, "other", frozenset({Grant.EXECUTE}))
+    assert taken.value.code == "principal_taken"
+
+
+def test_without_an_audience_id_tokens_are_not_accepted() -> None:
+    store = InMemoryStore()
+    auth = Authenticator(store, lambda: NOW, 0, store, None)
+    with pytest.raises(ServiceError) as refused:
+        auth.authenticate(ISSUER.token(email=SA, audience=AUDIENCE))
+    assert refused.value.kind == "unauthenticated"
