@@ -6,11 +6,18 @@ Each HTTP function serves its share of the routing table
 
 from __future__ import annotations
 
+import logging
+
 import functions_framework
+from cloudevents.http import CloudEvent
 from flask import Request, Response
 
+from workflows_api import logs
+from workflows_api.bootstrap import get_app
+from workflows_api.events.bigquery_audit import NotAJobEvent, parse_job_event
 from workflows_api.http.dispatch import dispatch
 from workflows_api.http.routes import API_ACCESS, EXECUTE, STATUS
+from workflows_api.service.completion import JobCompletions
 
 
 @functions_framework.http
@@ -29,3 +36,25 @@ def execute(request: Request) -> Response:
 def status(request: Request) -> Response:
     """Execution status, results and health."""
     return dispatch(request, STATUS)
+
+
+@functions_framework.cloud_event
+def bigquery_job_completed(cloud_event: CloudEvent) -> None:
+    """End an execution from its BigQuery job's audit-log event (Eventarc).
+
+    Returning acknowledges the event, also one about a job that is not ours or one
+    already applied; raising (a transient failure) has Eventarc deliver it again.
+    """
+    app = get_app()
+    logs.configure(app.settings.log_level)
+    try:
+        event = parse_job_event(cloud_event["type"], cloud_event["source"], cloud_event.data)
+    except NotAJobEvent as error:
+        logs.log(
+            logging.getLogger(__name__),
+            logging.INFO,
+            f"event ignored: {error}",
+            event_id=cloud_event["id"],
+        )
+        return
+    JobCompletions(app.executions, app.store, app.workflows, app.warehouse).handle_job_event(event)

@@ -1,0 +1,140 @@
+"""BigQuery job-completion events end executions without anyone polling.
+
+An audit-log event (events/bigquery_audit.py) names a job and its labels. Ours carry
+`wfapi_org` and `wfapi_execution` (domain/executions.job_labels) and the job id
+`wfapi_exec_<execution id>`; both must agree with the stored execution. An event
+without those labels is not ours and is acknowledged: the job id alone would give
+the execution but not its org, and executions are kept per org. Nothing is lost by
+ignoring one, as reading an execution's status still reconciles it with BigQuery.
+
+Events may come twice and in any order: ExecutionService.record_job_status never
+changes a terminal execution and ignores a report older than what is recorded.
+Only a transient backend failure raises (BackendUnavailable), so that Eventarc
+delivers the event again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from workflows_api import logs
+from workflows_api.domain import executions as ex
+from workflows_api.domain.executions import State
+from workflows_api.events.bigquery_audit import BigQueryJobEvent
+from workflows_api.service.errors import ServiceError
+from workflows_api.service.executions import ExecutionService
+from workflows_api.service.ports import Connection, ExecutionStore, JobStatus, Warehouse
+from workflows_api.service.workflows import WorkflowService
+
+logger = logging.getLogger(__name__)
+
+ORG_LABEL = "wfapi_org"
+EXECUTION_LABEL = "wfapi_execution"
+
+
+@dataclass(frozen=True)
+class CompletionOutcome:
+    """What an event did: `applied` (the execution moved), `unchanged` (already there
+    or a stale report) or `ignored` (not an event about one of our executions)."""
+
+    status: Literal["applied", "unchanged", "ignored"]
+    reason: str
+    org: str | None = None
+    execution_id: str | None = None
+    state: State | None = None
+
+
+class JobCompletions:
+    def __init__(
+        self,
+        executions: ExecutionService,
+        store: ExecutionStore,
+        workflows: WorkflowService,
+        warehouse: Warehouse,
+    ) -> None:
+        self._executions = executions
+        self._store = store
+        self._workflows = workflows
+        self._warehouse = warehouse
+
+    def handle_job_event(self, event: BigQueryJobEvent) -> CompletionOutcome:
+        """Apply `event` to its execution. Never raises for an event that is not ours or
+        already applied; raises BackendUnavailable when Firestore or BigQuery is down."""
+        outcome = self._handle(event)
+        logs.log(
+            logger,
+            logging.INFO,
+            f"BigQuery job event {outcome.status}: {outcome.reason}",
+            job_id=event.job_id,
+            job_state=event.status.state,
+            org=outcome.org,
+            execution_id=outcome.execution_id,
+            state=outcome.state.value if outcome.state else None,
+        )
+        return outcome
+
+    def _handle(self, event: BigQueryJobEvent) -> CompletionOutcome:
+        org = event.labels.get(ORG_LABEL)
+        execution_id = event.labels.get(EXECUTION_LABEL)
+        if not org or not execution_id:
+            return CompletionOutcome("ignored", "the job has no Workflows API labels")
+        if event.parent_job is not None:
+            # A statement of our CALL: only the CALL's own job ends the execution.
+            return CompletionOutcome("ignored", "a child job of a script", org, execution_id)
+        if event.job_id != ex.job_id(execution_id):
+            return CompletionOutcome(
+                "ignored", "the job id does not match its execution label", org, execution_id
+            )
+        execution = self._store.get_execution(org, execution_id)
+        if execution is None or execution.bigquery_job_id != event.job_id:
+            return CompletionOutcome("ignored", "no such execution", org, execution_id)
+        if execution.state.is_terminal:
+            return CompletionOutcome(
+                "unchanged", "the execution already ended", org, execution_id, execution.state
+            )
+        try:
+            connection = self._workflows.connection(org, execution.connection)
+        except ServiceError:
+            return CompletionOutcome(
+                "ignored", "the execution's connection is gone", org, execution_id
+            )
+        if connection.project != event.project:
+            return CompletionOutcome(
+                "ignored", "the job ran in another project than the execution's", org, execution_id
+            )
+        status = event.status
+        if status.state == "DONE" and status.error is not None:
+            status = self._exact_failure(connection, status)
+        updated = self._executions.record_job_status(org, execution_id, status)
+        if updated is None:
+            return CompletionOutcome("ignored", "no such execution", org, execution_id)
+        if updated.state == execution.state or (
+            status.state != "DONE" and updated.state.is_terminal
+        ):
+            # Not newer than what is recorded, or another report got there first. Two
+            # identical reports racing may both say "applied": only one write wins.
+            return CompletionOutcome(
+                "unchanged", "not newer than what is recorded", org, execution_id, updated.state
+            )
+        return CompletionOutcome(
+            "applied",
+            f"{execution.state.value} -> {updated.state.value}",
+            org,
+            execution_id,
+            updated.state,
+        )
+
+    def _exact_failure(self, connection: Connection, reported: JobStatus) -> JobStatus:
+        """BigQuery's own errorResult (reason, location, message), read from the job:
+        the event has only a google.rpc.Status. The event's mapped error when BigQuery
+        has no such job, or does not report it done yet."""
+        job = self._warehouse.get_job(connection, reported.job_id)
+        if job is None or job.state != "DONE":
+            return reported
+        return replace(
+            job,
+            started_at=job.started_at or reported.started_at,
+            ended_at=job.ended_at or reported.ended_at,
+        )

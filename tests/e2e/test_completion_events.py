@@ -1,0 +1,293 @@
+"""BigQuery job-completion audit-log events, delivered to the `bigquery_job_completed`
+CloudEvent function as Eventarc delivers them, end executions: success, failure and
+cancel, duplicated, reordered and concurrent.
+
+The executions are recorded while BigQuery is unreachable, so no job exists and they
+stay `created` until an event arrives (a status read would submit them: states are
+read from Firestore until an event has made them terminal). With no job to read, a
+failure carries the event's google.rpc code mapped to BigQuery's reason; when the job
+exists (one test runs a failing job under the execution's job id), BigQuery's own
+errorResult.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from google.cloud import bigquery
+
+from devstack.emulators import Emulators, free_port, start_cloudevent_function
+from tests.bigquery_audit_events import (
+    CANCELLED,
+    INVALID_QUERY,
+    binary_request,
+    job_change_entry,
+    legacy_job_completed_entry,
+    structured_request,
+)
+from tests.e2e.helpers import SEED_VALUES, Stack, new_workflow
+from workflows_api.bootstrap import App
+from workflows_api.domain.executions import Execution, State
+from workflows_api.service.errors import BackendUnavailable
+from workflows_api.service.executions import ExecuteRequest
+
+pytestmark = pytest.mark.e2e
+
+EVENT_END = dt.datetime(2026, 3, 1, 12, 0, 7, 251973, tzinfo=dt.UTC)
+Request = Callable[[dict[str, Any]], tuple[dict[str, str], bytes]]
+
+
+@pytest.fixture(scope="module")
+def function_url(emulators_running: Emulators, stack_log_dir: Path) -> Iterator[str]:
+    port = free_port()
+    function = start_cloudevent_function(
+        "bigquery_job_completed", port, emulators_running.env(), stack_log_dir
+    )
+    yield f"http://127.0.0.1:{port}/"
+    function.stop()
+
+
+@pytest.fixture(scope="module")
+def workflow_id(http: requests.Session, stack: Stack) -> str:
+    return new_workflow(http, stack)
+
+
+@pytest.fixture(scope="module")
+def offline(stack: Stack) -> App:
+    """Services on the same emulators whose BigQuery cannot be reached for jobs."""
+    app = App(stack.settings)
+
+    def unreachable(*args: Any, **kwargs: Any) -> Any:
+        raise BackendUnavailable("bigquery", "unreachable (test)")
+
+    app.warehouse.submit_query = unreachable  # type: ignore[method-assign]
+    return app
+
+
+@pytest.fixture
+def new_execution(offline: App, workflow_id: str) -> Callable[[], Execution]:
+    def make() -> Execution:
+        request = ExecuteRequest(SEED_VALUES, cache=False)
+        execution = offline.executions.execute("demo", workflow_id, request).execution
+        assert execution.state == State.CREATED
+        return execution
+
+    return make
+
+
+def project(stack: Stack) -> str:
+    return stack.app.workflows.connection("demo", str(stack.info["connection"])).project
+
+
+def deliver(
+    http: requests.Session, url: str, entry: dict[str, Any], request: Request = binary_request
+) -> None:
+    headers, body = request(entry)
+    response = http.post(url, data=body, headers=headers, timeout=60)
+    assert 200 <= response.status_code < 300, response.text
+
+
+def stored_state(stack: Stack, execution: Execution) -> State:
+    stored = stack.app.store.get_execution("demo", execution.id)
+    assert stored is not None
+    return stored.state
+
+
+def status(http: requests.Session, stack: Stack, execution: Execution) -> dict[str, Any]:
+    """The status as a caller reads it (only once terminal: no reconciling then)."""
+    assert stored_state(stack, execution).is_terminal
+    response = http.get(
+        stack.url(f"/v1/executions/{execution.id}"), headers=stack.headers(), timeout=60
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def ended_at(body: dict[str, Any]) -> dt.datetime:
+    return dt.datetime.fromisoformat(str(body["ended_at"]))
+
+
+def job_event(stack: Stack, execution: Execution, after: str, **options: Any) -> dict[str, Any]:
+    options.setdefault("labels", execution.labels)
+    return job_change_entry(project(stack), execution.bigquery_job_id, after=after, **options)
+
+
+def test_success_duplicated_then_a_late_running_event(
+    http: requests.Session,
+    stack: Stack,
+    function_url: str,
+    new_execution: Callable[[], Execution],
+) -> None:
+    execution = new_execution()
+    success = job_event(stack, execution, "DONE")
+    deliver(http, function_url, success)
+    deliver(http, function_url, success)
+    deliver(http, function_url, job_event(stack, execution, "RUNNING"))
+    body = status(http, stack, execution)
+    assert body["state"] == "succeeded"
+    assert ended_at(body) == EVENT_END
+    assert body.get("error") is None
+    assert body["bigquery_job_id"] == execution.bigquery_job_id
+
+
+def test_running_then_done_in_order(
+    http: requests.Session,
+    stack: Stack,
+    function_url: str,
+    new_execution: Callable[[], Execution],
+) -> None:
+    execution = new_execution()
+    deliver(http, function_url, job_event(stack, execution, "RUNNING"))
+    assert stored_state(stack, execution) == State.RUNNING
+    deliver(http, function_url, job_event(stack, execution, "DONE"))
+    assert status(http, stack, execution)["state"] == "succeeded"
+
+
+def test_failure_carries_the_mapped_reason_and_the_events_message(
+    http: requests.Session,
+    stack: Stack,
+    function_url: str,
+    new_execution: Callable[[], Execution],
+) -> None:
+    execution = new_execution()
+    failure = job_event(stack, execution, "DONE", error=INVALID_QUERY)
+    deliver(http, function_url, failure)
+    # Reordered and duplicated: an older RUNNING, the failure again, a contradicting
+    # success. The first terminal state stands.
+    deliver(http, function_url, job_event(stack, execution, "RUNNING"))
+    deliver(http, function_url, failure)
+    deliver(http, function_url, job_event(stack, execution, "DONE"))
+    body = status(http, stack, execution)
+    assert body["state"] == "failed"
+    assert body["error"] == {
+        "reason": "invalidQuery",
+        "location": None,
+        "message": INVALID_QUERY["message"],
+    }
+    assert ended_at(body) == EVENT_END
+
+
+def test_failure_carries_bigquerys_exact_error_result_when_the_job_exists(
+    http: requests.Session,
+    stack: Stack,
+    bq_client: bigquery.Client,
+    function_url: str,
+    new_execution: Callable[[], Execution],
+) -> None:
+    execution = new_execution()
+    connection = stack.app.workflows.connection("demo", str(stack.info["connection"]))
+    # A job under the execution's id that fails in the emulator (stands for its CALL).
+    job = bq_client.query(
+        "SELECT ERROR('stores: no rows for store_type Hypermarket')",
+        job_id=execution.bigquery_job_id,
+        project=connection.project,
+        location=connection.location,
+        job_retry=None,
+    )
+    assert job.state == "DONE" and job.error_result, job.error_result
+    deliver(http, function_url, job_event(stack, execution, "DONE", error=INVALID_QUERY))
+    body = status(http, stack, execution)
+    assert body["state"] == "failed"
+    assert body["error"] == {
+        "reason": job.error_result["reason"],
+        "location": job.error_result.get("location"),
+        "message": job.error_result["message"],
+    }
+    assert "no rows for store_type Hypermarket" in body["error"]["message"]
+
+
+def test_cancel_in_structured_mode_and_twice(
+    http: requests.Session,
+    stack: Stack,
+    function_url: str,
+    new_execution: Callable[[], Execution],
+) -> None:
+    execution = new_execution()
+    cancel = job_event(stack, execution, "DONE", error=CANCELLED)
+    deliver(http, function_url, cancel, structured_request)
+    deliver(http, function_url, cancel, structured_request)
+    body = status(http, stack, execution)
+    assert body["state"] == "cancelled"
+    assert ended_at(body) == EVENT_END
+
+
+def test_the_legacy_job_completed_event(
+    http: requests.Session,
+    stack: Stack,
+    function_url: str,
+    new_execution: Callable[[], Execution],
+) -> None:
+    execution = new_execution()
+    entry = legacy_job_completed_entry(
+        project(stack), execution.bigquery_job_id, labels=execution.labels
+    )
+    deliver(http, function_url, entry)
+    assert status(http, stack, execution)["state"] == "succeeded"
+
+
+def test_concurrent_duplicates_end_it_once(
+    http: requests.Session,
+    stack: Stack,
+    function_url: str,
+    new_execution: Callable[[], Execution],
+) -> None:
+    execution = new_execution()
+    events = [job_event(stack, execution, "DONE", error=INVALID_QUERY) for _ in range(4)]
+    events += [job_event(stack, execution, "RUNNING") for _ in range(2)]
+
+    def send(entry: dict[str, Any]) -> int:
+        headers, body = binary_request(entry)
+        return requests.post(function_url, data=body, headers=headers, timeout=60).status_code
+
+    with ThreadPoolExecutor(max_workers=len(events)) as pool:
+        codes = list(pool.map(send, events))
+    assert all(200 <= code < 300 for code in codes), codes
+    body = status(http, stack, execution)
+    assert body["state"] == "failed"
+    assert body["error"]["reason"] == "invalidQuery"
+
+
+def test_events_that_are_not_ours_are_acknowledged_and_change_nothing(
+    http: requests.Session,
+    stack: Stack,
+    function_url: str,
+    new_execution: Callable[[], Execution],
+) -> None:
+    execution = new_execution()
+    job = execution.bigquery_job_id
+    other_org = {**execution.labels, "wfapi_org": "other"}
+    unknown = {**execution.labels, "wfapi_execution": "0" * 32}
+    storage = job_event(stack, execution, "DONE")
+    storage["protoPayload"].update(
+        serviceName="storage.googleapis.com",
+        methodName="storage.objects.create",
+        resourceName="projects/_/buckets/acme-drop/objects/stores.csv",
+    )
+    for entry in (
+        job_change_entry(project(stack), job, after="DONE", labels={}),  # our job id, no labels
+        job_change_entry(project(stack), "bquxjob_1a2b3c_19c5", after="DONE"),  # someone's query
+        job_change_entry(project(stack), job, after="DONE", labels=other_org),
+        job_change_entry(project(stack), "wfapi_exec_" + "0" * 32, after="DONE", labels=unknown),
+        job_change_entry(  # a statement of our CALL
+            project(stack),
+            "script_job_5c1d_0",
+            after="DONE",
+            labels=execution.labels,
+            error=INVALID_QUERY,
+            parent_job=f"projects/{project(stack)}/jobs/{job}",
+        ),
+        job_change_entry("another-project", job, after="DONE", labels=execution.labels),
+        storage,
+    ):
+        deliver(http, function_url, entry)
+    stored = stack.app.store.get_execution("demo", execution.id)
+    assert stored is not None
+    assert stored.state == State.CREATED
+    assert stored.ended_at is None
