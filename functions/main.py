@@ -1,7 +1,8 @@
 """Cloud Functions entry points: one source tree, one function per name below.
 
 Each HTTP function serves its share of the routing table
-(`workflows_api.http.routes.ROUTES`); all the work happens in the service layer.
+(`workflows_api.http.routes.ROUTES`); each CloudEvent function parses its event
+and calls a service. All the work happens in the service layer.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from flask import Request, Response
 from workflows_api import logs
 from workflows_api.bootstrap import get_app
 from workflows_api.events.bigquery_audit import NotAJobEvent, parse_job_event
+from workflows_api.events.pubsub import NotAPubSubEvent, pubsub_message
 from workflows_api.http.dispatch import dispatch
 from workflows_api.http.routes import API_ACCESS, EXECUTE, STATUS
 from workflows_api.service.completion import JobCompletions
@@ -36,6 +38,23 @@ def execute(request: Request) -> Response:
 def status(request: Request) -> Response:
     """Execution status, results and health."""
     return dispatch(request, STATUS)
+
+
+@functions_framework.cloud_event
+def pubsub_trigger(cloud_event: CloudEvent) -> None:
+    """Start an execution from a Pub/Sub message (Eventarc, or a push subscription).
+
+    Returning acknowledges the message; raising (a transient failure) has Pub/Sub
+    deliver it again.
+    """
+    app = get_app()
+    logs.configure(app.settings.log_level)
+    try:
+        message = pubsub_message(cloud_event["source"], cloud_event.data)
+    except NotAPubSubEvent as error:
+        logs.log(logging.getLogger(__name__), logging.ERROR, f"event ignored: {error}")
+        return
+    app.pubsub_triggers.handle(message.topic, message.message_id, message.data)
 
 
 @functions_framework.cloud_event

@@ -231,6 +231,15 @@ def test_every_bad_parameter_is_reported_at_once(http: requests.Session, stack: 
         ("GET", "/v1/workflows/no_such_workflow/api", 404, "workflow_not_found"),
         ("GET", "/v1/executions/0123456789abcdef0123456789abcdef", 404, "execution_not_found"),
         ("PUT", "/v1/workflows/bad%20id", 400, "invalid_workflow_id"),
+        ("GET", "/v1/workflows/bad.id", 404, "workflow_not_found"),
+        ("GET", "/v1/executions/a..b", 404, "execution_not_found"),
+        ("GET", "/v1/executions/__x__", 404, "execution_not_found"),
+        (
+            "GET",
+            "/v1/workflows/store_clusters/executions?page_token=..%2F..",
+            400,
+            "invalid_page_token",
+        ),
     ],
 )
 def test_unknown_resources(

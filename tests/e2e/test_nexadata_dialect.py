@@ -183,3 +183,15 @@ def test_the_retired_pipeline_endpoint_is_404_with_a_pointer(
     assert error["code"] == "endpoint_retired"
     assert "POST /api/v1/workflows/{id}/execute" in error["message"]
     assert "GET /api/v1/workflows/executions/{id}" in error["message"]
+
+
+def test_a_body_without_content_type_is_refused_not_dropped(
+    http: requests.Session, stack: Stack
+) -> None:
+    response = http.post(
+        stack.url(f"/api/v1/workflows/{stack.info['workflow_id']}/execute"),
+        data=b'{"parameters": {"number_of_clusters": 2}}',
+        headers={**stack.headers(), "Content-Type": ""},
+        timeout=60,
+    )
+    assert response.status_code == 415, response.text

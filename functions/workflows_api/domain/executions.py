@@ -124,6 +124,11 @@ def new_execution_id() -> str:
     return uuid.uuid4().hex
 
 
+def is_execution_id(text: str) -> bool:
+    """Could `text` name an execution? (Anything else cannot exist: no lookup needed.)"""
+    return len(text) == 32 and all(c in "0123456789abcdef" for c in text)
+
+
 def job_id(execution_id: str) -> str:
     """The BigQuery job id of an execution: re-submitting it is idempotent."""
     return f"{JOB_ID_PREFIX}{execution_id}"

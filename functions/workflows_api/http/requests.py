@@ -44,7 +44,10 @@ def raw_body(request: Request, accepted: tuple[str, ...] = JSON_TYPES) -> tuple[
 
 
 def json_body(request: Request, empty_allowed: bool = False) -> Any:
-    body, _ = raw_body(request) if request.mimetype or not empty_allowed else (b"", "")
+    """The parsed JSON body; with `empty_allowed`, no body at all reads as `{}` (a body
+    without a Content-Type is still refused, never silently dropped)."""
+    has_body = bool(request.content_length) or bool(request.mimetype)
+    body, _ = raw_body(request) if has_body or not empty_allowed else (b"", "")
     if not body.strip():
         if empty_allowed:
             return {}

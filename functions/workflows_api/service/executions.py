@@ -225,6 +225,8 @@ class ExecutionService:
         return self.reconcile(self._stored(org, execution_id, may_see))
 
     def _stored(self, org: str, execution_id: str, may_see: WorkflowFilter) -> Execution:
+        if not ex.is_execution_id(execution_id):
+            raise not_found("execution", execution_id[:64])
         execution = self._executions.get_execution(org, execution_id)
         if execution is None or not may_see(execution.workflow_id):
             raise not_found("execution", execution_id)
@@ -278,6 +280,13 @@ class ExecutionService:
     ) -> tuple[list[Execution], str | None]:
         """A page of the workflow's executions, newest first, and the next page's token."""
         self._workflows.get(org, workflow_id)  # 404 for an unknown workflow
+        if page_token is not None and not ex.is_execution_id(page_token):
+            raise ServiceError(
+                "invalid",
+                "invalid_page_token",
+                "page_token: not a token this API gave",
+                "page_token",
+            )
         page = self._executions.list_executions(
             org,
             workflow_id,
@@ -375,6 +384,8 @@ class ExecutionService:
         older than what is recorded (RUNNING after DONE) is ignored. None when the
         org has no such execution.
         """
+        if not ex.is_execution_id(execution_id):
+            return None
         execution = self._executions.get_execution(org, execution_id)
         if execution is None:
             return None

@@ -118,6 +118,8 @@ class WorkflowService:
         return SavedWorkflow(record, existing is None, warnings)
 
     def get(self, org: str, workflow_id: str) -> WorkflowRecord:
+        if not WORKFLOW_ID_PATTERN.match(workflow_id):
+            raise not_found("workflow", workflow_id[:140])
         record = self._workflows.get_workflow(org, workflow_id)
         if record is None:
             raise not_found("workflow", workflow_id)
