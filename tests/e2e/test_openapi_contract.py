@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -76,6 +77,41 @@ SCENARIOS: dict[str, Call] = {
         headers=_bearer(stack),
         timeout=60,
     ),
+    "POST /v3/sql/<connection>/job": lambda http, stack, ids: http.post(
+        stack.url("/v3/sql/local/job"),
+        json={"query": ids["call"], "queryParameters": SEED_VALUES},
+        headers=_bearer(stack),
+        timeout=120,
+    ),
+    "GET /v3/sql/<connection>/job": lambda http, stack, ids: http.get(
+        stack.url("/v3/sql/local/job"),
+        params={
+            "query": ids["call"],
+            "queryParameters": json.dumps(SEED_VALUES),
+            "access_token": stack.token,
+        },
+        timeout=120,
+    ),
+    "GET /v3/sql/<connection>/job/<external_id>": lambda http, stack, ids: http.get(
+        stack.url(f"/v3/sql/local/job/job_{ids['execution']}"), headers=_bearer(stack), timeout=30
+    ),
+    "POST /api/v1/workflows/<workflow_id>/execute": lambda http, stack, ids: http.post(
+        stack.url(f"/api/v1/workflows/{ids['workflow']}/execute"),
+        json={"parameters": SEED_VALUES},
+        headers=_bearer(stack),
+        timeout=120,
+    ),
+    "GET /api/v1/workflows/executions/<execution_id>": lambda http, stack, ids: http.get(
+        stack.url(f"/api/v1/workflows/executions/{ids['execution']}"),
+        headers=_bearer(stack),
+        timeout=30,
+    ),
+    "GET /api/v1/pipelines/<path:rest>": lambda http, stack, ids: http.get(
+        stack.url("/api/v1/pipelines/executions/1"), headers=_bearer(stack), timeout=30
+    ),
+    "POST /api/v1/pipelines/<path:rest>": lambda http, stack, ids: http.post(
+        stack.url("/api/v1/pipelines/1/execute"), headers=_bearer(stack), timeout=30
+    ),
 }
 
 
@@ -103,11 +139,15 @@ def validate_answer(
 def ids(http: requests.Session, stack: Stack) -> dict[str, str]:
     workflow = new_workflow(http, stack)
     done = execute(http, stack, workflow, SEED_VALUES, wait_seconds=60).json()
+    procedure = http.get(
+        stack.url(f"/v1/workflows/{workflow}/api"), headers=stack.headers(), timeout=30
+    ).json()["procedure"]
     return {
         "workflow": workflow,
         "disposable": new_workflow(http, stack, enable=False),
         "to_disable": new_workflow(http, stack),
         "execution": done["id"],
+        "call": f"CALL `{procedure}`(@number_of_clusters,@buffer_radius,@store_type)",
     }
 
 

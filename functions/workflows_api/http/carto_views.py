@@ -8,9 +8,10 @@ stable `error.code`. The token is never part of any answer (CARTO's repeats it).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from workflows_api.domain.executions import Execution, State
+from workflows_api.http import schemas
 from workflows_api.http.errors import ApiError
 from workflows_api.service.ports import Connection
 
@@ -29,7 +30,7 @@ _REASON_OF_STATUS = {
     503: "backendError",
 }
 
-_STATE_OF_EXECUTION = {
+_STATE_OF_EXECUTION: dict[State, Literal["PENDING", "RUNNING", "DONE"]] = {
     State.CREATED: "PENDING",
     State.RUNNING: "RUNNING",
     State.SUCCEEDED: "DONE",
@@ -58,33 +59,36 @@ def job_view(
     execution: Execution, connection: Connection, user_id: str, query: str
 ) -> dict[str, Any]:
     """`user_id` is the calling token's public id, never its secret."""
-    return {
-        "externalId": external_id(execution.id),
-        "accountId": execution.org,
-        "userId": user_id,
-        "connectionId": connection.id,
-        "metadata": {},
-        "createdAt": created_at(execution.created_at),
-        "query": query,
-        "jobMetadata": {
-            "location": connection.location,
-            "workflowOutputTableName": execution.output_table,
-        },
-        "status": status_view(execution),
-    }
+    return schemas.CartoJob(
+        externalId=external_id(execution.id),
+        accountId=execution.org,
+        userId=user_id,
+        connectionId=connection.id,
+        metadata={},
+        createdAt=created_at(execution.created_at),
+        query=query,
+        jobMetadata=schemas.CartoJobMetadata(
+            location=connection.location, workflowOutputTableName=execution.output_table
+        ),
+        status=_status(execution),
+    ).model_dump(mode="json", exclude_none=True)
 
 
 def status_view(execution: Execution) -> dict[str, Any]:
-    status: dict[str, Any] = {"state": _STATE_OF_EXECUTION[execution.state]}
+    return _status(execution).model_dump(mode="json", exclude_none=True)
+
+
+def _status(execution: Execution) -> schemas.CartoJobStatus:
+    error: schemas.JobErrorResult | None = None
     if execution.state == State.FAILED and execution.error is not None:
-        status["errorResult"] = execution.error.to_dict()  # BigQuery's, unchanged
+        error = schemas.JobErrorResult(  # BigQuery's, unchanged
+            reason=execution.error.reason,
+            location=execution.error.location,
+            message=execution.error.message,
+        )
     elif execution.state == State.CANCELLED:
-        status["errorResult"] = {
-            "reason": "stopped",
-            "location": None,
-            "message": CANCELLED_MESSAGE,
-        }
-    return status
+        error = schemas.JobErrorResult(reason="stopped", location=None, message=CANCELLED_MESSAGE)
+    return schemas.CartoJobStatus(state=_STATE_OF_EXECUTION[execution.state], errorResult=error)
 
 
 def error_body(error: ApiError, query: str | None) -> dict[str, Any]:
@@ -96,23 +100,24 @@ def error_body(error: ApiError, query: str | None) -> dict[str, Any]:
         if error.code == "invalid_parameters" and error.details
         else error.message
     )
-    native: dict[str, Any] = {"code": error.code, "message": error.message}
-    if error.field is not None:
-        native["field"] = error.field
-    if error.details:
-        native["details"] = error.details
-    return {
-        "status": {
-            "state": "DONE",
-            "errorResult": {
-                "reason": reason,
-                "location": "query" if is_query_error else None,
-                "message": message,
-            },
-        },
-        "query": query,
-        "error": native,
-    }
+    refusal = schemas.CartoRefusal(
+        status=schemas.CartoJobStatus(
+            state="DONE",
+            errorResult=schemas.JobErrorResult(
+                reason=reason, location="query" if is_query_error else None, message=message
+            ),
+        ),
+        query=query,
+        error=schemas.ErrorDetail(
+            code=error.code,
+            message=error.message,
+            field=error.field,
+            details=error.details or None,
+        ),
+    )
+    body = refusal.model_dump(mode="json")
+    body["error"] = {k: v for k, v in body["error"].items() if v is not None}
+    return body
 
 
 def parameter_error_message(details: list[dict[str, Any]]) -> str:

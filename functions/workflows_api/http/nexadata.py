@@ -10,7 +10,7 @@ pointer to these two.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from flask import Request, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,11 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from workflows_api.bootstrap import get_app
 from workflows_api.domain.executions import Execution, State
 from workflows_api.domain.tokens import Grant
+from workflows_api.http import schemas
 from workflows_api.http.auth import caller
 from workflows_api.http.errors import ApiError
 from workflows_api.http.requests import json_body, parse_model
 from workflows_api.http.responses import json_response
-from workflows_api.http.views import timestamp
+from workflows_api.http.views import required_timestamp, timestamp
 from workflows_api.service.errors import not_found
 from workflows_api.service.executions import ExecuteRequest
 from workflows_api.service.workflows import check_workflow_id
@@ -33,7 +34,7 @@ CANCELLED_ERROR = {
     "message": "The execution was cancelled.",
 }
 # Nexadata has no cancelled state: a cancelled run reads as failed, saying why.
-_STATE = {
+_STATE: dict[State, Literal["created", "running", "succeeded", "failed"]] = {
     State.CREATED: "created",
     State.RUNNING: "running",
     State.SUCCEEDED: "succeeded",
@@ -59,18 +60,17 @@ def execute(request: Request, workflow_id: str) -> Response:
     )
     execution = result.execution
     # Nexadata's contract: the run is queued, the answer is `created`, callers poll.
-    return json_response(
-        {
-            "id": execution.id,
-            "workflow_id": execution.workflow_id,
-            "state": "created",
-            "created_at": timestamp(execution.created_at),
-            "start_at": None,
-            "end_at": None,
-            "errors": [],
-            "warnings": [],
-        }
+    queued = schemas.NexadataExecution(
+        id=execution.id,
+        workflow_id=execution.workflow_id,
+        state="created",
+        created_at=required_timestamp(execution.created_at),
+        start_at=None,
+        end_at=None,
+        errors=[],
+        warnings=[],
     )
+    return json_response(queued.model_dump(mode="json"))
 
 
 def get_execution(request: Request, execution_id: str) -> Response:
@@ -82,16 +82,16 @@ def get_execution(request: Request, execution_id: str) -> Response:
 
 
 def execution_record(execution: Execution) -> dict[str, Any]:
-    return {
-        "id": execution.id,
-        "workflow_id": execution.workflow_id,
-        "state": _STATE[execution.state],
-        "created_at": timestamp(execution.created_at),
-        "start_at": timestamp(execution.started_at),
-        "end_at": timestamp(execution.ended_at),
-        "errors": _errors(execution),
-        "warnings": [],
-    }
+    return schemas.NexadataExecution(
+        id=execution.id,
+        workflow_id=execution.workflow_id,
+        state=_STATE[execution.state],
+        created_at=required_timestamp(execution.created_at),
+        start_at=timestamp(execution.started_at),
+        end_at=timestamp(execution.ended_at),
+        errors=[schemas.JobErrorResult(**error) for error in _errors(execution)],
+        warnings=[],
+    ).model_dump(mode="json")
 
 
 def retired_pipeline_endpoint(request: Request, rest: str) -> Response:

@@ -142,3 +142,54 @@ class Results(_Body):
     next_page_token: str | None
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+# --- CARTO dialect ----------------------------------------------------------------------
+
+
+class CartoJobMetadata(_Body):
+    location: str
+    workflowOutputTableName: str = Field(description="Complete once the job is DONE.")
+
+
+class CartoJobStatus(_Body):
+    state: Literal["PENDING", "RUNNING", "DONE"]
+    errorResult: JobErrorResult | None = Field(
+        default=None, description="BigQuery's errorResult when the job failed."
+    )
+
+
+class CartoJob(_Body):
+    """CARTO's job, without the token CARTO repeats."""
+
+    externalId: str
+    accountId: str
+    userId: str = Field(description="The calling token's public id (never its secret).")
+    connectionId: str
+    metadata: dict[str, Any]
+    createdAt: str
+    query: str
+    jobMetadata: CartoJobMetadata
+    status: CartoJobStatus
+
+
+class CartoRefusal(_Body):
+    """A refusal in CARTO's shape: a finished job with an errorResult, plus our code."""
+
+    status: CartoJobStatus
+    query: str | None
+    error: ErrorDetail
+
+
+# --- Nexadata dialect -------------------------------------------------------------------
+
+
+class NexadataExecution(_Body):
+    id: str
+    workflow_id: str
+    state: Literal["created", "running", "succeeded", "failed"]
+    created_at: str
+    start_at: str | None
+    end_at: str | None
+    errors: list[JobErrorResult]
+    warnings: list[str]

@@ -15,9 +15,7 @@ from workflows_api.service.ports import WorkflowRecord
 
 
 def timestamp(value: dt.datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    return None if value is None else required_timestamp(value)
 
 
 def execution_view(execution: Execution, *, cached: bool = False) -> dict[str, Any]:
@@ -27,7 +25,7 @@ def execution_view(execution: Execution, *, cached: bool = False) -> dict[str, A
         id=execution.id,
         workflow_id=execution.workflow_id,
         state=execution.state.value,
-        created_at=_required(timestamp(execution.created_at)),
+        created_at=required_timestamp(execution.created_at),
         started_at=timestamp(execution.started_at),
         ended_at=timestamp(execution.ended_at),
         parameters=execution.parameters,
@@ -49,8 +47,8 @@ def workflow_model(
         name=str(record.definition.get("name", "")),
         connection=record.connection,
         version=record.version,
-        created_at=_required(timestamp(record.created_at)),
-        updated_at=_required(timestamp(record.updated_at)),
+        created_at=required_timestamp(record.created_at),
+        updated_at=required_timestamp(record.updated_at),
         api_enabled=bool(record.api and record.api.enabled),
         definition=record.definition if include_definition else None,
     )
@@ -123,9 +121,8 @@ def _error_result(execution: Execution) -> schemas.JobErrorResult | None:
     )
 
 
-def _required(value: str | None) -> str:
-    assert value is not None
-    return value
+def required_timestamp(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def _example_value(kind: str, default: Any) -> Any:
