@@ -14,13 +14,16 @@ from workflows_api.adapters import clients, health
 from workflows_api.adapters.bigquery_warehouse import BigQueryWarehouse
 from workflows_api.adapters.firestore_store import FirestoreStore
 from workflows_api.adapters.google_oidc import GoogleIdTokenVerifier
+from workflows_api.adapters.webhook_http import HttpWebhookSender
 from workflows_api.config import Settings, get_settings
+from workflows_api.http.views import execution_view
 from workflows_api.service.admin import AdminService
 from workflows_api.service.auth import Authenticator
 from workflows_api.service.dialects import DialectService
 from workflows_api.service.executions import ExecutionService
 from workflows_api.service.ports import Connection
 from workflows_api.service.triggers import PubSubTriggers
+from workflows_api.service.webhooks import Webhooks
 from workflows_api.service.workflows import WorkflowService
 
 
@@ -82,7 +85,25 @@ class App:
 
     @cached_property
     def executions(self) -> ExecutionService:
-        return ExecutionService(self.workflows, self.store, self.warehouse, utc_now)
+        return ExecutionService(
+            self.workflows,
+            self.store,
+            self.warehouse,
+            utc_now,
+            on_finished=lambda execution: self.webhooks.announce(execution),
+        )
+
+    @cached_property
+    def webhooks(self) -> Webhooks:
+        return Webhooks(
+            self.workflows,
+            self.store,
+            self.store,
+            HttpWebhookSender(),
+            execution_view,
+            utc_now,
+            allow_http=self.settings.webhooks_allow_http,
+        )
 
     @cached_property
     def dialects(self) -> DialectService:

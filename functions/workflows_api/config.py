@@ -32,6 +32,8 @@ class Settings:
     # Pub/Sub topics whose messages start executions, each bound to one org:
     # {"projects/p/topics/t": "org"}. A topic not listed runs nothing.
     pubsub_topic_orgs: dict[str, str] = field(default_factory=dict)
+    # Local stack and tests only: let webhooks go to http:// receivers (else HTTPS only).
+    webhooks_allow_http: bool = False
     # Audience of Cloud Scheduler's OIDC ID tokens (the URL it calls). Unset: no OIDC.
     oidc_audience: str | None = None
     # Where Google's token-signing certificates are published (tests serve their own).
@@ -52,6 +54,7 @@ class Settings:
             oidc_certs_url=env.get(
                 "WFAPI_OIDC_CERTS_URL", "https://www.googleapis.com/oauth2/v1/certs"
             ),
+            webhooks_allow_http=env.get("WFAPI_WEBHOOKS_ALLOW_HTTP", "") in ("1", "true"),
             pubsub_topic_orgs=_json_map(
                 env.get("WFAPI_PUBSUB_TOPICS", "{}"), "WFAPI_PUBSUB_TOPICS"
             ),
@@ -70,6 +73,7 @@ ENVIRONMENT_VARIABLES = (
     "WFAPI_PUBSUB_TOPICS",
     "WFAPI_OIDC_AUDIENCE",
     "WFAPI_OIDC_CERTS_URL",
+    "WFAPI_WEBHOOKS_ALLOW_HTTP",
 )
 
 

@@ -48,6 +48,8 @@ def base_url(
         "WFAPI_TOKEN_CACHE_SECONDS": str(TOKEN_CACHE_SECONDS),
         "WFAPI_OIDC_AUDIENCE": OIDC_AUDIENCE,
         "WFAPI_OIDC_CERTS_URL": oidc_issuer[1],
+        # Webhook receivers in the tests listen on loopback, over plain HTTP.
+        "WFAPI_WEBHOOKS_ALLOW_HTTP": "1",
     }
     router = emulators.start_dev_router(port, env, stack_log_dir)
     yield f"http://127.0.0.1:{port}"

@@ -60,6 +60,18 @@ SCENARIOS: dict[str, Call] = {
     "DELETE /v1/workflows/<workflow_id>/api": lambda http, stack, ids: http.delete(
         stack.url(f"/v1/workflows/{ids['to_disable']}/api"), headers=_bearer(stack), timeout=60
     ),
+    "PUT /v1/workflows/<workflow_id>/webhooks": lambda http, stack, ids: http.put(
+        stack.url(f"/v1/workflows/{ids['workflow']}/webhooks"),
+        json={"urls": ["https://hooks.example.com/workflows"]},
+        headers=_bearer(stack),
+        timeout=30,
+    ),
+    "GET /v1/workflows/<workflow_id>/webhooks": lambda http, stack, ids: http.get(
+        stack.url(f"/v1/workflows/{ids['workflow']}/webhooks"), headers=_bearer(stack), timeout=30
+    ),
+    "DELETE /v1/workflows/<workflow_id>/webhooks": lambda http, stack, ids: http.delete(
+        stack.url(f"/v1/workflows/{ids['workflow']}/webhooks"), headers=_bearer(stack), timeout=30
+    ),
     "POST /v1/workflows/<workflow_id>/executions": lambda http, stack, ids: execute(
         http, stack, ids["workflow"], {**SEED_VALUES, "number_of_clusters": 4}
     ),

@@ -533,3 +533,30 @@ def test_principal_round_trip_listing_and_removal(store: FirestoreStore) -> None
     assert store.delete_principal(scheduler.email) is True
     assert store.delete_principal(scheduler.email) is False
     assert store.get_principal(scheduler.email) is None
+
+
+def test_webhooks_secrets_and_delivery_attempts(store: FirestoreStore) -> None:
+    from workflows_api.domain.webhooks import DeliveryAttempt, WebhookConfig
+
+    config = WebhookConfig(ORG, "wf-1", ("https://a.example/h", "https://b.example/h"), at(1))
+    store.put_webhooks(config)
+    store.put_signing_secret(ORG, "wf-1", "whsec_abc")
+    assert store.get_webhooks(ORG, "wf-1") == config
+    assert store.get_signing_secret(ORG, "wf-1") == "whsec_abc"
+    assert store.get_webhooks(OTHER_ORG, "wf-1") is None
+    store.delete_webhooks(ORG, "wf-1")
+    assert store.get_webhooks(ORG, "wf-1") is None
+    assert store.get_signing_secret(ORG, "wf-1") is None
+
+    run = execution()
+    store.create_execution(run, expire_at=at(86_400))
+    first = DeliveryAttempt("https://a.example/h", 1, at(2), "succeeded", 500, None)
+    second = DeliveryAttempt("https://a.example/h", 2, at(3), "succeeded", None, "timeout")
+    store.record_delivery_attempt(ORG, run.id, first)
+    store.record_delivery_attempt(ORG, run.id, second)
+    stored = store.get_execution(ORG, run.id)
+    assert stored is not None and stored.deliveries == (first, second)
+    # A state write afterwards keeps the recorded attempts.
+    assert store.save_execution(replace(stored, deliveries=()), expected_state="created")
+    again = store.get_execution(ORG, run.id)
+    assert again is not None and again.deliveries == (first, second)

@@ -13,6 +13,7 @@ from typing import Any
 from workflows_api.domain.executions import Execution, JobError
 from workflows_api.domain.results import Column
 from workflows_api.domain.tokens import Principal, Token
+from workflows_api.domain.webhooks import DeliveryAttempt, WebhookConfig
 from workflows_api.service.errors import BackendUnavailable
 from workflows_api.service.ports import (
     Connection,
@@ -36,6 +37,8 @@ class InMemoryStore:
         self.tokens: dict[str, Token] = {}
         self.rejections: dict[tuple[str, str], TriggerRejection] = {}
         self.principals: dict[str, Principal] = {}
+        self.webhooks: dict[tuple[str, str], WebhookConfig] = {}
+        self.signing_secrets: dict[tuple[str, str], str] = {}
         self.token_reads = 0
 
     # connections
@@ -156,6 +159,32 @@ class InMemoryStore:
 
     def get_trigger_rejection(self, org: str, message_id: str) -> TriggerRejection | None:
         return self.rejections.get((org, message_id))
+
+    # webhooks
+    def get_webhooks(self, org: str, workflow_id: str) -> WebhookConfig | None:
+        return self.webhooks.get((org, workflow_id))
+
+    def put_webhooks(self, config: WebhookConfig) -> None:
+        self.webhooks[(config.org, config.workflow_id)] = config
+
+    def delete_webhooks(self, org: str, workflow_id: str) -> None:
+        self.webhooks.pop((org, workflow_id), None)
+        self.signing_secrets.pop((org, workflow_id), None)
+
+    def get_signing_secret(self, org: str, workflow_id: str) -> str | None:
+        return self.signing_secrets.get((org, workflow_id))
+
+    def put_signing_secret(self, org: str, workflow_id: str, secret: str) -> None:
+        self.signing_secrets[(org, workflow_id)] = secret
+
+    def record_delivery_attempt(
+        self, org: str, execution_id: str, attempt: DeliveryAttempt
+    ) -> None:
+        with self._lock:
+            execution = self.executions[(org, execution_id)]
+            self.executions[(org, execution_id)] = replace(
+                execution, deliveries=(*execution.deliveries, attempt)
+            )
 
     # principals
     def get_principal(self, email: str) -> Principal | None:

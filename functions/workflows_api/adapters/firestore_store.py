@@ -31,6 +31,7 @@ from google.cloud.firestore_v1.field_path import FieldPath
 
 from workflows_api.domain.executions import Execution, JobError, State
 from workflows_api.domain.tokens import Grant, Principal, Token, principal_key
+from workflows_api.domain.webhooks import DeliveryAttempt, WebhookConfig
 from workflows_api.service.errors import BackendUnavailable
 from workflows_api.service.ports import ApiState, Connection, TriggerRejection, WorkflowRecord
 
@@ -179,6 +180,26 @@ class FirestoreStore:
 
         return _call(
             lambda: compare_and_write(self._client.transaction(max_attempts=_TRANSACTION_ATTEMPTS))
+        )
+
+    def record_delivery_attempt(
+        self, org: str, execution_id: str, attempt: DeliveryAttempt
+    ) -> None:
+        # ArrayUnion appends without reading: attempts never race with state writes,
+        # which end once the execution is terminal.
+        ref = self._org(org, "executions").document(execution_id)
+        entry = {
+            "url": attempt.url,
+            "attempt": attempt.attempt,
+            "at": _timestamp(attempt.at),
+            "state": attempt.state,
+            "status_code": attempt.status_code,
+            "error": attempt.error,
+        }
+        _call(
+            lambda: ref.update(
+                {"webhook_deliveries": firestore.ArrayUnion([entry])}, **_ONE_ATTEMPT
+            )
         )
 
     def list_executions(
@@ -362,6 +383,35 @@ class FirestoreStore:
         snapshots = _call(lambda: query.get(**_ONE_ATTEMPT))
         principals = [_principal_from_doc(s.to_dict() or {}) for s in snapshots]
         return sorted(principals, key=lambda p: p.email)
+
+    # Webhooks: URLs per workflow; the signing secret in a document of its own.
+
+    def get_webhooks(self, org: str, workflow_id: str) -> WebhookConfig | None:
+        ref = self._org(org, "webhooks").document(workflow_id)
+        data = _data(_call(lambda: ref.get(**_ONE_ATTEMPT)))
+        if data is None:
+            return None
+        return WebhookConfig(org, workflow_id, tuple(data["urls"]), _utc(data["updated_at"]))
+
+    def put_webhooks(self, config: WebhookConfig) -> None:
+        ref = self._org(config.org, "webhooks").document(config.workflow_id)
+        doc = {"urls": list(config.urls), "updated_at": _timestamp(config.updated_at)}
+        _call(lambda: ref.set(doc, **_ONE_ATTEMPT))
+
+    def delete_webhooks(self, org: str, workflow_id: str) -> None:
+        batch = self._client.batch()
+        for collection in ("webhooks", "webhook_secrets"):
+            batch.delete(self._org(org, collection).document(workflow_id))
+        _call(lambda: batch.commit(**_ONE_ATTEMPT))
+
+    def get_signing_secret(self, org: str, workflow_id: str) -> str | None:
+        ref = self._org(org, "webhook_secrets").document(workflow_id)
+        data = _data(_call(lambda: ref.get(**_ONE_ATTEMPT)))
+        return None if data is None else str(data["secret"])
+
+    def put_signing_secret(self, org: str, workflow_id: str, secret: str) -> None:
+        ref = self._org(org, "webhook_secrets").document(workflow_id)
+        _call(lambda: ref.set({"secret": secret}, **_ONE_ATTEMPT))
 
     # Tokens
 
@@ -551,6 +601,17 @@ def _execution_from_doc(data: dict[str, Any]) -> Execution:
         reconciled_at=_optional_utc(data["reconciled_at"]),
         submit_attempts=data["submit_attempts"],
         labels=dict(data["labels"]),
+        deliveries=tuple(
+            DeliveryAttempt(
+                url=d["url"],
+                attempt=d["attempt"],
+                at=_utc(d["at"]),
+                state=d["state"],
+                status_code=d["status_code"],
+                error=d["error"],
+            )
+            for d in data.get("webhook_deliveries", [])
+        ),
     )
 
 

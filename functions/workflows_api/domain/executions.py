@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 from .sql import OUTPUT_TABLE_PATTERN
+from .webhooks import DeliveryAttempt
 
 JOB_ID_PREFIX = "wfapi_exec_"
 OUTPUT_TABLE_INFIX = "_out_"
@@ -85,6 +86,8 @@ class Execution:
     reconciled_at: dt.datetime | None = None
     submit_attempts: int = 0
     labels: dict[str, str] = field(default_factory=dict)
+    # Webhook deliveries announcing its end, every attempt (appended, never rewritten).
+    deliveries: tuple[DeliveryAttempt, ...] = ()
 
     def transition(
         self,

@@ -59,7 +59,7 @@ def job_view(
     execution: Execution, connection: Connection, user_id: str, query: str
 ) -> dict[str, Any]:
     """`user_id` is the calling token's public id, never its secret."""
-    return schemas.CartoJob(
+    job = schemas.CartoJob(
         externalId=external_id(execution.id),
         accountId=execution.org,
         userId=user_id,
@@ -71,11 +71,17 @@ def job_view(
             location=connection.location, workflowOutputTableName=execution.output_table
         ),
         status=_status(execution),
-    ).model_dump(mode="json", exclude_none=True)
+    ).model_dump(mode="json")
+    job["status"] = status_view(execution)
+    return job
 
 
 def status_view(execution: Execution) -> dict[str, Any]:
-    return _status(execution).model_dump(mode="json", exclude_none=True)
+    """`errorResult` only when there is one (CARTO's successful status has none)."""
+    status = _status(execution).model_dump(mode="json")
+    if status["errorResult"] is None:
+        del status["errorResult"]
+    return status
 
 
 def _status(execution: Execution) -> schemas.CartoJobStatus:

@@ -105,6 +105,15 @@ class ExecutionLinks(_Body):
     status: str
 
 
+class Delivery(_Body):
+    url: str
+    attempt: int
+    at: str
+    state: str = Field(description="The execution state the delivery announced.")
+    status_code: int | None = Field(description="The receiver's answer; null when none came.")
+    error: str | None
+
+
 class Execution(_Body):
     id: str
     workflow_id: str
@@ -122,6 +131,9 @@ class Execution(_Body):
     error: JobErrorResult | None = Field(description="BigQuery's errorResult when failed.")
     version: str
     links: ExecutionLinks
+    notifications: list[Delivery] = Field(
+        default_factory=list, description="Every webhook delivery attempt announcing its end."
+    )
 
 
 class ExecutionList(_Body):
@@ -193,3 +205,22 @@ class NexadataExecution(_Body):
     end_at: str | None
     errors: list[JobErrorResult]
     warnings: list[str]
+
+
+class WebhooksRequest(_Body):
+    """PUT /v1/workflows/{workflow_id}/webhooks."""
+
+    urls: list[str] = Field(description="HTTPS URLs that get one signed POST per execution end.")
+    rotate_secret: bool = Field(default=False, description="Make a new signing secret.")
+
+
+class WebhookSettings(_Body):
+    workflow_id: str
+    urls: list[str]
+    secret: str | None = Field(
+        default=None,
+        description="The signing secret: only in the answer that created it; store it now.",
+    )
+    signature_header: str = Field(
+        description="t=<unix seconds>,v1=<hex HMAC-SHA256 of '<t>.<body>' keyed by the secret>"
+    )

@@ -36,6 +36,17 @@ def execution_view(execution: Execution, *, cached: bool = False) -> dict[str, A
         error=_error_result(execution),
         version=execution.version,
         links=schemas.ExecutionLinks(status=f"/v1/executions/{execution.id}"),
+        notifications=[
+            schemas.Delivery(
+                url=d.url,
+                attempt=d.attempt,
+                at=required_timestamp(d.at),
+                state=d.state,
+                status_code=d.status_code,
+                error=d.error,
+            )
+            for d in execution.deliveries
+        ],
     ).model_dump(mode="json")
 
 

@@ -9,10 +9,19 @@ from flask import Request, Response
 from workflows_api.bootstrap import get_app
 from workflows_api.domain.tokens import Grant
 from workflows_api.domain.validation import parse_definition_text
+from workflows_api.domain.webhooks import SIGNATURE_HEADER
 from workflows_api.http import schemas
 from workflows_api.http.auth import caller
 from workflows_api.http.errors import ApiError
-from workflows_api.http.requests import JSON_TYPES, YAML_TYPES, int_argument, parse_json, raw_body
+from workflows_api.http.requests import (
+    JSON_TYPES,
+    YAML_TYPES,
+    int_argument,
+    json_body,
+    parse_json,
+    parse_model,
+    raw_body,
+)
 from workflows_api.http.responses import json_response
 from workflows_api.http.views import api_state_view, workflow_model
 from workflows_api.service.ports import WorkflowRecord
@@ -107,3 +116,33 @@ def disable_api(request: Request, workflow_id: str) -> Response:
 def _api_state(record: WorkflowRecord) -> Response:
     connection = get_app().workflows.connection(record.org, record.connection)
     return json_response(api_state_view(record, connection.project, connection.dataset))
+
+
+def put_webhooks(request: Request, workflow_id: str) -> Response:
+    token = caller(request, Grant.WORKFLOWS_WRITE, workflow_id)
+    body = parse_model(schemas.WebhooksRequest, json_body(request))
+    config, secret = get_app().webhooks.configure(
+        token.org, workflow_id, body.urls, body.rotate_secret
+    )
+    return json_response(_webhook_settings(workflow_id, list(config.urls), secret))
+
+
+def get_webhooks(request: Request, workflow_id: str) -> Response:
+    token = caller(request, Grant.WORKFLOWS_READ, workflow_id)
+    config = get_app().webhooks.get(token.org, workflow_id)
+    return json_response(_webhook_settings(workflow_id, list(config.urls), None))
+
+
+def delete_webhooks(request: Request, workflow_id: str) -> Response:
+    token = caller(request, Grant.WORKFLOWS_WRITE, workflow_id)
+    get_app().webhooks.remove(token.org, workflow_id)
+    return Response(status=204)
+
+
+def _webhook_settings(workflow_id: str, urls: list[str], secret: str | None) -> dict[str, Any]:
+    return schemas.WebhookSettings(
+        workflow_id=workflow_id,
+        urls=urls,
+        secret=secret,
+        signature_header=f"{SIGNATURE_HEADER}: t=<unix seconds>,v1=<hex HMAC-SHA256>",
+    ).model_dump(mode="json", exclude_none=True)

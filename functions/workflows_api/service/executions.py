@@ -96,12 +96,15 @@ class ExecutionService:
         warehouse: Warehouse,
         clock: Callable[[], dt.datetime],
         sleep: Callable[[float], None] = time.sleep,
+        on_finished: Callable[[Execution], object] | None = None,
     ) -> None:
         self._workflows = workflows
         self._executions = executions
         self._warehouse = warehouse
         self._clock = clock
         self._sleep = sleep
+        # Called once per execution, by whoever wrote its terminal state (webhooks).
+        self._on_finished = on_finished
 
     # --- execute --------------------------------------------------------------------
 
@@ -322,6 +325,7 @@ class ExecutionService:
             self._warehouse.cancel_job(connection, execution.bigquery_job_id)
             cancelled = execution.transition(State.CANCELLED, at=self._clock())
             if self._executions.save_execution(cancelled, expected_state=execution.state):
+                self._finished(cancelled)
                 return cancelled
         raise ServiceError("unavailable", "busy", "The execution keeps changing; retry.")
 
@@ -473,10 +477,16 @@ class ExecutionService:
 
     def _save(self, execution: Execution, expected_state: State) -> Execution:
         if self._executions.save_execution(execution, expected_state=expected_state):
+            if execution.state.is_terminal and not expected_state.is_terminal:
+                self._finished(execution)
             return execution
         # Another reader moved it first; theirs is at least as new.
         stored = self._executions.get_execution(execution.org, execution.id)
         return stored or execution
+
+    def _finished(self, execution: Execution) -> None:
+        if self._on_finished is not None:
+            self._on_finished(execution)
 
 
 def parameter_values(workflow: Workflow, supplied: Mapping[str, Any]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import Any, Literal, Protocol
 from workflows_api.domain.executions import Execution, JobError
 from workflows_api.domain.results import Column
 from workflows_api.domain.tokens import Principal, Token
+from workflows_api.domain.webhooks import DeliveryAttempt, WebhookConfig
 
 DEFAULT_DATASET = "workflows_temp"
 
@@ -113,6 +114,12 @@ class ExecutionStore(Protocol):
 
     def delete_execution(self, org: str, execution_id: str) -> None: ...
 
+    def record_delivery_attempt(
+        self, org: str, execution_id: str, attempt: DeliveryAttempt
+    ) -> None:
+        """Append one webhook delivery attempt to the execution's record."""
+        ...
+
     def list_executions(
         self,
         org: str,
@@ -195,6 +202,27 @@ class InvalidIdToken(Exception):
 class IdTokenVerifier(Protocol):
     def verify(self, token: str) -> dict[str, Any]:
         """The claims of a Google-signed ID token for our audience; raises InvalidIdToken."""
+        ...
+
+
+class WebhookStore(Protocol):
+    """A workflow's notification URLs, and its signing secret (kept apart: the secret
+    is written once and read only to sign)."""
+
+    def get_webhooks(self, org: str, workflow_id: str) -> WebhookConfig | None: ...
+    def put_webhooks(self, config: WebhookConfig) -> None: ...
+    def delete_webhooks(self, org: str, workflow_id: str) -> None: ...
+    def get_signing_secret(self, org: str, workflow_id: str) -> str | None: ...
+    def put_signing_secret(self, org: str, workflow_id: str, secret: str) -> None: ...
+
+
+class WebhookSendError(Exception):
+    """No HTTP answer came (connection refused, timeout...)."""
+
+
+class WebhookSender(Protocol):
+    def send(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        """POST `body`; the receiver's status code, or WebhookSendError."""
         ...
 
 
