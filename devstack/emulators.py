@@ -202,6 +202,8 @@ class Emulators:
             "FIRESTORE_EMULATOR_HOST": self.firestore_host,
             "BIGQUERY_EMULATOR_HOST": self.bigquery_host,
             "PUBSUB_EMULATOR_HOST": self.pubsub_host,
+            # No Secret Manager emulator: webhook signing secrets stay in Firestore.
+            "WFAPI_WEBHOOK_SECRETS": "firestore",
         }
 
     def stop(self) -> None:

@@ -7,13 +7,14 @@ import threading
 from collections.abc import Callable
 from functools import cached_property, lru_cache
 
-from google.cloud import bigquery, firestore
+from google.cloud import bigquery, firestore, secretmanager
 from google.cloud.bigquery import Client as BigQueryClient
 
 from workflows_api.adapters import clients, health
 from workflows_api.adapters.bigquery_warehouse import BigQueryWarehouse
 from workflows_api.adapters.firestore_store import FirestoreStore
 from workflows_api.adapters.google_oidc import GoogleIdTokenVerifier
+from workflows_api.adapters.secret_manager import SecretManagerSigningSecrets
 from workflows_api.adapters.webhook_http import HttpWebhookSender
 from workflows_api.config import Settings, get_settings
 from workflows_api.http.views import execution_view
@@ -21,7 +22,7 @@ from workflows_api.service.admin import AdminService
 from workflows_api.service.auth import Authenticator
 from workflows_api.service.dialects import DialectService
 from workflows_api.service.executions import ExecutionService
-from workflows_api.service.ports import Connection
+from workflows_api.service.ports import Connection, SigningSecrets
 from workflows_api.service.triggers import PubSubTriggers
 from workflows_api.service.webhooks import Webhooks
 from workflows_api.service.workflows import WorkflowService
@@ -94,10 +95,18 @@ class App:
         )
 
     @cached_property
+    def signing_secrets(self) -> SigningSecrets:
+        if self.settings.webhook_secrets == "firestore":
+            return self.store
+        client = secretmanager.SecretManagerServiceClient()
+        return SecretManagerSigningSecrets(client, self.settings.project)
+
+    @cached_property
     def webhooks(self) -> Webhooks:
         return Webhooks(
             self.workflows,
             self.store,
+            self.signing_secrets,
             self.store,
             HttpWebhookSender(),
             execution_view,

@@ -32,6 +32,9 @@ class Settings:
     # Pub/Sub topics whose messages start executions, each bound to one org:
     # {"projects/p/topics/t": "org"}. A topic not listed runs nothing.
     pubsub_topic_orgs: dict[str, str] = field(default_factory=dict)
+    # Where webhook signing secrets live: "secret-manager" (production) or "firestore"
+    # (the local stack: there is no Secret Manager emulator).
+    webhook_secrets: str = "secret-manager"
     # Local stack and tests only: let webhooks go to http:// receivers (else HTTPS only).
     webhooks_allow_http: bool = False
     # Audience of Cloud Scheduler's OIDC ID tokens (the URL it calls). Unset: no OIDC.
@@ -54,6 +57,11 @@ class Settings:
             oidc_certs_url=env.get(
                 "WFAPI_OIDC_CERTS_URL", "https://www.googleapis.com/oauth2/v1/certs"
             ),
+            webhook_secrets=_choice(
+                env.get("WFAPI_WEBHOOK_SECRETS", "secret-manager"),
+                ("secret-manager", "firestore"),
+                "WFAPI_WEBHOOK_SECRETS",
+            ),
             webhooks_allow_http=env.get("WFAPI_WEBHOOKS_ALLOW_HTTP", "") in ("1", "true"),
             pubsub_topic_orgs=_json_map(
                 env.get("WFAPI_PUBSUB_TOPICS", "{}"), "WFAPI_PUBSUB_TOPICS"
@@ -74,7 +82,14 @@ ENVIRONMENT_VARIABLES = (
     "WFAPI_OIDC_AUDIENCE",
     "WFAPI_OIDC_CERTS_URL",
     "WFAPI_WEBHOOKS_ALLOW_HTTP",
+    "WFAPI_WEBHOOK_SECRETS",
 )
+
+
+def _choice(value: str, choices: tuple[str, ...], name: str) -> str:
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
 
 
 def _json_map(text: str, name: str) -> dict[str, str]:

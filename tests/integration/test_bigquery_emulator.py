@@ -127,7 +127,7 @@ def test_bqemulator_still_reports_geography_as_bytes(unshimmed_bigquery: bigquer
     client.query(GEOGRAPHY_TABLE_SQL.format(table=table)).result()
     dry_run = bigquery.QueryJobConfig(dry_run=True)
     job = client.query(f"SELECT geom FROM `{table}`", job_config=dry_run)
-    assert [field.field_type for field in job.schema] == ["BYTES"]
+    assert [field.field_type for field in job.schema or []] == ["BYTES"]
 
 
 def test_shim_reports_geography_as_wkt(bq_client: bigquery.Client, bq_dataset: str) -> None:

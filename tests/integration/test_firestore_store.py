@@ -546,6 +546,7 @@ def test_webhooks_secrets_and_delivery_attempts(store: FirestoreStore) -> None:
     assert store.get_webhooks(OTHER_ORG, "wf-1") is None
     store.delete_webhooks(ORG, "wf-1")
     assert store.get_webhooks(ORG, "wf-1") is None
+    store.delete_signing_secret(ORG, "wf-1")
     assert store.get_signing_secret(ORG, "wf-1") is None
 
     run = execution()

@@ -169,6 +169,8 @@ class InMemoryStore:
 
     def delete_webhooks(self, org: str, workflow_id: str) -> None:
         self.webhooks.pop((org, workflow_id), None)
+
+    def delete_signing_secret(self, org: str, workflow_id: str) -> None:
         self.signing_secrets.pop((org, workflow_id), None)
 
     def get_signing_secret(self, org: str, workflow_id: str) -> str | None:

@@ -67,6 +67,7 @@ def wired(receiver: Receiver, outcome: Any = "succeeded") -> tuple[World, Webhoo
         world.workflows,
         world.store,
         world.store,
+        world.store,
         receiver,
         lambda e: {"id": e.id, "state": e.state.value},
         world.clock,

@@ -384,7 +384,7 @@ class FirestoreStore:
         principals = [_principal_from_doc(s.to_dict() or {}) for s in snapshots]
         return sorted(principals, key=lambda p: p.email)
 
-    # Webhooks: URLs per workflow; the signing secret in a document of its own.
+    # Webhooks: URLs per workflow; the signing secret (local stack) in a document of its own.
 
     def get_webhooks(self, org: str, workflow_id: str) -> WebhookConfig | None:
         ref = self._org(org, "webhooks").document(workflow_id)
@@ -399,10 +399,12 @@ class FirestoreStore:
         _call(lambda: ref.set(doc, **_ONE_ATTEMPT))
 
     def delete_webhooks(self, org: str, workflow_id: str) -> None:
-        batch = self._client.batch()
-        for collection in ("webhooks", "webhook_secrets"):
-            batch.delete(self._org(org, collection).document(workflow_id))
-        _call(lambda: batch.commit(**_ONE_ATTEMPT))
+        ref = self._org(org, "webhooks").document(workflow_id)
+        _call(lambda: ref.delete(**_ONE_ATTEMPT))
+
+    def delete_signing_secret(self, org: str, workflow_id: str) -> None:
+        ref = self._org(org, "webhook_secrets").document(workflow_id)
+        _call(lambda: ref.delete(**_ONE_ATTEMPT))
 
     def get_signing_secret(self, org: str, workflow_id: str) -> str | None:
         ref = self._org(org, "webhook_secrets").document(workflow_id)

@@ -206,14 +206,20 @@ class IdTokenVerifier(Protocol):
 
 
 class WebhookStore(Protocol):
-    """A workflow's notification URLs, and its signing secret (kept apart: the secret
-    is written once and read only to sign)."""
+    """A workflow's notification URLs."""
 
     def get_webhooks(self, org: str, workflow_id: str) -> WebhookConfig | None: ...
     def put_webhooks(self, config: WebhookConfig) -> None: ...
     def delete_webhooks(self, org: str, workflow_id: str) -> None: ...
+
+
+class SigningSecrets(Protocol):
+    """A workflow's webhook signing secret: Secret Manager in production, Firestore on
+    the local stack (which has no Secret Manager emulator)."""
+
     def get_signing_secret(self, org: str, workflow_id: str) -> str | None: ...
     def put_signing_secret(self, org: str, workflow_id: str, secret: str) -> None: ...
+    def delete_signing_secret(self, org: str, workflow_id: str) -> None: ...
 
 
 class WebhookSendError(Exception):

@@ -35,6 +35,7 @@ from workflows_api.domain.webhooks import (
 from workflows_api.service.errors import ServiceError
 from workflows_api.service.ports import (
     ExecutionStore,
+    SigningSecrets,
     WebhookSender,
     WebhookSendError,
     WebhookStore,
@@ -52,6 +53,7 @@ class Webhooks:
         self,
         workflows: WorkflowService,
         store: WebhookStore,
+        secrets: SigningSecrets,
         executions: ExecutionStore,
         sender: WebhookSender,
         render: Callable[[Execution], dict[str, Any]],
@@ -64,6 +66,7 @@ class Webhooks:
     ) -> None:
         self._workflows = workflows
         self._store = store
+        self._secrets = secrets
         self._executions = executions
         self._sender = sender
         self._render = render
@@ -98,9 +101,9 @@ class Webhooks:
                 details=problems,
             )
         secret = None
-        if rotate_secret or self._store.get_signing_secret(org, workflow_id) is None:
+        if rotate_secret or self._secrets.get_signing_secret(org, workflow_id) is None:
             secret = new_signing_secret()
-            self._store.put_signing_secret(org, workflow_id, secret)
+            self._secrets.put_signing_secret(org, workflow_id, secret)
         config = WebhookConfig(org, workflow_id, tuple(urls), self._clock())
         self._store.put_webhooks(config)
         return config, secret
@@ -113,6 +116,7 @@ class Webhooks:
     def remove(self, org: str, workflow_id: str) -> None:
         self._workflows.get(org, workflow_id)
         self._store.delete_webhooks(org, workflow_id)
+        self._secrets.delete_signing_secret(org, workflow_id)
 
     # --- delivery -------------------------------------------------------------------
 
@@ -122,7 +126,7 @@ class Webhooks:
             config = self._store.get_webhooks(execution.org, execution.workflow_id)
             if config is None or not config.urls:
                 return []
-            secret = self._store.get_signing_secret(execution.org, execution.workflow_id)
+            secret = self._secrets.get_signing_secret(execution.org, execution.workflow_id)
             if secret is None:
                 return []
             body = json.dumps(self._render(execution), separators=(",", ":")).encode("utf-8")
