@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint format unit integration e2e token clean
+.PHONY: install run test lint format unit integration e2e token clean deploy destroy
 
 # Create the virtual environment and install the project; quick when already done.
 $(INSTALLED): pyproject.toml
@@ -26,6 +26,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	@if command -v terraform >/dev/null 2>&1; then echo "terraform fmt -check -recursive infra"; terraform fmt -check -recursive infra; else echo "WARNING: terraform is not installed, so 'terraform fmt -check -recursive infra' did NOT run (install Terraform 1.5+ to check infra/)" >&2; fi
 
 format: install
 	$(VENV)/bin/ruff format .
@@ -46,6 +47,24 @@ e2e: install
 # Tokens for the running local stack, e.g. make token ARGS="create --org demo --grant executions:read"
 token: install
 	@$(PY) -m devstack.admin token $(ARGS)
+
+# Deploy to Google Cloud with Terraform (infra/README.md). Needs terraform, a project with
+# billing, `gcloud auth application-default login`, and a variables file:
+# cp infra/terraform.tfvars.example infra/terraform.tfvars (or TFVARS=path/to/file).
+TFVARS ?= infra/terraform.tfvars
+
+deploy: install
+	@command -v terraform >/dev/null 2>&1 || { echo "terraform is not installed: see infra/README.md"; exit 1; }
+	@test -f "$(TFVARS)" || { echo "$(TFVARS) not found: cp infra/terraform.tfvars.example infra/terraform.tfvars and edit it"; exit 1; }
+	@$(PY) infra/gateway_spec.py --check
+	terraform -chdir=infra init -input=false
+	terraform -chdir=infra apply -var-file="$(abspath $(TFVARS))"
+
+destroy:
+	@command -v terraform >/dev/null 2>&1 || { echo "terraform is not installed: see infra/README.md"; exit 1; }
+	@test -f "$(TFVARS)" || { echo "$(TFVARS) not found: the variables file the deployment was made with"; exit 1; }
+	terraform -chdir=infra init -input=false
+	terraform -chdir=infra destroy -var-file="$(abspath $(TFVARS))"
 
 clean:
 	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,35 @@
+# The deployment `make deploy` applies: the workflows_api module with this
+# repository's functions/ as its source. To deploy from another configuration, call
+# ./modules/workflows_api the same way.
+
+module "workflows_api" {
+  source = "./modules/workflows_api"
+
+  project_id     = var.project_id
+  region         = var.region
+  gateway_region = var.gateway_region
+  name_prefix    = var.name_prefix
+  labels         = var.labels
+  enable_apis    = var.enable_apis
+  source_dir     = "${path.root}/../functions"
+
+  bigquery_location                  = var.bigquery_location
+  dataset_id                         = var.dataset_id
+  table_expiration_days              = var.table_expiration_days
+  source_datasets                    = var.source_datasets
+  delete_dataset_contents_on_destroy = var.delete_dataset_contents_on_destroy
+  impersonated_service_accounts      = var.impersonated_service_accounts
+
+  create_firestore_database = var.create_firestore_database
+  firestore_database        = var.firestore_database
+  firestore_location        = var.firestore_location
+  firestore_deletion_policy = var.firestore_deletion_policy
+
+  log_level           = var.log_level
+  token_cache_seconds = var.token_cache_seconds
+  function_scaling    = var.function_scaling
+
+  pubsub_orgs              = var.pubsub_orgs
+  bigquery_events_location = var.bigquery_events_location
+  scheduler_jobs           = var.scheduler_jobs
+}

@@ -1,0 +1,80 @@
+# Records (functions/workflows_api/adapters/firestore_store.py): a native-mode
+# database, the composite indexes its queries need (COMPOSITE_INDEXES there) and TTL
+# policies on the `expire_at` fields. tests/infra checks both lists against the code.
+
+resource "google_firestore_database" "records" {
+  count = var.create_firestore_database ? 1 : 0
+
+  project     = var.project_id
+  name        = var.firestore_database
+  location_id = var.firestore_location
+  type        = "FIRESTORE_NATIVE"
+  # ABANDON by default: destroying the deployment leaves the records (and the database
+  # id, which cannot be reused for a while once deleted).
+  deletion_policy         = var.firestore_deletion_policy
+  delete_protection_state = var.firestore_deletion_policy == "DELETE" ? "DELETE_PROTECTION_DISABLED" : "DELETE_PROTECTION_ENABLED"
+
+  depends_on = [google_project_service.services]
+}
+
+# list_executions: a workflow's executions, newest first (ties broken by document id,
+# descending: Firestore appends __name__ with the last field's direction, written out
+# here so that plans show no drift).
+resource "google_firestore_index" "executions_by_workflow" {
+  project    = var.project_id
+  database   = local.firestore_database
+  collection = "executions"
+
+  fields {
+    field_path = "workflow_id"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "created_at"
+    order      = "DESCENDING"
+  }
+  fields {
+    field_path = "__name__"
+    order      = "DESCENDING"
+  }
+}
+
+# list_executions with a state filter.
+resource "google_firestore_index" "executions_by_workflow_and_state" {
+  project    = var.project_id
+  database   = local.firestore_database
+  collection = "executions"
+
+  fields {
+    field_path = "workflow_id"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "state"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "created_at"
+    order      = "DESCENDING"
+  }
+  fields {
+    field_path = "__name__"
+    order      = "DESCENDING"
+  }
+}
+
+# TTL: Firestore deletes documents (within about a day) once `expire_at` has passed.
+# Executions and idempotency keys: 90 days after creation; cache entries: when their
+# output table expires. index_config {} turns off the single-field indexes of a
+# timestamp no query reads, as Firestore recommends for TTL fields.
+resource "google_firestore_field" "ttl" {
+  for_each = toset(["executions", "cache_entries", "idempotency_keys"])
+
+  project    = var.project_id
+  database   = local.firestore_database
+  collection = each.value
+  field      = "expire_at"
+
+  ttl_config {}
+  index_config {}
+}

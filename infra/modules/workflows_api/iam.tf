@@ -1,0 +1,166 @@
+# One service account per role, each with only what that role does. No basic role
+# (Owner, Editor, Viewer) and no admin role is granted anywhere; tests/infra checks.
+
+locals {
+  service_accounts = {
+    runtime        = "Workflows API functions (runtime identity)"
+    build          = "Workflows API function builds (Cloud Build)"
+    pubsub-invoker = "Workflows API: Eventarc Pub/Sub triggers invoking pubsub_trigger"
+    audit-invoker  = "Workflows API: Eventarc audit-log trigger invoking bigquery_job_completed"
+    scheduler      = "Workflows API: Cloud Scheduler jobs calling execute (OIDC)"
+    gateway        = "Workflows API: API Gateway (holds no role: backends authenticate callers)"
+  }
+
+  runtime_member = "serviceAccount:${google_service_account.accounts["runtime"].email}"
+  build_member   = "serviceAccount:${google_service_account.accounts["build"].email}"
+
+  # Who may invoke each kind of function (Cloud Run's run.invoker on its service).
+  # HTTP functions: allUsers, because the gateway forwards callers' own Authorization
+  # header (disable_auth, see README) and every route authenticates its caller itself:
+  # API tokens, or Google-signed OIDC tokens of registered Scheduler principals.
+  # Event functions: only their Eventarc trigger's service account, and internal ingress.
+  invoker_by_trigger = {
+    http               = "allUsers"
+    pubsub             = "serviceAccount:${google_service_account.accounts["pubsub-invoker"].email}"
+    bigquery_audit_log = "serviceAccount:${google_service_account.accounts["audit-invoker"].email}"
+  }
+
+  # "dataset" or "project.dataset"
+  source_datasets = {
+    for ref in var.source_datasets : ref => {
+      project = length(split(".", ref)) == 2 ? split(".", ref)[0] : var.project_id
+      dataset = length(split(".", ref)) == 2 ? split(".", ref)[1] : ref
+    }
+  }
+}
+
+resource "google_service_account" "accounts" {
+  for_each = local.service_accounts
+
+  project      = var.project_id
+  account_id   = "${var.name_prefix}-${each.key}"
+  display_name = each.value
+
+  depends_on = [google_project_service.services]
+}
+
+# --- Runtime: the functions' identity ----------------------------------------------
+
+# Run query jobs (CALL of the procedures, DDL, result reads) billed to this project.
+# Job User grants no data access: data comes from the dataset grants below.
+resource "google_project_iam_member" "runtime_bigquery_job_user" {
+  project = var.project_id
+  role    = "roles/bigquery.jobUser"
+  member  = local.runtime_member
+}
+
+# Create, replace and drop procedures and output tables in the generated dataset only.
+resource "google_bigquery_dataset_iam_member" "runtime_generated_dataset_editor" {
+  project    = var.project_id
+  dataset_id = google_bigquery_dataset.generated.dataset_id
+  role       = "roles/bigquery.dataEditor"
+  member     = local.runtime_member
+}
+
+# Read the tables the workflows read, dataset by dataset.
+resource "google_bigquery_dataset_iam_member" "runtime_source_dataset_viewer" {
+  for_each = local.source_datasets
+
+  project    = each.value.project
+  dataset_id = each.value.dataset
+  role       = "roles/bigquery.dataViewer"
+  member     = local.runtime_member
+}
+
+# Firestore records, in this deployment's database only.
+resource "google_project_iam_member" "runtime_datastore_user" {
+  project = var.project_id
+  role    = "roles/datastore.user"
+  member  = local.runtime_member
+
+  condition {
+    title       = "${var.name_prefix}-firestore-database"
+    description = "Only the Workflows API database"
+    expression  = "resource.name == \"projects/${var.project_id}/databases/${local.firestore_database}\""
+  }
+}
+
+# Connections that run an org's SQL as that org's own service account.
+resource "google_service_account_iam_member" "runtime_impersonates_connection" {
+  for_each = toset(var.impersonated_service_accounts)
+
+  # "-": the IAM API finds the account's project from its email.
+  service_account_id = "projects/-/serviceAccounts/${each.value}"
+  role               = "roles/iam.serviceAccountTokenCreator"
+  member             = local.runtime_member
+}
+
+# --- Build: Cloud Build, when it turns the source into the functions' images --------
+
+resource "google_project_iam_member" "build_log_writer" {
+  project = var.project_id
+  role    = "roles/logging.logWriter"
+  member  = local.build_member
+}
+
+resource "google_artifact_registry_repository_iam_member" "build_image_writer" {
+  project    = var.project_id
+  location   = google_artifact_registry_repository.images.location
+  repository = google_artifact_registry_repository.images.name
+  role       = "roles/artifactregistry.writer"
+  member     = local.build_member
+}
+
+resource "google_storage_bucket_iam_member" "build_source_reader" {
+  bucket = google_storage_bucket.source.name
+  role   = "roles/storage.objectViewer"
+  member = local.build_member
+}
+
+# Cloud Functions stages the source in its own buckets (gcf-v2-sources-<project
+# number>-<region>, gcf-v2-uploads-...), which it creates on the first deployment, so
+# they cannot be granted on by name beforehand: the grant is conditional on them.
+resource "google_project_iam_member" "build_staging_objects" {
+  project = var.project_id
+  role    = "roles/storage.objectAdmin"
+  member  = local.build_member
+
+  condition {
+    title       = "${var.name_prefix}-gcf-staging-buckets"
+    description = "Only the Cloud Functions staging buckets of this project"
+    expression  = "resource.name.startsWith(\"projects/_/buckets/gcf-v2-sources-${local.project_number}-\") || resource.name.startsWith(\"projects/_/buckets/gcf-v2-uploads-${local.project_number}-\")"
+  }
+}
+
+# --- Invokers ------------------------------------------------------------------------
+
+resource "google_cloud_run_v2_service_iam_member" "invokers" {
+  for_each = local.functions
+
+  project  = var.project_id
+  location = var.region
+  # A 2nd gen function runs as the Cloud Run service of the same name.
+  name   = google_cloudfunctions2_function.functions[each.key].name
+  role   = "roles/run.invoker"
+  member = local.invoker_by_trigger[each.value.trigger]
+}
+
+# Audit-log triggers deliver through Eventarc, which requires this (narrow) role on the
+# trigger's service account: it only allows receiving events.
+resource "google_project_iam_member" "audit_invoker_event_receiver" {
+  project = var.project_id
+  role    = "roles/eventarc.eventReceiver"
+  member  = "serviceAccount:${google_service_account.accounts["audit-invoker"].email}"
+}
+
+# Scheduler's OIDC token is verified by execute itself; this binding also lets it
+# through should the HTTP functions ever stop allowing allUsers.
+resource "google_cloud_run_v2_service_iam_member" "scheduler_invokes_execute" {
+  count = length(var.scheduler_jobs) > 0 ? 1 : 0
+
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.functions["execute"].name
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.accounts["scheduler"].email}"
+}

@@ -1,0 +1,57 @@
+# Scheduled executions, one Cloud Scheduler job per entry of var.scheduler_jobs. Each
+# POSTs the execute route straight to the execute function with a Google-signed OIDC
+# ID token of the scheduler service account, for the audience execute verifies
+# (WFAPI_OIDC_AUDIENCE: the service's deterministic URL); execute maps the account to
+# the org that registered it as a principal (`wfapi principal add`).
+
+locals {
+  execute_url = google_cloudfunctions2_function.functions["execute"].service_config[0].uri
+  scheduler_jobs = {
+    for job in var.scheduler_jobs : job.name => {
+      schedule  = job.schedule
+      time_zone = try(job.time_zone, "Etc/UTC")
+      workflow  = job.workflow
+      body = merge(
+        { parameters = try(job.parameters, {}) },
+        can(job.cache) ? { cache = job.cache } : {},
+      )
+    }
+  }
+}
+
+resource "google_cloud_scheduler_job" "executions" {
+  for_each = local.scheduler_jobs
+
+  project     = var.project_id
+  region      = var.region
+  name        = "${var.name_prefix}-${each.key}"
+  description = "Execute workflow ${each.value.workflow} (Workflows API)"
+  schedule    = each.value.schedule
+  time_zone   = each.value.time_zone
+  # execute answers at once (202) unless asked to wait.
+  attempt_deadline = "60s"
+
+  retry_config {
+    # Retries happen only when execute failed or did not answer in time; with the
+    # cache on, a retry with identical parameters joins the first execution.
+    retry_count          = 3
+    min_backoff_duration = "10s"
+    max_backoff_duration = "300s"
+  }
+
+  http_target {
+    http_method = "POST"
+    uri         = "${local.execute_url}/v1/workflows/${each.value.workflow}/executions"
+    body        = base64encode(jsonencode(each.value.body))
+    headers = {
+      "Content-Type" = "application/json"
+    }
+
+    oidc_token {
+      service_account_email = google_service_account.accounts["scheduler"].email
+      audience              = local.oidc_audience
+    }
+  }
+
+  depends_on = [google_project_service.services]
+}

@@ -1,0 +1,44 @@
+output "base_url" {
+  description = "The public HTTPS entry: every route of the API."
+  value       = module.workflows_api.base_url
+}
+
+output "example_call" {
+  description = "A connection, a token and a first call."
+  value       = module.workflows_api.example_call
+}
+
+output "function_urls" {
+  description = "Each function's own URL."
+  value       = module.workflows_api.function_urls
+}
+
+output "service_accounts" {
+  description = "The service account of each role."
+  value       = module.workflows_api.service_accounts
+}
+
+output "scheduler_service_account" {
+  description = "Register it as a principal of the org whose workflows the Scheduler jobs run."
+  value       = module.workflows_api.scheduler_service_account
+}
+
+output "oidc_audience" {
+  description = "The audience of Google-signed ID tokens that execute accepts."
+  value       = module.workflows_api.oidc_audience
+}
+
+output "pubsub_topics" {
+  description = "Org => the topic that starts its executions."
+  value       = module.workflows_api.pubsub_topics
+}
+
+output "bigquery_dataset" {
+  description = "The dataset for generated procedures and output tables."
+  value       = module.workflows_api.bigquery_dataset
+}
+
+output "firestore_database" {
+  description = "The Firestore database of the records."
+  value       = module.workflows_api.firestore_database
+}

@@ -1,0 +1,85 @@
+"""Firestore: the indexes the code's queries need and TTL on the fields the code
+declares as TTL fields."""
+
+from __future__ import annotations
+
+import re
+
+from tests.infra.hcl import ROOT, blocks, expression, module
+from workflows_api.adapters import firestore_store
+from workflows_api.adapters.firestore_store import COMPOSITE_INDEXES
+
+STORE = ROOT / "functions" / "workflows_api" / "adapters" / "firestore_store.py"
+
+
+def declared_indexes() -> list[tuple[str, str, tuple[tuple[str, str], ...]]]:
+    found = []
+    for name, index in module().all_resources("google_firestore_index").items():
+        fields = tuple((f["field_path"], f["order"]) for f in blocks(index, "fields"))
+        found.append((name, index["collection"], fields))
+    return found
+
+
+def without_implicit_name(fields: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """Firestore appends __name__ with the last field's direction; an index may spell it."""
+    if len(fields) > 1 and fields[-1] == ("__name__", fields[-2][1]):
+        return fields[:-1]
+    return fields
+
+
+def test_every_composite_index_the_queries_need_exists() -> None:
+    assert COMPOSITE_INDEXES
+    declared = {
+        (collection, without_implicit_name(fields)) for _, collection, fields in declared_indexes()
+    }
+    for collection, fields in COMPOSITE_INDEXES:
+        assert (collection, fields) in declared, (
+            f"no google_firestore_index for {collection} {fields}"
+        )
+
+
+def test_no_index_the_code_does_not_use() -> None:
+    needed = set(COMPOSITE_INDEXES)
+    for name, collection, fields in declared_indexes():
+        assert (collection, without_implicit_name(fields)) in needed, f"stale index {name}"
+
+
+def test_indexes_are_collection_scoped_in_the_deployments_database() -> None:
+    # The queries run on orgs/{org}/executions: collection scope covers every org's
+    # collection of that id.
+    for name, index in module().all_resources("google_firestore_index").items():
+        assert index.get("query_scope", "COLLECTION") == "COLLECTION", name
+        assert expression(index["database"]) == "local.firestore_database", name
+
+
+def ttl_collections() -> set[str]:
+    """Collections whose documents carry a TTL field, as the store's layout declares them:
+    `orgs/{org}/executions/{execution_id}       expire_at: TTL field`."""
+    layout = firestore_store.__doc__ or ""
+    found = re.findall(r"orgs/\{org\}/(\w+)/\{\w+\}\s+(\w+): TTL field", layout)
+    assert found, "firestore_store's docstring no longer declares its TTL fields"
+    fields = {field for _, field in found}
+    assert fields == {"expire_at"}, fields
+    assert all(f'"{field}"' in STORE.read_text() for field in fields)
+    return {collection for collection, _ in found}
+
+
+def test_ttl_policies_on_the_ttl_fields() -> None:
+    ttl = module().resource("google_firestore_field", "ttl")
+    collections = expression(ttl["for_each"])
+    listed = set(re.findall(r'"(\w+)"', collections))
+    assert listed == ttl_collections()
+    assert expression(ttl["collection"]) == "each.value"
+    assert ttl["field"] == "expire_at"
+    assert blocks(ttl, "ttl_config") == [{}]
+    # No query reads expire_at: its single-field indexes are switched off.
+    assert blocks(ttl, "index_config") == [{}]
+    assert expression(ttl["database"]) == "local.firestore_database"
+
+
+def test_a_native_mode_database() -> None:
+    database = module().resource("google_firestore_database", "records")
+    assert database["type"] == "FIRESTORE_NATIVE"
+    assert expression(database["name"]) == "var.firestore_database"
+    assert module().variables["firestore_database"]["default"] == "(default)"
+    assert {"location_id", "deletion_policy", "delete_protection_state"} <= set(database)
