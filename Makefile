@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint format unit integration e2e token clean deploy destroy
+.PHONY: install run test lint format unit integration e2e token wfapi clean deploy destroy
 
 # Create the virtual environment and install the project; quick when already done.
 $(INSTALLED): pyproject.toml
@@ -47,6 +47,10 @@ e2e: install
 # Tokens for the running local stack, e.g. make token ARGS="create --org demo --grant executions:read"
 token: install
 	@$(PY) -m devstack.admin token $(ARGS)
+
+# Any wfapi command against the running local stack, e.g. make wfapi ARGS="principal list --org demo"
+wfapi: install
+	@$(PY) -m devstack.admin $(ARGS)
 
 # Deploy to Google Cloud with Terraform (infra/README.md). Needs terraform, a project with
 # billing, `gcloud auth application-default login`, and a variables file:

@@ -163,3 +163,9 @@ def test_outputs_give_the_base_url_and_an_example_call() -> None:
 def test_terraform_fmt_is_clean(tmp_path: Path) -> None:
     done = run_terraform("fmt", "-check", "-recursive", "-no-color", str(INFRA), cwd=tmp_path)
     assert done.returncode == 0, f"run: terraform fmt -recursive infra\n{done.stdout}"
+
+
+def test_request_logs_with_url_tokens_are_excluded() -> None:
+    """CARTO's GET form carries the token in the URL: Cloud Logging must not keep it."""
+    exclusions = module().all_resources("google_logging_project_exclusion")
+    assert any("access_token=" in str(body.get("filter")) for body in exclusions.values())
