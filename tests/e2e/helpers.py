@@ -17,6 +17,13 @@ from workflows_api.config import Settings
 DEMO_DEFINITION: dict[str, Any] = yaml.safe_load(
     (Path(__file__).parents[2] / "examples" / "store_clusters.yaml").read_text(encoding="utf-8")
 )
+# Valid, but fails in BigQuery: the table it reads does not exist.
+BROKEN_DEFINITION: dict[str, Any] = {
+    "nodes": [
+        {"id": "src", "type": "read_table", "settings": {"table": "retail.no_such_table"}},
+        {"id": "out", "type": "output", "inputs": ["src"]},
+    ]
+}
 SEED_VALUES = {"number_of_clusters": 2, "buffer_radius": 500, "store_type": "Supermarket"}
 TERMINAL = {"succeeded", "failed", "cancelled"}
 

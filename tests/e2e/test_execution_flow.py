@@ -9,7 +9,15 @@ import requests
 from google.cloud import bigquery
 
 from devstack.seed import generate_stores
-from tests.e2e.helpers import SEED_VALUES, Stack, execute, execution_ids, new_workflow, poll
+from tests.e2e.helpers import (
+    BROKEN_DEFINITION,
+    SEED_VALUES,
+    Stack,
+    execute,
+    execution_ids,
+    new_workflow,
+    poll,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -110,13 +118,7 @@ def test_idempotency_key_returns_the_same_execution(http: requests.Session, stac
 def test_failing_workflow_surfaces_bigquerys_error_result(
     http: requests.Session, stack: Stack
 ) -> None:
-    broken = {
-        "nodes": [
-            {"id": "src", "type": "read_table", "settings": {"table": "retail.no_such_table"}},
-            {"id": "out", "type": "output", "inputs": ["src"]},
-        ]
-    }
-    workflow_id = new_workflow(http, stack, broken)
+    workflow_id = new_workflow(http, stack, BROKEN_DEFINITION)
     started = execute(http, stack, workflow_id, {}).json()
     done = poll(http, stack, started["id"])
     assert done["state"] == "failed"

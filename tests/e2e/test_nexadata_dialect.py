@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.e2e.helpers import DEMO_DEFINITION, Stack, execution_ids, new_workflow
+from tests.e2e.helpers import BROKEN_DEFINITION, DEMO_DEFINITION, Stack, execution_ids, new_workflow
 
 pytestmark = pytest.mark.e2e
 
@@ -104,13 +104,7 @@ def test_execute_with_parameters_answers_created_even_when_cached(
 def test_a_failing_workflow_reads_failed_with_bigquerys_error(
     http: requests.Session, stack: Stack
 ) -> None:
-    broken = {
-        "nodes": [
-            {"id": "src", "type": "read_table", "settings": {"table": "retail.no_such_table"}},
-            {"id": "out", "type": "output", "inputs": ["src"]},
-        ]
-    }
-    workflow_id = new_workflow(http, stack, broken)
+    workflow_id = new_workflow(http, stack, BROKEN_DEFINITION)
     response = http.post(
         stack.url(f"/api/v1/workflows/{workflow_id}/execute"), headers=stack.headers(), timeout=120
     )

@@ -12,7 +12,15 @@ from typing import Any
 import pytest
 import requests
 
-from tests.e2e.helpers import DEMO_DEFINITION, SEED_VALUES, Stack, execute, new_workflow, poll
+from tests.e2e.helpers import (
+    BROKEN_DEFINITION,
+    DEMO_DEFINITION,
+    SEED_VALUES,
+    Stack,
+    execute,
+    new_workflow,
+    poll,
+)
 from workflows_api.domain.webhooks import SIGNATURE_HEADER, verify_signature
 
 pytestmark = pytest.mark.e2e
@@ -93,13 +101,7 @@ def test_one_correctly_signed_delivery_per_terminal_state(
 def test_a_failed_execution_is_announced_as_failed(
     http: requests.Session, stack: Stack, receiver: Receiver
 ) -> None:
-    broken = {
-        "nodes": [
-            {"id": "src", "type": "read_table", "settings": {"table": "retail.missing_table"}},
-            {"id": "out", "type": "output", "inputs": ["src"]},
-        ]
-    }
-    workflow_id = new_workflow(http, stack, broken)
+    workflow_id = new_workflow(http, stack, BROKEN_DEFINITION)
     configure(http, stack, workflow_id, receiver.url)
     done = poll(http, stack, execute(http, stack, workflow_id, {}).json()["id"])
     assert done["state"] == "failed"

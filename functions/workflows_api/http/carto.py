@@ -25,6 +25,7 @@ from workflows_api.http.carto_views import error_body, execution_id_of, job_view
 from workflows_api.http.errors import ApiError, api_error
 from workflows_api.http.requests import bearer_token, json_body, parse_json, parse_model
 from workflows_api.http.responses import json_response
+from workflows_api.service.auth import require
 from workflows_api.service.errors import BackendUnavailable, ServiceError, not_found
 
 logger = logging.getLogger(__name__)
@@ -101,13 +102,8 @@ def _caller(request: Request, grant: Grant) -> Caller:
 
 
 def _check_workflow(token: Caller, workflow_id: str) -> None:
-    if not token.allows_workflow(workflow_id):
-        raise ServiceError(
-            "forbidden",
-            "workflow_not_allowed",
-            f"The token is limited to other workflows than {workflow_id!r}.",
-            "query",
-        )
+    """The CALL names the workflow: the token must be allowed to run it (403)."""
+    require(token, Grant.EXECUTE, workflow_id)
 
 
 def _job_body(request: Request, seen: _Seen) -> JobBody:
