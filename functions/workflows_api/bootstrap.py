@@ -23,6 +23,7 @@ from workflows_api.service.auth import Authenticator
 from workflows_api.service.dialects import DialectService
 from workflows_api.service.executions import ExecutionService
 from workflows_api.service.ports import Connection, SigningSecrets
+from workflows_api.service.results import ExecutionResults
 from workflows_api.service.triggers import PubSubTriggers
 from workflows_api.service.webhooks import Webhooks
 from workflows_api.service.workflows import WorkflowService
@@ -100,6 +101,10 @@ class App:
             return self.store
         client = secretmanager.SecretManagerServiceClient()
         return SecretManagerSigningSecrets(client, self.settings.project)
+
+    @cached_property
+    def results(self) -> ExecutionResults:
+        return ExecutionResults(self.executions, self.workflows, self.warehouse, utc_now)
 
     @cached_property
     def webhooks(self) -> Webhooks:

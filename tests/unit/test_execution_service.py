@@ -15,6 +15,7 @@ from workflows_api.domain.executions import JobError, State
 from workflows_api.service.errors import ServiceError
 from workflows_api.service.executions import ExecuteRequest, ExecutionService
 from workflows_api.service.ports import Connection
+from workflows_api.service.results import ExecutionResults
 from workflows_api.service.workflows import WorkflowService
 
 DEMO = yaml.safe_load(
@@ -298,9 +299,9 @@ def test_results_pages_return_every_row_once_with_geojson() -> None:
     rows: list[dict[str, Any]] = []
     token = None
     while True:
-        page = world.executions.results(
-            "demo", done.id, page_size=3, page_token=token, geography_format="geojson"
-        )
+        page = ExecutionResults(
+            world.executions, world.workflows, world.warehouse, world.clock
+        ).page("demo", done.id, page_size=3, page_token=token, geography_format="geojson")
         rows += page.rows
         token = page.next_page_token
         if token is None:
@@ -317,14 +318,14 @@ def test_results_need_a_succeeded_execution_and_a_valid_token() -> None:
     world = World()
     running = world.execute().execution
     with pytest.raises(ServiceError) as raised:
-        world.executions.results(
+        ExecutionResults(world.executions, world.workflows, world.warehouse, world.clock).page(
             "demo", running.id, page_size=5, page_token=None, geography_format="wkt"
         )
     assert raised.value.code == "execution_not_succeeded"
     world.warehouse.outcome = "succeeded"
     world.clock.advance(2)
     with pytest.raises(ServiceError) as bad_token:
-        world.executions.results(
+        ExecutionResults(world.executions, world.workflows, world.warehouse, world.clock).page(
             "demo", running.id, page_size=5, page_token="nope", geography_format="wkt"
         )
     assert bad_token.value.code == "invalid_page_token"

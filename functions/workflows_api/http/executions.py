@@ -115,7 +115,7 @@ def get_results(request: Request, execution_id: str) -> Response:
             f"geography_format: expected geojson or wkt, got {geography_format[:40]!r}",
             "geography_format",
         )
-    page = get_app().executions.results(
+    page = get_app().results.page(
         token.org,
         execution_id,
         token.allows_workflow,

@@ -10,20 +10,16 @@ compare-and-swap. No read-then-write race remains, and no contended transaction.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
-import json
 import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from decimal import Decimal
 from typing import Any
 
 from workflows_api import logs
 from workflows_api.domain import executions as ex
-from workflows_api.domain import results
 from workflows_api.domain.compiler import OUTPUT_TABLE_QUERY_PARAMETER, call_statement
 from workflows_api.domain.errors import ParameterValuesInvalid
 from workflows_api.domain.executions import Execution, JobError, State
@@ -33,7 +29,6 @@ from workflows_api.domain.parameters import (
     to_json_values,
     validate_parameter_values,
 )
-from workflows_api.domain.results import Column, GeographyFormat
 from workflows_api.service.errors import (
     BackendUnavailable,
     ServiceError,
@@ -62,7 +57,7 @@ _CLAIM_ATTEMPTS = 5
 WorkflowFilter = Callable[[str], bool]
 
 
-def _any_workflow(workflow_id: str) -> bool:
+def any_workflow(workflow_id: str) -> bool:
     return True
 
 
@@ -72,13 +67,6 @@ class ExecuteRequest:
     cache: bool | None = None  # None: the workflow's setting
     wait_seconds: float = 0.0
     idempotency_key: str | None = None
-
-
-@dataclass(frozen=True)
-class ResultsPage:
-    columns: list[Column]
-    rows: list[dict[str, Any]]  # JSON-ready values
-    next_page_token: str | None
 
 
 @dataclass(frozen=True)
@@ -217,9 +205,7 @@ class ExecutionService:
 
     # --- status ---------------------------------------------------------------------
 
-    def get(
-        self, org: str, execution_id: str, may_see: WorkflowFilter = _any_workflow
-    ) -> Execution:
+    def get(self, org: str, execution_id: str, may_see: WorkflowFilter = any_workflow) -> Execution:
         """An execution, reconciled with its BigQuery job when it is not terminal.
 
         `may_see(workflow_id)` is false for a caller limited to other workflows: to it
@@ -304,7 +290,7 @@ class ExecutionService:
         return page, None
 
     def cancel(
-        self, org: str, execution_id: str, may_see: WorkflowFilter = _any_workflow
+        self, org: str, execution_id: str, may_see: WorkflowFilter = any_workflow
     ) -> Execution:
         """Ask BigQuery to cancel the job and record `cancelled`; 409 if it already ended.
 
@@ -328,58 +314,6 @@ class ExecutionService:
                 self._finished(cancelled)
                 return cancelled
         raise ServiceError("unavailable", "busy", "The execution keeps changing; retry.")
-
-    def results(
-        self,
-        org: str,
-        execution_id: str,
-        may_see: WorkflowFilter = _any_workflow,
-        *,
-        page_size: int,
-        page_token: str | None,
-        geography_format: GeographyFormat,
-    ) -> ResultsPage:
-        """One page of a succeeded execution's output rows, with the table's columns."""
-        execution = self.get(org, execution_id, may_see)
-        if execution.state != State.SUCCEEDED:
-            raise ServiceError(
-                "conflict",
-                "execution_not_succeeded",
-                f"Execution {execution_id!r} is {execution.state.value}; results exist once "
-                "it has succeeded.",
-                "execution_id",
-            )
-        if execution.output_expires_at is not None and self._clock() >= execution.output_expires_at:
-            raise ServiceError(
-                "conflict", "output_expired", f"The output table of {execution_id!r} has expired."
-            )
-        offset = 0 if page_token is None else results.offset_of(page_token)
-        if offset is None:
-            raise ServiceError(
-                "invalid",
-                "invalid_page_token",
-                "page_token: not a token this API gave",
-                "page_token",
-            )
-        connection = self._workflows.connection(org, execution.connection)
-        columns = self._warehouse.table_columns(connection, execution.output_table)
-        project, dataset, table = execution.output_table.split(".")
-        sql = results.results_query(project, dataset, table, columns, geography_format)
-        rows = self._warehouse.query_rows(
-            connection,
-            sql,
-            [
-                QueryArgument(results.LIMIT_PARAMETER, "INT64", page_size + 1),
-                QueryArgument(results.OFFSET_PARAMETER, "INT64", offset),
-            ],
-        )
-        more = len(rows) > page_size
-        geojson = [c.name for c in columns if c.is_geography and geography_format == "geojson"]
-        return ResultsPage(
-            columns=columns,
-            rows=[_json_row(row, geojson) for row in rows[:page_size]],
-            next_page_token=results.page_token(offset + page_size) if more else None,
-        )
 
     def record_job_status(self, org: str, execution_id: str, status: JobStatus) -> Execution | None:
         """Apply what BigQuery reported about an execution's job (a completion event).
@@ -501,29 +435,6 @@ def parameter_values(workflow: Workflow, supplied: Mapping[str, Any]) -> dict[st
             invalid.errors[0].parameter if len(invalid.errors) == 1 else "parameters",
             details=[error.to_dict() for error in invalid.errors],
         ) from None
-
-
-def _json_row(row: Mapping[str, Any], geojson_columns: list[str]) -> dict[str, Any]:
-    """A result row as JSON values: GeoJSON parsed, times ISO 8601, NUMERIC as text."""
-    out = {name: _json_cell(value) for name, value in row.items()}
-    for name in geojson_columns:
-        if isinstance(out.get(name), str):
-            out[name] = json.loads(out[name])
-    return out
-
-
-def _json_cell(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode("ascii")
-    if isinstance(value, list):
-        return [_json_cell(item) for item in value]
-    if isinstance(value, Mapping):
-        return {key: _json_cell(item) for key, item in value.items()}
-    return value
 
 
 # BigQuery's errorResult reason for a job stopped by jobs.cancel.

@@ -1,0 +1,115 @@
+"""Reading a succeeded execution's output rows, page by page (GEOGRAPHY as GeoJSON or WKT)."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from workflows_api.domain import results
+from workflows_api.domain.executions import State
+from workflows_api.domain.results import Column, GeographyFormat
+from workflows_api.service.errors import ServiceError
+from workflows_api.service.executions import ExecutionService, WorkflowFilter, any_workflow
+from workflows_api.service.ports import QueryArgument, Warehouse
+from workflows_api.service.workflows import WorkflowService
+
+
+@dataclass(frozen=True)
+class ResultsPage:
+    columns: list[Column]
+    rows: list[dict[str, Any]]  # JSON-ready values
+    next_page_token: str | None
+
+
+class ExecutionResults:
+    def __init__(
+        self,
+        executions: ExecutionService,
+        workflows: WorkflowService,
+        warehouse: Warehouse,
+        clock: Callable[[], dt.datetime],
+    ) -> None:
+        self._executions = executions
+        self._workflows = workflows
+        self._warehouse = warehouse
+        self._clock = clock
+
+    def page(
+        self,
+        org: str,
+        execution_id: str,
+        may_see: WorkflowFilter = any_workflow,
+        *,
+        page_size: int,
+        page_token: str | None,
+        geography_format: GeographyFormat,
+    ) -> ResultsPage:
+        """One page of a succeeded execution's output rows, with the table's columns."""
+        execution = self._executions.get(org, execution_id, may_see)
+        if execution.state != State.SUCCEEDED:
+            raise ServiceError(
+                "conflict",
+                "execution_not_succeeded",
+                f"Execution {execution_id!r} is {execution.state.value}; results exist once "
+                "it has succeeded.",
+                "execution_id",
+            )
+        if execution.output_expires_at is not None and self._clock() >= execution.output_expires_at:
+            raise ServiceError(
+                "conflict", "output_expired", f"The output table of {execution_id!r} has expired."
+            )
+        offset = 0 if page_token is None else results.offset_of(page_token)
+        if offset is None:
+            raise ServiceError(
+                "invalid",
+                "invalid_page_token",
+                "page_token: not a token this API gave",
+                "page_token",
+            )
+        connection = self._workflows.connection(org, execution.connection)
+        columns = self._warehouse.table_columns(connection, execution.output_table)
+        project, dataset, table = execution.output_table.split(".")
+        sql = results.results_query(project, dataset, table, columns, geography_format)
+        rows = self._warehouse.query_rows(
+            connection,
+            sql,
+            [
+                QueryArgument(results.LIMIT_PARAMETER, "INT64", page_size + 1),
+                QueryArgument(results.OFFSET_PARAMETER, "INT64", offset),
+            ],
+        )
+        more = len(rows) > page_size
+        geojson = [c.name for c in columns if c.is_geography and geography_format == "geojson"]
+        return ResultsPage(
+            columns=columns,
+            rows=[_json_row(row, geojson) for row in rows[:page_size]],
+            next_page_token=results.page_token(offset + page_size) if more else None,
+        )
+
+
+def _json_row(row: Mapping[str, Any], geojson_columns: list[str]) -> dict[str, Any]:
+    """A result row as JSON values: GeoJSON parsed, times ISO 8601, NUMERIC as text."""
+    out = {name: _json_cell(value) for name, value in row.items()}
+    for name in geojson_columns:
+        if isinstance(out.get(name), str):
+            out[name] = json.loads(out[name])
+    return out
+
+
+def _json_cell(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, list):
+        return [_json_cell(item) for item in value]
+    if isinstance(value, Mapping):
+        return {key: _json_cell(item) for key, item in value.items()}
+    return value
