@@ -19,7 +19,6 @@ from workflows_api.events.bigquery_audit import NotAJobEvent, parse_job_event
 from workflows_api.events.pubsub import NotAPubSubEvent, pubsub_message
 from workflows_api.http.dispatch import dispatch
 from workflows_api.http.routes import API_ACCESS, EXECUTE, STATUS
-from workflows_api.service.completion import JobCompletions
 
 
 @functions_framework.http
@@ -76,4 +75,4 @@ def bigquery_job_completed(cloud_event: CloudEvent) -> None:
             event_id=cloud_event["id"],
         )
         return
-    JobCompletions(app.executions, app.store, app.workflows, app.warehouse).handle_job_event(event)
+    app.job_completions.handle_job_event(event)

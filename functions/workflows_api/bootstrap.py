@@ -20,6 +20,7 @@ from workflows_api.config import Settings, get_settings
 from workflows_api.http.views import execution_view
 from workflows_api.service.admin import AdminService
 from workflows_api.service.auth import Authenticator
+from workflows_api.service.completion import JobCompletions
 from workflows_api.service.dialects import DialectService
 from workflows_api.service.executions import ExecutionService
 from workflows_api.service.ports import Connection, SigningSecrets
@@ -118,6 +119,10 @@ class App:
             utc_now,
             allow_http=self.settings.webhooks_allow_http,
         )
+
+    @cached_property
+    def job_completions(self) -> JobCompletions:
+        return JobCompletions(self.executions, self.store, self.workflows, self.warehouse)
 
     @cached_property
     def dialects(self) -> DialectService:

@@ -10,7 +10,6 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from google.api_core.retry import Retry, if_exception_type
 from google.cloud import firestore
 
 from devstack.emulators import free_port
@@ -451,8 +450,7 @@ def test_unreachable_firestore_raises_backend_unavailable(
 ) -> None:
     # Nothing listens on this port: every call fails with ServiceUnavailable.
     settings = Settings.from_env({"FIRESTORE_EMULATOR_HOST": f"127.0.0.1:{free_port()}"})
-    short = Retry(predicate=if_exception_type(*firestore_store._TRANSIENT), timeout=1.0)
-    monkeypatch.setattr(firestore_store, "_RETRY", short)
+    monkeypatch.setattr(firestore_store, "RETRY_DEADLINE_SECONDS", 1.0)
     store = FirestoreStore(clients.firestore_client(settings))
 
     began = time.monotonic()

@@ -2,10 +2,11 @@
 
 Every call goes to the client `client_for(connection)` gives (production may build
 it impersonating the connection's service account), in the connection's project and
-location. The client library's own retries are switched off; `_retrying` is the one
-retry policy: transient errors (5xx, 429, rate limits, dropped connections) are
-retried with exponential backoff for about 20 s, then BackendUnavailable. Other
-refusals become WarehouseError carrying BigQuery's reason and message.
+location. The client library's own retries are switched off; `_retrying` applies the
+adapters' one retry policy (adapters/retrying.py): transient errors (5xx, 429, rate
+limits, dropped connections) are retried with exponential backoff for about 20 s,
+then BackendUnavailable. Other refusals become WarehouseError carrying BigQuery's
+reason and message.
 
 Jobs are inserted under the caller's fixed job id, so re-inserting is idempotent:
 BigQuery answers 409 for an id it already has, which counts as submitted. A job
@@ -20,7 +21,6 @@ of successful jobs are dropped (tests/integration/test_bigquery_warehouse.py).
 from __future__ import annotations
 
 import datetime as dt
-import random
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -32,6 +32,7 @@ from google.api_core import retry as api_retry
 from google.auth import exceptions as auth_exceptions
 from google.cloud import bigquery
 
+from workflows_api.adapters.retrying import call_with_retries
 from workflows_api.domain.executions import JobError
 from workflows_api.domain.results import Column
 from workflows_api.domain.sql import quote_table_reference
@@ -98,24 +99,22 @@ class BigQueryWarehouse:
         wanted = bigquery.Dataset(reference)
         wanted.location = connection.location
         try:
-            try:
-                dataset = self._retrying(
-                    "get dataset",
-                    lambda: client.get_dataset(
-                        reference, retry=_NO_RETRY, timeout=REQUEST_TIMEOUT_SECONDS
-                    ),
-                )
-            except api_exceptions.NotFound:
-                # Read first: an org may grant access to this dataset but not the right
-                # to create datasets. exists_ok covers a concurrent creation.
-                dataset = self._retrying(
-                    "create dataset",
-                    lambda: client.create_dataset(
-                        wanted, exists_ok=True, retry=_NO_RETRY, timeout=REQUEST_TIMEOUT_SECONDS
-                    ),
-                )
-        except api_exceptions.GoogleAPICallError as error:
-            raise _refused(error) from error
+            dataset = self._retrying(
+                "get dataset",
+                lambda: client.get_dataset(
+                    reference, retry=_NO_RETRY, timeout=REQUEST_TIMEOUT_SECONDS
+                ),
+                passing=(api_exceptions.NotFound,),
+            )
+        except api_exceptions.NotFound:
+            # Read first: an org may grant access to this dataset but not the right
+            # to create datasets. exists_ok covers a concurrent creation.
+            dataset = self._retrying(
+                "create dataset",
+                lambda: client.create_dataset(
+                    wanted, exists_ok=True, retry=_NO_RETRY, timeout=REQUEST_TIMEOUT_SECONDS
+                ),
+            )
         if dataset.location and dataset.location.lower() != connection.location.lower():
             raise WarehouseError(
                 "invalid",
@@ -141,13 +140,10 @@ class BigQueryWarehouse:
                 )
             time.sleep(delay)
             delay = min(delay * 2, MAX_RETRY_DELAY_SECONDS)
-            try:
-                self._retrying(
-                    "get DDL job",
-                    lambda: job.reload(retry=_NO_RETRY, timeout=REQUEST_TIMEOUT_SECONDS),
-                )
-            except api_exceptions.GoogleAPICallError as error:
-                raise _refused(error) from error
+            self._retrying(
+                "get DDL job",
+                lambda: job.reload(retry=_NO_RETRY, timeout=REQUEST_TIMEOUT_SECONDS),
+            )
         if job.error_result:
             failure = _job_error(job.error_result)
             raise WarehouseError(failure.reason, failure.message, failure.location)
@@ -186,21 +182,18 @@ class BigQueryWarehouse:
         config = bigquery.QueryJobConfig(dry_run=True, use_query_cache=False)
         project, dataset, name = table.split(".")
         sql = f"SELECT * FROM {quote_table_reference(project, dataset, name)}"
-        try:
-            job = self._retrying(
-                "read table schema",
-                lambda: client.query(
-                    sql,
-                    job_config=config,
-                    location=connection.location,
-                    project=connection.project,
-                    retry=_NO_RETRY,
-                    timeout=REQUEST_TIMEOUT_SECONDS,
-                    job_retry=None,
-                ),
-            )
-        except api_exceptions.GoogleAPICallError as error:
-            raise _refused(error) from error
+        job = self._retrying(
+            "read table schema",
+            lambda: client.query(
+                sql,
+                job_config=config,
+                location=connection.location,
+                project=connection.project,
+                retry=_NO_RETRY,
+                timeout=REQUEST_TIMEOUT_SECONDS,
+                job_retry=None,
+            ),
+        )
         return [
             Column(field.name, field.field_type.upper(), field.mode == "REPEATED")
             for field in job.schema or []
@@ -224,10 +217,7 @@ class BigQueryWarehouse:
             )
             return [dict(row.items()) for row in job.result(timeout=SUBMIT_TIMEOUT_SECONDS)]
 
-        try:
-            return self._retrying("read rows", run)
-        except api_exceptions.GoogleAPICallError as error:
-            raise _refused(error) from error
+        return self._retrying("read rows", run)
 
     # --- helpers ------------------------------------------------------------------
 
@@ -266,10 +256,7 @@ class BigQueryWarehouse:
                 except api_exceptions.NotFound:
                     raise _JobNotVisibleYet(job_id) from None
 
-        try:
-            return self._retrying("submit job", insert)
-        except api_exceptions.GoogleAPICallError as error:
-            raise _refused(error) from error
+        return self._retrying("submit job", insert)
 
     def _job_request(
         self, operation: str, method: Callable[..., Any], connection: Connection, job_id: str
@@ -285,43 +272,41 @@ class BigQueryWarehouse:
                     retry=_NO_RETRY,
                     timeout=REQUEST_TIMEOUT_SECONDS,
                 ),
+                passing=(api_exceptions.NotFound,),
             )
         except api_exceptions.NotFound:
             return None
-        except api_exceptions.GoogleAPICallError as error:
-            raise _refused(error) from error
 
     def _status(self, job: Any) -> JobStatus:
         if job.state not in _JOB_STATES:  # a response without status: ask again once
-            try:
-                self._retrying(
-                    "get job",
-                    lambda: job.reload(retry=_NO_RETRY, timeout=REQUEST_TIMEOUT_SECONDS),
-                )
-            except api_exceptions.GoogleAPICallError as error:
-                raise _refused(error) from error
+            self._retrying(
+                "get job",
+                lambda: job.reload(retry=_NO_RETRY, timeout=REQUEST_TIMEOUT_SECONDS),
+            )
         return _job_status(job)
 
-    def _retrying(self, operation: str, call: Callable[[], T]) -> T:
-        """`call()`, again after transient errors with exponential backoff and jitter,
-        until about `retry_deadline_seconds` have passed; then BackendUnavailable."""
-        started = time.monotonic()
-        delay = self._first_delay
-        attempt = 1
-        while True:
-            try:
-                return call()
-            except Exception as error:
-                if not _is_transient(error):
-                    raise
-                pause = delay * random.uniform(0.5, 1.0)
-                if time.monotonic() - started + pause > self._retry_deadline:
-                    raise BackendUnavailable(
-                        "bigquery", f"{operation} failed {attempt} times, last: {error}"
-                    ) from error
-                time.sleep(pause)
-                delay = min(delay * 2, MAX_RETRY_DELAY_SECONDS)
-                attempt += 1
+    def _retrying(
+        self,
+        operation: str,
+        call: Callable[[], T],
+        passing: tuple[type[Exception], ...] = (),
+    ) -> T:
+        """`call()` under the retry policy; a refusal BigQuery will repeat becomes a
+        WarehouseError, except the `passing` ones the caller handles (NotFound)."""
+        try:
+            return call_with_retries(
+                "bigquery",
+                operation,
+                call,
+                is_transient=_is_transient,
+                first_delay=self._first_delay,
+                max_delay=MAX_RETRY_DELAY_SECONDS,
+                deadline=self._retry_deadline,
+            )
+        except passing:
+            raise
+        except api_exceptions.GoogleAPICallError as error:
+            raise _refused(error) from error
 
 
 def _is_transient(error: BaseException) -> bool:

@@ -25,10 +25,11 @@ from collections.abc import Callable
 from typing import Any, TypedDict, TypeVar
 
 from google.api_core import exceptions
-from google.api_core.retry import Retry, if_exception_type
+from google.api_core.retry import if_exception_type
 from google.cloud import firestore
 from google.cloud.firestore_v1.field_path import FieldPath
 
+from workflows_api.adapters.retrying import call_with_retries
 from workflows_api.domain.executions import Execution, JobError, State
 from workflows_api.domain.tokens import Grant, Principal, Token, principal_key
 from workflows_api.domain.webhooks import DeliveryAttempt, WebhookConfig
@@ -54,13 +55,8 @@ _TRANSIENT = (
     exceptions.TooManyRequests,  # also ResourceExhausted (its subclass)
     exceptions.Aborted,
 )
-_RETRY = Retry(
-    predicate=if_exception_type(*_TRANSIENT),
-    initial=0.1,
-    maximum=2.0,
-    multiplier=2.0,
-    timeout=10.0,
-)
+# How long one store call keeps retrying transient errors before BackendUnavailable.
+RETRY_DEADLINE_SECONDS = 10.0
 _TRANSACTION_ATTEMPTS = 5
 _CLAIM_ATTEMPTS = 3
 
@@ -78,11 +74,15 @@ _ONE_ATTEMPT: _OneAttempt = {"retry": None, "timeout": 5.0}
 def _call(operation: Callable[[], T]) -> T:
     """Run `operation`, retrying transient Firestore errors; BackendUnavailable after."""
     try:
-        return _RETRY(operation)()
-    except exceptions.RetryError as exc:
-        raise BackendUnavailable("firestore", str(exc.cause or exc)) from exc
-    except _TRANSIENT as exc:  # the Retry gives up with RetryError; kept for safety
-        raise BackendUnavailable("firestore", str(exc)) from exc
+        return call_with_retries(
+            "firestore",
+            "a Firestore request",
+            operation,
+            is_transient=if_exception_type(*_TRANSIENT),
+            first_delay=0.1,
+            max_delay=2.0,
+            deadline=RETRY_DEADLINE_SECONDS,
+        )
     except ValueError as exc:  # a transaction that kept aborting (contention)
         if isinstance(exc.__cause__, exceptions.Aborted):
             raise BackendUnavailable("firestore", str(exc)) from exc
@@ -98,17 +98,24 @@ class FirestoreStore:
     def _org(self, org: str, collection: str) -> firestore.CollectionReference:
         return self._client.collection("orgs").document(org).collection(collection)
 
+    def _delete_existing(self, ref: firestore.DocumentReference) -> bool:
+        """Delete in one atomic call that fails when there is nothing to delete."""
+        must_exist = self._client.write_option(exists=True)
+        try:
+            _call(lambda: ref.delete(option=must_exist, **_ONE_ATTEMPT))
+        except exceptions.NotFound:
+            return False
+        return True
+
     # Connections
 
     def get_connection(self, org: str, connection_id: str) -> Connection | None:
-        ref = self._org(org, "connections").document(connection_id)
-        snapshot = _call(lambda: ref.get(**_ONE_ATTEMPT))
-        data = _data(snapshot)
-        return None if data is None else _connection_from_doc(org, snapshot.id, data)
+        data = _read(self._org(org, "connections").document(connection_id))
+        return None if data is None else _connection_from_doc(org, connection_id, data)
 
     def put_connection(self, connection: Connection) -> None:
         ref = self._org(connection.org, "connections").document(connection.id)
-        _call(lambda: ref.set(_connection_to_doc(connection), **_ONE_ATTEMPT))
+        _write(ref, _connection_to_doc(connection))
 
     def list_connections(self, org: str) -> list[Connection]:
         query = self._org(org, "connections").order_by(FieldPath.document_id())
@@ -118,14 +125,12 @@ class FirestoreStore:
     # Workflows
 
     def get_workflow(self, org: str, workflow_id: str) -> WorkflowRecord | None:
-        ref = self._org(org, "workflows").document(workflow_id)
-        snapshot = _call(lambda: ref.get(**_ONE_ATTEMPT))
-        data = _data(snapshot)
-        return None if data is None else _workflow_from_doc(org, snapshot.id, data)
+        data = _read(self._org(org, "workflows").document(workflow_id))
+        return None if data is None else _workflow_from_doc(org, workflow_id, data)
 
     def put_workflow(self, record: WorkflowRecord) -> None:
         ref = self._org(record.org, "workflows").document(record.id)
-        _call(lambda: ref.set(_workflow_to_doc(record), **_ONE_ATTEMPT))
+        _write(ref, _workflow_to_doc(record))
 
     def list_workflows(
         self, org: str, *, limit: int, after: str | None = None
@@ -147,23 +152,18 @@ class FirestoreStore:
 
     def delete_workflow(self, org: str, workflow_id: str) -> bool:
         ref = self._org(org, "workflows").document(workflow_id)
-        must_exist = self._client.write_option(exists=True)
-        try:
-            _call(lambda: ref.delete(option=must_exist, **_ONE_ATTEMPT))
-        except exceptions.NotFound:
-            return False
-        return True
+        return self._delete_existing(ref)
 
     # Executions
 
     def create_execution(self, execution: Execution, expire_at: dt.datetime) -> None:
         ref = self._org(execution.org, "executions").document(execution.id)
         doc = {**_execution_to_doc(execution), "expire_at": _timestamp(expire_at)}
-        _call(lambda: ref.set(doc, **_ONE_ATTEMPT))
+        _write(ref, doc)
 
     def get_execution(self, org: str, execution_id: str) -> Execution | None:
         ref = self._org(org, "executions").document(execution_id)
-        data = _data(_call(lambda: ref.get(**_ONE_ATTEMPT)))
+        data = _read(ref)
         return None if data is None else _execution_from_doc(data)
 
     def save_execution(self, execution: Execution, *, expected_state: str) -> bool:
@@ -239,7 +239,7 @@ class FirestoreStore:
 
     def delete_execution(self, org: str, execution_id: str) -> None:
         ref = self._org(org, "executions").document(execution_id)
-        _call(lambda: ref.delete(**_ONE_ATTEMPT))
+        _delete(ref)
 
     # Cache entries: the execution currently answering a cache key.
 
@@ -291,14 +291,14 @@ class FirestoreStore:
         return True
 
     def _cache_holder(self, ref: firestore.DocumentReference) -> str | None:
-        data = _data(_call(lambda: ref.get(**_ONE_ATTEMPT)))
+        data = _read(ref)
         return None if data is None else str(data["execution_id"])
 
     # Idempotency keys
 
     def get_idempotency_key(self, org: str, key_hash: str) -> tuple[str, str] | None:
         ref = self._org(org, "idempotency_keys").document(key_hash)
-        data = _data(_call(lambda: ref.get(**_ONE_ATTEMPT)))
+        data = _read(ref)
         return None if data is None else (data["execution_id"], data["fingerprint"])
 
     def claim_idempotency_key(
@@ -332,11 +332,11 @@ class FirestoreStore:
             "received_at": _timestamp(rejection.received_at),
             "expire_at": _timestamp(expire_at),
         }
-        _call(lambda: ref.set(doc, **_ONE_ATTEMPT))
+        _write(ref, doc)
 
     def get_trigger_rejection(self, org: str, message_id: str) -> TriggerRejection | None:
         ref = self._org(org, "trigger_rejections").document(message_id)
-        data = _data(_call(lambda: ref.get(**_ONE_ATTEMPT)))
+        data = _read(ref)
         if data is None:
             return None
         return TriggerRejection(
@@ -353,7 +353,7 @@ class FirestoreStore:
 
     def get_principal(self, email: str) -> Principal | None:
         ref = self._client.collection("principals").document(principal_key(email))
-        data = _data(_call(lambda: ref.get(**_ONE_ATTEMPT)))
+        data = _read(ref)
         return None if data is None else _principal_from_doc(data)
 
     def put_principal(self, principal: Principal) -> None:
@@ -365,16 +365,11 @@ class FirestoreStore:
             "workflows": list(principal.workflows) if principal.workflows is not None else None,
             "created_at": _timestamp(principal.created_at),
         }
-        _call(lambda: ref.set(doc, **_ONE_ATTEMPT))
+        _write(ref, doc)
 
     def delete_principal(self, email: str) -> bool:
         ref = self._client.collection("principals").document(principal_key(email))
-        must_exist = self._client.write_option(exists=True)
-        try:
-            _call(lambda: ref.delete(option=must_exist, **_ONE_ATTEMPT))
-        except exceptions.NotFound:
-            return False
-        return True
+        return self._delete_existing(ref)
 
     def list_principals(self, org: str) -> list[Principal]:
         query = self._client.collection("principals").where(
@@ -388,7 +383,7 @@ class FirestoreStore:
 
     def get_webhooks(self, org: str, workflow_id: str) -> WebhookConfig | None:
         ref = self._org(org, "webhooks").document(workflow_id)
-        data = _data(_call(lambda: ref.get(**_ONE_ATTEMPT)))
+        data = _read(ref)
         if data is None:
             return None
         return WebhookConfig(org, workflow_id, tuple(data["urls"]), _utc(data["updated_at"]))
@@ -396,24 +391,24 @@ class FirestoreStore:
     def put_webhooks(self, config: WebhookConfig) -> None:
         ref = self._org(config.org, "webhooks").document(config.workflow_id)
         doc = {"urls": list(config.urls), "updated_at": _timestamp(config.updated_at)}
-        _call(lambda: ref.set(doc, **_ONE_ATTEMPT))
+        _write(ref, doc)
 
     def delete_webhooks(self, org: str, workflow_id: str) -> None:
         ref = self._org(org, "webhooks").document(workflow_id)
-        _call(lambda: ref.delete(**_ONE_ATTEMPT))
+        _delete(ref)
 
     def delete_signing_secret(self, org: str, workflow_id: str) -> None:
         ref = self._org(org, "webhook_secrets").document(workflow_id)
-        _call(lambda: ref.delete(**_ONE_ATTEMPT))
+        _delete(ref)
 
     def get_signing_secret(self, org: str, workflow_id: str) -> str | None:
         ref = self._org(org, "webhook_secrets").document(workflow_id)
-        data = _data(_call(lambda: ref.get(**_ONE_ATTEMPT)))
+        data = _read(ref)
         return None if data is None else str(data["secret"])
 
     def put_signing_secret(self, org: str, workflow_id: str, secret: str) -> None:
         ref = self._org(org, "webhook_secrets").document(workflow_id)
-        _call(lambda: ref.set({"secret": secret}, **_ONE_ATTEMPT))
+        _write(ref, {"secret": secret})
 
     # Tokens
 
@@ -422,10 +417,8 @@ class FirestoreStore:
         _call(lambda: ref.create(_token_to_doc(token), **_ONE_ATTEMPT))
 
     def get_token(self, token_id: str) -> Token | None:
-        ref = self._client.collection("tokens").document(token_id)
-        snapshot = _call(lambda: ref.get(**_ONE_ATTEMPT))
-        data = _data(snapshot)
-        return None if data is None else _token_from_doc(snapshot.id, data)
+        data = _read(self._client.collection("tokens").document(token_id))
+        return None if data is None else _token_from_doc(token_id, data)
 
     def list_tokens(self, org: str) -> list[Token]:
         # An equality filter alone needs no composite index; sorted here instead.
@@ -450,6 +443,19 @@ class FirestoreStore:
 
 def _data(snapshot: firestore.DocumentSnapshot) -> dict[str, Any] | None:
     return snapshot.to_dict() if snapshot.exists else None
+
+
+def _read(ref: firestore.DocumentReference) -> dict[str, Any] | None:
+    """The document's fields, None when it does not exist."""
+    return _data(_call(lambda: ref.get(**_ONE_ATTEMPT)))
+
+
+def _write(ref: firestore.DocumentReference, doc: dict[str, Any]) -> None:
+    _call(lambda: ref.set(doc, **_ONE_ATTEMPT))
+
+
+def _delete(ref: firestore.DocumentReference) -> None:
+    _call(lambda: ref.delete(**_ONE_ATTEMPT))
 
 
 def _json(value: dict[str, Any]) -> str:

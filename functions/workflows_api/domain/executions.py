@@ -21,6 +21,12 @@ from .sql import OUTPUT_TABLE_PATTERN
 from .webhooks import DeliveryAttempt
 
 JOB_ID_PREFIX = "wfapi_exec_"
+# Labels on every job: what a completion event finds its execution by.
+ORG_LABEL = "wfapi_org"
+WORKFLOW_LABEL = "wfapi_workflow"
+EXECUTION_LABEL = "wfapi_execution"
+# BigQuery's errorResult reason for a job stopped by jobs.cancel.
+CANCELLED_REASON = "stopped"
 OUTPUT_TABLE_INFIX = "_out_"
 CACHE_KEY_TABLE_CHARS = 16
 
@@ -62,6 +68,10 @@ class JobError:
 
     def to_dict(self) -> dict[str, str | None]:
         return {"reason": self.reason, "location": self.location, "message": self.message}
+
+
+# How the dialects without a cancelled state (CARTO, Nexadata) describe a cancelled run.
+CANCELLED_ERROR = JobError(CANCELLED_REASON, "The execution was cancelled.", None)
 
 
 @dataclass(frozen=True)
@@ -113,6 +123,14 @@ class Execution:
             error=error if target == State.FAILED else None,
         )
 
+    @property
+    def job_error(self) -> JobError | None:
+        """The errorResult a job-shaped API reports: BigQuery's when it failed, `stopped`
+        when it was cancelled, else none."""
+        if self.state == State.FAILED:
+            return self.error
+        return CANCELLED_ERROR if self.state == State.CANCELLED else None
+
     def reusable_at(self, now: dt.datetime) -> bool:
         """Can a request with the same cache key be answered by this execution?"""
         if self.state in (State.CREATED, State.RUNNING):
@@ -144,9 +162,9 @@ def job_labels(org: str, workflow_id: str, execution_id: str) -> dict[str, str]:
         return re.sub(r"[^a-z0-9_-]", "_", value.lower())[:63]
 
     return {
-        "wfapi_org": label(org),
-        "wfapi_workflow": label(workflow_id),
-        "wfapi_execution": label(execution_id),
+        ORG_LABEL: label(org),
+        WORKFLOW_LABEL: label(workflow_id),
+        EXECUTION_LABEL: label(execution_id),
     }
 
 

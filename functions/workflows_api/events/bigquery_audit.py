@@ -36,7 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from workflows_api.domain.executions import JobError
+from workflows_api.domain.executions import CANCELLED_REASON, JobError
 from workflows_api.service.ports import JobState, JobStatus
 
 AUDIT_LOG_WRITTEN = "google.cloud.audit.log.v1.written"
@@ -52,7 +52,7 @@ LEGACY_JOB_COMPLETED_METHOD = "jobservice.jobcompleted"
 # rateLimitExceeded and resourcesExceeded, which the code does not tell apart; the
 # message does. Codes not listed map to FALLBACK_REASON.
 RPC_CODE_REASONS: dict[int, str] = {
-    1: "stopped",  # CANCELLED: BigQuery's reason for a job stopped by jobs.cancel
+    1: CANCELLED_REASON,  # CANCELLED: BigQuery's reason for a job stopped by jobs.cancel
     2: "internalError",  # UNKNOWN
     3: "invalidQuery",  # INVALID_ARGUMENT: for query jobs, a query BigQuery refused
     4: "timeout",  # DEADLINE_EXCEEDED

@@ -26,7 +26,7 @@ from workflows_api.http.errors import ApiError, api_error
 from workflows_api.http.requests import bearer_token, json_body, parse_json, parse_model
 from workflows_api.http.responses import json_response
 from workflows_api.service.auth import require
-from workflows_api.service.errors import BackendUnavailable, ServiceError, not_found
+from workflows_api.service.errors import BackendUnavailable, ServiceError
 
 logger = logging.getLogger(__name__)
 
@@ -75,10 +75,10 @@ def get_job(request: Request, connection: str, external_id: str) -> Response:
                 f"No job {external_id[:140]!r}; expected an externalId like job_<id>.",
                 "externalId",
             )
-        found = get_app().dialects.execution_for_connection(token.org, connection, execution_id)
+        found = get_app().dialects.execution_for_connection(
+            token.org, connection, execution_id, token.allows_workflow
+        )
         execution = found.execution
-        if not token.allows_workflow(execution.workflow_id):
-            raise not_found("execution", execution_id)  # as if it did not exist
         # The query as CARTO's UI writes it: the declared parameters, in order.
         query = format_call(execution.procedure, list(execution.parameters))
         return json_response(job_view(execution, found.connection, token.id, query))

@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from workflows_api.domain.executions import Execution, State
+from workflows_api.domain.executions import CANCELLED_ERROR, Execution, State
 from workflows_api.http import schemas
 from workflows_api.http.errors import ApiError
 from workflows_api.service.ports import Connection
 
 JOB_PREFIX = "job_"
-CANCELLED_MESSAGE = "Job execution was cancelled: the execution was cancelled through the API."
+CANCELLED_MESSAGE = CANCELLED_ERROR.message
 
 # Errors about the query or its parameters read like BigQuery's query errors.
 _QUERY_ERROR_CODES = frozenset(
@@ -85,16 +85,11 @@ def status_view(execution: Execution) -> dict[str, Any]:
 
 
 def _status(execution: Execution) -> schemas.CartoJobStatus:
-    error: schemas.JobErrorResult | None = None
-    if execution.state == State.FAILED and execution.error is not None:
-        error = schemas.JobErrorResult(  # BigQuery's, unchanged
-            reason=execution.error.reason,
-            location=execution.error.location,
-            message=execution.error.message,
-        )
-    elif execution.state == State.CANCELLED:
-        error = schemas.JobErrorResult(reason="stopped", location=None, message=CANCELLED_MESSAGE)
-    return schemas.CartoJobStatus(state=_STATE_OF_EXECUTION[execution.state], errorResult=error)
+    error = execution.job_error  # BigQuery's, unchanged, or `stopped`
+    return schemas.CartoJobStatus(
+        state=_STATE_OF_EXECUTION[execution.state],
+        errorResult=schemas.JobErrorResult.of(error) if error else None,
+    )
 
 
 def error_body(error: ApiError, query: str | None) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from workflows_api.http.auth import caller
 from workflows_api.http.errors import ApiError
 from workflows_api.http.requests import int_argument, json_body, parse_model
 from workflows_api.http.responses import json_response
-from workflows_api.http.views import execution_view
+from workflows_api.http.views import execution_model, execution_view
 from workflows_api.service.executions import MAX_WAIT_SECONDS, ExecuteRequest
 from workflows_api.service.workflows import check_workflow_id
 
@@ -93,8 +93,8 @@ def list_executions(request: Request, workflow_id: str) -> Response:
         created_after=_time_argument(request, "created_after"),
         created_before=_time_argument(request, "created_before"),
     )
-    body = schemas.ExecutionList.model_validate(
-        {"executions": [execution_view(e) for e in executions], "next_page_token": next_token}
+    body = schemas.ExecutionList(
+        executions=[execution_model(e) for e in executions], next_page_token=next_token
     )
     return json_response(body.model_dump(mode="json"))
 

@@ -16,6 +16,7 @@ from flask import Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from workflows_api.bootstrap import get_app
+from workflows_api.domain import executions
 from workflows_api.domain.executions import Execution, State
 from workflows_api.domain.tokens import Grant
 from workflows_api.http import schemas
@@ -24,15 +25,11 @@ from workflows_api.http.errors import ApiError
 from workflows_api.http.requests import json_body, parse_model
 from workflows_api.http.responses import json_response
 from workflows_api.http.views import required_timestamp, timestamp
-from workflows_api.service.errors import not_found
 from workflows_api.service.executions import ExecuteRequest
 from workflows_api.service.workflows import check_workflow_id
 
-CANCELLED_ERROR = {
-    "reason": "stopped",
-    "location": None,
-    "message": "The execution was cancelled.",
-}
+# What a cancelled run reads as in `errors` (Nexadata has no cancelled state).
+CANCELLED_ERROR = executions.CANCELLED_ERROR.to_dict()
 # Nexadata has no cancelled state: a cancelled run reads as failed, saying why.
 _STATE: dict[State, Literal["created", "running", "succeeded", "failed"]] = {
     State.CREATED: "created",
@@ -75,9 +72,7 @@ def execute(request: Request, workflow_id: str) -> Response:
 
 def get_execution(request: Request, execution_id: str) -> Response:
     token = caller(request, Grant.EXECUTIONS_READ)
-    execution = get_app().executions.get(token.org, execution_id)
-    if not token.allows_workflow(execution.workflow_id):
-        raise not_found("execution", execution_id)  # as if it did not exist
+    execution = get_app().executions.get(token.org, execution_id, token.allows_workflow)
     return json_response(execution_record(execution))
 
 
@@ -89,7 +84,7 @@ def execution_record(execution: Execution) -> dict[str, Any]:
         created_at=required_timestamp(execution.created_at),
         start_at=timestamp(execution.started_at),
         end_at=timestamp(execution.ended_at),
-        errors=[schemas.JobErrorResult(**error) for error in _errors(execution)],
+        errors=[schemas.JobErrorResult.of(execution.job_error)] if execution.job_error else [],
         warnings=[],
     ).model_dump(mode="json")
 
@@ -102,11 +97,3 @@ def retired_pipeline_endpoint(request: Request, rest: str) -> Response:
         "POST /api/v1/workflows/{id}/execute and poll it with "
         "GET /api/v1/workflows/executions/{id}.",
     )
-
-
-def _errors(execution: Execution) -> list[dict[str, Any]]:
-    if execution.state == State.FAILED and execution.error is not None:
-        return [execution.error.to_dict()]  # BigQuery's errorResult, unchanged
-    if execution.state == State.CANCELLED:
-        return [dict(CANCELLED_ERROR)]
-    return []

@@ -333,27 +333,19 @@ ROUTES: tuple[Route, ...] = (
         errors=(401, 403, 404),
         tag="nexadata",
     ),
-    Route(
-        "GET",
-        "/api/v1/pipelines/<path:rest>",
-        STATUS,
-        nexadata.retired_pipeline_endpoint,
-        "Nexadata: the retired pipeline endpoint (always 404)",
-        responses=(),
-        errors=(404,),
-        auth="none",
-        tag="nexadata",
-    ),
-    Route(
-        "POST",
-        "/api/v1/pipelines/<path:rest>",
-        STATUS,
-        nexadata.retired_pipeline_endpoint,
-        "Nexadata: the retired pipeline endpoint (always 404)",
-        responses=(),
-        errors=(404,),
-        auth="none",
-        tag="nexadata",
+    *(
+        Route(
+            method,
+            "/api/v1/pipelines/<path:rest>",
+            STATUS,
+            nexadata.retired_pipeline_endpoint,
+            "Nexadata: the retired pipeline endpoint (always 404)",
+            responses=(),
+            errors=(404,),
+            auth="none",
+            tag="nexadata",
+        )
+        for method in ("GET", "POST")
     ),
 )
 

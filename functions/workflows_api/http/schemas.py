@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from workflows_api.domain.executions import JobError
+
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -99,6 +101,10 @@ class JobErrorResult(_Body):
     reason: str
     location: str | None
     message: str
+
+    @classmethod
+    def of(cls, error: JobError) -> JobErrorResult:
+        return cls(reason=error.reason, location=error.location, message=error.message)
 
 
 class ExecutionLinks(_Body):

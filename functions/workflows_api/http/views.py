@@ -6,7 +6,6 @@ import datetime as dt
 import json
 from typing import Any
 
-from workflows_api.domain.compiler import procedure_name
 from workflows_api.domain.executions import Execution
 from workflows_api.domain.model import Workflow
 from workflows_api.domain.validation import parse_workflow
@@ -21,6 +20,10 @@ def timestamp(value: dt.datetime | None) -> str | None:
 def execution_view(execution: Execution, *, cached: bool = False) -> dict[str, Any]:
     """`cached` is true on an execute answer served by an earlier request's execution
     (no new BigQuery job); every stored execution ran its own job, so status says false."""
+    return execution_model(execution, cached=cached).model_dump(mode="json")
+
+
+def execution_model(execution: Execution, *, cached: bool = False) -> schemas.Execution:
     return schemas.Execution(
         id=execution.id,
         workflow_id=execution.workflow_id,
@@ -33,7 +36,7 @@ def execution_view(execution: Execution, *, cached: bool = False) -> dict[str, A
         cached=cached,
         cache_enabled=execution.cache_enabled,
         bigquery_job_id=execution.bigquery_job_id,
-        error=_error_result(execution),
+        error=schemas.JobErrorResult.of(execution.error) if execution.error else None,
         version=execution.version,
         links=schemas.ExecutionLinks(status=f"/v1/executions/{execution.id}"),
         notifications=[
@@ -47,7 +50,7 @@ def execution_view(execution: Execution, *, cached: bool = False) -> dict[str, A
             )
             for d in execution.deliveries
         ],
-    ).model_dump(mode="json")
+    )
 
 
 def workflow_model(
@@ -65,13 +68,10 @@ def workflow_model(
     )
 
 
-def api_state_view(record: WorkflowRecord, project: str, dataset: str) -> dict[str, Any]:
+def api_state_view(record: WorkflowRecord, procedure: str) -> dict[str, Any]:
     api = record.api
     enabled = bool(api and api.enabled)
     deployed: Workflow = parse_workflow(api.deployed_definition if api else record.definition)
-    procedure = (
-        api.procedure if api else f"{project}.{dataset}.{procedure_name(record.org, record.id)}"
-    )
     example = {p.name: _example_value(p.type, p.default) for p in deployed.parameters}
     return schemas.ApiState(
         workflow_id=record.id,
@@ -121,15 +121,6 @@ _EXAMPLES: dict[str, Any] = {
     "TIMESTAMP": "2026-01-31T12:00:00Z",
     "GEOGRAPHY": "POINT(-3.7038 40.4168)",
 }
-
-
-def _error_result(execution: Execution) -> schemas.JobErrorResult | None:
-    error = execution.error
-    if error is None:
-        return None
-    return schemas.JobErrorResult(
-        reason=error.reason, location=error.location, message=error.message
-    )
 
 
 def required_timestamp(value: dt.datetime) -> str:

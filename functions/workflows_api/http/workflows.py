@@ -25,12 +25,10 @@ from workflows_api.http.requests import (
 from workflows_api.http.responses import json_response
 from workflows_api.http.views import api_state_view, workflow_model
 from workflows_api.service.ports import WorkflowRecord
-from workflows_api.service.workflows import check_workflow_id
 
 
 def put_workflow(request: Request, workflow_id: str) -> Response:
     token = caller(request, Grant.WORKFLOWS_WRITE, workflow_id)
-    check_workflow_id(workflow_id)
     body, media_type = raw_body(request, JSON_TYPES + YAML_TYPES)
     definition: Any
     if media_type in JSON_TYPES:
@@ -114,8 +112,7 @@ def disable_api(request: Request, workflow_id: str) -> Response:
 
 
 def _api_state(record: WorkflowRecord) -> Response:
-    connection = get_app().workflows.connection(record.org, record.connection)
-    return json_response(api_state_view(record, connection.project, connection.dataset))
+    return json_response(api_state_view(record, get_app().workflows.procedure_ref(record)))
 
 
 def put_webhooks(request: Request, workflow_id: str) -> Response:

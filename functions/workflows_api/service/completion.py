@@ -30,9 +30,6 @@ from workflows_api.service.workflows import WorkflowService
 
 logger = logging.getLogger(__name__)
 
-ORG_LABEL = "wfapi_org"
-EXECUTION_LABEL = "wfapi_execution"
-
 
 @dataclass(frozen=True)
 class CompletionOutcome:
@@ -76,8 +73,8 @@ class JobCompletions:
         return outcome
 
     def _handle(self, event: BigQueryJobEvent) -> CompletionOutcome:
-        org = event.labels.get(ORG_LABEL)
-        execution_id = event.labels.get(EXECUTION_LABEL)
+        org = event.labels.get(ex.ORG_LABEL)
+        execution_id = event.labels.get(ex.EXECUTION_LABEL)
         if not org or not execution_id:
             return CompletionOutcome("ignored", "the job has no Workflows API labels")
         if event.parent_job is not None:
@@ -107,9 +104,7 @@ class JobCompletions:
         status = event.status
         if status.state == "DONE" and status.error is not None:
             status = self._exact_failure(connection, status)
-        updated = self._executions.record_job_status(org, execution_id, status)
-        if updated is None:
-            return CompletionOutcome("ignored", "no such execution", org, execution_id)
+        updated = self._executions.apply_job_status(execution, status)
         if updated.state == execution.state or (
             status.state != "DONE" and updated.state.is_terminal
         ):

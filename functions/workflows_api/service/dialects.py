@@ -10,21 +10,22 @@ records and BigQuery job as the native API, and nothing is written on bad input.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from workflows_api.domain.calls import CallSyntaxError, ProcedureCall, format_call, parse_call
 from workflows_api.domain.executions import Execution
-from workflows_api.service.admin import ORG_PATTERN
 from workflows_api.service.errors import ServiceError, not_found
-from workflows_api.service.executions import ExecuteRequest, ExecuteResult, ExecutionService
+from workflows_api.service.executions import (
+    ExecuteRequest,
+    ExecuteResult,
+    ExecutionService,
+    WorkflowFilter,
+    any_workflow,
+)
 from workflows_api.service.ports import Connection, WorkflowStore
 from workflows_api.service.workflows import WorkflowService, api_disabled, deployed_definition_of
-
-# Execution ids are uuid4 hex; anything far from that is not worth a store read.
-_EXECUTION_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class DialectService:
     ) -> PreparedCall:
         """Check a CALL without writing anything; callers may check the workflow id
         (a token limited to some workflows) before `run`."""
-        connection = self.connection(org, connection_id)
+        connection = self._workflows.connection(org, connection_id)
         try:
             call = parse_call(query)
         except CallSyntaxError as error:
@@ -115,22 +116,18 @@ class DialectService:
         return CallResult(prepared.connection, result)
 
     def execution_for_connection(
-        self, org: str, connection_id: str, execution_id: str
+        self,
+        org: str,
+        connection_id: str,
+        execution_id: str,
+        may_see: WorkflowFilter = any_workflow,
     ) -> ConnectionExecution:
         """An execution (reconciled) as seen through a connection: 404 unless it ran there."""
-        connection = self.connection(org, connection_id)
-        if not _EXECUTION_ID_PATTERN.fullmatch(execution_id):
-            raise not_found("execution", execution_id[:140])
-        execution = self._executions.get(org, execution_id)
+        connection = self._workflows.connection(org, connection_id)
+        execution = self._executions.get(org, execution_id, may_see)
         if execution.connection != connection.id:
             raise not_found("execution", execution_id)
         return ConnectionExecution(connection, execution)
-
-    def connection(self, org: str, connection_id: str) -> Connection:
-        """The org's connection; 404 (and no store read) for a name that cannot be one."""
-        if not ORG_PATTERN.fullmatch(connection_id):
-            raise not_found("connection", connection_id[:140])
-        return self._workflows.connection(org, connection_id)
 
 
 def _parameters(call: ProcedureCall, supplied: Mapping[str, Any]) -> dict[str, Any]:

@@ -325,8 +325,10 @@ class ExecutionService:
         if not ex.is_execution_id(execution_id):
             return None
         execution = self._executions.get_execution(org, execution_id)
-        if execution is None:
-            return None
+        return None if execution is None else self.apply_job_status(execution, status)
+
+    def apply_job_status(self, execution: Execution, status: JobStatus) -> Execution:
+        """`record_job_status` for an execution already read."""
         target = _state_of(status)
         if target == execution.state or not ex.can_transition(execution.state, target):
             return execution
@@ -437,16 +439,12 @@ def parameter_values(workflow: Workflow, supplied: Mapping[str, Any]) -> dict[st
         ) from None
 
 
-# BigQuery's errorResult reason for a job stopped by jobs.cancel.
-CANCELLED_REASON = "stopped"
-
-
 def _state_of(status: JobStatus) -> State:
     if status.state != "DONE":
         return State.RUNNING if status.state == "RUNNING" else State.CREATED
     if status.error is None:
         return State.SUCCEEDED
-    return State.CANCELLED if status.error.reason == CANCELLED_REASON else State.FAILED
+    return State.CANCELLED if status.error.reason == ex.CANCELLED_REASON else State.FAILED
 
 
 def _fingerprint(workflow_id: str, key: str, use_cache: bool) -> str:

@@ -18,6 +18,7 @@ from workflows_api.domain.errors import Issue, WorkflowInvalid
 from workflows_api.domain.model import Workflow
 from workflows_api.domain.validation import load_workflow, parse_workflow, validate_workflow
 from workflows_api.domain.version import canonical_definition, workflow_version
+from workflows_api.service.admin import ORG_PATTERN
 from workflows_api.service.errors import ServiceError, WarehouseError, not_found
 from workflows_api.service.ports import (
     ApiState,
@@ -147,6 +148,9 @@ class WorkflowService:
         return self._compile(record, definition_of(record))
 
     def connection(self, org: str, connection_id: str) -> Connection:
+        """The org's connection; 404 (and no store read) for a name that cannot be one."""
+        if not ORG_PATTERN.fullmatch(connection_id):
+            raise not_found("connection", connection_id[:140])
         connection = self._connections.get_connection(org, connection_id)
         if connection is None:
             raise not_found("connection", connection_id)
@@ -198,6 +202,14 @@ class WorkflowService:
         updated = replace(record, api=api)
         self._workflows.put_workflow(updated)
         return updated
+
+    def procedure_ref(self, record: WorkflowRecord) -> str:
+        """`project.dataset.routine` the API runs: deployed, or what enabling would create
+        (the connection is read only in that case)."""
+        if record.api is not None:
+            return record.api.procedure
+        connection = self.connection(record.org, record.connection)
+        return f"{connection.project}.{connection.dataset}.{procedure_name(record.org, record.id)}"
 
     def _compile(
         self, record: WorkflowRecord, workflow: Workflow, connection: Connection | None = None
