@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -370,3 +371,29 @@ def test_a_stopped_job_is_cancelled_and_another_error_failed() -> None:
     errored = world.executions.record_job_status("demo", failed.id, error)
     assert cancelled is not None and cancelled.state == State.CANCELLED
     assert errored is not None and errored.state == State.FAILED and errored.error == error.error
+
+
+def test_a_report_racing_an_older_one_is_not_lost() -> None:
+    """A RUNNING report lands between our read and our write of DONE: DONE still wins."""
+    from workflows_api.service.ports import JobStatus
+
+    world = World()
+    world.warehouse.fail_submits = 1
+    created = world.execute().execution
+    assert created.state == State.CREATED
+    store = world.store
+    original_save = store.save_execution
+    raced: list[bool] = []
+
+    def save_after_a_racing_writer(execution: Any, *, expected_state: str) -> bool:
+        if not raced:
+            raced.append(True)
+            racing = replace(execution, state=State.RUNNING, ended_at=None, error=None)
+            assert original_save(racing, expected_state="created")
+        return original_save(execution, expected_state=expected_state)
+
+    store.save_execution = save_after_a_racing_writer  # type: ignore[method-assign]
+    done = JobStatus(created.bigquery_job_id, "DONE", JobError("invalidQuery", "boom", "query"))
+    result = world.executions.record_job_status("demo", created.id, done)
+    assert raced and result is not None and result.state == State.FAILED
+    assert store.executions[("demo", created.id)].state == State.FAILED

@@ -398,25 +398,38 @@ class ExecutionService:
     def _apply(
         self, execution: Execution, status: JobStatus, stored_state: State | None = None
     ) -> Execution:
-        now = self._clock()
+        """Record `status` on `execution` by compare-and-swap on its stored state. When
+        another writer moved it first, the report is applied again to what it wrote,
+        unless that is already as far as the report goes (a terminal state never moves)."""
+        expected = stored_state or execution.state
         target = _state_of(status)
-        updated = replace(execution, reconciled_at=now)
-        if target != execution.state:
-            updated = updated.transition(
-                target,
-                at=now,
-                started_at=status.started_at,
-                ended_at=status.ended_at,
-                error=status.error,
-            )
-        return self._save(updated, stored_state or execution.state)
+        for _ in range(_CLAIM_ATTEMPTS):
+            now = self._clock()
+            updated = replace(execution, reconciled_at=now)
+            if target != execution.state:
+                updated = updated.transition(
+                    target,
+                    at=now,
+                    started_at=status.started_at,
+                    ended_at=status.ended_at,
+                    error=status.error,
+                )
+            if self._executions.save_execution(updated, expected_state=expected):
+                if updated.state.is_terminal and not expected.is_terminal:
+                    self._finished(updated)
+                return updated
+            stored = self._executions.get_execution(execution.org, execution.id)
+            if stored is None:
+                return updated
+            if target == stored.state or not ex.can_transition(stored.state, target):
+                return stored  # the other writer got as far, or further
+            execution, expected = stored, stored.state
+        raise ServiceError("unavailable", "busy", "The execution keeps changing; retry.")
 
     def _save(self, execution: Execution, expected_state: State) -> Execution:
+        """Write a change that moves no state (a submit attempt) if nobody moved it."""
         if self._executions.save_execution(execution, expected_state=expected_state):
-            if execution.state.is_terminal and not expected_state.is_terminal:
-                self._finished(execution)
             return execution
-        # Another reader moved it first; theirs is at least as new.
         stored = self._executions.get_execution(execution.org, execution.id)
         return stored or execution
 
