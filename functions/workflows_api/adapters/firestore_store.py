@@ -14,7 +14,9 @@ as JSON strings: Firestore maps do not keep key order. Datetimes go in as tz-awa
 timestamps and come back as plain UTC `datetime`s.
 
 Every call is one attempt per RPC; `_call` retries transient errors with backoff for
-a few seconds and then raises BackendUnavailable.
+a few seconds and then raises BackendUnavailable. Conditional writes are lock-free:
+create-if-absent (`create()`) and compare-and-swap on the last update time, never a
+read-write transaction (the emulator serialises contended ones with lock timeouts).
 """
 
 from __future__ import annotations
@@ -57,7 +59,6 @@ _TRANSIENT = (
 )
 # How long one store call keeps retrying transient errors before BackendUnavailable.
 RETRY_DEADLINE_SECONDS = 10.0
-_TRANSACTION_ATTEMPTS = 5
 _CLAIM_ATTEMPTS = 3
 
 
@@ -73,20 +74,15 @@ _ONE_ATTEMPT: _OneAttempt = {"retry": None, "timeout": 5.0}
 
 def _call(operation: Callable[[], T]) -> T:
     """Run `operation`, retrying transient Firestore errors; BackendUnavailable after."""
-    try:
-        return call_with_retries(
-            "firestore",
-            "a Firestore request",
-            operation,
-            is_transient=if_exception_type(*_TRANSIENT),
-            first_delay=0.1,
-            max_delay=2.0,
-            deadline=RETRY_DEADLINE_SECONDS,
-        )
-    except ValueError as exc:  # a transaction that kept aborting (contention)
-        if isinstance(exc.__cause__, exceptions.Aborted):
-            raise BackendUnavailable("firestore", str(exc)) from exc
-        raise
+    return call_with_retries(
+        "firestore",
+        "a Firestore request",
+        operation,
+        is_transient=if_exception_type(*_TRANSIENT),
+        first_delay=0.1,
+        max_delay=2.0,
+        deadline=RETRY_DEADLINE_SECONDS,
+    )
 
 
 class FirestoreStore:
@@ -97,6 +93,20 @@ class FirestoreStore:
 
     def _org(self, org: str, collection: str) -> firestore.CollectionReference:
         return self._client.collection("orgs").document(org).collection(collection)
+
+    def _update_unchanged(
+        self,
+        ref: firestore.DocumentReference,
+        snapshot: firestore.DocumentSnapshot,
+        doc: dict[str, Any],
+    ) -> bool:
+        """Compare-and-swap: update only if nobody wrote since `snapshot` was read."""
+        unchanged = self._client.write_option(last_update_time=snapshot.update_time)
+        try:
+            _call(lambda: ref.update(doc, option=unchanged, **_ONE_ATTEMPT))
+        except (exceptions.FailedPrecondition, exceptions.NotFound):
+            return False
+        return True
 
     def _delete_existing(self, ref: firestore.DocumentReference) -> bool:
         """Delete in one atomic call that fails when there is nothing to delete."""
@@ -167,20 +177,14 @@ class FirestoreStore:
         return None if data is None else _execution_from_doc(data)
 
     def save_execution(self, execution: Execution, *, expected_state: str) -> bool:
+        # A read, then an update conditioned on the read's update time: no transaction,
+        # so concurrent writers (status reads, completion events) never wait on locks.
         ref = self._org(execution.org, "executions").document(execution.id)
-        doc = _execution_to_doc(execution)  # no expire_at: update() keeps the stored one
-
-        @firestore.transactional
-        def compare_and_write(transaction: firestore.Transaction) -> bool:
-            snapshot = ref.get(transaction=transaction, **_ONE_ATTEMPT)
-            if not snapshot.exists or snapshot.get("state") != expected_state:
-                return False
-            transaction.update(ref, doc)
-            return True
-
-        return _call(
-            lambda: compare_and_write(self._client.transaction(max_attempts=_TRANSACTION_ATTEMPTS))
-        )
+        snapshot = _call(lambda: ref.get(**_ONE_ATTEMPT))
+        if not snapshot.exists or snapshot.get("state") != expected_state:
+            return False
+        # No expire_at in the doc: update() keeps the stored one.
+        return self._update_unchanged(ref, snapshot, _execution_to_doc(execution))
 
     def record_delivery_attempt(
         self, org: str, execution_id: str, attempt: DeliveryAttempt
@@ -277,18 +281,11 @@ class FirestoreStore:
             return self.claim_cache_entry(org, key, execution_id, expire_at) is None
         if snapshot.get("execution_id") != expected_execution_id:
             return False
-        unchanged = self._client.write_option(last_update_time=snapshot.update_time)
-        try:
-            _call(
-                lambda: ref.update(
-                    _cache_entry_doc(execution_id, expire_at), option=unchanged, **_ONE_ATTEMPT
-                )
-            )
-        except (exceptions.FailedPrecondition, exceptions.NotFound):
-            # Someone else wrote first, unless it was an earlier attempt of ours
-            # (execution ids are unique to their request).
-            return self._cache_holder(ref) == execution_id
-        return True
+        if self._update_unchanged(ref, snapshot, _cache_entry_doc(execution_id, expire_at)):
+            return True
+        # Someone else wrote first, unless it was an earlier attempt of ours
+        # (execution ids are unique to their request).
+        return self._cache_holder(ref) == execution_id
 
     def _cache_holder(self, ref: firestore.DocumentReference) -> str | None:
         data = _read(ref)
