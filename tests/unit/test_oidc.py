@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import time
+from collections.abc import Callable
 
 import pytest
 
 from tests.oidc_issuer import Issuer
 from tests.unit.fakes import InMemoryStore
-from workflows_api.adapters.google_oidc import GoogleIdTokenVerifier
+from workflows_api.adapters.google_oidc import (
+    MAX_TOKEN_CHARS,
+    UNKNOWN_KEY_REFETCH_SECONDS,
+    GoogleIdTokenVerifier,
+)
 from workflows_api.domain.tokens import Grant
 from workflows_api.service.admin import AdminService
 from workflows_api.service.auth import Authenticator
@@ -31,8 +38,12 @@ class Fetches:
         return dict(self.certs), 3600.0
 
 
-def verifier(fetch: Fetches | None = None) -> GoogleIdTokenVerifier:
-    return GoogleIdTokenVerifier(AUDIENCE, "https://certs.example", fetch or Fetches(ISSUER))
+def verifier(
+    fetch: Fetches | None = None, monotonic: Callable[[], float] = time.monotonic
+) -> GoogleIdTokenVerifier:
+    return GoogleIdTokenVerifier(
+        AUDIENCE, "https://certs.example", fetch or Fetches(ISSUER), monotonic
+    )
 
 
 def test_a_good_token_verifies_and_certificates_are_cached() -> None:
@@ -59,14 +70,39 @@ def test_bad_tokens_are_refused(token: str) -> None:
         verifier().verify(token)
 
 
-def test_an_unknown_key_id_fetches_the_certificates_again() -> None:
+def test_an_unknown_key_id_fetches_the_certificates_again_at_most_once_a_minute() -> None:
     rotated = Issuer(key_id="test-key-2")
+    forger = Issuer(key_id="forged-key")
+    fetch = Fetches(ISSUER)
+    now = [1000.0]
+    check = verifier(fetch, lambda: now[0])
+    check.verify(ISSUER.token(email=SA, audience=AUDIENCE))
+    fetch.certs.update(rotated.certs)
+    for _ in range(5):  # unknown key ids within the minute: no fetch per request
+        with pytest.raises(InvalidIdToken):
+            check.verify(forger.token(email=SA, audience=AUDIENCE))
+    assert fetch.count == 1
+    now[0] += UNKNOWN_KEY_REFETCH_SECONDS
+    assert check.verify(rotated.token(email=SA, audience=AUDIENCE))["email"] == SA
+    assert fetch.count == 2
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "e" + "yJ" * 5000 + ".x.y",
+        base64.urlsafe_b64encode(b"[" * 2500 + b"]" * 2500).decode() + ".e30.sig",
+        "a.b.c" + "a" * MAX_TOKEN_CHARS,
+    ],
+    ids=["junk header", "header nested 2500 deep", "oversized"],
+)
+def test_hostile_tokens_are_refused_without_fetching(token: str) -> None:
     fetch = Fetches(ISSUER)
     check = verifier(fetch)
     check.verify(ISSUER.token(email=SA, audience=AUDIENCE))
-    fetch.certs.update(rotated.certs)
-    assert check.verify(rotated.token(email=SA, audience=AUDIENCE))["email"] == SA
-    assert fetch.count == 2
+    with pytest.raises(InvalidIdToken):
+        check.verify(token)
+    assert fetch.count == 1
 
 
 def authenticator() -> tuple[InMemoryStore, AdminService, Authenticator]:

@@ -4,7 +4,10 @@ google-auth against Google's public certificates, which are cached.
 google-auth checks the RS256 signature, `exp`/`iat` (with a small clock skew) and
 `aud`; this adapter adds the issuer check and keeps the certificates for as long
 as Google's `Cache-Control: max-age` allows (an hour when it says nothing), so a
-request does not fetch them every time.
+request does not fetch them every time. A token naming an unknown key fetches them again
+at most once a minute (Google rotates keys daily, so an unknown `kid` is mostly a forgery
+that must not make every request call out), and tokens larger than any Google ID token
+are refused before decoding.
 """
 
 from __future__ import annotations
@@ -28,6 +31,10 @@ GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
 GOOGLE_ISSUERS = frozenset({"accounts.google.com", "https://accounts.google.com"})
 DEFAULT_CERTS_SECONDS = 3600.0
 CLOCK_SKEW_SECONDS = 30
+# Least time between two fetches caused by unknown key ids.
+UNKNOWN_KEY_REFETCH_SECONDS = 60.0
+# Google ID tokens are about 1 KiB; anything much larger is not one.
+MAX_TOKEN_CHARS = 8192
 _MAX_AGE = re.compile(r"max-age=(\d+)")
 
 # (certificates by key id, seconds they may be kept)
@@ -55,9 +62,12 @@ class GoogleIdTokenVerifier:
         self._monotonic = monotonic
         self._certs: Mapping[str, str] = {}
         self._expires = 0.0
+        self._fetched_at: float | None = None
         self._lock = threading.Lock()
 
     def verify(self, token: str) -> dict[str, Any]:
+        if len(token) > MAX_TOKEN_CHARS:
+            raise InvalidIdToken(f"the token is longer than {MAX_TOKEN_CHARS} characters")
         try:
             claims = jwt.decode(
                 token,
@@ -67,6 +77,8 @@ class GoogleIdTokenVerifier:
             )
         except (ValueError, auth_exceptions.GoogleAuthError) as error:
             raise InvalidIdToken(str(error)) from None
+        except RecursionError:  # a header or payload nested thousands deep
+            raise InvalidIdToken("the token is nested too deeply") from None
         if claims.get("iss") not in GOOGLE_ISSUERS:
             raise InvalidIdToken(f"issuer {claims.get('iss')!r} is not Google")
         return dict(claims)
@@ -75,19 +87,24 @@ class GoogleIdTokenVerifier:
         """The cached certificates; fetched again when stale, or when the token names a
         key they lack (Google rotates its keys)."""
         with self._lock:
-            if self._monotonic() >= self._expires or (key_id and key_id not in self._certs):
+            now = self._monotonic()
+            if now >= self._expires or (key_id not in self._certs and self._may_refetch(now)):
                 try:
                     self._certs, keep_seconds = self._fetch(self._certs_url)
                 except (requests.RequestException, ValueError) as error:
                     raise BackendUnavailable("google certificates", str(error)) from None
-                self._expires = self._monotonic() + keep_seconds
+                self._fetched_at = now
+                self._expires = now + keep_seconds
             return self._certs
+
+    def _may_refetch(self, now: float) -> bool:
+        return self._fetched_at is None or now - self._fetched_at >= UNKNOWN_KEY_REFETCH_SECONDS
 
 
 def _key_id(token: str) -> str | None:
     try:
         header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
-    except (ValueError, IndexError):
+    except (ValueError, IndexError, RecursionError):
         return None
     kid = header.get("kid") if isinstance(header, dict) else None
     return kid if isinstance(kid, str) else None
