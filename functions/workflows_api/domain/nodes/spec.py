@@ -18,9 +18,10 @@ class NodeType(Generic[N]):
     """A node type: its model (with its settings), inputs, checks and compile rule.
 
     `check` reports through the checker what the model's shape cannot say (names,
-    parameter references, ranges); it runs on shape-valid nodes of any workflow.
-    `compile_rule` runs only on valid workflows and returns the node's statements,
-    the last of which builds the node's TEMP table (`context.target`).
+    parameter references, ranges); it runs on shape-valid nodes of any workflow, after
+    the input count has been checked against `inputs`. `compile_rule` runs only on
+    valid workflows and returns the node's statements, which build its TEMP table
+    (`context.target`) from its inputs' (`context.inputs`).
     """
 
     model: type[N]
