@@ -7,30 +7,14 @@ Node types (`nodes/`) build on these and never import `model`, which collects th
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
-SCALAR_TYPES = (
-    "STRING",
-    "INT64",
-    "FLOAT64",
-    "NUMERIC",
-    "BOOL",
-    "DATE",
-    "TIMESTAMP",
-    "GEOGRAPHY",
-)
-ARRAY_ELEMENT_TYPES = tuple(t for t in SCALAR_TYPES if t != "GEOGRAPHY")
-ParameterType = Literal[
-    "STRING",
-    "INT64",
-    "FLOAT64",
-    "NUMERIC",
-    "BOOL",
-    "DATE",
-    "TIMESTAMP",
-    "GEOGRAPHY",
+ScalarType = Literal[
+    "STRING", "INT64", "FLOAT64", "NUMERIC", "BOOL", "DATE", "TIMESTAMP", "GEOGRAPHY"
+]
+ArrayType = Literal[
     "ARRAY<STRING>",
     "ARRAY<INT64>",
     "ARRAY<FLOAT64>",
@@ -39,6 +23,9 @@ ParameterType = Literal[
     "ARRAY<DATE>",
     "ARRAY<TIMESTAMP>",
 ]
+ParameterType = Literal[ScalarType, ArrayType]
+SCALAR_TYPES: tuple[str, ...] = get_args(ScalarType)
+ARRAY_ELEMENT_TYPES = tuple(t for t in SCALAR_TYPES if t != "GEOGRAPHY")
 NUMBER_TYPES = ("INT64", "FLOAT64", "NUMERIC")
 
 
