@@ -1,7 +1,8 @@
 """Golden SQL per node type, and generated DAGs compiling deterministically to parseable SQL.
 
-Goldens live in tests/unit/golden/<case>.sql. After an intended change to the generated
-SQL, regenerate them and review the diff:
+Goldens live in tests/unit/golden/: <case>.yaml, a definition, compiles to <case>.sql. A new
+node type adds its own pair. After an intended change to the generated SQL, regenerate
+them and review the diff:
     WFAPI_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/unit/test_compiler_sql.py
 """
 
@@ -13,11 +14,12 @@ from typing import Any
 
 import pytest
 import sqlglot
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlglot import exp
 
-from tests.unit.workflow_factory import definition, output, read, single
+from tests.unit.workflow_factory import definition, output, read
 from workflows_api.domain.compiler import CompiledProcedure, compile_procedure
 from workflows_api.domain.errors import WorkflowInvalid
 from workflows_api.domain.validation import load_workflow, parse_workflow
@@ -25,116 +27,10 @@ from workflows_api.domain.validation import load_workflow, parse_workflow
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("WFAPI_UPDATE_GOLDEN") == "1"
 
+# One case per node type at least: golden/<case>.yaml is the definition, <case>.sql its SQL.
 CASES: dict[str, dict[str, Any]] = {
-    "read_table": definition([read(table="other-project.retail.stores"), output("src")]),
-    "filter": single(
-        {
-            "id": "f",
-            "type": "filter",
-            "settings": {
-                "combine": "OR",
-                "conditions": [
-                    {"column": "store_type", "operator": "=", "value": {"param": "kind"}},
-                    {"column": "name", "operator": "like", "value": "O'Brien%"},
-                    {"column": "id", "operator": "in", "value": {"param": "ids"}},
-                    {"column": "id", "operator": "not_in", "value": [1, 2]},
-                    {"column": "revenue", "operator": "!=", "value": 1.5},
-                    {"column": "name", "operator": "is_null"},
-                ],
-            },
-        },
-        [{"name": "kind", "type": "STRING"}, {"name": "ids", "type": "ARRAY<INT64>"}],
-    ),
-    "select": single(
-        {
-            "id": "s",
-            "type": "select",
-            "settings": {
-                "columns": ["id", "name"],
-                "computed": [{"name": "scaled", "expression": "revenue * @factor"}],
-            },
-        },
-        [{"name": "factor", "type": "NUMERIC"}],
-    ),
-    "join": definition(
-        [
-            read("a"),
-            read("b", "retail.owners"),
-            {
-                "id": "j",
-                "type": "join",
-                "inputs": ["a", "b"],
-                "settings": {"join_type": "full", "on": ["id", "name"]},
-            },
-            output("j"),
-        ]
-    ),
-    "union": definition(
-        [
-            read("a"),
-            read("b"),
-            read("c"),
-            {"id": "u", "type": "union", "inputs": ["a", "b", "c"]},
-            output("u"),
-        ]
-    ),
-    "aggregate": single(
-        {
-            "id": "g",
-            "type": "aggregate",
-            "settings": {
-                "group_by": ["store_type"],
-                "aggregations": [
-                    {"function": "COUNT", "alias": "n"},
-                    {"function": "AVG", "column": "revenue", "alias": "mean_revenue"},
-                ],
-            },
-        }
-    ),
-    "buffer": single(
-        {"id": "b", "type": "buffer", "settings": {"geography_column": "geom", "distance": 250}}
-    ),
-    "within_distance": single(
-        {
-            "id": "w",
-            "type": "within_distance",
-            "settings": {
-                "geography_column": "geom",
-                "longitude": -3.7,
-                "latitude": {"param": "lat"},
-                "distance": {"param": "metres"},
-            },
-        },
-        [{"name": "lat", "type": "FLOAT64"}, {"name": "metres", "type": "INT64"}],
-    ),
-    "kmeans": single(
-        {
-            "id": "k",
-            "type": "kmeans",
-            "settings": {"geography_column": "geom", "k": 3, "max_iterations": 2},
-        }
-    ),
-    "custom_sql": definition(
-        [
-            read("a"),
-            read("b"),
-            {
-                "id": "c",
-                "type": "custom_sql",
-                "inputs": ["a", "b"],
-                "settings": {
-                    "sql": "select $a.id, b.name, ST_ASTEXT(@area) AS t "
-                    "from $a join $b as b using (id)"
-                },
-            },
-            output("c"),
-        ],
-        [{"name": "area", "type": "GEOGRAPHY"}],
-    ),
-    "output_expiration": {
-        **definition([read(), output("src")]),
-        "settings": {"output_expiration_days": 7},
-    },
+    path.stem: yaml.safe_load(path.read_text(encoding="utf-8"))
+    for path in sorted(GOLDEN.glob("*.yaml"))
 }
 
 
@@ -161,6 +57,7 @@ def test_golden_sql(case: str) -> None:
 def test_every_node_type_has_a_golden() -> None:
     from workflows_api.domain.model import NODE_TYPES
 
+    assert {path.stem for path in GOLDEN.glob("*.sql")} == set(CASES)
     covered = {node["type"] for case in CASES.values() for node in case["nodes"]}
     assert covered == set(NODE_TYPES)
 

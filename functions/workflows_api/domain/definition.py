@@ -1,0 +1,88 @@
+"""The building blocks a workflow definition's parts share: the strict base model,
+parameter declarations and references, and the workflow-wide settings.
+
+Node types (`nodes/`) build on these and never import `model`, which collects them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal, Protocol, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+
+ScalarType = Literal[
+    "STRING", "INT64", "FLOAT64", "NUMERIC", "BOOL", "DATE", "TIMESTAMP", "GEOGRAPHY"
+]
+ArrayType = Literal[
+    "ARRAY<STRING>",
+    "ARRAY<INT64>",
+    "ARRAY<FLOAT64>",
+    "ARRAY<NUMERIC>",
+    "ARRAY<BOOL>",
+    "ARRAY<DATE>",
+    "ARRAY<TIMESTAMP>",
+]
+ParameterType = Literal[ScalarType, ArrayType]
+SCALAR_TYPES: tuple[str, ...] = get_args(ScalarType)
+ARRAY_ELEMENT_TYPES = tuple(t for t in SCALAR_TYPES if t != "GEOGRAPHY")
+NUMBER_TYPES = ("INT64", "FLOAT64", "NUMERIC")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ParamRef(Strict):
+    """A setting whose value is the named workflow parameter, supplied at execution."""
+
+    param: StrictStr
+
+
+Scalar = StrictBool | StrictInt | StrictFloat | StrictStr
+Number = StrictInt | StrictFloat
+
+
+# Model classes carry no docstrings unless meant for readers of the JSON Schema: pydantic
+# publishes them there as descriptions.
+class Parameter(Strict):
+    name: StrictStr
+    type: ParameterType
+    description: str = ""
+    required: bool | None = Field(
+        default=None, description="Defaults to true when there is no default."
+    )
+    default: Any = None
+    minimum: Number | None = None
+    maximum: Number | None = None
+    exclusive_minimum: Number | None = None
+    exclusive_maximum: Number | None = None
+    allowed_values: list[Scalar] | None = None
+    pattern: str | None = Field(default=None, description="Regular expression a STRING must match.")
+    max_length: int | None = Field(default=None, ge=1)
+    max_items: int | None = Field(default=None, ge=1)
+
+    @property
+    def is_required(self) -> bool:
+        return self.required if self.required is not None else self.default is None
+
+    @property
+    def element_type(self) -> str | None:
+        return self.type[len("ARRAY<") : -1] if self.type.startswith("ARRAY<") else None
+
+
+class WorkflowSettings(Strict):
+    output_expiration_days: int = Field(default=30, ge=1, le=3650)
+    cache: bool = Field(default=True, description="Reuse results of identical executions.")
+
+
+class DeclaredWorkflow(Protocol):
+    """What node types read of their workflow (`model.Workflow` is one)."""
+
+    @property
+    def parameters(self) -> Sequence[Parameter]: ...
+
+    @property
+    def settings(self) -> WorkflowSettings: ...
+
+    def parameter(self, name: str) -> Parameter | None: ...

@@ -1,0 +1,1 @@
+"""Node types, one module each (settings model, checks, compile rule), listed in `registry`."""
