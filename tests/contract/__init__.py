@@ -5,15 +5,10 @@ with Test); a test module runs it by subclassing it with the fixture it needs, e
 `class TestInMemoryStore(StoreContract)` with a `store` fixture.
 """
 
+import pkgutil
+
 import pytest
 
-# Plain modules, so pytest rewrites their asserts (readable failures) only if told.
-pytest.register_assert_rewrite(
-    "tests.contract.access_contract",
-    "tests.contract.claims_contract",
-    "tests.contract.executions_contract",
-    "tests.contract.store_contract",
-    "tests.contract.trigger_rejections_contract",
-    "tests.contract.webhooks_contract",
-    "tests.contract.workflows_contract",
-)
+# Plain modules, not test modules: pytest rewrites their asserts (readable failures)
+# only when told, before they are imported.
+pytest.register_assert_rewrite(*(f"{__name__}.{m.name}" for m in pkgutil.iter_modules(__path__)))
