@@ -12,7 +12,7 @@ from google.cloud.bigquery import Client as BigQueryClient
 
 from workflows_api.adapters import clients, health
 from workflows_api.adapters.bigquery_warehouse import BigQueryWarehouse
-from workflows_api.adapters.firestore_store import FirestoreStore
+from workflows_api.adapters.firestore import FirestoreStore
 from workflows_api.adapters.google_oidc import GoogleIdTokenVerifier
 from workflows_api.adapters.secret_manager import SecretManagerSigningSecrets
 from workflows_api.adapters.webhook_http import HttpWebhookSender

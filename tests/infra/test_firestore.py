@@ -3,13 +3,13 @@ declares as TTL fields."""
 
 from __future__ import annotations
 
+import ast
 import re
 
 from tests.infra.hcl import ROOT, blocks, expression, module
-from workflows_api.adapters import firestore_store
-from workflows_api.adapters.firestore_store import COMPOSITE_INDEXES
+from workflows_api.adapters.firestore import COMPOSITE_INDEXES
 
-STORE = ROOT / "functions" / "workflows_api" / "adapters" / "firestore_store.py"
+STORE = ROOT / "functions" / "workflows_api" / "adapters" / "firestore"
 
 
 def declared_indexes() -> list[tuple[str, str, tuple[tuple[str, str], ...]]]:
@@ -53,14 +53,15 @@ def test_indexes_are_collection_scoped_in_the_deployments_database() -> None:
 
 
 def ttl_collections() -> set[str]:
-    """Collections whose documents carry a TTL field, as the store's layout declares them:
-    `orgs/{org}/executions/{execution_id}       expire_at: TTL field`."""
-    layout = firestore_store.__doc__ or ""
+    """Collections whose documents carry a TTL field, as the store modules' docstrings
+    declare them: `orgs/{org}/executions/{execution_id}       expire_at: TTL field`."""
+    sources = [path.read_text() for path in sorted(STORE.glob("*.py"))]
+    layout = "\n".join(ast.get_docstring(ast.parse(source)) or "" for source in sources)
     found = re.findall(r"orgs/\{org\}/(\w+)/\{\w+\}\s+(\w+): TTL field", layout)
-    assert found, "firestore_store's docstring no longer declares its TTL fields"
+    assert found, "the Firestore store modules' docstrings no longer declare their TTL fields"
     fields = {field for _, field in found}
     assert fields == {"expire_at"}, fields
-    assert all(f'"{field}"' in STORE.read_text() for field in fields)
+    assert all(any(f'"{field}"' in source for source in sources) for field in fields)
     return {collection for collection, _ in found}
 
 

@@ -20,11 +20,10 @@ of successful jobs are dropped (tests/integration/test_bigquery_warehouse.py).
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import requests
 from google.api_core import exceptions as api_exceptions
@@ -32,12 +31,17 @@ from google.api_core import retry as api_retry
 from google.auth import exceptions as auth_exceptions
 from google.cloud import bigquery
 
+from workflows_api.adapters.bigquery_conversions import (
+    JOB_STATES,
+    job_error,
+    job_status,
+    query_parameter,
+)
 from workflows_api.adapters.retrying import call_with_retries
-from workflows_api.domain.executions import JobError
 from workflows_api.domain.results import Column
 from workflows_api.domain.sql import quote_table_reference
 from workflows_api.service.errors import BackendUnavailable, WarehouseError
-from workflows_api.service.ports import Connection, JobState, JobStatus, QueryArgument
+from workflows_api.service.ports import Connection, JobStatus, QueryArgument
 
 T = TypeVar("T")
 
@@ -51,8 +55,6 @@ SUBMIT_TIMEOUT_SECONDS = 120.0
 DDL_TIMEOUT_SECONDS = 120.0
 DDL_JOB_ID_PREFIX = "wfapi_ddl_"
 
-SCALAR_TYPES = frozenset({"STRING", "INT64", "FLOAT64", "NUMERIC", "BOOL", "DATE", "TIMESTAMP"})
-_JOB_STATES: frozenset[str] = frozenset({"PENDING", "RUNNING", "DONE"})
 # BigQuery's errors[0].reason values that mean "try again" (as its client library).
 _TRANSIENT_REASONS = frozenset({"rateLimitExceeded", "backendError", "internalError", "badGateway"})
 # The client library's own retries are off: `_retrying` is the only policy.
@@ -145,7 +147,7 @@ class BigQueryWarehouse:
                 lambda: job.reload(retry=_NO_RETRY, timeout=REQUEST_TIMEOUT_SECONDS),
             )
         if job.error_result:
-            failure = _job_error(job.error_result)
+            failure = job_error(job.error_result)
             raise WarehouseError(failure.reason, failure.message, failure.location)
 
     def submit_query(
@@ -162,7 +164,7 @@ class BigQueryWarehouse:
         with its error."""
         client = self._client_for(connection)
         job_config = bigquery.QueryJobConfig(
-            query_parameters=[_query_parameter(argument) for argument in arguments],
+            query_parameters=[query_parameter(argument) for argument in arguments],
             labels=dict(labels),
         )
         job = self._insert(client, connection, job_id=job_id, sql=sql, job_config=job_config)
@@ -203,7 +205,7 @@ class BigQueryWarehouse:
         self, connection: Connection, sql: str, arguments: list[QueryArgument]
     ) -> list[dict[str, Any]]:
         client = self._client_for(connection)
-        config = bigquery.QueryJobConfig(query_parameters=[_query_parameter(a) for a in arguments])
+        config = bigquery.QueryJobConfig(query_parameters=[query_parameter(a) for a in arguments])
 
         def run() -> list[dict[str, Any]]:
             job = client.query(
@@ -278,12 +280,12 @@ class BigQueryWarehouse:
             return None
 
     def _status(self, job: Any) -> JobStatus:
-        if job.state not in _JOB_STATES:  # a response without status: ask again once
+        if job.state not in JOB_STATES:  # a response without status: ask again once
             self._retrying(
                 "get job",
                 lambda: job.reload(retry=_NO_RETRY, timeout=REQUEST_TIMEOUT_SECONDS),
             )
-        return _job_status(job)
+        return job_status(job)
 
     def _retrying(
         self,
@@ -323,44 +325,6 @@ def _is_transient(error: BaseException) -> bool:
     return isinstance(error, _TRANSIENT_TYPES)
 
 
-def _query_parameter(
-    argument: QueryArgument,
-) -> bigquery.ScalarQueryParameter | bigquery.ArrayQueryParameter:
-    """A named, typed query parameter. NULL scalars stay typed NULLs; a NULL array is
-    sent as an empty array (the client library cannot send a NULL array, and BigQuery
-    treats the two alike in `IN UNNEST(...)`)."""
-    kind = argument.type.upper().replace(" ", "")
-    if kind.startswith("ARRAY<") and kind.endswith(">"):
-        element = kind[len("ARRAY<") : -1]
-        if element not in SCALAR_TYPES:
-            raise ValueError(f"{argument.name}: unsupported array element type {element}")
-        values = [] if argument.value is None else list(argument.value)
-        return bigquery.ArrayQueryParameter(argument.name, element, values)
-    if kind not in SCALAR_TYPES:
-        raise ValueError(f"{argument.name}: unsupported query parameter type {argument.type}")
-    return bigquery.ScalarQueryParameter(argument.name, kind, argument.value)
-
-
-def _job_status(job: Any) -> JobStatus:
-    state = job.state if job.state in _JOB_STATES else "PENDING"
-    return JobStatus(
-        job_id=job.job_id,
-        state=cast(JobState, state),
-        error=_job_error(job.error_result) if job.error_result else None,
-        started_at=_utc(job.started),
-        ended_at=_utc(job.ended),
-    )
-
-
-def _job_error(error_result: Mapping[str, Any]) -> JobError:
-    location = error_result.get("location")
-    return JobError(
-        reason=str(error_result.get("reason") or ""),
-        message=str(error_result.get("message") or ""),
-        location=None if location is None else str(location),
-    )
-
-
 def _refused(error: api_exceptions.GoogleAPICallError) -> WarehouseError:
     """A non-transient API error as WarehouseError (BigQuery's first error, else the status)."""
     first = error.errors[0] if error.errors and isinstance(error.errors[0], Mapping) else {}
@@ -368,11 +332,3 @@ def _refused(error: api_exceptions.GoogleAPICallError) -> WarehouseError:
     message = str(first.get("message") or error.message)
     location = first.get("location")
     return WarehouseError(reason, message, None if location is None else str(location))
-
-
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC)

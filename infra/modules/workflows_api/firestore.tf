@@ -1,4 +1,4 @@
-# Records (functions/workflows_api/adapters/firestore_store.py): a native-mode
+# Records (functions/workflows_api/adapters/firestore/): a native-mode
 # database, the composite indexes its queries need (COMPOSITE_INDEXES there) and TTL
 # policies on the `expire_at` fields. tests/infra checks both lists against the code.
 

@@ -1,0 +1,63 @@
+"""The Warehouse port's records to and from the BigQuery client's: typed query
+parameters going in, job status and errorResult coming out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any, cast
+
+from google.cloud import bigquery
+
+from workflows_api.domain.executions import JobError
+from workflows_api.service.ports import JobState, JobStatus, QueryArgument
+
+SCALAR_TYPES = frozenset({"STRING", "INT64", "FLOAT64", "NUMERIC", "BOOL", "DATE", "TIMESTAMP"})
+JOB_STATES: frozenset[str] = frozenset({"PENDING", "RUNNING", "DONE"})
+
+
+def query_parameter(
+    argument: QueryArgument,
+) -> bigquery.ScalarQueryParameter | bigquery.ArrayQueryParameter:
+    """A named, typed query parameter. NULL scalars stay typed NULLs; a NULL array is
+    sent as an empty array (the client library cannot send a NULL array, and BigQuery
+    treats the two alike in `IN UNNEST(...)`)."""
+    kind = argument.type.upper().replace(" ", "")
+    if kind.startswith("ARRAY<") and kind.endswith(">"):
+        element = kind[len("ARRAY<") : -1]
+        if element not in SCALAR_TYPES:
+            raise ValueError(f"{argument.name}: unsupported array element type {element}")
+        values = [] if argument.value is None else list(argument.value)
+        return bigquery.ArrayQueryParameter(argument.name, element, values)
+    if kind not in SCALAR_TYPES:
+        raise ValueError(f"{argument.name}: unsupported query parameter type {argument.type}")
+    return bigquery.ScalarQueryParameter(argument.name, kind, argument.value)
+
+
+def job_status(job: Any) -> JobStatus:
+    """A client job's status; a state BigQuery did not send reads as PENDING."""
+    state = job.state if job.state in JOB_STATES else "PENDING"
+    return JobStatus(
+        job_id=job.job_id,
+        state=cast(JobState, state),
+        error=job_error(job.error_result) if job.error_result else None,
+        started_at=_utc(job.started),
+        ended_at=_utc(job.ended),
+    )
+
+
+def job_error(error_result: Mapping[str, Any]) -> JobError:
+    location = error_result.get("location")
+    return JobError(
+        reason=str(error_result.get("reason") or ""),
+        message=str(error_result.get("message") or ""),
+        location=None if location is None else str(location),
+    )
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)

@@ -1,0 +1,33 @@
+"""Every store port of `service/ports.py` on Firestore, one module per aggregate:
+
+    workflows.py            connections, workflows
+    executions.py           executions, cache entries, idempotency keys
+    access.py               tokens, principals
+    webhooks.py             webhooks, webhook signing secrets (local stack)
+    trigger_rejections.py   Pub/Sub messages that started no execution
+    documents.py            shared: deadlines, retries, conditional writes, timestamps
+
+Each module's docstring lists the collections it owns.
+"""
+
+from __future__ import annotations
+
+from workflows_api.adapters.firestore.access import FirestoreAccess
+from workflows_api.adapters.firestore.executions import COMPOSITE_INDEXES, FirestoreExecutions
+from workflows_api.adapters.firestore.trigger_rejections import FirestoreTriggerRejections
+from workflows_api.adapters.firestore.webhooks import FirestoreWebhooks
+from workflows_api.adapters.firestore.workflows import FirestoreWorkflows
+
+__all__ = ["COMPOSITE_INDEXES", "FirestoreStore"]
+
+
+class FirestoreStore(
+    FirestoreWorkflows,
+    FirestoreExecutions,
+    FirestoreAccess,
+    FirestoreWebhooks,
+    FirestoreTriggerRejections,
+):
+    """ConnectionStore, WorkflowStore, ExecutionStore, TokenStore, PrincipalStore,
+    WebhookStore, SigningSecrets and TriggerRejectionStore on one client, so the
+    composition root wires one `store`: `FirestoreStore(client)`."""

@@ -1,0 +1,279 @@
+"""ExecutionStore on Firestore: executions, the cache entries and idempotency keys
+that point at them.
+
+Collections owned (partitioned by org; execution ids are random, so writes do not
+hotspot):
+
+    orgs/{org}/executions/{execution_id}       expire_at: TTL field
+    orgs/{org}/cache_entries/{cache_key}       expire_at: TTL field
+    orgs/{org}/idempotency_keys/{key_hash}     expire_at: TTL field
+
+An execution document holds the Execution's fields (parameters as a JSON string, to
+keep their order), `expire_at` (set on creation only) and `webhook_deliveries`
+(appended by record_delivery_attempt, never rewritten by save_execution).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from google.api_core import exceptions
+from google.cloud import firestore
+from google.cloud.firestore_v1.field_path import FieldPath
+
+from workflows_api.adapters.firestore.documents import (
+    ONE_ATTEMPT,
+    FirestoreCollections,
+    call,
+    delete,
+    optional_timestamp,
+    optional_utc,
+    read,
+    run_query,
+    timestamp,
+    to_json,
+    update_unchanged,
+    utc,
+    write,
+)
+from workflows_api.domain.executions import Execution, JobError, State
+from workflows_api.domain.webhooks import DeliveryAttempt
+from workflows_api.service.errors import BackendUnavailable
+
+# The composite indexes list_executions needs (collection group, fields in order).
+# Firestore answers these queries only once the index exists; infra/ declares them.
+COMPOSITE_INDEXES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    ("executions", (("workflow_id", "ASCENDING"), ("created_at", "DESCENDING"))),
+    (
+        "executions",
+        (("workflow_id", "ASCENDING"), ("state", "ASCENDING"), ("created_at", "DESCENDING")),
+    ),
+)
+_CLAIM_ATTEMPTS = 3
+
+
+class FirestoreExecutions(FirestoreCollections):
+    """ExecutionStore."""
+
+    def create_execution(self, execution: Execution, expire_at: dt.datetime) -> None:
+        ref = self._org(execution.org, "executions").document(execution.id)
+        write(ref, {**_execution_to_doc(execution), "expire_at": timestamp(expire_at)})
+
+    def get_execution(self, org: str, execution_id: str) -> Execution | None:
+        data = read(self._org(org, "executions").document(execution_id))
+        return None if data is None else _execution_from_doc(data)
+
+    def save_execution(self, execution: Execution, *, expected_state: str) -> bool:
+        # A read, then an update conditioned on the read's update time: no transaction,
+        # so concurrent writers (status reads, completion events) never wait on locks.
+        ref = self._org(execution.org, "executions").document(execution.id)
+        snapshot = call(lambda: ref.get(**ONE_ATTEMPT))
+        if not snapshot.exists or snapshot.get("state") != expected_state:
+            return False
+        # No expire_at nor webhook_deliveries in the doc: update() keeps the stored ones.
+        return update_unchanged(ref, snapshot, _execution_to_doc(execution))
+
+    def record_delivery_attempt(
+        self, org: str, execution_id: str, attempt: DeliveryAttempt
+    ) -> None:
+        # ArrayUnion appends without reading: attempts never race with state writes,
+        # which end once the execution is terminal.
+        ref = self._org(org, "executions").document(execution_id)
+        entry = _delivery_to_doc(attempt)
+        call(
+            lambda: ref.update({"webhook_deliveries": firestore.ArrayUnion([entry])}, **ONE_ATTEMPT)
+        )
+
+    def list_executions(
+        self,
+        org: str,
+        workflow_id: str,
+        *,
+        limit: int,
+        state: str | None = None,
+        created_after: dt.datetime | None = None,
+        created_before: dt.datetime | None = None,
+        after_id: str | None = None,
+    ) -> list[Execution]:
+        # Served by the composite indexes in COMPOSITE_INDEXES (Terraform creates them).
+        executions = self._org(org, "executions")
+        query = executions.where(filter=firestore.FieldFilter("workflow_id", "==", workflow_id))
+        if state is not None:
+            query = query.where(filter=firestore.FieldFilter("state", "==", state))
+        if created_after is not None:
+            query = query.where(
+                filter=firestore.FieldFilter("created_at", ">=", timestamp(created_after))
+            )
+        if created_before is not None:
+            query = query.where(
+                filter=firestore.FieldFilter("created_at", "<", timestamp(created_before))
+            )
+        query = query.order_by("created_at", direction=firestore.Query.DESCENDING).order_by(
+            FieldPath.document_id(), direction=firestore.Query.DESCENDING
+        )
+        if after_id is not None:
+            last = call(lambda: executions.document(after_id).get(**ONE_ATTEMPT))
+            if not last.exists:
+                return []
+            query = query.start_after(last)
+        return [_execution_from_doc(s.to_dict() or {}) for s in run_query(query.limit(limit))]
+
+    def delete_execution(self, org: str, execution_id: str) -> None:
+        delete(self._org(org, "executions").document(execution_id))
+
+    # Cache entries: the execution currently answering a cache key.
+
+    def claim_cache_entry(
+        self, org: str, key: str, execution_id: str, expire_at: dt.datetime
+    ) -> str | None:
+        ref = self._org(org, "cache_entries").document(key)
+        doc = _cache_entry_doc(execution_id, expire_at)
+        # create() is an atomic create-if-absent: no transaction, so no lock waits
+        # when many identical requests arrive at once.
+        for _ in range(_CLAIM_ATTEMPTS):
+            try:
+                call(lambda: ref.create(doc, **ONE_ATTEMPT))
+                return None
+            except exceptions.Conflict:
+                pass
+            holder = _cache_holder(ref)
+            if holder is not None:
+                # Our own id: an earlier attempt of this create went through.
+                return None if holder == execution_id else holder
+            # Deleted between our create and our read (TTL, or its holder): try again.
+        raise BackendUnavailable("firestore", f"cache entry {key!r} keeps changing")
+
+    def replace_cache_entry(
+        self,
+        org: str,
+        key: str,
+        expected_execution_id: str,
+        execution_id: str,
+        expire_at: dt.datetime,
+    ) -> bool:
+        ref = self._org(org, "cache_entries").document(key)
+        snapshot = call(lambda: ref.get(**ONE_ATTEMPT))
+        if not snapshot.exists:
+            return self.claim_cache_entry(org, key, execution_id, expire_at) is None
+        if snapshot.get("execution_id") != expected_execution_id:
+            return False
+        if update_unchanged(ref, snapshot, _cache_entry_doc(execution_id, expire_at)):
+            return True
+        # Someone else wrote first, unless it was an earlier attempt of ours
+        # (execution ids are unique to their request).
+        return _cache_holder(ref) == execution_id
+
+    # Idempotency keys
+
+    def get_idempotency_key(self, org: str, key_hash: str) -> tuple[str, str] | None:
+        data = read(self._org(org, "idempotency_keys").document(key_hash))
+        return None if data is None else (data["execution_id"], data["fingerprint"])
+
+    def claim_idempotency_key(
+        self, org: str, key_hash: str, execution_id: str, fingerprint: str, expire_at: dt.datetime
+    ) -> tuple[str, str] | None:
+        ref = self._org(org, "idempotency_keys").document(key_hash)
+        doc = {
+            "execution_id": execution_id,
+            "fingerprint": fingerprint,
+            "expire_at": timestamp(expire_at),
+        }
+        try:
+            call(lambda: ref.create(doc, **ONE_ATTEMPT))
+            return None
+        except exceptions.Conflict:
+            pass
+        held = self.get_idempotency_key(org, key_hash)
+        # Our own id: an earlier attempt of this create went through.
+        return None if held is None or held[0] == execution_id else held
+
+
+def _cache_holder(ref: firestore.DocumentReference) -> str | None:
+    data = read(ref)
+    return None if data is None else str(data["execution_id"])
+
+
+def _cache_entry_doc(execution_id: str, expire_at: dt.datetime) -> dict[str, Any]:
+    return {
+        "execution_id": execution_id,
+        "expire_at": timestamp(expire_at),
+        "updated_at": firestore.SERVER_TIMESTAMP,
+    }
+
+
+def _execution_to_doc(execution: Execution) -> dict[str, Any]:
+    """Every field but expire_at (create_execution's) and the delivery attempts."""
+    error = execution.error
+    return {
+        "id": execution.id,
+        "org": execution.org,
+        "workflow_id": execution.workflow_id,
+        "version": execution.version,
+        "parameters": to_json(execution.parameters),
+        "cache_key": execution.cache_key,
+        "output_table": execution.output_table,
+        "procedure": execution.procedure,
+        "connection": execution.connection,
+        "created_at": timestamp(execution.created_at),
+        "state": execution.state.value,
+        "bigquery_job_id": execution.bigquery_job_id,
+        "started_at": optional_timestamp(execution.started_at),
+        "ended_at": optional_timestamp(execution.ended_at),
+        "error": None if error is None else error.to_dict(),
+        "cache_enabled": execution.cache_enabled,
+        "output_expires_at": optional_timestamp(execution.output_expires_at),
+        "reconciled_at": optional_timestamp(execution.reconciled_at),
+        "submit_attempts": execution.submit_attempts,
+        "labels": dict(execution.labels),
+    }
+
+
+def _execution_from_doc(data: dict[str, Any]) -> Execution:
+    error = data["error"]
+    return Execution(
+        id=data["id"],
+        org=data["org"],
+        workflow_id=data["workflow_id"],
+        version=data["version"],
+        parameters=json.loads(data["parameters"]),
+        cache_key=data["cache_key"],
+        output_table=data["output_table"],
+        procedure=data["procedure"],
+        connection=data["connection"],
+        created_at=utc(data["created_at"]),
+        state=State(data["state"]),
+        bigquery_job_id=data["bigquery_job_id"],
+        started_at=optional_utc(data["started_at"]),
+        ended_at=optional_utc(data["ended_at"]),
+        error=None if error is None else JobError(**error),
+        cache_enabled=data["cache_enabled"],
+        output_expires_at=optional_utc(data["output_expires_at"]),
+        reconciled_at=optional_utc(data["reconciled_at"]),
+        submit_attempts=data["submit_attempts"],
+        labels=dict(data["labels"]),
+        deliveries=tuple(_delivery_from_doc(d) for d in data.get("webhook_deliveries", [])),
+    )
+
+
+def _delivery_to_doc(attempt: DeliveryAttempt) -> dict[str, Any]:
+    return {
+        "url": attempt.url,
+        "attempt": attempt.attempt,
+        "at": timestamp(attempt.at),
+        "state": attempt.state,
+        "status_code": attempt.status_code,
+        "error": attempt.error,
+    }
+
+
+def _delivery_from_doc(data: dict[str, Any]) -> DeliveryAttempt:
+    return DeliveryAttempt(
+        url=data["url"],
+        attempt=data["attempt"],
+        at=utc(data["at"]),
+        state=data["state"],
+        status_code=data["status_code"],
+        error=data["error"],
+    )

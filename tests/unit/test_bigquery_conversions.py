@@ -1,0 +1,66 @@
+"""adapters/bigquery_conversions.py: port records to and from the BigQuery client's
+(no I/O; the round trips through the emulator are in tests/integration)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from google.cloud import bigquery
+
+from workflows_api.adapters.bigquery_conversions import job_status, query_parameter
+from workflows_api.domain.executions import JobError
+from workflows_api.service.ports import JobStatus, QueryArgument
+
+
+def test_scalar_parameters_keep_their_type_and_null() -> None:
+    amount = query_parameter(QueryArgument("amount", "numeric", Decimal("1.50")))
+    assert (
+        amount.to_api_repr()
+        == bigquery.ScalarQueryParameter("amount", "NUMERIC", Decimal("1.50")).to_api_repr()
+    )
+    missing = query_parameter(QueryArgument("city", "STRING", None))
+    assert missing.to_api_repr()["parameterType"] == {"type": "STRING"}
+    assert isinstance(missing, bigquery.ScalarQueryParameter) and missing.value is None
+
+
+def test_arrays_take_their_element_type_and_null_becomes_empty() -> None:
+    ids = query_parameter(QueryArgument("ids", "ARRAY< INT64 >", [3, 1]))
+    assert isinstance(ids, bigquery.ArrayQueryParameter)
+    assert (ids.array_type, ids.values) == ("INT64", [3, 1])
+    nothing = query_parameter(QueryArgument("ids", "ARRAY<STRING>", None))
+    assert isinstance(nothing, bigquery.ArrayQueryParameter) and nothing.values == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [("GEOGRAPHY", "unsupported query parameter type"), ("ARRAY<JSON>", "element type JSON")],
+)
+def test_unsupported_types_are_refused(kind: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        query_parameter(QueryArgument("p", kind, None))
+
+
+def test_job_status_in_utc_with_the_error_result() -> None:
+    madrid = dt.timezone(dt.timedelta(hours=2))
+    job = SimpleNamespace(
+        job_id="wfapi_exec_1",
+        state="DONE",
+        error_result={"reason": "invalidQuery", "message": "Syntax error", "location": "query"},
+        started=dt.datetime(2026, 1, 1, 12, 0, tzinfo=madrid),
+        ended=dt.datetime(2026, 1, 1, 10, 5),  # naive: read as UTC
+    )
+    assert job_status(job) == JobStatus(
+        "wfapi_exec_1",
+        "DONE",
+        JobError("invalidQuery", "Syntax error", "query"),
+        dt.datetime(2026, 1, 1, 10, 0, tzinfo=dt.UTC),
+        dt.datetime(2026, 1, 1, 10, 5, tzinfo=dt.UTC),
+    )
+
+
+def test_a_job_without_a_known_state_reads_as_pending() -> None:
+    job = SimpleNamespace(job_id="j", state=None, error_result=None, started=None, ended=None)
+    assert job_status(job) == JobStatus("j", "PENDING")
