@@ -11,6 +11,7 @@ module "workflows_api" {
   name_prefix    = var.name_prefix
   labels         = var.labels
   enable_apis    = var.enable_apis
+  access_mode    = var.access_mode
   source_dir     = "${path.root}/../functions"
 
   bigquery_location                  = var.bigquery_location
@@ -29,7 +30,18 @@ module "workflows_api" {
   token_cache_seconds = var.token_cache_seconds
   function_scaling    = var.function_scaling
 
-  pubsub_orgs              = var.pubsub_orgs
-  bigquery_events_location = var.bigquery_events_location
-  scheduler_jobs           = var.scheduler_jobs
+  pubsub_orgs    = var.pubsub_orgs
+  scheduler_jobs = var.scheduler_jobs
+}
+
+# Completion events of connections whose BigQuery jobs run in other projects: one log
+# sink per project (infra/README.md, "Connections in other projects").
+module "completion_events_sink" {
+  source   = "./modules/completion_events_sink"
+  for_each = toset(var.completion_event_projects)
+
+  project_id = each.value
+  name       = "${var.name_prefix}-bigquery-jobs"
+  topic      = module.workflows_api.completion_events_topic
+  filter     = module.workflows_api.completion_events_log_filter
 }

@@ -42,3 +42,18 @@ output "firestore_database" {
   description = "The Firestore database of the records."
   value       = module.workflows_api.firestore_database
 }
+
+output "completion_events_topic" {
+  description = "The topic of BigQuery job-completion log entries; sinks of other projects write to it."
+  value       = module.workflows_api.completion_events_topic
+}
+
+output "completion_events_log_filter" {
+  description = "The log filter of our jobs' completions."
+  value       = module.workflows_api.completion_events_log_filter
+}
+
+output "dead_letter_subscription" {
+  description = "Events no function could take after every retry."
+  value       = module.workflows_api.dead_letter_subscription
+}

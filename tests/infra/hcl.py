@@ -21,6 +21,8 @@ import hcl2
 ROOT = Path(__file__).resolve().parents[2]
 INFRA = ROOT / "infra"
 MODULE = INFRA / "modules" / "workflows_api"
+SINK_MODULE = INFRA / "modules" / "completion_events_sink"
+PROVIDER_SCHEMA = INFRA / "tools" / "provider_schema.json"
 MAIN_PY = ROOT / "functions" / "main.py"
 
 _OPTIONS = hcl2.SerializationOptions(
@@ -91,12 +93,47 @@ def load(directory: Path) -> Config:
     return config
 
 
+_REFERENCE = re.compile(r"\b((?:google|time)_\w+)\.(\w+)|\blocal\.(\w+)")
+
+
+def references(config: Config, value: Any, seen: frozenset[str] = frozenset()) -> set[str]:
+    """The resources ("type.name") an HCL value names, through locals too."""
+    found: set[str] = set()
+    for kind, name, local_name in _REFERENCE.findall(str(value)):
+        if local_name:
+            if local_name not in seen and local_name in config.locals:
+                found |= references(config, config.locals[local_name], seen | {local_name})
+        elif name in config.resources.get(kind, {}):
+            found.add(f"{kind}.{name}")
+    return found
+
+
+def dependencies(config: Config, address: str) -> set[str]:
+    """Every resource `address` depends on, directly (references, depends_on) or not."""
+    done: set[str] = set()
+    pending = [address]
+    while pending:
+        kind, name = pending.pop().split(".", 1)
+        for found in references(config, config.resources[kind][name]) - done:
+            done.add(found)
+            pending.append(found)
+    return done
+
+
 def module() -> Config:
     return load(MODULE)
 
 
 def root() -> Config:
     return load(INFRA)
+
+
+def sink_module() -> Config:
+    return load(SINK_MODULE)
+
+
+def all_configs() -> list[Config]:
+    return [root(), module(), sink_module()]
 
 
 def expression(value: Any) -> str:

@@ -28,7 +28,7 @@ from tests.infra.hcl import (
 from workflows_api.http.routes import ROUTES, Route
 
 TEMPLATE = MODULE / "gateway.swagger.yaml.tftpl"
-_PLACEHOLDER = re.compile(r'\$\{backends\["(\w+)"\]\.(address|deadline)\}')
+_PLACEHOLDER = re.compile(r'\$\{backends\["(\w+)"\]\.(address|deadline|disable_auth)\}')
 
 
 def generator() -> ModuleType:
@@ -43,11 +43,12 @@ def fake_backend(function: str) -> str:
     return f"https://{function.replace('_', '-')}.example.run.app"
 
 
-def rendered(text: str) -> dict[str, Any]:
+def rendered(text: str, access_mode: str = "public") -> dict[str, Any]:
     """The template as templatefile() renders it, with made-up backends."""
     assert "%{" not in text
+    values = {"deadline": "120.0", "disable_auth": str(access_mode == "public").lower()}
     body = _PLACEHOLDER.sub(
-        lambda m: fake_backend(m[1]) if m[2] == "address" else "120.0",
+        lambda m: fake_backend(m[1]) if m[2] == "address" else values[m[2]],
         text,
     )
     assert "${" not in body, "the template uses expressions gateway.tf does not provide"
@@ -71,8 +72,8 @@ def test_it_is_valid_openapi_2_0() -> None:
     validate(plain, cls=OpenAPIV2SpecValidator)
 
 
-def operations() -> dict[tuple[str, str], dict[str, Any]]:
-    document = rendered(TEMPLATE.read_text())
+def operations(access_mode: str = "public") -> dict[tuple[str, str], dict[str, Any]]:
+    document = rendered(TEMPLATE.read_text(), access_mode)
     return {
         (method.upper(), path): operation
         for path, by_method in document["paths"].items()
@@ -90,7 +91,7 @@ def test_every_route_and_only_the_routes_reach_their_function() -> None:
         assert backend["address"] == fake_backend(route.function), route.name
         # Functions dispatch on the original path.
         assert backend["path_translation"] == "APPEND_PATH_TO_ADDRESS", route.name
-        # The caller's Authorization header reaches the function unchanged.
+        # Public mode: the caller's Authorization header reaches the function unchanged.
         assert backend["disable_auth"] is True, route.name
         assert isinstance(backend["deadline"], float), route.name
         # No gateway-side auth (API keys): the functions authenticate.
@@ -132,6 +133,7 @@ def test_gateway_tf_fills_in_every_http_function() -> None:
     backends = expression(config.locals["gateway_backends"])
     assert backends.startswith("{for name, fn in local.http_functions : name =>")
     assert "service_config[0].uri" in backends and "fn.timeout_seconds" in backends
+    assert 'disable_auth = var.access_mode == "public"' in backends
     spec = expression(config.locals["gateway_spec"])
     assert "gateway.swagger.yaml.tftpl" in spec and "backends = local.gateway_backends" in spec
     api_config = config.resource("google_api_gateway_api_config", "api")
@@ -147,6 +149,18 @@ def test_gateway_tf_fills_in_every_http_function() -> None:
     assert {function for function, _ in named} <= http
 
 
+def test_private_mode_has_the_gateway_call_with_its_own_token() -> None:
+    # disable_auth false: the gateway sends its account's ID token (the only invoker of
+    # the HTTP functions) and moves the caller's header to X-Forwarded-Authorization.
+    for key, operation in operations("private").items():
+        assert operation["x-google-backend"]["disable_auth"] is False, key
+    api_config = module().resource("google_api_gateway_api_config", "api")
+    backend = block(block(api_config, "gateway_config"), "backend_config")
+    assert expression(backend["google_service_account"]) == (
+        'google_service_account.accounts["gateway"].email'
+    )
+
+
 def test_base_url_is_the_gateways() -> None:
     base_url = module().outputs["base_url"]["value"]
     assert expression(base_url) == "https://${google_api_gateway_gateway.gateway.default_hostname}"
@@ -158,7 +172,8 @@ def test_terraform_renders_the_template(tmp_path: Path) -> None:
     # templatefile() itself, not a stand-in: Terraform's core functions need no provider.
     functions = sorted({route.function for route in ROUTES})
     backends = ", ".join(
-        f'{name} = {{ address = "{fake_backend(name)}", deadline = format("%.1f", 120) }}'
+        f'{name} = {{ address = "{fake_backend(name)}", deadline = format("%.1f", 120), '
+        "disable_auth = true }"
         for name in functions
     )
     call = f'templatefile("{TEMPLATE}", {{ backends = {{ {backends} }} }})'

@@ -19,8 +19,7 @@ ALLOWED: dict[tuple[str, str], bool] = {
     # Runtime
     ("google_project_iam_member", "roles/bigquery.jobUser"): False,
     ("google_project_iam_member", "roles/datastore.user"): True,
-    ("google_bigquery_dataset_iam_member", "roles/bigquery.dataEditor"): False,
-    ("google_bigquery_dataset_iam_member", "roles/bigquery.dataViewer"): False,
+    # (and dataset access entries, test_dataset_grants_are_single_access_entries)
     ("google_service_account_iam_member", "roles/iam.serviceAccountTokenCreator"): False,
     ("google_project_iam_member", CREATOR_ROLE): False,
     ("google_project_iam_member", MANAGER_ROLE): True,
@@ -31,7 +30,9 @@ ALLOWED: dict[tuple[str, str], bool] = {
     ("google_storage_bucket_iam_member", "roles/storage.objectViewer"): False,
     # Invokers
     ("google_cloud_run_v2_service_iam_member", "roles/run.invoker"): False,
-    ("google_project_iam_member", "roles/eventarc.eventReceiver"): False,
+    # Pub/Sub: the log sink publishes job events; the service agent dead-letters.
+    ("google_pubsub_topic_iam_member", "roles/pubsub.publisher"): False,
+    ("google_pubsub_subscription_iam_member", "roles/pubsub.subscriber"): False,
 }
 
 FORBIDDEN = re.compile(
@@ -71,16 +72,25 @@ def test_no_role_broader_than_needed() -> None:
             assert condition["expression"] and condition["title"], f"{kind}.{name}"
 
 
-def test_data_editor_only_on_the_generated_dataset() -> None:
-    for _, name, body in grants():
-        if role_of(body) == "roles/bigquery.dataEditor":
-            assert (
-                expression(body["dataset_id"]) == "google_bigquery_dataset.generated.dataset_id"
-            ), name
-    viewer = module().resource(
-        "google_bigquery_dataset_iam_member", "runtime_source_dataset_viewer"
-    )
-    assert expression(viewer["for_each"]) == "local.source_datasets"
+def test_dataset_grants_are_single_access_entries() -> None:
+    # google_bigquery_dataset_iam_* rewrite a dataset's whole access list and drop the
+    # entries without a role: other teams' authorized views, datasets and routines.
+    assert not [
+        kind for kind in module().resources if kind.startswith("google_bigquery_dataset_iam")
+    ]
+    entries = module().all_resources("google_bigquery_dataset_access")
+    assert set(entries) == {"runtime_generated_dataset_writer", "runtime_source_dataset_reader"}
+    runtime = 'google_service_account.accounts["runtime"].email'
+    writer = entries["runtime_generated_dataset_writer"]
+    # Writing only in the generated dataset, which the module owns.
+    assert writer["role"] == "WRITER"
+    assert expression(writer["dataset_id"]) == "google_bigquery_dataset.generated.dataset_id"
+    reader = entries["runtime_source_dataset_reader"]
+    assert reader["role"] == "READER"
+    assert expression(reader["for_each"]) == "local.source_datasets"
+    for body in entries.values():
+        assert expression(body["user_by_email"]) == runtime
+        assert set(body) & {"special_group", "iam_member", "domain", "group_by_email"} == set()
 
 
 def test_conditions_narrow_to_this_deployment() -> None:
@@ -93,10 +103,29 @@ def test_conditions_narrow_to_this_deployment() -> None:
     assert "/secrets/${local.webhook_secret_prefix}" in block(secrets, "condition")["expression"]
 
 
-def test_the_secret_condition_uses_the_codes_prefix() -> None:
-    # The adapter arrives with the Secret Manager signing secrets (issue 6).
+def test_the_secret_prefix_is_the_deployments_and_by_default_the_codes() -> None:
+    # Two deployments in one project (two name_prefix) never reach each other's secrets.
     secret_manager = pytest.importorskip("workflows_api.adapters.secret_manager")
-    assert module().locals["webhook_secret_prefix"] == secret_manager.SECRET_PREFIX
+    config = module()
+    prefix = config.locals["webhook_secret_prefix"]
+    assert prefix == "${var.name_prefix}-webhook-"
+    default = config.variables["name_prefix"]["default"]
+    assert prefix.replace("${var.name_prefix}", default) == secret_manager.SECRET_PREFIX
+    environment = config.locals["environment"]
+    assert expression(environment["WFAPI_WEBHOOK_SECRET_PREFIX"]) == "local.webhook_secret_prefix"
+    # No prefix may contain another deployment's: name_prefix never holds "webhook".
+    conditions = [rule["condition"] for rule in config.variables["name_prefix"]["validation"]]
+    assert '${!strcontains(var.name_prefix, "webhook")}' in conditions
+
+
+def test_creating_secrets_is_granted_on_this_project_alone() -> None:
+    # projects.secrets.create is authorized on the parent project, where no condition on
+    # the new secret's name applies: one permission, one project, nothing else.
+    creator = module().resource("google_project_iam_member", "runtime_webhook_secret_creator")
+    assert expression(creator["project"]) == "var.project_id"
+    assert expression(creator["role"]) == CREATOR_ROLE
+    creator_grants = [body for _, _, body in grants() if role_of(body) == CREATOR_ROLE]
+    assert len(creator_grants) == 1
 
 
 def test_webhook_secret_roles_hold_only_secret_manager_permissions() -> None:
@@ -112,8 +141,12 @@ def test_webhook_secret_roles_hold_only_secret_manager_permissions() -> None:
 
 def test_only_http_functions_are_public() -> None:
     invokers = module().locals["invoker_by_trigger"]
-    assert invokers["http"] == "allUsers"
-    assert all(member != "allUsers" for trigger, member in invokers.items() if trigger != "http")
+    assert expression(invokers["http"]) == (
+        'var.access_mode == "public" ? "allUsers" : local.gateway_member'
+    )
+    assert all(
+        "allUsers" not in member for trigger, member in invokers.items() if trigger != "http"
+    )
     assert {spec["trigger"] for spec in module().locals["functions"].values()} == set(invokers)
     assert module().text.count('"allUsers"') == 1
     assert "allAuthenticatedUsers" not in module().text
@@ -133,19 +166,19 @@ def test_each_role_has_its_own_service_account() -> None:
     function = config.resource("google_cloudfunctions2_function", "functions")
     assert account(block(function, "service_config")["service_account_email"]) == "runtime"
     assert account(block(function, "build_config")["service_account"]) == "build"
-    assert account(config.resource("google_eventarc_trigger", "pubsub")["service_account"]) == (
-        "pubsub-invoker"
-    )
-    completion = config.resource("google_eventarc_trigger", "bigquery_job_completed")
-    assert account(completion["service_account"]) == "audit-invoker"
+    # Each push subscription signs as its function's invoker (test_events).
+    wiring = str(config.locals["push_subscriptions"])
+    assert 'invoker = "pubsub-invoker"' in wiring and 'invoker = "audit-invoker"' in wiring
     scheduler = config.resource("google_cloud_scheduler_job", "executions")
     oidc = block(block(scheduler, "http_target"), "oidc_token")
     assert account(oidc["service_account_email"]) == "scheduler"
     api_config = config.resource("google_api_gateway_api_config", "api")
     backend = block(block(api_config, "gateway_config"), "backend_config")
     assert account(backend["google_service_account"]) == "gateway"
-    # The gateway's account holds no role at all.
+    # The gateway's account holds no role but run.invoker on the HTTP functions, and
+    # that only in private mode (test_private_mode).
     assert 'accounts["gateway"]' not in "".join(str(body) for _, _, body in grants())
+    assert 'accounts["gateway"]' in config.locals["gateway_member"]
     assert set(config.locals["service_accounts"]) == {
         "runtime",
         "build",
@@ -164,8 +197,6 @@ def test_runtime_grants_are_the_runtimes() -> None:
     }
     assert runtime_roles == {
         "roles/bigquery.jobUser",
-        "roles/bigquery.dataEditor",
-        "roles/bigquery.dataViewer",
         "roles/datastore.user",
         "roles/iam.serviceAccountTokenCreator",
         CREATOR_ROLE,

@@ -12,7 +12,6 @@ import pytest
 from tests.infra.hcl import (
     INFRA,
     block,
-    blocks,
     expression,
     module,
     root,
@@ -25,7 +24,7 @@ from workflows_api.service.ports import DEFAULT_DATASET
 
 def test_providers_are_pinned_alike_in_the_module_and_the_root() -> None:
     pins = module().required_providers()
-    assert set(pins) == {"google", "google-beta", "archive"}
+    assert set(pins) == {"google", "google-beta", "archive", "time"}
     for name, pin in pins.items():
         assert pin["source"] == f"hashicorp/{name}"
         assert re.fullmatch(r"~> \d+\.\d+", pin["version"]), pin
@@ -38,7 +37,9 @@ def test_the_root_declares_and_passes_every_module_variable() -> None:
     module_variables = dict(module().variables)
     assert "source_dir" in module_variables
     del module_variables["source_dir"]
-    assert root().variables == module_variables
+    root_only = {"completion_event_projects"}
+    assert {k: v for k, v in root().variables.items() if k not in root_only} == module_variables
+    assert set(root().variables) - set(module_variables) == root_only
     call = root().modules["workflows_api"]
     for name in module_variables:
         assert call[name] == f"${{var.{name}}}", name
@@ -67,7 +68,6 @@ def test_the_apis_every_resource_needs_are_enabled() -> None:
         "cloudbuild",
         "cloudfunctions",
         "cloudscheduler",
-        "eventarc",
         "firestore",
         "iam",
         "iamcredentials",
@@ -94,34 +94,27 @@ def test_the_generated_dataset_expires_tables() -> None:
     assert expression(dataset["location"]) == "var.bigquery_location"
 
 
-def test_a_pubsub_topic_and_trigger_per_org() -> None:
+def test_a_pubsub_topic_and_push_subscription_per_org() -> None:
     config = module()
     topic = config.resource("google_pubsub_topic", "org")
     assert expression(topic["for_each"]) == "local.pubsub_topics"
     assert "var.pubsub_orgs" in expression(config.locals["pubsub_topics"])
-    trigger = config.resource("google_eventarc_trigger", "pubsub")
-    assert "local.pubsub_topics" in expression(trigger["for_each"])
-    criteria = {c["attribute"]: c["value"] for c in blocks(trigger, "matching_criteria")}
-    assert criteria == {"type": "google.cloud.pubsub.topic.v1.messagePublished"}
-    transport = block(block(trigger, "transport"), "pubsub")
-    assert expression(transport["topic"]) == "google_pubsub_topic.org[each.key].id"
-    destination = block(block(trigger, "destination"), "cloud_run_service")
-    assert "functions[local.pubsub_function]" in expression(destination["service"])
+    wiring = expression(config.locals["push_subscriptions"])
+    assert "for org in keys(local.pubsub_topics)" in wiring
+    assert "topic = google_pubsub_topic.org[org].id, function = local.pubsub_function" in wiring
     # The topic => org binding the Pub/Sub function reads.
     topics = expression(config.locals["environment"]["WFAPI_PUBSUB_TOPICS"])
     assert topics == "jsonencode({for org, topic in google_pubsub_topic.org : topic.id => org})"
 
 
 def test_bigquery_job_events_reach_the_completion_function() -> None:
-    trigger = module().resource("google_eventarc_trigger", "bigquery_job_completed")
-    criteria = {c["attribute"]: c["value"] for c in blocks(trigger, "matching_criteria")}
-    assert criteria == {
-        "type": "google.cloud.audit.log.v1.written",
-        "serviceName": "bigquery.googleapis.com",
-        "methodName": "google.cloud.bigquery.v2.JobService.InsertJob",
-    }
-    destination = block(block(trigger, "destination"), "cloud_run_service")
-    assert "functions[local.completion_function]" in expression(destination["service"])
+    config = module()
+    wiring = expression(config.locals["push_subscriptions"])
+    assert (
+        "topic = google_pubsub_topic.job_events.id, function = local.completion_function"
+    ) in wiring
+    completion = expression(config.locals["completion_function"])
+    assert '"bigquery_audit_log"' in completion
 
 
 def test_scheduler_jobs_call_the_execute_route_with_an_oidc_token() -> None:

@@ -1,11 +1,54 @@
-# Event-driven executions: one Pub/Sub topic per org that uses them, each with an
-# Eventarc trigger to the Pub/Sub function; and BigQuery job-completion audit-log
-# events to the completion function.
+# Event-driven executions, without Eventarc: Eventarc makes its own Pub/Sub
+# subscriptions (10 s ack deadline, which is also the push timeout, no dead-letter
+# topic, 24 h of retries), which Terraform cannot configure, and its audit-log triggers
+# only see the deployment's own project. So every event reaches its function through a
+# push subscription managed here:
+#
+# - one topic per org of var.pubsub_orgs, pushed to the Pub/Sub function;
+# - one topic of BigQuery job-completion log entries, fed by a log sink in this
+#   project (below) and, for connections in other projects, by a sink per project
+#   (modules/completion_events_sink), pushed to the completion function.
+#
+# Each push subscription waits for its function's whole timeout (ack deadline), backs
+# off between retries, and after max_delivery_attempts moves the message to the
+# dead-letter topic, where a pull subscription keeps it 7 days for inspection.
 
 locals {
   pubsub_topics = {
     for org in var.pubsub_orgs : org => "${var.name_prefix}-org-${org}"
   }
+
+  # key => the topic it reads, the function it pushes to and the account whose OIDC
+  # token the push carries (run.invoker on that function, iam.tf).
+  push_subscriptions = merge(
+    local.pubsub_function == null ? {} : {
+      for org in keys(local.pubsub_topics) : "org-${replace(org, "_", "-")}" => {
+        topic    = google_pubsub_topic.org[org].id
+        function = local.pubsub_function
+        invoker  = "pubsub-invoker"
+      }
+    },
+    local.completion_function == null ? {} : {
+      "bigquery-jobs" = {
+        topic    = google_pubsub_topic.job_events.id
+        function = local.completion_function
+        invoker  = "audit-invoker"
+      }
+    },
+  )
+
+  # The BigQuery audit-log entries that end an execution: a job's change to DONE, for
+  # jobs labelled with an execution id (functions/workflows_api/domain/executions.py,
+  # EXECUTION_LABEL). Child jobs of our procedures carry no labels; every other job of
+  # the project never leaves Cloud Logging.
+  completion_log_filter = join(" AND ", [
+    "protoPayload.serviceName=\"bigquery.googleapis.com\"",
+    "protoPayload.methodName=\"google.cloud.bigquery.v2.JobService.InsertJob\"",
+    "protoPayload.metadata.jobChange.after=\"DONE\"",
+    "protoPayload.metadata.jobChange.job.jobConfig.labels.wfapi_execution:*",
+  ])
+
+  pubsub_agent_member = "serviceAccount:${google_project_service_identity.pubsub.email}"
 }
 
 # A topic is bound to one org by WFAPI_PUBSUB_TOPICS (main.tf), which the Pub/Sub
@@ -21,75 +64,147 @@ resource "google_pubsub_topic" "org" {
   depends_on = [google_project_service.services]
 }
 
-resource "google_eventarc_trigger" "pubsub" {
-  for_each = local.pubsub_function == null ? {} : local.pubsub_topics
+resource "google_pubsub_topic" "job_events" {
+  project = var.project_id
+  name    = "${var.name_prefix}-bigquery-jobs"
+  labels  = local.labels
 
-  project  = var.project_id
-  name     = "${var.name_prefix}-pubsub-${replace(each.key, "_", "-")}"
-  location = var.region
-  labels   = merge(local.labels, { wfapi-org = each.key })
-
-  matching_criteria {
-    attribute = "type"
-    value     = "google.cloud.pubsub.topic.v1.messagePublished"
-  }
-
-  # Publish to our topic; Eventarc subscribes to it and pushes each message.
-  transport {
-    pubsub {
-      topic = google_pubsub_topic.org[each.key].id
-    }
-  }
-
-  destination {
-    cloud_run_service {
-      service = google_cloudfunctions2_function.functions[local.pubsub_function].name
-      region  = var.region
-    }
-  }
-
-  # The identity Eventarc invokes the function with (run.invoker on it, iam.tf).
-  service_account = google_service_account.accounts["pubsub-invoker"].email
-
-  depends_on = [google_cloud_run_v2_service_iam_member.invokers]
+  depends_on = [google_project_service.services]
 }
 
-# Job completion: BigQuery writes an audit log entry for InsertJob when a job is
-# inserted and when it is done, with no logging setting to turn on. Every job of the
-# project matches; the function keeps only executions' jobs (by their labels) and only
-# the done state. Status reads reconcile executions anyway if an event is lost.
-resource "google_eventarc_trigger" "bigquery_job_completed" {
-  count = local.completion_function == null ? 0 : 1
+resource "google_pubsub_topic" "dead_letter" {
+  project = var.project_id
+  name    = "${var.name_prefix}-dead-letter"
+  labels  = local.labels
 
-  project  = var.project_id
-  name     = "${var.name_prefix}-bigquery-jobs"
-  location = var.bigquery_events_location
-  labels   = local.labels
+  depends_on = [google_project_service.services]
+}
 
-  matching_criteria {
-    attribute = "type"
-    value     = "google.cloud.audit.log.v1.written"
-  }
-  matching_criteria {
-    attribute = "serviceName"
-    value     = "bigquery.googleapis.com"
-  }
-  matching_criteria {
-    attribute = "methodName"
-    value     = "google.cloud.bigquery.v2.JobService.InsertJob"
-  }
+# Dead letters are kept here until read (gcloud pubsub subscriptions pull).
+resource "google_pubsub_subscription" "dead_letter" {
+  project                    = var.project_id
+  name                       = "${var.name_prefix}-dead-letter"
+  topic                      = google_pubsub_topic.dead_letter.id
+  labels                     = local.labels
+  ack_deadline_seconds       = 60
+  message_retention_duration = "604800s"
 
-  destination {
-    cloud_run_service {
-      service = google_cloudfunctions2_function.functions[local.completion_function].name
-      region  = var.region
+  expiration_policy {
+    ttl = ""
+  }
+}
+
+# BigQuery writes the audit-log entries without any setting; this sink copies ours to
+# the job-events topic, as its own writer identity.
+resource "google_logging_project_sink" "job_events" {
+  project                = var.project_id
+  name                   = "${var.name_prefix}-bigquery-jobs"
+  description            = "BigQuery job completions of Workflows API executions, to their Pub/Sub topic."
+  destination            = "pubsub.googleapis.com/${google_pubsub_topic.job_events.id}"
+  filter                 = local.completion_log_filter
+  unique_writer_identity = true
+
+  depends_on = [google_project_service.services]
+}
+
+resource "google_pubsub_topic_iam_member" "job_events_sink_publisher" {
+  project = var.project_id
+  topic   = google_pubsub_topic.job_events.name
+  role    = "roles/pubsub.publisher"
+  member  = google_logging_project_sink.job_events.writer_identity
+}
+
+# --- Pub/Sub's service agent: dead letters and OIDC tokens ---------------------------
+
+# On a fresh project the agent does not exist until the API creates it; creating it
+# here lets the grants below name it in the same apply.
+resource "google_project_service_identity" "pubsub" {
+  provider = google-beta
+
+  project = var.project_id
+  service = "pubsub.googleapis.com"
+
+  depends_on = [google_project_service.services]
+}
+
+# Forwarding to the dead-letter topic publishes and acknowledges as the agent.
+resource "google_pubsub_topic_iam_member" "dead_letter_publisher" {
+  project = var.project_id
+  topic   = google_pubsub_topic.dead_letter.name
+  role    = "roles/pubsub.publisher"
+  member  = local.pubsub_agent_member
+}
+
+resource "google_pubsub_subscription_iam_member" "dead_letter_subscriber" {
+  for_each = local.push_subscriptions
+
+  project      = var.project_id
+  subscription = google_pubsub_subscription.push[each.key].name
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent_member
+}
+
+# The agent signs the pushes' OIDC tokens as the invoker accounts (built in for
+# projects made after April 2021, needed by older ones), on those two accounts only.
+resource "google_service_account_iam_member" "pubsub_agent_signs_for_invokers" {
+  for_each = toset(["pubsub-invoker", "audit-invoker"])
+
+  service_account_id = google_service_account.accounts[each.key].name
+  role               = "roles/iam.serviceAccountTokenCreator"
+  member             = local.pubsub_agent_member
+}
+
+# IAM changes take a while to reach Pub/Sub: the first pushes of a fresh deployment
+# would otherwise fail (and the dead-letter forwarding be refused).
+resource "time_sleep" "pubsub_agent_grants" {
+  create_duration = "60s"
+
+  depends_on = [
+    google_pubsub_topic_iam_member.dead_letter_publisher,
+    google_service_account_iam_member.pubsub_agent_signs_for_invokers,
+    google_cloud_run_v2_service_iam_member.invokers,
+  ]
+}
+
+# --- The push subscriptions ------------------------------------------------------------
+
+resource "google_pubsub_subscription" "push" {
+  for_each = local.push_subscriptions
+
+  project = var.project_id
+  name    = "${var.name_prefix}-${each.key}-push"
+  topic   = each.value.topic
+  labels  = merge(local.labels, { function = each.value.function })
+
+  # A push waits this long for the function's answer before Pub/Sub sends it again:
+  # the function's whole timeout (Pub/Sub allows up to 600 s).
+  ack_deadline_seconds       = min(600, local.functions[each.value.function].timeout_seconds)
+  message_retention_duration = "86400s"
+
+  push_config {
+    # functions-framework reads the topic from the path when it turns a push into a
+    # CloudEvent (…/projects/<p>/topics/<t>), as WFAPI_PUBSUB_TOPICS names it.
+    push_endpoint = "${google_cloudfunctions2_function.functions[each.value.function].service_config[0].uri}/${each.value.topic}"
+
+    oidc_token {
+      service_account_email = google_service_account.accounts[each.value.invoker].email
+      audience              = google_cloudfunctions2_function.functions[each.value.function].service_config[0].uri
     }
   }
 
-  service_account = google_service_account.accounts["audit-invoker"].email
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
 
-  depends_on = [
-    google_cloud_run_v2_service_iam_member.invokers,
-    google_project_iam_member.audit_invoker_event_receiver,
-  ]
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.dead_letter.id
+    max_delivery_attempts = 10
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+
+  depends_on = [time_sleep.pubsub_agent_grants]
 }

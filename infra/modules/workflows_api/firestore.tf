@@ -37,6 +37,9 @@ resource "google_firestore_index" "executions_by_workflow" {
     field_path = "__name__"
     order      = "DESCENDING"
   }
+
+  # The database is ours only when created here; the API, always.
+  depends_on = [google_project_service.services, google_firestore_database.records]
 }
 
 # list_executions with a state filter.
@@ -61,6 +64,8 @@ resource "google_firestore_index" "executions_by_workflow_and_state" {
     field_path = "__name__"
     order      = "DESCENDING"
   }
+
+  depends_on = [google_project_service.services, google_firestore_database.records]
 }
 
 # TTL: Firestore deletes documents (within about a day) once `expire_at` has passed.
@@ -77,4 +82,6 @@ resource "google_firestore_field" "ttl" {
 
   ttl_config {}
   index_config {}
+
+  depends_on = [google_project_service.services, google_firestore_database.records]
 }

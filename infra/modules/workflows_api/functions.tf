@@ -35,8 +35,11 @@ resource "google_cloudfunctions2_function" "functions" {
     max_instance_count               = coalesce(try(var.function_scaling[each.key].max_instances, null), each.value.max_instances)
 
     # HTTP functions are reached through API Gateway (and by Cloud Scheduler), which
-    # call from outside any VPC; event functions only by Eventarc, which counts as
-    # internal traffic of the project.
+    # call their run.app URL from outside any VPC: API Gateway is neither internal
+    # traffic nor a load balancer, so "internal and load balancing" ingress would shut
+    # it out too. In private mode IAM keeps everyone else out (only the gateway's and
+    # Scheduler's accounts hold run.invoker). Event functions: only Pub/Sub pushes of
+    # this project, which count as internal traffic.
     ingress_settings               = each.value.trigger == "http" ? "ALLOW_ALL" : "ALLOW_INTERNAL_ONLY"
     all_traffic_on_latest_revision = true
 

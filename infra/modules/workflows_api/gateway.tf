@@ -13,6 +13,10 @@ locals {
       # The gateway gives up after `deadline` seconds (15 by default): as long as the
       # function may take.
       deadline = format("%.1f", fn.timeout_seconds)
+      # public: forward the caller's Authorization header untouched. private: call
+      # with the gateway account's ID token (the only invoker of the HTTP functions);
+      # the gateway then moves the caller's header to X-Forwarded-Authorization.
+      disable_auth = var.access_mode == "public"
     }
   }
   gateway_spec = templatefile("${path.module}/gateway.swagger.yaml.tftpl", {
@@ -51,8 +55,8 @@ resource "google_api_gateway_api_config" "api" {
 
   gateway_config {
     backend_config {
-      # Would sign tokens for backends with authentication; every operation sets
-      # disable_auth, so this account holds no role.
+      # The account whose ID token the gateway sends to the backends in private mode
+      # (run.invoker on the HTTP functions, iam.tf); unused in public mode.
       google_service_account = google_service_account.accounts["gateway"].email
     }
   }
@@ -75,7 +79,8 @@ resource "google_api_gateway_gateway" "gateway" {
 
 # The API's managed service must be enabled in the project before the gateway serves it.
 resource "google_project_service" "gateway_managed_service" {
-  project            = var.project_id
-  service            = google_api_gateway_api.api.managed_service
+  project = var.project_id
+  service = google_api_gateway_api.api.managed_service
+  # The API's own service, made by and for this deployment: off with it.
   disable_on_destroy = true
 }

@@ -5,22 +5,26 @@ locals {
   service_accounts = {
     runtime        = "Workflows API functions (runtime identity)"
     build          = "Workflows API function builds (Cloud Build)"
-    pubsub-invoker = "Workflows API: Eventarc Pub/Sub triggers invoking pubsub_trigger"
-    audit-invoker  = "Workflows API: Eventarc audit-log trigger invoking bigquery_job_completed"
+    pubsub-invoker = "Workflows API: Pub/Sub pushes to pubsub_trigger"
+    audit-invoker  = "Workflows API: Pub/Sub pushes of job events to bigquery_job_completed"
     scheduler      = "Workflows API: Cloud Scheduler jobs calling execute (OIDC)"
-    gateway        = "Workflows API: API Gateway (holds no role: backends authenticate callers)"
+    gateway        = "Workflows API: API Gateway (invokes the HTTP functions in private mode)"
   }
 
   runtime_member = "serviceAccount:${google_service_account.accounts["runtime"].email}"
   build_member   = "serviceAccount:${google_service_account.accounts["build"].email}"
 
+  gateway_member = "serviceAccount:${google_service_account.accounts["gateway"].email}"
+
   # Who may invoke each kind of function (Cloud Run's run.invoker on its service).
-  # HTTP functions: allUsers, because the gateway forwards callers' own Authorization
-  # header (disable_auth, see README) and every route authenticates its caller itself:
-  # API tokens, or Google-signed OIDC tokens of registered Scheduler principals.
-  # Event functions: only their Eventarc trigger's service account, and internal ingress.
+  # HTTP functions, access_mode "public": allUsers, because the gateway forwards
+  # callers' own Authorization header (disable_auth, see README) and every route
+  # authenticates its caller itself (API tokens, or Google-signed OIDC tokens of
+  # registered Scheduler principals). access_mode "private" (for organisations whose
+  # policy refuses allUsers): only the gateway's account, so no caller bypasses it.
+  # Event functions: only the account their push subscription signs as (events.tf).
   invoker_by_trigger = {
-    http               = "allUsers"
+    http               = var.access_mode == "public" ? "allUsers" : local.gateway_member
     pubsub             = "serviceAccount:${google_service_account.accounts["pubsub-invoker"].email}"
     bigquery_audit_log = "serviceAccount:${google_service_account.accounts["audit-invoker"].email}"
   }
@@ -52,24 +56,34 @@ resource "google_project_iam_member" "runtime_bigquery_job_user" {
   project = var.project_id
   role    = "roles/bigquery.jobUser"
   member  = local.runtime_member
+
+  depends_on = [google_project_service.services]
 }
+
+# Dataset grants are single entries of the dataset's access list
+# (google_bigquery_dataset_access), never google_bigquery_dataset_iam_*: those rewrite
+# the whole list and drop the entries without a role (authorized views, datasets and
+# routines of other teams). Roles are given in the access list's own terms, READER
+# (= bigquery.dataViewer) and WRITER (= bigquery.dataEditor), which the API would
+# otherwise swap in and show as a diff on every plan.
 
 # Create, replace and drop procedures and output tables in the generated dataset only.
-resource "google_bigquery_dataset_iam_member" "runtime_generated_dataset_editor" {
-  project    = var.project_id
-  dataset_id = google_bigquery_dataset.generated.dataset_id
-  role       = "roles/bigquery.dataEditor"
-  member     = local.runtime_member
+resource "google_bigquery_dataset_access" "runtime_generated_dataset_writer" {
+  project       = var.project_id
+  dataset_id    = google_bigquery_dataset.generated.dataset_id
+  role          = "WRITER"
+  user_by_email = google_service_account.accounts["runtime"].email
 }
 
-# Read the tables the workflows read, dataset by dataset.
-resource "google_bigquery_dataset_iam_member" "runtime_source_dataset_viewer" {
+# Read the tables the workflows read, dataset by dataset (other teams' datasets: one
+# entry added, nothing else touched).
+resource "google_bigquery_dataset_access" "runtime_source_dataset_reader" {
   for_each = local.source_datasets
 
-  project    = each.value.project
-  dataset_id = each.value.dataset
-  role       = "roles/bigquery.dataViewer"
-  member     = local.runtime_member
+  project       = each.value.project
+  dataset_id    = each.value.dataset
+  role          = "READER"
+  user_by_email = google_service_account.accounts["runtime"].email
 }
 
 # Firestore records, in this deployment's database only.
@@ -83,6 +97,8 @@ resource "google_project_iam_member" "runtime_datastore_user" {
     description = "Only the Workflows API database"
     expression  = "resource.name == \"projects/${var.project_id}/databases/${local.firestore_database}\""
   }
+
+  depends_on = [google_project_service.services]
 }
 
 # Connections that run an org's SQL as that org's own service account.
@@ -101,6 +117,8 @@ resource "google_project_iam_member" "build_log_writer" {
   project = var.project_id
   role    = "roles/logging.logWriter"
   member  = local.build_member
+
+  depends_on = [google_project_service.services]
 }
 
 resource "google_artifact_registry_repository_iam_member" "build_image_writer" {
@@ -130,6 +148,8 @@ resource "google_project_iam_member" "build_staging_objects" {
     description = "Only the Cloud Functions staging buckets of this project"
     expression  = "resource.name.startsWith(\"projects/_/buckets/gcf-v2-sources-${local.project_number}-\") || resource.name.startsWith(\"projects/_/buckets/gcf-v2-uploads-${local.project_number}-\")"
   }
+
+  depends_on = [google_project_service.services]
 }
 
 # --- Invokers ------------------------------------------------------------------------
@@ -145,16 +165,8 @@ resource "google_cloud_run_v2_service_iam_member" "invokers" {
   member = local.invoker_by_trigger[each.value.trigger]
 }
 
-# Audit-log triggers deliver through Eventarc, which requires this (narrow) role on the
-# trigger's service account: it only allows receiving events.
-resource "google_project_iam_member" "audit_invoker_event_receiver" {
-  project = var.project_id
-  role    = "roles/eventarc.eventReceiver"
-  member  = "serviceAccount:${google_service_account.accounts["audit-invoker"].email}"
-}
-
-# Scheduler's OIDC token is verified by execute itself; this binding also lets it
-# through should the HTTP functions ever stop allowing allUsers.
+# Scheduler calls execute directly (not through the gateway) with its OIDC token, which
+# execute verifies itself; this binding lets it through in private mode.
 resource "google_cloud_run_v2_service_iam_member" "scheduler_invokes_execute" {
   count = length(var.scheduler_jobs) > 0 ? 1 : 0
 

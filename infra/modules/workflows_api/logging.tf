@@ -6,4 +6,6 @@ resource "google_logging_project_exclusion" "url_tokens" {
   name        = "${var.name_prefix}-url-tokens"
   description = "Request logs whose URL carries an API token (CARTO's access_token)."
   filter      = "httpRequest.requestUrl:\"access_token=\""
+
+  depends_on = [google_project_service.services]
 }

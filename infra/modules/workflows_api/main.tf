@@ -55,8 +55,9 @@ locals {
     pubsub_trigger = {
       trigger     = "pubsub"
       description = "CloudEvent: Pub/Sub messages that start executions (one topic per org)."
-      # Each message is one execute: Firestore writes and a jobs.insert. Eventarc
-      # retries a failed delivery, so the timeout only bounds one attempt.
+      # Each message is one execute: Firestore writes and a jobs.insert. Pub/Sub
+      # retries a failed delivery (events.tf), so the timeout only bounds one attempt;
+      # the push subscription's ack deadline is at least this timeout.
       memory          = "512Mi"
       timeout_seconds = 120
       concurrency     = 20
@@ -65,8 +66,8 @@ locals {
     bigquery_job_completed = {
       trigger     = "bigquery_audit_log"
       description = "CloudEvent: BigQuery job-completion audit-log events move executions to their end state."
-      # Every BigQuery job of the project sends events here; the function ignores
-      # those that are not executions. Each is a Firestore read and maybe a write.
+      # The log sink (events.tf) sends only done jobs labelled as executions'; the
+      # function still ignores those that are not. A Firestore read and maybe a write.
       memory          = "512Mi"
       timeout_seconds = 60
       concurrency     = 40
@@ -98,8 +99,13 @@ locals {
     WFAPI_PUBSUB_TOPICS  = jsonencode({ for org, topic in google_pubsub_topic.org : topic.id => org })
     WFAPI_OIDC_AUDIENCE  = local.oidc_audience
     WFAPI_OIDC_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
-    # Webhook signing secrets in Secret Manager (secrets.tf), not Firestore.
-    WFAPI_WEBHOOK_SECRETS = "secret-manager"
+    # Webhook signing secrets in Secret Manager (secrets.tf), not Firestore, under this
+    # deployment's own prefix: two deployments in one project never reach each other's.
+    WFAPI_WEBHOOK_SECRETS       = "secret-manager"
+    WFAPI_WEBHOOK_SECRET_PREFIX = local.webhook_secret_prefix
+    # private access mode (gateway.tf): the caller's credential arrives in
+    # X-Forwarded-Authorization, the gateway's own token in Authorization.
+    WFAPI_TRUST_FORWARDED_AUTHORIZATION = tostring(var.access_mode == "private")
   }
 
   services = toset([
@@ -110,7 +116,6 @@ locals {
     "cloudfunctions.googleapis.com",
     "cloudresourcemanager.googleapis.com",
     "cloudscheduler.googleapis.com",
-    "eventarc.googleapis.com",
     "firestore.googleapis.com",
     "iam.googleapis.com",
     "iamcredentials.googleapis.com",
@@ -124,6 +129,8 @@ locals {
   ])
 }
 
+# Resources that call an API depend on this resource (directly or through their
+# parents), so that a first apply on a fresh project enables the API first.
 resource "google_project_service" "services" {
   for_each = var.enable_apis ? local.services : toset([])
 

@@ -56,3 +56,18 @@ output "example_call" {
     curl -sS -X POST $BASE/v1/workflows/store_clusters/executions -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"parameters": {"number_of_clusters": 2, "buffer_radius": 500, "store_type": "Supermarket"}, "wait_seconds": 30}'
   EOT
 }
+
+output "completion_events_topic" {
+  description = "The topic of BigQuery job-completion log entries (modules/completion_events_sink, for connections in other projects)."
+  value       = google_pubsub_topic.job_events.id
+}
+
+output "completion_events_log_filter" {
+  description = "The log filter of our jobs' completions that every sink to that topic uses."
+  value       = local.completion_log_filter
+}
+
+output "dead_letter_subscription" {
+  description = "Events no function could take after every retry: gcloud pubsub subscriptions pull <this>."
+  value       = google_pubsub_subscription.dead_letter.id
+}

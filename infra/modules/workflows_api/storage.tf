@@ -25,15 +25,10 @@ resource "google_storage_bucket" "source" {
   # Only build inputs live here: destroy may empty it.
   force_destroy = true
 
-  # Old source archives are not needed once a newer one is deployed.
-  lifecycle_rule {
-    condition {
-      age = 30
-    }
-    action {
-      type = "Delete"
-    }
-  }
+  # No age-based delete rule: the archive the functions were built from must stay
+  # while they run (Cloud Functions rebuilds from it, e.g. on a settings change). Old
+  # archives do not pile up either: a new archive is a new object name, so Terraform
+  # replaces the object and deletes the old one once the functions use the new one.
 
   depends_on = [google_project_service.services]
 }
@@ -42,6 +37,11 @@ resource "google_storage_bucket_object" "functions_source" {
   bucket = google_storage_bucket.source.name
   name   = "functions-${data.archive_file.functions.output_sha256}.zip"
   source = data.archive_file.functions.output_path
+
+  # The new archive first; the old one goes after the functions moved to the new.
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 resource "google_artifact_registry_repository" "images" {

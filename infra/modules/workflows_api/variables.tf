@@ -4,7 +4,7 @@ variable "project_id" {
 }
 
 variable "region" {
-  description = "Region of the functions, Eventarc Pub/Sub triggers, the source bucket and Cloud Scheduler jobs."
+  description = "Region of the functions, the source bucket and Cloud Scheduler jobs."
   type        = string
   default     = "us-central1"
 }
@@ -25,12 +25,30 @@ variable "name_prefix" {
     condition     = can(regex("^[a-z][a-z0-9-]{1,13}[a-z0-9]$", var.name_prefix))
     error_message = "name_prefix: 3 to 15 lowercase letters, digits or hyphens, starting with a letter."
   }
+
+  validation {
+    # Webhook secrets are named "<name_prefix>-webhook-...": without "webhook" in any
+    # prefix, no deployment's secret prefix is a prefix of another deployment's.
+    condition     = !strcontains(var.name_prefix, "webhook")
+    error_message = "name_prefix must not contain \"webhook\"."
+  }
 }
 
 variable "labels" {
   description = "Labels added to every resource that takes labels."
   type        = map(string)
   default     = {}
+}
+
+variable "access_mode" {
+  description = "public: the HTTP functions allow unauthenticated invocation (allUsers) and authenticate callers themselves. private: no allUsers anywhere (for organisations that restrict sharing to their domain): only the API Gateway's account invokes them, and the caller's Authorization header reaches them as X-Forwarded-Authorization."
+  type        = string
+  default     = "public"
+
+  validation {
+    condition     = contains(["public", "private"], var.access_mode)
+    error_message = "access_mode is public or private."
+  }
 }
 
 variable "enable_apis" {
@@ -144,7 +162,7 @@ variable "function_scaling" {
 # --- Events ---------------------------------------------------------------------
 
 variable "pubsub_orgs" {
-  description = "Orgs that start executions from Pub/Sub: one topic `<name_prefix>-org-<org>` and one Eventarc trigger each. A topic runs only its org's workflows."
+  description = "Orgs that start executions from Pub/Sub: one topic `<name_prefix>-org-<org>` and one push subscription each. A topic runs only its org's workflows."
   type        = list(string)
   default     = []
 
@@ -152,12 +170,6 @@ variable "pubsub_orgs" {
     condition     = alltrue([for org in var.pubsub_orgs : can(regex("^[a-z][a-z0-9_-]{0,39}$", org))])
     error_message = "Each org in pubsub_orgs: lowercase letters, digits, '_' or '-', starting with a letter, at most 40 characters (it is part of a topic name and a label)."
   }
-}
-
-variable "bigquery_events_location" {
-  description = "Location of the Eventarc trigger on BigQuery audit logs; global receives the events of jobs in every BigQuery location."
-  type        = string
-  default     = "global"
 }
 
 # --- Cloud Scheduler ------------------------------------------------------------

@@ -3,7 +3,8 @@ terraform {
   required_version = ">= 1.5"
 
   required_providers {
-    # Arguments were checked against the provider's documentation at v7.45.0.
+    # tests/infra checks every argument and block name against the schema of v7.45.0
+    # (infra/tools/provider_schema.json).
     google = {
       source  = "hashicorp/google"
       version = "~> 7.45"
@@ -16,6 +17,11 @@ terraform {
     archive = {
       source  = "hashicorp/archive"
       version = "~> 2.7"
+    }
+    # time_static (custom role ids) and time_sleep (IAM propagation).
+    time = {
+      source  = "hashicorp/time"
+      version = "~> 0.13"
     }
   }
 }
