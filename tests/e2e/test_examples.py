@@ -43,7 +43,12 @@ def all_rows(http: requests.Session, stack: Stack, execution_id: str) -> Rows:
     while True:
         page = http.get(
             stack.url(f"/v1/executions/{execution_id}/results"),
-            params={"page_size": "1000", **({"page_token": token} if token else {})},
+            params={
+                "page_size": "1000",
+                # WKT: the emulator's ST_ASGEOJSON takes ~0.1 s per buffered polygon.
+                "geography_format": "wkt",
+                **({"page_token": token} if token else {}),
+            },
             headers=stack.headers(),
             timeout=120,
         )
