@@ -112,13 +112,13 @@ def start_stack(port: int) -> tuple[list[emulators.ManagedProcess], dict[str, An
         with console.status("Starting the Firestore and BigQuery emulators..."):
             running = emulators.start_emulators(LOCAL_PROJECT, log_dir)
         processes.extend(running.processes)
-        with console.status("Seeding retail.stores into the local BigQuery..."):
-            from devstack.seed import seed_stores
+        with console.status("Seeding the retail tables into the local BigQuery..."):
+            from devstack.seed import seed_demo_tables
             from workflows_api.adapters.clients import bigquery_client
             from workflows_api.config import Settings
 
             settings = Settings.from_env(running.env())
-            stores = seed_stores(bigquery_client(settings))
+            seeded_tables = seed_demo_tables(bigquery_client(settings))
         with console.status("Registering the demo workflow and tokens..."):
             from devstack.demo import provision_demo
 
@@ -137,7 +137,7 @@ def start_stack(port: int) -> tuple[list[emulators.ManagedProcess], dict[str, An
         "project": LOCAL_PROJECT,
         "firestore_emulator_host": running.firestore_host,
         "bigquery_emulator_host": running.bigquery_host,
-        "seeded_tables": {f"{LOCAL_PROJECT}.retail.stores": stores},
+        "seeded_tables": seeded_tables,
         **demo,
         "pubsub_emulator_host": running.pubsub_host,
         "pubsub_topic": trigger.topic,

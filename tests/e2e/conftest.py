@@ -1,7 +1,7 @@
 """The local stack as `make run` builds it, on the session's emulators, on free ports.
 
-`stack` seeds `retail.stores`, provisions the demo org exactly as `make run` does
-(devstack.demo) and starts the dev router; tests talk to it over HTTP only, and
+`stack` seeds the retail tables (devstack.seed), provisions the demo org exactly as
+`make run` does (devstack.demo) and starts the dev router; tests talk to it over HTTP only, and
 look at Firestore and BigQuery directly only to check what the API did.
 """
 
@@ -17,7 +17,7 @@ from google.cloud import bigquery
 from devstack import emulators
 from devstack.demo import provision_demo
 from devstack.emulators import Emulators
-from devstack.seed import seed_stores
+from devstack.seed import seed_demo_tables
 from tests.e2e.helpers import Stack
 from tests.oidc_issuer import CertsServer, Issuer
 from workflows_api.bootstrap import App
@@ -58,8 +58,12 @@ def base_url(
 
 @pytest.fixture(scope="session")
 def stack(base_url: str, emulator_settings: Settings, bq_client: bigquery.Client) -> Stack:
-    seed_stores(bq_client)
-    info = {"base_url": base_url, **provision_demo(emulator_settings)}
+    seeded_tables = seed_demo_tables(bq_client)
+    info = {
+        "base_url": base_url,
+        "seeded_tables": seeded_tables,
+        **provision_demo(emulator_settings),
+    }
     return Stack(base_url, emulator_settings, info, App(emulator_settings))
 
 
