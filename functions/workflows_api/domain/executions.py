@@ -124,6 +124,38 @@ class Execution:
         )
 
     @property
+    def is_terminal(self) -> bool:
+        return self.state.is_terminal
+
+    @property
+    def may_be_cancelled(self) -> bool:
+        """Only a run that has not ended can be cancelled (a terminal state never moves)."""
+        return not self.state.is_terminal
+
+    def advances_to(self, target: State) -> bool:
+        """Would a job report saying `target` move this execution forward? A report of
+        the state it is in, or an older one (RUNNING after DONE), does not."""
+        return target != self.state and can_transition(self.state, target)
+
+    def with_job_report(
+        self,
+        target: State,
+        *,
+        at: dt.datetime,
+        started_at: dt.datetime | None = None,
+        ended_at: dt.datetime | None = None,
+        error: JobError | None = None,
+    ) -> Execution:
+        """This execution once a job report saying `target` is applied at `at`: marked
+        reconciled, and moved to `target` unless it is there already."""
+        reconciled = replace(self, reconciled_at=at)
+        if target == self.state:
+            return reconciled
+        return reconciled.transition(
+            target, at=at, started_at=started_at, ended_at=ended_at, error=error
+        )
+
+    @property
     def job_error(self) -> JobError | None:
         """The errorResult a job-shaped API reports: BigQuery's when it failed, `stopped`
         when it was cancelled, else none."""
@@ -138,6 +170,16 @@ class Execution:
         if self.state == State.SUCCEEDED:
             return self.output_expires_at is None or now < self.output_expires_at
         return False
+
+
+def state_of_job(job_state: str, error: JobError | None) -> State:
+    """The execution state a BigQuery job state (PENDING, RUNNING, DONE) and its
+    errorResult stand for: a job stopped by jobs.cancel ends the execution cancelled."""
+    if job_state != "DONE":
+        return State.RUNNING if job_state == "RUNNING" else State.CREATED
+    if error is None:
+        return State.SUCCEEDED
+    return State.CANCELLED if error.reason == CANCELLED_REASON else State.FAILED
 
 
 def new_execution_id() -> str:

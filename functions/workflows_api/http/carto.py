@@ -17,7 +17,7 @@ from flask import Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from workflows_api import logs
-from workflows_api.bootstrap import get_app
+from workflows_api.bootstrap import App
 from workflows_api.domain.calls import MAX_QUERY_CHARS, format_call
 from workflows_api.domain.tokens import Caller, Grant
 from workflows_api.http.auth import authorized
@@ -49,13 +49,13 @@ class _Seen:
     query: str | None = None
 
 
-def create_job(request: Request, connection: str) -> Response:
+def create_job(app: App, request: Request, connection: str) -> Response:
     # A GET's query is known before anything else: even an auth refusal can echo it.
     seen = _Seen(_echoable(request.args.get("query")) if request.method == "GET" else None)
     try:
-        token = _caller(request, Grant.EXECUTE)
+        token = _caller(app, request, Grant.EXECUTE)
         body = _job_body(request, seen)
-        dialects = get_app().dialects
+        dialects = app.carto
         prepared = dialects.prepare_call(token.org, connection, body.query, body.query_parameters)
         _check_workflow(token, prepared.workflow_id)
         done = dialects.run(token.org, prepared)
@@ -64,9 +64,9 @@ def create_job(request: Request, connection: str) -> Response:
         return _refusal(error, seen.query)
 
 
-def get_job(request: Request, connection: str, external_id: str) -> Response:
+def get_job(app: App, request: Request, connection: str, external_id: str) -> Response:
     try:
-        token = _caller(request, Grant.EXECUTIONS_READ)
+        token = _caller(app, request, Grant.EXECUTIONS_READ)
         execution_id = execution_id_of(external_id)
         if execution_id is None:
             raise ServiceError(
@@ -75,7 +75,7 @@ def get_job(request: Request, connection: str, external_id: str) -> Response:
                 f"No job {external_id[:140]!r}; expected an externalId like job_<id>.",
                 "externalId",
             )
-        found = get_app().dialects.execution_for_connection(
+        found = app.carto.execution_for_connection(
             token.org, connection, execution_id, token.allows_workflow
         )
         execution = found.execution
@@ -86,7 +86,7 @@ def get_job(request: Request, connection: str, external_id: str) -> Response:
         return _refusal(error, None)
 
 
-def _caller(request: Request, grant: Grant) -> Caller:
+def _caller(app: App, request: Request, grant: Grant) -> Caller:
     """The token from the Authorization header or CARTO's `access_token` URL argument."""
     header = bearer_token(request)
     argument = request.args.get(ACCESS_TOKEN_ARGUMENT) or None
@@ -98,7 +98,7 @@ def _caller(request: Request, grant: Grant) -> Caller:
             "give one.",
             "Authorization",
         )
-    return authorized(header or argument, grant)
+    return authorized(app, header or argument, grant)
 
 
 def _check_workflow(token: Caller, workflow_id: str) -> None:

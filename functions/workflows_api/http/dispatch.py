@@ -10,10 +10,13 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 
 from workflows_api import logs
+from workflows_api.bootstrap import App
 from workflows_api.config import get_settings
+from workflows_api.http.app import get_app
 from workflows_api.http.errors import ApiError, api_error
 from workflows_api.http.responses import error_response
-from workflows_api.http.routes import Route, routes_for
+from workflows_api.http.route import Route
+from workflows_api.http.routes import routes_for
 from workflows_api.service.errors import BackendUnavailable, ServiceError
 
 logger = logging.getLogger(__name__)
@@ -26,16 +29,17 @@ def _url_map(function: str | None) -> tuple[Map, dict[str, Route]]:
     return Map(rules, strict_slashes=False, merge_slashes=False), {r.name: r for r in routes}
 
 
-def dispatch(request: Request, function: str | None) -> Response:
-    """Serve `request` with the routes of `function` (all routes when None)."""
-    settings = get_settings()
+def dispatch(request: Request, function: str | None, app: App | None = None) -> Response:
+    """Serve `request` with the routes of `function` (all routes when None), on `app`'s
+    services (the process's own when None; tests pass one bootstrapped on fakes)."""
+    settings = app.settings if app is not None else get_settings()
     logs.configure(settings.log_level)
     logs.set_trace(request.headers.get("X-Cloud-Trace-Context"), settings.project)
     url_map, by_name = _url_map(function)
     try:
         endpoint, path_args = url_map.bind_to_environ(request.environ).match()
         route = by_name[str(endpoint)]
-        response = route.handler(request, **path_args)
+        response = route.handler(app or get_app(), request, **path_args)
     except ApiError as error:
         response = error_response(error)
     except ServiceError as error:

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from workflows_api.bootstrap import get_app
+from workflows_api.bootstrap import App
 from workflows_api.domain.executions import State
 from workflows_api.domain.tokens import Grant
 from workflows_api.http import schemas
@@ -40,11 +40,11 @@ class ExecuteBody(BaseModel):
     )
 
 
-def execute(request: Request, workflow_id: str) -> Response:
-    token = caller(request, Grant.EXECUTE, workflow_id)
+def execute(app: App, request: Request, workflow_id: str) -> Response:
+    token = caller(app, request, Grant.EXECUTE, workflow_id)
     check_workflow_id(workflow_id)
     body = parse_model(ExecuteBody, json_body(request))
-    result = get_app().executions.execute(
+    result = app.admission.execute(
         token.org,
         workflow_id,
         ExecuteRequest(
@@ -62,9 +62,9 @@ def execute(request: Request, workflow_id: str) -> Response:
     )
 
 
-def get_execution(request: Request, execution_id: str) -> Response:
-    token = caller(request, Grant.EXECUTIONS_READ)
-    execution = get_app().executions.get(token.org, execution_id, token.allows_workflow)
+def get_execution(app: App, request: Request, execution_id: str) -> Response:
+    token = caller(app, request, Grant.EXECUTIONS_READ)
+    execution = app.queries.get(token.org, execution_id, token.allows_workflow)
     return json_response(execution_view(execution))
 
 
@@ -82,9 +82,9 @@ def _idempotency_key(request: Request) -> str | None:
     return key
 
 
-def list_executions(request: Request, workflow_id: str) -> Response:
-    token = caller(request, Grant.EXECUTIONS_READ, workflow_id)
-    executions, next_token = get_app().executions.list_executions(
+def list_executions(app: App, request: Request, workflow_id: str) -> Response:
+    token = caller(app, request, Grant.EXECUTIONS_READ, workflow_id)
+    executions, next_token = app.queries.list_executions(
         token.org,
         workflow_id,
         page_size=int_argument(request, "page_size", 50, 1, 100),
@@ -99,14 +99,14 @@ def list_executions(request: Request, workflow_id: str) -> Response:
     return json_response(body.model_dump(mode="json"))
 
 
-def cancel_execution(request: Request, execution_id: str) -> Response:
-    token = caller(request, Grant.EXECUTIONS_CANCEL)
-    execution = get_app().executions.cancel(token.org, execution_id, token.allows_workflow)
+def cancel_execution(app: App, request: Request, execution_id: str) -> Response:
+    token = caller(app, request, Grant.EXECUTIONS_CANCEL)
+    execution = app.queries.cancel(token.org, execution_id, token.allows_workflow)
     return json_response(execution_view(execution))
 
 
-def get_results(request: Request, execution_id: str) -> Response:
-    token = caller(request, Grant.EXECUTIONS_READ)
+def get_results(app: App, request: Request, execution_id: str) -> Response:
+    token = caller(app, request, Grant.EXECUTIONS_READ)
     geography_format = request.args.get("geography_format", "geojson")
     if geography_format not in ("geojson", "wkt"):
         raise ApiError(
@@ -115,7 +115,7 @@ def get_results(request: Request, execution_id: str) -> Response:
             f"geography_format: expected geojson or wkt, got {geography_format[:40]!r}",
             "geography_format",
         )
-    page = get_app().results.page(
+    page = app.results.page(
         token.org,
         execution_id,
         token.allows_workflow,

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from flask import Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from workflows_api.bootstrap import get_app
+from workflows_api.bootstrap import App
 from workflows_api.domain import executions
 from workflows_api.domain.executions import Execution, State
 from workflows_api.domain.tokens import Grant
@@ -48,11 +48,11 @@ class ExecuteBody(BaseModel):
     parameters: dict[str, Any] = Field(default_factory=dict)
 
 
-def execute(request: Request, workflow_id: str) -> Response:
-    token = caller(request, Grant.EXECUTE, workflow_id)
+def execute(app: App, request: Request, workflow_id: str) -> Response:
+    token = caller(app, request, Grant.EXECUTE, workflow_id)
     check_workflow_id(workflow_id)
     body = parse_model(ExecuteBody, json_body(request, empty_allowed=True))
-    result = get_app().executions.execute(
+    result = app.admission.execute(
         token.org, workflow_id, ExecuteRequest(parameters=body.parameters)
     )
     execution = result.execution
@@ -70,9 +70,9 @@ def execute(request: Request, workflow_id: str) -> Response:
     return json_response(queued.model_dump(mode="json"))
 
 
-def get_execution(request: Request, execution_id: str) -> Response:
-    token = caller(request, Grant.EXECUTIONS_READ)
-    execution = get_app().executions.get(token.org, execution_id, token.allows_workflow)
+def get_execution(app: App, request: Request, execution_id: str) -> Response:
+    token = caller(app, request, Grant.EXECUTIONS_READ)
+    execution = app.queries.get(token.org, execution_id, token.allows_workflow)
     return json_response(execution_record(execution))
 
 
@@ -89,7 +89,7 @@ def execution_record(execution: Execution) -> dict[str, Any]:
     ).model_dump(mode="json")
 
 
-def retired_pipeline_endpoint(request: Request, rest: str) -> Response:
+def retired_pipeline_endpoint(app: App, request: Request, rest: str) -> Response:
     raise ApiError(
         404,
         "endpoint_retired",

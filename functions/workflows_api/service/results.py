@@ -14,8 +14,9 @@ from workflows_api.domain import results
 from workflows_api.domain.executions import State
 from workflows_api.domain.results import Column, GeographyFormat
 from workflows_api.service.errors import ServiceError
-from workflows_api.service.executions import ExecutionService, WorkflowFilter, any_workflow
+from workflows_api.service.executions import WorkflowFilter, any_workflow
 from workflows_api.service.ports import QueryArgument, Warehouse
+from workflows_api.service.queries import ExecutionQueries
 from workflows_api.service.workflows import WorkflowService
 
 
@@ -29,7 +30,8 @@ class ResultsPage:
 class ExecutionResults:
     def __init__(
         self,
-        executions: ExecutionService,
+        *,
+        executions: ExecutionQueries,
         workflows: WorkflowService,
         warehouse: Warehouse,
         clock: Callable[[], dt.datetime],
