@@ -1,4 +1,4 @@
-"""execute and status (native API)."""
+"""The native API's executions: execute, status, list, cancel, results."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ from workflows_api.domain.tokens import Grant
 from workflows_api.http import schemas
 from workflows_api.http.auth import caller
 from workflows_api.http.errors import ApiError
+from workflows_api.http.executing import execute_workflow, read_execution
 from workflows_api.http.requests import int_argument, json_body, parse_model
 from workflows_api.http.responses import json_response
 from workflows_api.http.views import execution_model, execution_view
 from workflows_api.service.executions import MAX_WAIT_SECONDS, ExecuteRequest
-from workflows_api.service.workflows import check_workflow_id
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 200
 
@@ -41,19 +41,7 @@ class ExecuteBody(BaseModel):
 
 
 def execute(app: App, request: Request, workflow_id: str) -> Response:
-    token = caller(app, request, Grant.EXECUTE, workflow_id)
-    check_workflow_id(workflow_id)
-    body = parse_model(ExecuteBody, json_body(request))
-    result = app.admission.execute(
-        token.org,
-        workflow_id,
-        ExecuteRequest(
-            parameters=body.parameters,
-            cache=body.cache,
-            wait_seconds=body.wait_seconds,
-            idempotency_key=_idempotency_key(request),
-        ),
-    )
+    result = execute_workflow(app, request, workflow_id, _execute_request)
     execution = result.execution
     return json_response(
         execution_view(execution, cached=result.reused),
@@ -63,9 +51,17 @@ def execute(app: App, request: Request, workflow_id: str) -> Response:
 
 
 def get_execution(app: App, request: Request, execution_id: str) -> Response:
-    token = caller(app, request, Grant.EXECUTIONS_READ)
-    execution = app.queries.get(token.org, execution_id, token.allows_workflow)
-    return json_response(execution_view(execution))
+    return json_response(execution_view(read_execution(app, request, execution_id)))
+
+
+def _execute_request(request: Request) -> ExecuteRequest:
+    body = parse_model(ExecuteBody, json_body(request))
+    return ExecuteRequest(
+        parameters=body.parameters,
+        cache=body.cache,
+        wait_seconds=body.wait_seconds,
+        idempotency_key=_idempotency_key(request),
+    )
 
 
 def _idempotency_key(request: Request) -> str | None:

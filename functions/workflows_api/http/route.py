@@ -9,14 +9,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from flask import Response
+from flask import Request, Response
 from pydantic import BaseModel
 
 from workflows_api.http import schemas
+from workflows_api.http.errors import ApiError
 from workflows_api.http.requests import JSON_TYPES
+from workflows_api.http.responses import native_refusal
 
 # A handler takes the App (the services), the request and the path's arguments.
 Handler = Callable[..., Response]
+# A refusal envelope: how a route answers an error (its body shape).
+Refusal = Callable[[ApiError, Request], Response]
 Auth = Literal["bearer", "bearer_or_query", "none"]
 
 # Cloud Function names (entry points in functions/main.py).
@@ -50,6 +54,8 @@ class Route:
     # Statuses of the errors it may answer, all with the error body of `error_model`.
     errors: tuple[int, ...] = (400, 401, 403, 404)
     error_model: type[BaseModel] = schemas.ErrorBody
+    # Answers every refusal of this route, in the body of `error_model`.
+    refusal: Refusal = native_refusal
     request_body: type[BaseModel] | None = None
     request_media_types: tuple[str, ...] = JSON_TYPES
     parameters: tuple[Parameter, ...] = ()

@@ -236,6 +236,7 @@ ROUTES: tuple[Route, ...] = (
         responses=((200, schemas.CartoJob),),
         errors=(400, 401, 403, 404, 409, 413, 415, 503),
         error_model=schemas.CartoRefusal,
+        refusal=carto.job_refusal,
         request_body=carto.JobBody,
         tag="carto",
     ),
@@ -248,6 +249,7 @@ ROUTES: tuple[Route, ...] = (
         responses=((200, schemas.CartoJob),),
         errors=(400, 401, 403, 404, 409, 503),
         error_model=schemas.CartoRefusal,
+        refusal=carto.job_refusal,
         parameters=(
             Parameter("query", "CALL `project.dataset.procedure`(@a, @b)", required=True),
             Parameter("queryParameters", "The parameters' values, as a JSON object."),
@@ -265,6 +267,7 @@ ROUTES: tuple[Route, ...] = (
         responses=((200, schemas.CartoJob),),
         errors=(401, 403, 404, 503),
         error_model=schemas.CartoRefusal,
+        refusal=carto.job_refusal,
         parameters=(Parameter("access_token", "The API token (or the Authorization header)."),),
         auth="bearer_or_query",
         tag="carto",
@@ -278,7 +281,7 @@ ROUTES: tuple[Route, ...] = (
         "Nexadata: execute a workflow (answers `created`; poll the status)",
         responses=((200, schemas.NexadataExecution),),
         errors=(400, 401, 403, 404, 409, 413, 415, 503),
-        request_body=nexadata.ExecuteBody,
+        request_body=nexadata.NexadataExecuteBody,
         tag="nexadata",
     ),
     Route(
