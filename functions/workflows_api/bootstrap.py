@@ -36,6 +36,7 @@ from workflows_api.service.ports import (
     Connection,
     IdTokenVerifier,
     SigningSecrets,
+    Store,
     Warehouse,
     WebhookSender,
 )
@@ -61,14 +62,15 @@ def _no_payload(execution: Execution) -> dict[str, Any]:
 class App:
     """Services built on first use from the adapters given, or from the real ones.
 
-    `store` stands for every store port (the Firestore adapter implements them all).
+    `store` stands for every store port (ports.Store: the Firestore adapter implements
+    them all).
     """
 
     def __init__(
         self,
         settings: Settings,
         *,
-        store: Any = None,
+        store: Store | None = None,
         warehouse: Warehouse | None = None,
         clock: Clock = utc_now,
         sleep: Callable[[float], None] = time.sleep,
@@ -111,7 +113,7 @@ class App:
             return client
 
     @cached_property
-    def store(self) -> Any:
+    def store(self) -> Store:
         return self._store if self._store is not None else FirestoreStore(self.firestore)
 
     @cached_property

@@ -18,7 +18,7 @@ from workflows_api.bootstrap import App, bootstrap
 from workflows_api.config import Settings
 from workflows_api.domain.executions import JobError
 from workflows_api.http.views import execution_view
-from workflows_api.service.ports import Connection
+from workflows_api.service.ports import Connection, Store, Warehouse
 
 DEMO: dict[str, Any] = yaml.safe_load(
     (Path(__file__).parents[2] / "examples" / "store_clusters.yaml").read_text(encoding="utf-8")
@@ -62,14 +62,15 @@ def on_fakes(
     """An App on an in-memory store (holding `connections`) and a fake warehouse whose
     jobs end as `outcome`; waiting advances the fake clock instead of sleeping."""
     store, warehouse, clock = InMemoryStore(), FakeWarehouse(outcome=outcome), Clock(now)
+    typed: tuple[Store, Warehouse] = (store, warehouse)  # the fakes implement the ports
     for connection in connections:
         store.put_connection(connection)
     adapters.setdefault("webhook_payload", execution_view)
     adapters.setdefault("health_probes", {})
     app = bootstrap(
         settings or Settings(webhook_secrets="firestore"),
-        store=store,
-        warehouse=warehouse,
+        store=typed[0],
+        warehouse=typed[1],
         clock=clock,
         sleep=clock.advance,
         **adapters,

@@ -254,6 +254,21 @@ class TokenStore(Protocol):
     def revoke_token(self, token_id: str, at: dt.datetime) -> bool: ...
 
 
+class Store(
+    ConnectionStore,
+    WorkflowStore,
+    ExecutionStore,
+    TriggerRejectionStore,
+    PrincipalStore,
+    WebhookStore,
+    SigningSecrets,
+    TokenStore,
+    Protocol,
+):
+    """Every store port at once: what one database adapter implements (FirestoreStore;
+    the in-memory fake in unit tests)."""
+
+
 class Warehouse(Protocol):
     """BigQuery, seen from the services. Jobs run in the connection's project."""
 
