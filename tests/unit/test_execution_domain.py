@@ -112,8 +112,8 @@ def test_job_ids_and_labels() -> None:
         ("DONE", JobError(ex.CANCELLED_REASON, "stopped"), State.CANCELLED),
     ],
 )
-def test_state_of_a_job(job_state: str, error: JobError | None, state: State) -> None:
-    assert ex.state_of_job(job_state, error) == state
+def test_state_of_a_job(job_state: ex.JobState, error: JobError | None, state: State) -> None:
+    assert ex.JobStatus("j", job_state, error).execution_state == state
 
 
 def test_only_a_run_that_has_not_ended_may_be_cancelled() -> None:
@@ -128,9 +128,10 @@ def test_a_job_report_moves_an_execution_only_forward() -> None:
     assert not running.advances_to(State.CREATED)  # an older report
     assert not execution(State.FAILED).advances_to(State.SUCCEEDED)  # terminal never moves
     at = T0 + dt.timedelta(minutes=2)
-    done = running.with_job_report(State.SUCCEEDED, at=at, ended_at=at)
-    assert (done.state, done.ended_at, done.reconciled_at) == (State.SUCCEEDED, at, at)
-    same = running.with_job_report(State.RUNNING, at=at)
+    ended = at - dt.timedelta(seconds=30)
+    done = running.with_job_report(ex.JobStatus("j", "DONE", ended_at=ended), at=at)
+    assert (done.state, done.ended_at, done.reconciled_at) == (State.SUCCEEDED, ended, at)
+    same = running.with_job_report(ex.JobStatus("j", "RUNNING"), at=at)
     assert (same.state, same.reconciled_at) == (State.RUNNING, at)  # only marked reconciled
     with pytest.raises(InvalidTransition):
-        done.with_job_report(State.FAILED, at=at)
+        done.with_job_report(ex.JobStatus("j", "DONE", JobError("invalidQuery", "x")), at=at)

@@ -15,7 +15,7 @@ import re
 import uuid
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from .sql import OUTPUT_TABLE_PATTERN
 from .webhooks import DeliveryAttempt
@@ -68,6 +68,30 @@ class JobError:
 
     def to_dict(self) -> dict[str, str | None]:
         return {"reason": self.reason, "location": self.location, "message": self.message}
+
+
+JobState = Literal["PENDING", "RUNNING", "DONE"]
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    """What BigQuery says about a job: its state, errorResult and times."""
+
+    job_id: str
+    state: JobState
+    error: JobError | None = None
+    started_at: dt.datetime | None = None
+    ended_at: dt.datetime | None = None
+
+    @property
+    def execution_state(self) -> State:
+        """The execution state it stands for: a job stopped by jobs.cancel ends the
+        execution cancelled."""
+        if self.state != "DONE":
+            return State.RUNNING if self.state == "RUNNING" else State.CREATED
+        if self.error is None:
+            return State.SUCCEEDED
+        return State.CANCELLED if self.error.reason == CANCELLED_REASON else State.FAILED
 
 
 # How the dialects without a cancelled state (CARTO, Nexadata) describe a cancelled run.
@@ -137,22 +161,16 @@ class Execution:
         the state it is in, or an older one (RUNNING after DONE), does not."""
         return target != self.state and can_transition(self.state, target)
 
-    def with_job_report(
-        self,
-        target: State,
-        *,
-        at: dt.datetime,
-        started_at: dt.datetime | None = None,
-        ended_at: dt.datetime | None = None,
-        error: JobError | None = None,
-    ) -> Execution:
-        """This execution once a job report saying `target` is applied at `at`: marked
-        reconciled, and moved to `target` unless it is there already."""
+    def with_job_report(self, status: JobStatus, *, at: dt.datetime) -> Execution:
+        """This execution once BigQuery's report `status` is applied at `at`: marked
+        reconciled, and moved to the state the report stands for unless it is there."""
         reconciled = replace(self, reconciled_at=at)
-        if target == self.state:
-            return reconciled
         return reconciled.transition(
-            target, at=at, started_at=started_at, ended_at=ended_at, error=error
+            status.execution_state,
+            at=at,
+            started_at=status.started_at,
+            ended_at=status.ended_at,
+            error=status.error,
         )
 
     @property
@@ -170,16 +188,6 @@ class Execution:
         if self.state == State.SUCCEEDED:
             return self.output_expires_at is None or now < self.output_expires_at
         return False
-
-
-def state_of_job(job_state: str, error: JobError | None) -> State:
-    """The execution state a BigQuery job state (PENDING, RUNNING, DONE) and its
-    errorResult stand for: a job stopped by jobs.cancel ends the execution cancelled."""
-    if job_state != "DONE":
-        return State.RUNNING if job_state == "RUNNING" else State.CREATED
-    if error is None:
-        return State.SUCCEEDED
-    return State.CANCELLED if error.reason == CANCELLED_REASON else State.FAILED
 
 
 def new_execution_id() -> str:

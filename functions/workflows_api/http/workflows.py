@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Request, Response
@@ -92,26 +93,31 @@ def get_sql(app: App, request: Request, workflow_id: str) -> Response:
 
 
 def enable_api(app: App, request: Request, workflow_id: str) -> Response:
-    token = caller(app, request, Grant.WORKFLOWS_WRITE, workflow_id)
-    return _api_state(app, app.workflows.enable_api(token.org, workflow_id))
+    return _api_answer(app, request, workflow_id, Grant.WORKFLOWS_WRITE, app.workflows.enable_api)
 
 
 def get_api(app: App, request: Request, workflow_id: str) -> Response:
-    token = caller(app, request, Grant.WORKFLOWS_READ, workflow_id)
-    return _api_state(app, app.workflows.get(token.org, workflow_id))
+    return _api_answer(app, request, workflow_id, Grant.WORKFLOWS_READ, app.workflows.get)
 
 
 def update_api(app: App, request: Request, workflow_id: str) -> Response:
-    token = caller(app, request, Grant.WORKFLOWS_WRITE, workflow_id)
-    return _api_state(app, app.workflows.update_api(token.org, workflow_id))
+    return _api_answer(app, request, workflow_id, Grant.WORKFLOWS_WRITE, app.workflows.update_api)
 
 
 def disable_api(app: App, request: Request, workflow_id: str) -> Response:
-    token = caller(app, request, Grant.WORKFLOWS_WRITE, workflow_id)
-    return _api_state(app, app.workflows.disable_api(token.org, workflow_id))
+    return _api_answer(app, request, workflow_id, Grant.WORKFLOWS_WRITE, app.workflows.disable_api)
 
 
-def _api_state(app: App, record: WorkflowRecord) -> Response:
+def _api_answer(
+    app: App,
+    request: Request,
+    workflow_id: str,
+    grant: Grant,
+    action: Callable[[str, str], WorkflowRecord],
+) -> Response:
+    """The API access state after `action(org, workflow_id)` (a read, or a toggle)."""
+    token = caller(app, request, grant, workflow_id)
+    record = action(token.org, workflow_id)
     return json_response(api_state_view(record, app.workflows.procedure_ref(record)))
 
 

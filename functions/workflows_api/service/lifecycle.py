@@ -141,7 +141,7 @@ class ExecutionLifecycle:
 
     def apply_job_status(self, execution: Execution, status: JobStatus) -> Execution:
         """`record_job_status` for an execution already read."""
-        if not execution.advances_to(ex.state_of_job(status.state, status.error)):
+        if not execution.advances_to(status.execution_state):
             return execution
         return self._apply(execution, status)
 
@@ -195,18 +195,12 @@ class ExecutionLifecycle:
         """Record `status` on `execution` by compare-and-swap on its stored state. When
         another writer moved it first, the report is applied again to what it wrote,
         unless that is already as far as the report goes (a terminal state never moves)."""
-        target = ex.state_of_job(status.state, status.error)
+        target = status.execution_state
         seen = [(execution, stored_state or execution.state)]
 
         def attempt() -> Settled[Execution] | None:
             current, expected = seen[-1]
-            updated = current.with_job_report(
-                target,
-                at=self._clock(),
-                started_at=status.started_at,
-                ended_at=status.ended_at,
-                error=status.error,
-            )
+            updated = current.with_job_report(status, at=self._clock())
             if self._executions.save_execution(updated, expected_state=expected):
                 if updated.is_terminal and not expected.is_terminal:
                     self._finished(updated)

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
-from workflows_api.domain.executions import Execution, JobError
+from workflows_api.domain.executions import Execution
+from workflows_api.domain.executions import JobState as JobState  # re-exported
+from workflows_api.domain.executions import JobStatus as JobStatus  # re-exported
 from workflows_api.domain.results import Column
 from workflows_api.domain.tokens import Principal, Token
 from workflows_api.domain.webhooks import DeliveryAttempt, WebhookConfig
@@ -62,18 +64,6 @@ class QueryArgument:
     name: str
     type: str  # "INT64", "ARRAY<STRING>"...
     value: Any
-
-
-JobState = Literal["PENDING", "RUNNING", "DONE"]
-
-
-@dataclass(frozen=True)
-class JobStatus:
-    job_id: str
-    state: JobState
-    error: JobError | None = None
-    started_at: dt.datetime | None = None
-    ended_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
