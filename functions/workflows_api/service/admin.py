@@ -35,6 +35,7 @@ def parse_grants(names: Iterable[str]) -> frozenset[Grant]:
 class AdminService:
     def __init__(
         self,
+        *,
         connections: ConnectionStore,
         tokens: TokenStore,
         clock: Callable[[], dt.datetime],

@@ -72,6 +72,7 @@ def api_disabled(workflow_id: str) -> ServiceError:
 class WorkflowService:
     def __init__(
         self,
+        *,
         connections: ConnectionStore,
         workflows: WorkflowStore,
         warehouse: Warehouse,
