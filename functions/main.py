@@ -14,11 +14,11 @@ from cloudevents.http import CloudEvent
 from flask import Request, Response
 
 from workflows_api import logs
-from workflows_api.bootstrap import get_app
 from workflows_api.events.bigquery_audit import NotAJobEvent, parse_job_event
 from workflows_api.events.pubsub import NotAPubSubEvent, pubsub_message
+from workflows_api.http.app import get_app
 from workflows_api.http.dispatch import dispatch
-from workflows_api.http.routes import API_ACCESS, EXECUTE, STATUS
+from workflows_api.http.route import API_ACCESS, EXECUTE, STATUS
 
 
 @functions_framework.http

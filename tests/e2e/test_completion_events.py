@@ -74,7 +74,7 @@ def offline(stack: Stack) -> App:
 def new_execution(offline: App, workflow_id: str) -> Callable[[], Execution]:
     def make() -> Execution:
         request = ExecuteRequest(SEED_VALUES, cache=False)
-        execution = offline.executions.execute("demo", workflow_id, request).execution
+        execution = offline.admission.execute("demo", workflow_id, request).execution
         assert execution.state == State.CREATED
         return execution
 

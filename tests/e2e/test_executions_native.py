@@ -147,8 +147,8 @@ def unsubmitted_execution(stack: Stack, workflow_id: str, values: dict[str, Any]
 
     dying.warehouse.submit_query = die  # type: ignore[method-assign]
     with pytest.raises(ProcessDied):
-        dying.executions.execute("demo", workflow_id, ExecuteRequest(values))
-    page, _ = stack.app.executions.list_executions("demo", workflow_id, page_size=1)
+        dying.admission.execute("demo", workflow_id, ExecuteRequest(values))
+    page, _ = stack.app.queries.list_executions("demo", workflow_id, page_size=1)
     return page[0].id
 
 

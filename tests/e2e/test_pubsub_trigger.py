@@ -46,7 +46,7 @@ def topic(emulators_running: Emulators, stack: Stack, stack_log_dir: Path) -> It
 def wait_for_execution(stack: Stack, workflow_id: str, timeout: float = 60) -> list[str]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        page, _ = stack.app.executions.list_executions("demo", workflow_id, page_size=10)
+        page, _ = stack.app.queries.list_executions("demo", workflow_id, page_size=10)
         if page:
             return [e.id for e in page]
         time.sleep(0.5)
@@ -91,7 +91,7 @@ def test_a_redelivered_message_makes_one_execution(
     again = requests.post(topic.endpoint, json=push, timeout=120)
     assert again.status_code < 300, again.text
     time.sleep(1)
-    page, _ = stack.app.executions.list_executions("demo", workflow_id, page_size=10)
+    page, _ = stack.app.queries.list_executions("demo", workflow_id, page_size=10)
     assert [e.id for e in page] == [execution_id]
 
 

@@ -32,7 +32,7 @@ def test_execution_whose_job_was_never_submitted_is_submitted_on_read(
 
     monkeypatch.setattr(dying.warehouse, "submit_query", die)
     with pytest.raises(ProcessDied):
-        dying.executions.execute("demo", workflow_id, ExecuteRequest(SEED_VALUES))
+        dying.admission.execute("demo", workflow_id, ExecuteRequest(SEED_VALUES))
 
     records = list(
         stack.app.firestore.collection("orgs/demo/executions")

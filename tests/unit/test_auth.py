@@ -6,7 +6,9 @@ import datetime as dt
 
 import pytest
 
+from tests.unit.apps import on_fakes
 from tests.unit.fakes import InMemoryStore
+from workflows_api.config import Settings
 from workflows_api.domain.tokens import ALL_GRANTS, Grant, hash_secret, make_token, split_token
 from workflows_api.service.admin import AdminService
 from workflows_api.service.auth import Authenticator, require
@@ -16,12 +18,9 @@ NOW = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
 
 
 def setup(cache_seconds: float = 0) -> tuple[InMemoryStore, AdminService, Authenticator]:
-    store = InMemoryStore()
-    return (
-        store,
-        AdminService(store, store, lambda: NOW, store),
-        Authenticator(store, lambda: NOW, cache_seconds),
-    )
+    settings = Settings(token_cache_seconds=cache_seconds)
+    world = on_fakes(settings=settings, connections=(), now=NOW)
+    return world.store, world.app.admin, world.app.authenticator
 
 
 def refused(auth: Authenticator, presented: str | None) -> tuple[str, str]:

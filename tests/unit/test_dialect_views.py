@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import replace
 
 from workflows_api.domain.executions import Execution, JobError, State
+from workflows_api.domain.timestamps import iso_utc
 from workflows_api.http import carto_views, nexadata
 from workflows_api.http.errors import ApiError
 from workflows_api.service.ports import Connection
@@ -47,7 +48,7 @@ def test_job_view_has_carto_fields_and_no_token() -> None:
 
 def test_created_at_is_utc_with_milliseconds() -> None:
     madrid = dt.timezone(dt.timedelta(hours=2))
-    assert carto_views.created_at(dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=madrid)) == (
+    assert iso_utc(dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=madrid), milliseconds=True) == (
         "2026-01-02T01:04:05.000Z"
     )
 

@@ -100,3 +100,38 @@ def test_job_ids_and_labels() -> None:
     assert labels["wfapi_org"] == "demo_org"
     assert labels["wfapi_workflow"] == "store-clusters"
     assert len(labels["wfapi_execution"]) == 63
+
+
+@pytest.mark.parametrize(
+    ("job_state", "error", "state"),
+    [
+        ("PENDING", None, State.CREATED),
+        ("RUNNING", None, State.RUNNING),
+        ("DONE", None, State.SUCCEEDED),
+        ("DONE", JobError("invalidQuery", "boom"), State.FAILED),
+        ("DONE", JobError(ex.CANCELLED_REASON, "stopped"), State.CANCELLED),
+    ],
+)
+def test_state_of_a_job(job_state: ex.JobState, error: JobError | None, state: State) -> None:
+    assert ex.JobStatus("j", job_state, error).execution_state == state
+
+
+def test_only_a_run_that_has_not_ended_may_be_cancelled() -> None:
+    assert execution(State.CREATED).may_be_cancelled and execution(State.RUNNING).may_be_cancelled
+    for state in ex.TERMINAL_STATES:
+        assert execution(state).is_terminal and not execution(state).may_be_cancelled
+
+
+def test_a_job_report_moves_an_execution_only_forward() -> None:
+    running = execution(State.RUNNING)
+    assert running.advances_to(State.SUCCEEDED) and not running.advances_to(State.RUNNING)
+    assert not running.advances_to(State.CREATED)  # an older report
+    assert not execution(State.FAILED).advances_to(State.SUCCEEDED)  # terminal never moves
+    at = T0 + dt.timedelta(minutes=2)
+    ended = at - dt.timedelta(seconds=30)
+    done = running.with_job_report(ex.JobStatus("j", "DONE", ended_at=ended), at=at)
+    assert (done.state, done.ended_at, done.reconciled_at) == (State.SUCCEEDED, ended, at)
+    same = running.with_job_report(ex.JobStatus("j", "RUNNING"), at=at)
+    assert (same.state, same.reconciled_at) == (State.RUNNING, at)  # only marked reconciled
+    with pytest.raises(InvalidTransition):
+        done.with_job_report(ex.JobStatus("j", "DONE", JobError("invalidQuery", "x")), at=at)

@@ -5,57 +5,24 @@ from __future__ import annotations
 import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from tests.unit.fakes import FakeWarehouse, InMemoryStore
+from tests.unit.apps import DEMO, GOOD, OnFakes, with_demo_workflow
 from workflows_api.domain.executions import JobError, State
 from workflows_api.service.errors import ServiceError
-from workflows_api.service.executions import ExecuteRequest, ExecutionService
+from workflows_api.service.executions import ExecuteRequest, ExecuteResult
 from workflows_api.service.ports import Connection
-from workflows_api.service.results import ExecutionResults
-from workflows_api.service.workflows import WorkflowService
-
-DEMO = yaml.safe_load(
-    (Path(__file__).parents[2] / "examples" / "store_clusters.yaml").read_text(encoding="utf-8")
-)
-GOOD = {"number_of_clusters": 2, "buffer_radius": 500, "store_type": "Supermarket"}
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += dt.timedelta(seconds=seconds)
-
-
-class World:
-    def __init__(self, outcome: str | JobError = "running") -> None:
-        self.store = InMemoryStore()
-        self.warehouse = FakeWarehouse(outcome=outcome)
-        self.clock = Clock()
-        self.store.put_connection(Connection("demo", "local", "demo-project"))
-        self.workflows = WorkflowService(self.store, self.store, self.warehouse, self.clock)
-        self.executions = ExecutionService(
-            self.workflows, self.store, self.warehouse, self.clock, sleep=self.clock.advance
-        )
-        self.workflows.put("demo", "clusters", DEMO)
-        self.workflows.enable_api("demo", "clusters")
-
-    def execute(self, parameters: dict[str, Any] = GOOD, **options: Any) -> Any:
-        return self.executions.execute("demo", "clusters", ExecuteRequest(parameters, **options))
+def execute(world: OnFakes, parameters: dict[str, Any] = GOOD, **options: Any) -> ExecuteResult:
+    return world.app.admission.execute("demo", "clusters", ExecuteRequest(parameters, **options))
 
 
 def test_execute_submits_a_typed_parameterised_call() -> None:
-    world = World()
-    result = world.execute()
+    world = with_demo_workflow()
+    result = execute(world)
     execution = result.execution
     assert not result.reused
     assert execution.state == State.RUNNING
@@ -76,10 +43,10 @@ def test_execute_submits_a_typed_parameterised_call() -> None:
 
 
 def test_identical_request_joins_without_a_new_job() -> None:
-    world = World()
-    first = world.execute().execution
-    second = world.execute(
-        {"store_type": "Supermarket", "buffer_radius": 500.0, "number_of_clusters": 2}
+    world = with_demo_workflow()
+    first = execute(world).execution
+    second = execute(
+        world, {"store_type": "Supermarket", "buffer_radius": 500.0, "number_of_clusters": 2}
     )
     assert second.reused and second.execution.id == first.id
     assert len(world.warehouse.jobs) == 1
@@ -87,17 +54,17 @@ def test_identical_request_joins_without_a_new_job() -> None:
 
 
 def test_different_parameters_make_a_different_table() -> None:
-    world = World()
-    first = world.execute().execution
-    other = world.execute({**GOOD, "number_of_clusters": 3}).execution
+    world = with_demo_workflow()
+    first = execute(world).execution
+    other = execute(world, {**GOOD, "number_of_clusters": 3}).execution
     assert other.output_table != first.output_table
     assert len(world.warehouse.jobs) == 2
 
 
 def test_cache_off_runs_anew_into_its_own_table() -> None:
-    world = World()
-    first = world.execute().execution
-    fresh = world.execute(cache=False)
+    world = with_demo_workflow()
+    first = execute(world).execution
+    fresh = execute(world, cache=False)
     assert not fresh.reused
     assert fresh.execution.id != first.id
     assert fresh.execution.output_table != first.output_table
@@ -105,36 +72,36 @@ def test_cache_off_runs_anew_into_its_own_table() -> None:
 
 
 def test_failed_execution_is_not_reused() -> None:
-    world = World(outcome=JobError("invalidQuery", "boom", "query"))
-    failed = world.execute().execution
+    world = with_demo_workflow(outcome=JobError("invalidQuery", "boom", "query"))
+    failed = execute(world).execution
     assert failed.state == State.FAILED
     assert failed.error == JobError("invalidQuery", "boom", "query")
-    retry = world.execute()
+    retry = execute(world)
     assert not retry.reused and retry.execution.id != failed.id
 
 
 def test_succeeded_execution_is_reused_until_its_table_expires() -> None:
-    world = World(outcome="succeeded")
-    done = world.execute().execution
+    world = with_demo_workflow(outcome="succeeded")
+    done = execute(world).execution
     assert done.state == State.SUCCEEDED
-    assert world.execute().execution.id == done.id
+    assert execute(world).execution.id == done.id
     world.clock.advance(30 * 86400)
-    assert world.execute().execution.id != done.id
+    assert execute(world).execution.id != done.id
 
 
 def test_fifty_concurrent_identical_requests_make_one_job() -> None:
-    world = World()
+    world = with_demo_workflow()
     with ThreadPoolExecutor(max_workers=16) as pool:
-        results = list(pool.map(lambda _: world.execute(), range(50)))
+        results = list(pool.map(lambda _: execute(world), range(50)))
     assert len({r.execution.id for r in results}) == 1
     assert len(world.warehouse.jobs) == 1
     assert sum(not r.reused for r in results) == 1
 
 
 def test_bad_parameters_are_all_reported_and_nothing_is_written() -> None:
-    world = World()
+    world = with_demo_workflow()
     with pytest.raises(ServiceError) as raised:
-        world.execute({"number_of_clusters": "two", "buffer_radius": True, "colour": "red"})
+        execute(world, {"number_of_clusters": "two", "buffer_radius": True, "colour": "red"})
     error = raised.value
     assert (error.kind, error.code) == ("invalid", "invalid_parameters")
     by_parameter = {d["parameter"]: d for d in error.details}
@@ -145,49 +112,49 @@ def test_bad_parameters_are_all_reported_and_nothing_is_written() -> None:
 
 
 def test_disabled_api_refuses_executions() -> None:
-    world = World()
-    world.workflows.disable_api("demo", "clusters")
+    world = with_demo_workflow()
+    world.app.workflows.disable_api("demo", "clusters")
     with pytest.raises(ServiceError) as raised:
-        world.execute()
+        execute(world)
     assert (raised.value.kind, raised.value.code) == ("conflict", "api_disabled")
     assert world.store.executions == {}
 
 
 def test_idempotency_key_returns_the_same_execution() -> None:
-    world = World()
-    first = world.execute(idempotency_key="abc", cache=False).execution
-    again = world.execute(idempotency_key="abc", cache=False)
+    world = with_demo_workflow()
+    first = execute(world, idempotency_key="abc", cache=False).execution
+    again = execute(world, idempotency_key="abc", cache=False)
     assert again.reused and again.execution.id == first.id
     assert len(world.warehouse.jobs) == 1
     with pytest.raises(ServiceError) as raised:
-        world.execute({**GOOD, "number_of_clusters": 5}, idempotency_key="abc")
+        execute(world, {**GOOD, "number_of_clusters": 5}, idempotency_key="abc")
     assert raised.value.code == "idempotency_key_reused"
 
 
 def test_unsubmitted_execution_is_submitted_when_read() -> None:
-    world = World()
+    world = with_demo_workflow()
     world.warehouse.fail_submits = 1
-    accepted = world.execute().execution
+    accepted = execute(world).execution
     assert accepted.state == State.CREATED and accepted.bigquery_job_id not in world.warehouse.jobs
     world.clock.advance(2)
-    read = world.executions.get("demo", accepted.id)
+    read = world.app.queries.get("demo", accepted.id)
     assert read.state == State.RUNNING
     assert accepted.bigquery_job_id in world.warehouse.jobs
 
 
 def test_status_reads_reconcile_at_most_once_a_second() -> None:
-    world = World()
-    execution = world.execute().execution
+    world = with_demo_workflow()
+    execution = execute(world).execution
     world.warehouse.outcome = "succeeded"
-    assert world.executions.get("demo", execution.id).state == State.RUNNING  # just reconciled
+    assert world.app.queries.get("demo", execution.id).state == State.RUNNING  # just reconciled
     world.clock.advance(1.5)
-    finished = world.executions.get("demo", execution.id)
+    finished = world.app.queries.get("demo", execution.id)
     assert finished.state == State.SUCCEEDED
     assert finished.ended_at is not None and finished.started_at is not None
 
 
 def test_wait_seconds_waits_for_a_terminal_state() -> None:
-    world = World()
+    world = with_demo_workflow()
     world.warehouse.outcome = "running"
     original = world.warehouse.get_job
 
@@ -197,63 +164,63 @@ def test_wait_seconds_waits_for_a_terminal_state() -> None:
         return original(connection, job_id)
 
     world.warehouse.get_job = finish_later  # type: ignore[method-assign]
-    done = world.execute(wait_seconds=10).execution
+    done = execute(world, wait_seconds=10).execution
     assert done.state == State.SUCCEEDED
 
 
 def test_update_changes_every_cache_key() -> None:
-    world = World()
-    before = world.execute().execution
+    world = with_demo_workflow()
+    before = execute(world).execution
     changed = {**DEMO, "settings": {"output_expiration_days": 7}}
-    world.workflows.put("demo", "clusters", changed)
-    assert world.execute().execution.id == before.id  # the API still runs the deployed version
-    world.workflows.update_api("demo", "clusters")
-    after = world.execute().execution
+    world.app.workflows.put("demo", "clusters", changed)
+    assert execute(world).execution.id == before.id  # the API still runs the deployed version
+    world.app.workflows.update_api("demo", "clusters")
+    after = execute(world).execution
     assert after.cache_key != before.cache_key and after.output_table != before.output_table
 
 
 def test_unknown_execution_and_other_org() -> None:
-    world = World()
-    execution = world.execute().execution
+    world = with_demo_workflow()
+    execution = execute(world).execution
     for org, execution_id in (("demo", "nope"), ("other", execution.id)):
         with pytest.raises(ServiceError) as raised:
-            world.executions.get(org, execution_id)
+            world.app.queries.get(org, execution_id)
         assert (raised.value.kind, raised.value.code) == ("not_found", "execution_not_found")
 
 
 def test_two_workflows_with_one_definition_do_not_share_a_cache_key() -> None:
-    world = World()
-    world.workflows.put("demo", "twin", DEMO)
-    world.workflows.enable_api("demo", "twin")
-    first = world.execute().execution
-    twin = world.executions.execute("demo", "twin", ExecuteRequest(GOOD)).execution
+    world = with_demo_workflow()
+    world.app.workflows.put("demo", "twin", DEMO)
+    world.app.workflows.enable_api("demo", "twin")
+    first = execute(world).execution
+    twin = world.app.admission.execute("demo", "twin", ExecuteRequest(GOOD)).execution
     assert twin.id != first.id and twin.workflow_id == "twin"
     assert twin.procedure != first.procedure
 
 
 def test_listing_is_newest_first_filtered_and_paged() -> None:
-    world = World()
+    world = with_demo_workflow()
     made = []
     for clusters in range(1, 8):
         world.clock.advance(1)
-        made.append(world.execute({**GOOD, "number_of_clusters": clusters}).execution)
+        made.append(execute(world, {**GOOD, "number_of_clusters": clusters}).execution)
     newest_first = [e.id for e in reversed(made)]
     seen: list[str] = []
     token = None
     while True:
-        page, token = world.executions.list_executions(
+        page, token = world.app.queries.list_executions(
             "demo", "clusters", page_size=3, page_token=token
         )
         seen += [e.id for e in page]
         if token is None:
             break
     assert seen == newest_first
-    world.executions.cancel("demo", made[0].id)
-    cancelled, _ = world.executions.list_executions(
+    world.app.queries.cancel("demo", made[0].id)
+    cancelled, _ = world.app.queries.list_executions(
         "demo", "clusters", page_size=10, state=State.CANCELLED
     )
     assert [e.id for e in cancelled] == [made[0].id]
-    window, _ = world.executions.list_executions(
+    window, _ = world.app.queries.list_executions(
         "demo",
         "clusters",
         page_size=10,
@@ -264,45 +231,45 @@ def test_listing_is_newest_first_filtered_and_paged() -> None:
 
 
 def test_cancel_stops_the_job_and_is_final() -> None:
-    world = World()
-    running = world.execute().execution
-    cancelled = world.executions.cancel("demo", running.id)
+    world = with_demo_workflow()
+    running = execute(world).execution
+    cancelled = world.app.queries.cancel("demo", running.id)
     assert cancelled.state == State.CANCELLED and cancelled.ended_at is not None
     assert world.warehouse.cancelled == [running.bigquery_job_id]
     world.clock.advance(5)
-    assert world.executions.get("demo", running.id).state == State.CANCELLED
+    assert world.app.queries.get("demo", running.id).state == State.CANCELLED
     with pytest.raises(ServiceError) as raised:
-        world.executions.cancel("demo", running.id)
+        world.app.queries.cancel("demo", running.id)
     assert (raised.value.kind, raised.value.code) == ("conflict", "execution_finished")
     # A cancelled execution no longer answers its cache key.
-    assert world.execute().execution.id != running.id
+    assert execute(world).execution.id != running.id
 
 
 def test_cancel_of_a_never_submitted_execution_keeps_it_from_running() -> None:
-    world = World()
+    world = with_demo_workflow()
     world.warehouse.fail_submits = 1
-    accepted = world.execute().execution
-    world.executions.cancel("demo", accepted.id)
+    accepted = execute(world).execution
+    world.app.queries.cancel("demo", accepted.id)
     world.clock.advance(5)
-    assert world.executions.get("demo", accepted.id).state == State.CANCELLED
+    assert world.app.queries.get("demo", accepted.id).state == State.CANCELLED
     assert accepted.bigquery_job_id not in world.warehouse.jobs
 
 
 def test_results_pages_return_every_row_once_with_geojson() -> None:
     from workflows_api.domain.results import Column
 
-    world = World(outcome="succeeded")
+    world = with_demo_workflow(outcome="succeeded")
     world.warehouse.columns = [Column("id", "INTEGER"), Column("geom", "GEOGRAPHY")]
     world.warehouse.rows = [
         {"id": i, "geom": f'{{"type":"Point","coordinates":[{i},0]}}'} for i in range(7)
     ]
-    done = world.execute().execution
+    done = execute(world).execution
     rows: list[dict[str, Any]] = []
     token = None
     while True:
-        page = ExecutionResults(
-            world.executions, world.workflows, world.warehouse, world.clock
-        ).page("demo", done.id, page_size=3, page_token=token, geography_format="geojson")
+        page = world.app.results.page(
+            "demo", done.id, page_size=3, page_token=token, geography_format="geojson"
+        )
         rows += page.rows
         token = page.next_page_token
         if token is None:
@@ -316,59 +283,59 @@ def test_results_pages_return_every_row_once_with_geojson() -> None:
 
 
 def test_results_need_a_succeeded_execution_and_a_valid_token() -> None:
-    world = World()
-    running = world.execute().execution
+    world = with_demo_workflow()
+    running = execute(world).execution
     with pytest.raises(ServiceError) as raised:
-        ExecutionResults(world.executions, world.workflows, world.warehouse, world.clock).page(
+        world.app.results.page(
             "demo", running.id, page_size=5, page_token=None, geography_format="wkt"
         )
     assert raised.value.code == "execution_not_succeeded"
     world.warehouse.outcome = "succeeded"
     world.clock.advance(2)
     with pytest.raises(ServiceError) as bad_token:
-        ExecutionResults(world.executions, world.workflows, world.warehouse, world.clock).page(
+        world.app.results.page(
             "demo", running.id, page_size=5, page_token="nope", geography_format="wkt"
         )
     assert bad_token.value.code == "invalid_page_token"
 
 
 def test_a_caller_limited_to_other_workflows_cannot_see_the_execution() -> None:
-    world = World()
-    execution = world.execute().execution
+    world = with_demo_workflow()
+    execution = execute(world).execution
     with pytest.raises(ServiceError) as raised:
-        world.executions.get("demo", execution.id, lambda workflow_id: workflow_id == "other")
+        world.app.queries.get("demo", execution.id, lambda workflow_id: workflow_id == "other")
     assert raised.value.code == "execution_not_found"
 
 
 def test_job_reports_are_idempotent_and_order_proof() -> None:
     from workflows_api.service.ports import JobStatus
 
-    world = World()
-    execution = world.execute().execution
+    world = with_demo_workflow()
+    execution = execute(world).execution
     job = execution.bigquery_job_id
     at = dt.datetime(2026, 3, 1, 12, 0, 9, tzinfo=dt.UTC)
     done = JobStatus(job, "DONE", None, at, at)
-    first = world.executions.record_job_status("demo", execution.id, done)
+    first = world.app.lifecycle.record_job_status("demo", execution.id, done)
     # Duplicated, then an older RUNNING report arriving late: nothing changes.
-    again = world.executions.record_job_status("demo", execution.id, done)
-    late = world.executions.record_job_status("demo", execution.id, JobStatus(job, "RUNNING"))
+    again = world.app.lifecycle.record_job_status("demo", execution.id, done)
+    late = world.app.lifecycle.record_job_status("demo", execution.id, JobStatus(job, "RUNNING"))
     assert first is not None and again is not None and late is not None
     assert first.state == again.state == late.state == State.SUCCEEDED
     assert late.ended_at == at
-    assert world.executions.record_job_status("demo", "nope", done) is None
-    assert world.executions.record_job_status("other", execution.id, done) is None
+    assert world.app.lifecycle.record_job_status("demo", "nope", done) is None
+    assert world.app.lifecycle.record_job_status("other", execution.id, done) is None
 
 
 def test_a_stopped_job_is_cancelled_and_another_error_failed() -> None:
     from workflows_api.service.ports import JobStatus
 
-    world = World()
-    stopped = world.execute().execution
-    failed = world.execute({**GOOD, "number_of_clusters": 9}).execution
+    world = with_demo_workflow()
+    stopped = execute(world).execution
+    failed = execute(world, {**GOOD, "number_of_clusters": 9}).execution
     cancel = JobStatus(stopped.bigquery_job_id, "DONE", JobError("stopped", "Job cancelled"))
     error = JobStatus(failed.bigquery_job_id, "DONE", JobError("invalidQuery", "boom", "query"))
-    cancelled = world.executions.record_job_status("demo", stopped.id, cancel)
-    errored = world.executions.record_job_status("demo", failed.id, error)
+    cancelled = world.app.lifecycle.record_job_status("demo", stopped.id, cancel)
+    errored = world.app.lifecycle.record_job_status("demo", failed.id, error)
     assert cancelled is not None and cancelled.state == State.CANCELLED
     assert errored is not None and errored.state == State.FAILED and errored.error == error.error
 
@@ -377,9 +344,9 @@ def test_a_report_racing_an_older_one_is_not_lost() -> None:
     """A RUNNING report lands between our read and our write of DONE: DONE still wins."""
     from workflows_api.service.ports import JobStatus
 
-    world = World()
+    world = with_demo_workflow()
     world.warehouse.fail_submits = 1
-    created = world.execute().execution
+    created = execute(world).execution
     assert created.state == State.CREATED
     store = world.store
     original_save = store.save_execution
@@ -394,6 +361,6 @@ def test_a_report_racing_an_older_one_is_not_lost() -> None:
 
     store.save_execution = save_after_a_racing_writer  # type: ignore[method-assign]
     done = JobStatus(created.bigquery_job_id, "DONE", JobError("invalidQuery", "boom", "query"))
-    result = world.executions.record_job_status("demo", created.id, done)
+    result = world.app.lifecycle.record_job_status("demo", created.id, done)
     assert raced and result is not None and result.state == State.FAILED
     assert store.executions[("demo", created.id)].state == State.FAILED

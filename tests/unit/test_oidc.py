@@ -10,12 +10,14 @@ from collections.abc import Callable
 import pytest
 
 from tests.oidc_issuer import Issuer
+from tests.unit.apps import on_fakes
 from tests.unit.fakes import InMemoryStore
 from workflows_api.adapters.google_oidc import (
     MAX_TOKEN_CHARS,
     UNKNOWN_KEY_REFETCH_SECONDS,
     GoogleIdTokenVerifier,
 )
+from workflows_api.config import Settings
 from workflows_api.domain.tokens import Grant
 from workflows_api.service.admin import AdminService
 from workflows_api.service.auth import Authenticator
@@ -106,9 +108,13 @@ def test_hostile_tokens_are_refused_without_fetching(token: str) -> None:
 
 
 def authenticator() -> tuple[InMemoryStore, AdminService, Authenticator]:
-    store = InMemoryStore()
-    admin = AdminService(store, store, lambda: NOW, store)
-    return store, admin, Authenticator(store, lambda: NOW, 0, store, verifier())
+    world = on_fakes(
+        settings=Settings(token_cache_seconds=0),
+        connections=(),
+        now=NOW,
+        id_token_verifier=verifier(),
+    )
+    return world.store, world.app.admin, world.app.authenticator
 
 
 def test_a_registered_principal_acts_for_its_org_with_its_grants() -> None:
@@ -147,8 +153,7 @@ def test_a_principal_belongs_to_one_org() -> None:
 
 
 def test_without_an_audience_id_tokens_are_not_accepted() -> None:
-    store = InMemoryStore()
-    auth = Authenticator(store, lambda: NOW, 0, store, None)
+    auth = on_fakes(connections=(), now=NOW).app.authenticator  # no audience configured
     with pytest.raises(ServiceError) as refused:
         auth.authenticate(ISSUER.token(email=SA, audience=AUDIENCE))
     assert refused.value.kind == "unauthenticated"

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.unit.test_execution_service import GOOD, World
+from tests.unit.apps import GOOD, OnFakes, with_demo_workflow
+from workflows_api.config import Settings
 from workflows_api.events.pubsub import NotAPubSubEvent, pubsub_message
 from workflows_api.service.errors import BackendUnavailable
 from workflows_api.service.triggers import PubSubTriggers
@@ -16,8 +17,15 @@ from workflows_api.service.triggers import PubSubTriggers
 TOPIC = "projects/demo-project/topics/workflows-demo"
 
 
-def triggers(world: World) -> PubSubTriggers:
-    return PubSubTriggers(world.executions, world.store, {TOPIC: "demo"}, world.clock)
+def bound_to(org: str) -> OnFakes:
+    """The demo workflow, with TOPIC bound to `org`."""
+    return with_demo_workflow(
+        settings=Settings(webhook_secrets="firestore", pubsub_topic_orgs={TOPIC: org})
+    )
+
+
+def triggers(world: OnFakes) -> PubSubTriggers:
+    return world.app.pubsub_triggers
 
 
 def data(payload: Any) -> bytes:
@@ -25,7 +33,7 @@ def data(payload: Any) -> bytes:
 
 
 def test_a_message_starts_an_execution_and_a_redelivery_finds_it_again() -> None:
-    world = World()
+    world = bound_to("demo")
     handle = triggers(world).handle
     message = data({"workflow": "clusters", "parameters": GOOD, "cache": False})
     first = handle(TOPIC, "m-1", message)
@@ -51,7 +59,7 @@ def test_a_message_starts_an_execution_and_a_redelivery_finds_it_again() -> None
     ],
 )
 def test_poison_messages_are_acknowledged_with_a_record(payload: bytes, code: str) -> None:
-    world = World()
+    world = bound_to("demo")
     outcome = triggers(world).handle(TOPIC, "m-9", payload)
     assert outcome.status == "rejected"
     rejection = world.store.get_trigger_rejection("demo", "m-9")
@@ -60,17 +68,19 @@ def test_poison_messages_are_acknowledged_with_a_record(payload: bytes, code: st
 
 
 def test_a_topic_runs_only_its_orgs_workflows() -> None:
-    world = World()
-    other_org = PubSubTriggers(world.executions, world.store, {TOPIC: "other"}, world.clock)
-    outcome = other_org.handle(TOPIC, "m-3", data({"workflow": "clusters", "parameters": GOOD}))
+    world = bound_to("demo")
+    other = bound_to("other")
+    outcome = triggers(other).handle(
+        TOPIC, "m-3", data({"workflow": "clusters", "parameters": GOOD})
+    )
     assert outcome.status == "rejected" and "workflow_not_found" in (outcome.reason or "")
     unbound = triggers(world).handle("projects/p/topics/unknown", "m-4", b"{}")
     assert unbound.status == "ignored"
-    assert world.store.executions == {}
+    assert world.store.executions == {} and other.store.executions == {}
 
 
 def test_transient_failures_raise_so_pubsub_retries() -> None:
-    world = World()
+    world = bound_to("demo")
 
     def unavailable(*args: Any, **kwargs: Any) -> Any:
         raise BackendUnavailable("firestore", "down")

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.test_execution_service import GOOD, World
+from tests.unit.apps import GOOD, OnFakes, with_demo_workflow
 from workflows_api.domain.executions import JobError, State
 from workflows_api.domain.webhooks import (
     SIGNATURE_HEADER,
@@ -16,7 +16,7 @@ from workflows_api.domain.webhooks import (
     verify_signature,
 )
 from workflows_api.service.errors import ServiceError
-from workflows_api.service.executions import ExecutionService
+from workflows_api.service.executions import ExecuteRequest, ExecuteResult
 from workflows_api.service.ports import WebhookSendError
 from workflows_api.service.webhooks import Webhooks
 
@@ -60,28 +60,17 @@ class Receiver:
         return answer
 
 
-def wired(receiver: Receiver, outcome: Any = "succeeded") -> tuple[World, Webhooks]:
-    world = World(outcome=outcome)
-    sleeps: list[float] = []
-    hooks = Webhooks(
-        world.workflows,
-        world.store,
-        world.store,
-        world.store,
-        receiver,
-        lambda e: {"id": e.id, "state": e.state.value},
-        world.clock,
-        sleep=sleeps.append,
+def wired(receiver: Receiver, outcome: Any = "succeeded") -> tuple[OnFakes, Webhooks]:
+    world = with_demo_workflow(
+        outcome,
+        webhook_sender=receiver,
+        webhook_payload=lambda e: {"id": e.id, "state": e.state.value},
     )
-    world.executions = ExecutionService(
-        world.workflows,
-        world.store,
-        world.warehouse,
-        world.clock,
-        sleep=world.clock.advance,
-        on_finished=hooks.announce,
-    )
-    return world, hooks
+    return world, world.app.webhooks
+
+
+def execute(world: OnFakes, parameters: dict[str, Any] = GOOD) -> ExecuteResult:
+    return world.app.admission.execute("demo", "clusters", ExecuteRequest(parameters))
 
 
 def test_one_signed_delivery_per_execution_end() -> None:
@@ -89,7 +78,7 @@ def test_one_signed_delivery_per_execution_end() -> None:
     world, hooks = wired(receiver)
     _, secret = hooks.configure("demo", "clusters", ["https://a.example/hook"])
     assert secret is not None
-    done = world.execute().execution
+    done = execute(world).execution
     assert done.state == State.SUCCEEDED
     [(url, body, headers)] = receiver.received
     assert url == "https://a.example/hook"
@@ -98,8 +87,8 @@ def test_one_signed_delivery_per_execution_end() -> None:
     assert verify_signature(secret, headers[SIGNATURE_HEADER], body, now)
     assert headers["Workflows-Event"] == "execution.succeeded"
     # Reading it again, or an identical request answered from cache, announces nothing more.
-    world.executions.get("demo", done.id)
-    world.execute()
+    world.app.queries.get("demo", done.id)
+    execute(world)
     assert len(receiver.received) == 1
     recorded = world.store.executions[("demo", done.id)].deliveries
     assert [(d.attempt, d.status_code) for d in recorded] == [(1, 200)]
@@ -109,7 +98,7 @@ def test_a_failing_receiver_is_retried_and_every_attempt_recorded() -> None:
     receiver = Receiver(500, None)
     world, hooks = wired(receiver, outcome=JobError("invalidQuery", "boom", "query"))
     hooks.configure("demo", "clusters", ["https://a.example/hook"])
-    failed = world.execute().execution
+    failed = execute(world).execution
     recorded = world.store.executions[("demo", failed.id)].deliveries
     assert [(d.attempt, d.status_code, d.delivered) for d in recorded] == [
         (1, 500, False),
@@ -124,9 +113,9 @@ def test_cancel_is_announced() -> None:
     receiver = Receiver()
     world, hooks = wired(receiver, outcome="running")
     hooks.configure("demo", "clusters", ["https://a.example/hook"])
-    running = world.execute().execution
+    running = execute(world).execution
     assert receiver.received == []
-    world.executions.cancel("demo", running.id)
+    world.app.queries.cancel("demo", running.id)
     assert [h["Workflows-Event"] for _, _, h in receiver.received] == ["execution.cancelled"]
 
 
@@ -154,11 +143,11 @@ def test_announcing_never_breaks_the_request() -> None:
 
     world, hooks = wired(Broken())
     hooks.configure("demo", "clusters", ["https://a.example/hook"])
-    assert world.execute().execution.state == State.SUCCEEDED
+    assert execute(world).execution.state == State.SUCCEEDED
 
 
 def test_without_webhooks_nothing_is_sent() -> None:
     receiver = Receiver()
     world, _ = wired(receiver)
-    world.execute({**GOOD, "number_of_clusters": 3})
+    execute(world, {**GOOD, "number_of_clusters": 3})
     assert receiver.received == []

@@ -15,7 +15,7 @@ import re
 import uuid
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from .sql import OUTPUT_TABLE_PATTERN
 from .webhooks import DeliveryAttempt
@@ -70,6 +70,30 @@ class JobError:
         return {"reason": self.reason, "location": self.location, "message": self.message}
 
 
+JobState = Literal["PENDING", "RUNNING", "DONE"]
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    """What BigQuery says about a job: its state, errorResult and times."""
+
+    job_id: str
+    state: JobState
+    error: JobError | None = None
+    started_at: dt.datetime | None = None
+    ended_at: dt.datetime | None = None
+
+    @property
+    def execution_state(self) -> State:
+        """The execution state it stands for: a job stopped by jobs.cancel ends the
+        execution cancelled."""
+        if self.state != "DONE":
+            return State.RUNNING if self.state == "RUNNING" else State.CREATED
+        if self.error is None:
+            return State.SUCCEEDED
+        return State.CANCELLED if self.error.reason == CANCELLED_REASON else State.FAILED
+
+
 # How the dialects without a cancelled state (CARTO, Nexadata) describe a cancelled run.
 CANCELLED_ERROR = JobError(CANCELLED_REASON, "The execution was cancelled.", None)
 
@@ -121,6 +145,32 @@ class Execution:
             started_at=started,
             ended_at=ended,
             error=error if target == State.FAILED else None,
+        )
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.state.is_terminal
+
+    @property
+    def may_be_cancelled(self) -> bool:
+        """Only a run that has not ended can be cancelled (a terminal state never moves)."""
+        return not self.state.is_terminal
+
+    def advances_to(self, target: State) -> bool:
+        """Would a job report saying `target` move this execution forward? A report of
+        the state it is in, or an older one (RUNNING after DONE), does not."""
+        return target != self.state and can_transition(self.state, target)
+
+    def with_job_report(self, status: JobStatus, *, at: dt.datetime) -> Execution:
+        """This execution once BigQuery's report `status` is applied at `at`: marked
+        reconciled, and moved to the state the report stands for unless it is there."""
+        reconciled = replace(self, reconciled_at=at)
+        return reconciled.transition(
+            status.execution_state,
+            at=at,
+            started_at=status.started_at,
+            ended_at=status.ended_at,
+            error=status.error,
         )
 
     @property

@@ -33,11 +33,10 @@ import datetime as dt
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any, cast
 
 from workflows_api.domain.executions import CANCELLED_REASON, JobError
-from workflows_api.service.ports import JobState, JobStatus
+from workflows_api.service.ports import BigQueryJobEvent, JobState, JobStatus
 
 AUDIT_LOG_WRITTEN = "google.cloud.audit.log.v1.written"
 AUDIT_LOG_SOURCE_PREFIX = "//cloudaudit.googleapis.com/"
@@ -77,21 +76,6 @@ _JOB_STATES = frozenset({"PENDING", "RUNNING", "DONE"})
 
 class NotAJobEvent(ValueError):
     """The event is not a BigQuery job state report: acknowledge it, do nothing."""
-
-
-@dataclass(frozen=True)
-class BigQueryJobEvent:
-    """What one audit-log entry says about one BigQuery job."""
-
-    project: str
-    job_id: str
-    status: JobStatus
-    labels: dict[str, str] = field(default_factory=dict)
-    location: str | None = None
-    # Set on the child jobs a script (our CALL) runs; they never end an execution.
-    parent_job: str | None = None
-    # The google.rpc.Code of the event's error, when it reports one.
-    rpc_code: int | None = None
 
 
 def parse_job_event(event_type: str | None, source: str | None, data: Any) -> BigQueryJobEvent:

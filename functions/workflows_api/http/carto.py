@@ -3,32 +3,28 @@
 `POST` with `{"query": "CALL `p.d.r`(@a,@b)", "queryParameters": {...}}`, the same as a
 `GET` with `query`, `queryParameters` (JSON) and `access_token` in the URL, and
 `GET .../job/{externalId}` for the status. Handlers only read the request, check the
-token and shape the answer; the use case is `DialectService` over the same services
-as the native API. Every refusal answers in CARTO's job shape (see carto_views).
+token and shape the answer; the use case is `CartoCalls` (service/carto.py) over the
+same services as the native API. Every refusal answers in CARTO's job shape: the
+routes choose `job_refusal` as their envelope.
 """
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
 from typing import Any
 
 from flask import Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from workflows_api import logs
-from workflows_api.bootstrap import get_app
+from workflows_api.bootstrap import App
 from workflows_api.domain.calls import MAX_QUERY_CHARS, format_call
 from workflows_api.domain.tokens import Caller, Grant
 from workflows_api.http.auth import authorized
 from workflows_api.http.carto_views import error_body, execution_id_of, job_view
-from workflows_api.http.errors import ApiError, api_error
+from workflows_api.http.errors import ApiError
 from workflows_api.http.requests import bearer_token, json_body, parse_json, parse_model
 from workflows_api.http.responses import json_response
 from workflows_api.service.auth import require
-from workflows_api.service.errors import BackendUnavailable, ServiceError
-
-logger = logging.getLogger(__name__)
+from workflows_api.service.errors import ServiceError
 
 ACCESS_TOKEN_ARGUMENT = "access_token"  # noqa: S105 (a URL argument's name, not a secret)
 
@@ -42,51 +38,49 @@ class JobBody(BaseModel):
     query_parameters: dict[str, Any] = Field(default_factory=dict, alias="queryParameters")
 
 
-@dataclass
-class _Seen:
-    """What the request said so far, to echo in a refusal (the query, once known)."""
-
-    query: str | None = None
+# Where a handler notes the query it has read, for its refusal to echo (request.environ).
+QUERY_SEEN = "workflows_api.carto.query"
 
 
-def create_job(request: Request, connection: str) -> Response:
-    # A GET's query is known before anything else: even an auth refusal can echo it.
-    seen = _Seen(_echoable(request.args.get("query")) if request.method == "GET" else None)
-    try:
-        token = _caller(request, Grant.EXECUTE)
-        body = _job_body(request, seen)
-        dialects = get_app().dialects
-        prepared = dialects.prepare_call(token.org, connection, body.query, body.query_parameters)
-        _check_workflow(token, prepared.workflow_id)
-        done = dialects.run(token.org, prepared)
-        return json_response(job_view(done.result.execution, done.connection, token.id, body.query))
-    except (ApiError, ServiceError, BackendUnavailable) as error:
-        return _refusal(error, seen.query)
+def create_job(app: App, request: Request, connection: str) -> Response:
+    if request.method == "GET":
+        # A GET's query is known before anything else: even an auth refusal echoes it.
+        _saw_query(request, request.args.get("query"))
+    token = _caller(app, request, Grant.EXECUTE)
+    body = _job_body(request)
+    prepared = app.carto.prepare_call(token.org, connection, body.query, body.query_parameters)
+    # The CALL names the workflow: the token must be allowed to run it (403).
+    require(token, Grant.EXECUTE, prepared.workflow_id)
+    done = app.carto.run(token.org, prepared)
+    return json_response(job_view(done.result.execution, done.connection, token.id, body.query))
 
 
-def get_job(request: Request, connection: str, external_id: str) -> Response:
-    try:
-        token = _caller(request, Grant.EXECUTIONS_READ)
-        execution_id = execution_id_of(external_id)
-        if execution_id is None:
-            raise ServiceError(
-                "not_found",
-                "job_not_found",
-                f"No job {external_id[:140]!r}; expected an externalId like job_<id>.",
-                "externalId",
-            )
-        found = get_app().dialects.execution_for_connection(
-            token.org, connection, execution_id, token.allows_workflow
+def get_job(app: App, request: Request, connection: str, external_id: str) -> Response:
+    token = _caller(app, request, Grant.EXECUTIONS_READ)
+    execution_id = execution_id_of(external_id)
+    if execution_id is None:
+        raise ServiceError(
+            "not_found",
+            "job_not_found",
+            f"No job {external_id[:140]!r}; expected an externalId like job_<id>.",
+            "externalId",
         )
-        execution = found.execution
-        # The query as CARTO's UI writes it: the declared parameters, in order.
-        query = format_call(execution.procedure, list(execution.parameters))
-        return json_response(job_view(execution, found.connection, token.id, query))
-    except (ApiError, ServiceError, BackendUnavailable) as error:
-        return _refusal(error, None)
+    found = app.carto.execution_for_connection(
+        token.org, connection, execution_id, token.allows_workflow
+    )
+    execution = found.execution
+    # The query as CARTO's UI writes it: the declared parameters, in order.
+    query = format_call(execution.procedure, list(execution.parameters))
+    return json_response(job_view(execution, found.connection, token.id, query))
 
 
-def _caller(request: Request, grant: Grant) -> Caller:
+def job_refusal(error: ApiError, request: Request) -> Response:
+    """Every CARTO refusal, in CARTO's job shape, echoing the query once it was read."""
+    body = error_body(error, request.environ.get(QUERY_SEEN))
+    return json_response(body, error.status, error.headers)
+
+
+def _caller(app: App, request: Request, grant: Grant) -> Caller:
     """The token from the Authorization header or CARTO's `access_token` URL argument."""
     header = bearer_token(request)
     argument = request.args.get(ACCESS_TOKEN_ARGUMENT) or None
@@ -98,20 +92,15 @@ def _caller(request: Request, grant: Grant) -> Caller:
             "give one.",
             "Authorization",
         )
-    return authorized(header or argument, grant)
+    return authorized(app, header or argument, grant)
 
 
-def _check_workflow(token: Caller, workflow_id: str) -> None:
-    """The CALL names the workflow: the token must be allowed to run it (403)."""
-    require(token, Grant.EXECUTE, workflow_id)
-
-
-def _job_body(request: Request, seen: _Seen) -> JobBody:
+def _job_body(request: Request) -> JobBody:
     """The job from the JSON body (POST) or from the URL (GET)."""
     if request.method == "POST":
         data = json_body(request)
         if isinstance(data, dict) and isinstance(data.get("query"), str):
-            seen.query = _echoable(data["query"])
+            _saw_query(request, data["query"])
         return parse_model(JobBody, data)
     query = request.args.get("query")
     if query is None:
@@ -135,19 +124,6 @@ def _url_json(raw: str) -> Any:
         ) from None
 
 
-def _echoable(query: str | None) -> str | None:
-    return query if query is None or len(query) <= MAX_QUERY_CHARS else None
-
-
-def _refusal(error: ApiError | ServiceError | BackendUnavailable, query: str | None) -> Response:
-    if isinstance(error, ServiceError):
-        error = api_error(error)
-    elif isinstance(error, BackendUnavailable):
-        logs.log(logger, logging.WARNING, str(error), backend=error.backend)
-        error = ApiError(
-            503,
-            "backend_unavailable",
-            f"{error.backend} is unavailable ({error.reason}); retry shortly.",
-            headers={"Retry-After": "5"},
-        )
-    return json_response(error_body(error, query), error.status, error.headers)
+def _saw_query(request: Request, query: str | None) -> None:
+    if query is not None and len(query) <= MAX_QUERY_CHARS:
+        request.environ[QUERY_SEEN] = query

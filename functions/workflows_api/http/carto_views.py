@@ -7,10 +7,10 @@ stable `error.code`. The token is never part of any answer (CARTO's repeats it).
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Literal
 
 from workflows_api.domain.executions import CANCELLED_ERROR, Execution, State
+from workflows_api.domain.timestamps import iso_utc
 from workflows_api.http import schemas
 from workflows_api.http.errors import ApiError
 from workflows_api.service.ports import Connection
@@ -50,11 +50,6 @@ def execution_id_of(external: str) -> str | None:
     return external[len(JOB_PREFIX) :]
 
 
-def created_at(value: dt.datetime) -> str:
-    """ISO 8601 in UTC with milliseconds and Z, as CARTO writes it: 2023-10-04T16:10:35.732Z."""
-    return value.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def job_view(
     execution: Execution, connection: Connection, user_id: str, query: str
 ) -> dict[str, Any]:
@@ -65,7 +60,7 @@ def job_view(
         userId=user_id,
         connectionId=connection.id,
         metadata={},
-        createdAt=created_at(execution.created_at),
+        createdAt=iso_utc(execution.created_at, milliseconds=True),
         query=query,
         jobMetadata=schemas.CartoJobMetadata(
             location=connection.location, workflowOutputTableName=execution.output_table

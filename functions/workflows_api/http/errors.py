@@ -1,13 +1,24 @@
-"""The one JSON error shape every surface answers with."""
+"""Refusals: every error a handler raises becomes one ApiError, here.
+
+The body it is answered with (the envelope) is the route's choice: the native error
+shape, or CARTO's job shape (`Route.refusal`).
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 from dataclasses import dataclass
 from typing import Any
 
+from workflows_api import logs
 from workflows_api.http.schemas import ErrorBody, ErrorDetail
-from workflows_api.service.errors import ServiceError
+from workflows_api.service.errors import BackendUnavailable, ServiceError
+
+logger = logging.getLogger(__name__)
+
+# How long a caller should wait before retrying after a backend was unavailable.
+RETRY_AFTER_SECONDS = "5"
 
 # HTTP status of each kind of service refusal.
 STATUS_OF_KIND = {
@@ -50,4 +61,19 @@ def api_error(error: ServiceError) -> ApiError:
     headers = {"WWW-Authenticate": "Bearer"} if error.kind == "unauthenticated" else {}
     return ApiError(
         STATUS_OF_KIND[error.kind], error.code, error.message, error.field, error.details, headers
+    )
+
+
+def as_api_error(error: ApiError | ServiceError | BackendUnavailable) -> ApiError:
+    """The one mapping of what handlers and services raise to an HTTP refusal."""
+    if isinstance(error, ApiError):
+        return error
+    if isinstance(error, ServiceError):
+        return api_error(error)
+    logs.log(logger, logging.WARNING, str(error), backend=error.backend)
+    return ApiError(
+        503,
+        "backend_unavailable",
+        f"{error.backend} is unavailable ({error.reason}); retry shortly.",
+        headers={"Retry-After": RETRY_AFTER_SECONDS},
     )

@@ -1,4 +1,4 @@
-"""execute and status (native API)."""
+"""The native API's executions: execute, status, list, cancel, results."""
 
 from __future__ import annotations
 
@@ -8,17 +8,17 @@ from typing import Any
 from flask import Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from workflows_api.bootstrap import get_app
+from workflows_api.bootstrap import App
 from workflows_api.domain.executions import State
 from workflows_api.domain.tokens import Grant
 from workflows_api.http import schemas
 from workflows_api.http.auth import caller
 from workflows_api.http.errors import ApiError
+from workflows_api.http.executing import execute_workflow, read_execution
 from workflows_api.http.requests import int_argument, json_body, parse_model
 from workflows_api.http.responses import json_response
 from workflows_api.http.views import execution_model, execution_view
 from workflows_api.service.executions import MAX_WAIT_SECONDS, ExecuteRequest
-from workflows_api.service.workflows import check_workflow_id
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 200
 
@@ -40,20 +40,8 @@ class ExecuteBody(BaseModel):
     )
 
 
-def execute(request: Request, workflow_id: str) -> Response:
-    token = caller(request, Grant.EXECUTE, workflow_id)
-    check_workflow_id(workflow_id)
-    body = parse_model(ExecuteBody, json_body(request))
-    result = get_app().executions.execute(
-        token.org,
-        workflow_id,
-        ExecuteRequest(
-            parameters=body.parameters,
-            cache=body.cache,
-            wait_seconds=body.wait_seconds,
-            idempotency_key=_idempotency_key(request),
-        ),
-    )
+def execute(app: App, request: Request, workflow_id: str) -> Response:
+    result = execute_workflow(app, request, workflow_id, _execute_request)
     execution = result.execution
     return json_response(
         execution_view(execution, cached=result.reused),
@@ -62,10 +50,18 @@ def execute(request: Request, workflow_id: str) -> Response:
     )
 
 
-def get_execution(request: Request, execution_id: str) -> Response:
-    token = caller(request, Grant.EXECUTIONS_READ)
-    execution = get_app().executions.get(token.org, execution_id, token.allows_workflow)
-    return json_response(execution_view(execution))
+def get_execution(app: App, request: Request, execution_id: str) -> Response:
+    return json_response(execution_view(read_execution(app, request, execution_id)))
+
+
+def _execute_request(request: Request) -> ExecuteRequest:
+    body = parse_model(ExecuteBody, json_body(request))
+    return ExecuteRequest(
+        parameters=body.parameters,
+        cache=body.cache,
+        wait_seconds=body.wait_seconds,
+        idempotency_key=_idempotency_key(request),
+    )
 
 
 def _idempotency_key(request: Request) -> str | None:
@@ -82,9 +78,9 @@ def _idempotency_key(request: Request) -> str | None:
     return key
 
 
-def list_executions(request: Request, workflow_id: str) -> Response:
-    token = caller(request, Grant.EXECUTIONS_READ, workflow_id)
-    executions, next_token = get_app().executions.list_executions(
+def list_executions(app: App, request: Request, workflow_id: str) -> Response:
+    token = caller(app, request, Grant.EXECUTIONS_READ, workflow_id)
+    executions, next_token = app.queries.list_executions(
         token.org,
         workflow_id,
         page_size=int_argument(request, "page_size", 50, 1, 100),
@@ -99,14 +95,14 @@ def list_executions(request: Request, workflow_id: str) -> Response:
     return json_response(body.model_dump(mode="json"))
 
 
-def cancel_execution(request: Request, execution_id: str) -> Response:
-    token = caller(request, Grant.EXECUTIONS_CANCEL)
-    execution = get_app().executions.cancel(token.org, execution_id, token.allows_workflow)
+def cancel_execution(app: App, request: Request, execution_id: str) -> Response:
+    token = caller(app, request, Grant.EXECUTIONS_CANCEL)
+    execution = app.queries.cancel(token.org, execution_id, token.allows_workflow)
     return json_response(execution_view(execution))
 
 
-def get_results(request: Request, execution_id: str) -> Response:
-    token = caller(request, Grant.EXECUTIONS_READ)
+def get_results(app: App, request: Request, execution_id: str) -> Response:
+    token = caller(app, request, Grant.EXECUTIONS_READ)
     geography_format = request.args.get("geography_format", "geojson")
     if geography_format not in ("geojson", "wkt"):
         raise ApiError(
@@ -115,7 +111,7 @@ def get_results(request: Request, execution_id: str) -> Response:
             f"geography_format: expected geojson or wkt, got {geography_format[:40]!r}",
             "geography_format",
         )
-    page = get_app().results.page(
+    page = app.results.page(
         token.org,
         execution_id,
         token.allows_workflow,

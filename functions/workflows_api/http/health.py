@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from flask import Request, Response
 
-from workflows_api.bootstrap import get_app
+from workflows_api.bootstrap import App
 from workflows_api.http import schemas
 from workflows_api.http.responses import json_response
 from workflows_api.service.health import check_health
 
 
-def healthz(request: Request) -> Response:
-    report = check_health(get_app().health_probes())
+def healthz(app: App, request: Request) -> Response:
+    report = check_health(app.health_probes())
     body = schemas.Health(
         status="ok" if report.ok else "degraded",
         backends={

@@ -6,12 +6,10 @@ import re
 from functools import cache
 from typing import Any
 
-from flask import Request, Response
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from workflows_api.http.responses import json_response
-from workflows_api.http.routes import ROUTES, Route
+from workflows_api.http.route import Route
 
 TITLE = "Workflows API"
 VERSION = "1.0.0"
@@ -49,13 +47,14 @@ def operation_id(route: Route) -> str:
 
 
 @cache
-def openapi_document() -> dict[str, Any]:
-    models = _models(ROUTES)
+def openapi_document(routes: tuple[Route, ...]) -> dict[str, Any]:
+    """The document of a routing table (`routes.ROUTES`)."""
+    models = _models(routes)
     refs, definitions = models_json_schema(
         [(model, mode) for model, mode in models], ref_template="#/components/schemas/{model}"
     )
     paths: dict[str, dict[str, Any]] = {}
-    for route in ROUTES:
+    for route in routes:
         paths.setdefault(openapi_path(route.path), {})[route.method.lower()] = _operation(
             route, refs
         )
@@ -76,10 +75,6 @@ def openapi_document() -> dict[str, Any]:
             },
         },
     }
-
-
-def serve_openapi(request: Request) -> Response:
-    return json_response(openapi_document())
 
 
 def _models(routes: tuple[Route, ...]) -> list[tuple[type[BaseModel], JsonSchemaMode]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response
+from flask import Request, Response
 
 from workflows_api.http.errors import ApiError
 
@@ -21,3 +21,8 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 def error_response(error: ApiError) -> Response:
     return json_response(error.to_body(), error.status, error.headers)
+
+
+def native_refusal(error: ApiError, request: Request) -> Response:
+    """The native error envelope (`{"error": {...}}`), for every route but CARTO's."""
+    return error_response(error)

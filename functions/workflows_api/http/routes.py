@@ -8,61 +8,22 @@ use, so the document cannot drift from what is served.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Literal
-
 from flask import Request, Response
-from pydantic import BaseModel
 
+from workflows_api.bootstrap import App
 from workflows_api.domain.model import Workflow
 from workflows_api.http import carto, executions, health, nexadata, schemas, workflows
+from workflows_api.http.openapi import openapi_document
 from workflows_api.http.requests import JSON_TYPES, YAML_TYPES
-
-Handler = Callable[..., Response]
-Auth = Literal["bearer", "bearer_or_query", "none"]
-
-# Cloud Function names (entry points in functions/main.py).
-API_ACCESS = "api_access"
-EXECUTE = "execute"
-STATUS = "status"
-HTTP_FUNCTIONS = (API_ACCESS, EXECUTE, STATUS)
-
-
-@dataclass(frozen=True)
-class Parameter:
-    """A documented query-string or header parameter."""
-
-    name: str
-    description: str
-    type: Literal["string", "integer"] = "string"
-    location: Literal["query", "header"] = "query"
-    required: bool = False
-
-
-@dataclass(frozen=True)
-class Route:
-    method: str
-    # Werkzeug rule syntax: "/v1/workflows/<workflow_id>".
-    path: str
-    function: str
-    handler: Handler
-    summary: str
-    # (status, body model) of the answers it gives when all goes well; None: no body.
-    responses: tuple[tuple[int, type[BaseModel] | None], ...] = ((200, None),)
-    # Statuses of the errors it may answer, all with the error body of `error_model`.
-    errors: tuple[int, ...] = (400, 401, 403, 404)
-    error_model: type[BaseModel] = schemas.ErrorBody
-    request_body: type[BaseModel] | None = None
-    request_media_types: tuple[str, ...] = JSON_TYPES
-    parameters: tuple[Parameter, ...] = ()
-    auth: Auth = "bearer"
-    tag: str = "native"
-
-    @property
-    def name(self) -> str:
-        return f"{self.method} {self.path}"
-
+from workflows_api.http.responses import json_response
+from workflows_api.http.route import (
+    API_ACCESS,
+    EXECUTE,
+    HTTP_FUNCTIONS,
+    STATUS,
+    Parameter,
+    Route,
+)
 
 _WORKFLOW = "/v1/workflows/<workflow_id>"
 _EXECUTION = "/v1/executions/<execution_id>"
@@ -73,11 +34,8 @@ _PAGE = (
 )
 
 
-def _openapi(request: Request) -> Response:
-    # Imported here: the document is built from this very table.
-    from workflows_api.http.openapi import serve_openapi
-
-    return serve_openapi(request)
+def _openapi(app: App, request: Request) -> Response:
+    return json_response(openapi_document(ROUTES))  # this very table, read when served
 
 
 ROUTES: tuple[Route, ...] = (
@@ -278,6 +236,7 @@ ROUTES: tuple[Route, ...] = (
         responses=((200, schemas.CartoJob),),
         errors=(400, 401, 403, 404, 409, 413, 415, 503),
         error_model=schemas.CartoRefusal,
+        refusal=carto.job_refusal,
         request_body=carto.JobBody,
         tag="carto",
     ),
@@ -290,6 +249,7 @@ ROUTES: tuple[Route, ...] = (
         responses=((200, schemas.CartoJob),),
         errors=(400, 401, 403, 404, 409, 503),
         error_model=schemas.CartoRefusal,
+        refusal=carto.job_refusal,
         parameters=(
             Parameter("query", "CALL `project.dataset.procedure`(@a, @b)", required=True),
             Parameter("queryParameters", "The parameters' values, as a JSON object."),
@@ -307,6 +267,7 @@ ROUTES: tuple[Route, ...] = (
         responses=((200, schemas.CartoJob),),
         errors=(401, 403, 404, 503),
         error_model=schemas.CartoRefusal,
+        refusal=carto.job_refusal,
         parameters=(Parameter("access_token", "The API token (or the Authorization header)."),),
         auth="bearer_or_query",
         tag="carto",
@@ -320,7 +281,7 @@ ROUTES: tuple[Route, ...] = (
         "Nexadata: execute a workflow (answers `created`; poll the status)",
         responses=((200, schemas.NexadataExecution),),
         errors=(400, 401, 403, 404, 409, 413, 415, 503),
-        request_body=nexadata.ExecuteBody,
+        request_body=nexadata.NexadataExecuteBody,
         tag="nexadata",
     ),
     Route(
@@ -357,4 +318,13 @@ def routes_for(function: str | None) -> tuple[Route, ...]:
     return tuple(r for r in ROUTES if r.function == function)
 
 
-__all__ = ["HTTP_FUNCTIONS", "ROUTES", "Parameter", "Request", "Route", "routes_for"]
+__all__ = [
+    "API_ACCESS",
+    "EXECUTE",
+    "HTTP_FUNCTIONS",
+    "ROUTES",
+    "STATUS",
+    "Parameter",
+    "Route",
+    "routes_for",
+]

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
 from workflows_api.domain.executions import Execution
 from workflows_api.domain.model import Workflow
+from workflows_api.domain.timestamps import iso_utc, optional_iso_utc
 from workflows_api.domain.validation import parse_workflow
 from workflows_api.http import schemas
 from workflows_api.service.ports import WorkflowRecord
-
-
-def timestamp(value: dt.datetime | None) -> str | None:
-    return None if value is None else required_timestamp(value)
 
 
 def execution_view(execution: Execution, *, cached: bool = False) -> dict[str, Any]:
@@ -28,9 +24,9 @@ def execution_model(execution: Execution, *, cached: bool = False) -> schemas.Ex
         id=execution.id,
         workflow_id=execution.workflow_id,
         state=execution.state.value,
-        created_at=required_timestamp(execution.created_at),
-        started_at=timestamp(execution.started_at),
-        ended_at=timestamp(execution.ended_at),
+        created_at=iso_utc(execution.created_at),
+        started_at=optional_iso_utc(execution.started_at),
+        ended_at=optional_iso_utc(execution.ended_at),
         parameters=execution.parameters,
         output_table=execution.output_table,
         cached=cached,
@@ -43,7 +39,7 @@ def execution_model(execution: Execution, *, cached: bool = False) -> schemas.Ex
             schemas.Delivery(
                 url=d.url,
                 attempt=d.attempt,
-                at=required_timestamp(d.at),
+                at=iso_utc(d.at),
                 state=d.state,
                 status_code=d.status_code,
                 error=d.error,
@@ -61,8 +57,8 @@ def workflow_model(
         name=str(record.definition.get("name", "")),
         connection=record.connection,
         version=record.version,
-        created_at=required_timestamp(record.created_at),
-        updated_at=required_timestamp(record.updated_at),
+        created_at=iso_utc(record.created_at),
+        updated_at=iso_utc(record.updated_at),
         api_enabled=bool(record.api and record.api.enabled),
         definition=record.definition if include_definition else None,
     )
@@ -80,8 +76,8 @@ def api_state_view(record: WorkflowRecord, procedure: str) -> dict[str, Any]:
         deployed_version=api.deployed_version if enabled and api else None,
         current_version=record.version,
         in_sync=bool(enabled and api and api.deployed_version == record.version),
-        enabled_at=timestamp(api.enabled_at) if enabled and api else None,
-        updated_at=timestamp(api.updated_at) if api else None,
+        enabled_at=optional_iso_utc(api.enabled_at) if enabled and api else None,
+        updated_at=optional_iso_utc(api.updated_at) if api else None,
         parameters=[
             schemas.ApiParameter(
                 name=p.name,
@@ -121,10 +117,6 @@ _EXAMPLES: dict[str, Any] = {
     "TIMESTAMP": "2026-01-31T12:00:00Z",
     "GEOGRAPHY": "POINT(-3.7038 40.4168)",
 }
-
-
-def required_timestamp(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def _example_value(kind: str, default: Any) -> Any:

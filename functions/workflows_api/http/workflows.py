@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Request, Response
 
-from workflows_api.bootstrap import get_app
+from workflows_api.bootstrap import App
 from workflows_api.domain.tokens import Grant
 from workflows_api.domain.validation import parse_definition_text
 from workflows_api.domain.webhooks import SIGNATURE_HEADER
@@ -27,8 +28,8 @@ from workflows_api.http.views import api_state_view, workflow_model
 from workflows_api.service.ports import WorkflowRecord
 
 
-def put_workflow(request: Request, workflow_id: str) -> Response:
-    token = caller(request, Grant.WORKFLOWS_WRITE, workflow_id)
+def put_workflow(app: App, request: Request, workflow_id: str) -> Response:
+    token = caller(app, request, Grant.WORKFLOWS_WRITE, workflow_id)
     body, media_type = raw_body(request, JSON_TYPES + YAML_TYPES)
     definition: Any
     if media_type in JSON_TYPES:
@@ -40,7 +41,7 @@ def put_workflow(request: Request, workflow_id: str) -> Response:
             raise ApiError(400, "invalid_yaml", f"The body is not valid YAML: {error}") from None
     if not isinstance(definition, dict):
         raise ApiError(400, "invalid_workflow", "The definition must be a JSON or YAML object.")
-    saved = get_app().workflows.put(
+    saved = app.workflows.put(
         token.org, workflow_id, definition, request.args.get("connection") or None
     )
     body_out = schemas.SavedWorkflow(
@@ -50,16 +51,16 @@ def put_workflow(request: Request, workflow_id: str) -> Response:
     return json_response(body_out.model_dump(mode="json"), 201 if saved.created else 200)
 
 
-def get_workflow(request: Request, workflow_id: str) -> Response:
-    token = caller(request, Grant.WORKFLOWS_READ, workflow_id)
-    record = get_app().workflows.get(token.org, workflow_id)
+def get_workflow(app: App, request: Request, workflow_id: str) -> Response:
+    token = caller(app, request, Grant.WORKFLOWS_READ, workflow_id)
+    record = app.workflows.get(token.org, workflow_id)
     return json_response(workflow_model(record).model_dump(mode="json"))
 
 
-def list_workflows(request: Request) -> Response:
-    token = caller(request, Grant.WORKFLOWS_READ)
+def list_workflows(app: App, request: Request) -> Response:
+    token = caller(app, request, Grant.WORKFLOWS_READ)
     page_size = int_argument(request, "page_size", 50, 1, 100)
-    records, next_token = get_app().workflows.list(
+    records, next_token = app.workflows.list(
         token.org, page_size, request.args.get("page_token") or None
     )
     visible = [r for r in records if token.allows_workflow(r.id)]
@@ -70,15 +71,15 @@ def list_workflows(request: Request) -> Response:
     return json_response(body.model_dump(mode="json"))
 
 
-def delete_workflow(request: Request, workflow_id: str) -> Response:
-    token = caller(request, Grant.WORKFLOWS_WRITE, workflow_id)
-    get_app().workflows.delete(token.org, workflow_id)
+def delete_workflow(app: App, request: Request, workflow_id: str) -> Response:
+    token = caller(app, request, Grant.WORKFLOWS_WRITE, workflow_id)
+    app.workflows.delete(token.org, workflow_id)
     return Response(status=204)
 
 
-def get_sql(request: Request, workflow_id: str) -> Response:
-    token = caller(request, Grant.WORKFLOWS_READ, workflow_id)
-    compiled = get_app().workflows.compiled(token.org, workflow_id)
+def get_sql(app: App, request: Request, workflow_id: str) -> Response:
+    token = caller(app, request, Grant.WORKFLOWS_READ, workflow_id)
+    compiled = app.workflows.compiled(token.org, workflow_id)
     if request.args.get("format") == "text":
         return Response(compiled.sql, mimetype="application/sql")
     body = schemas.CompiledSql(
@@ -91,48 +92,51 @@ def get_sql(request: Request, workflow_id: str) -> Response:
     return json_response(body.model_dump(mode="json"))
 
 
-def enable_api(request: Request, workflow_id: str) -> Response:
-    token = caller(request, Grant.WORKFLOWS_WRITE, workflow_id)
-    return _api_state(get_app().workflows.enable_api(token.org, workflow_id))
+def enable_api(app: App, request: Request, workflow_id: str) -> Response:
+    return _api_answer(app, request, workflow_id, Grant.WORKFLOWS_WRITE, app.workflows.enable_api)
 
 
-def get_api(request: Request, workflow_id: str) -> Response:
-    token = caller(request, Grant.WORKFLOWS_READ, workflow_id)
-    return _api_state(get_app().workflows.get(token.org, workflow_id))
+def get_api(app: App, request: Request, workflow_id: str) -> Response:
+    return _api_answer(app, request, workflow_id, Grant.WORKFLOWS_READ, app.workflows.get)
 
 
-def update_api(request: Request, workflow_id: str) -> Response:
-    token = caller(request, Grant.WORKFLOWS_WRITE, workflow_id)
-    return _api_state(get_app().workflows.update_api(token.org, workflow_id))
+def update_api(app: App, request: Request, workflow_id: str) -> Response:
+    return _api_answer(app, request, workflow_id, Grant.WORKFLOWS_WRITE, app.workflows.update_api)
 
 
-def disable_api(request: Request, workflow_id: str) -> Response:
-    token = caller(request, Grant.WORKFLOWS_WRITE, workflow_id)
-    return _api_state(get_app().workflows.disable_api(token.org, workflow_id))
+def disable_api(app: App, request: Request, workflow_id: str) -> Response:
+    return _api_answer(app, request, workflow_id, Grant.WORKFLOWS_WRITE, app.workflows.disable_api)
 
 
-def _api_state(record: WorkflowRecord) -> Response:
-    return json_response(api_state_view(record, get_app().workflows.procedure_ref(record)))
+def _api_answer(
+    app: App,
+    request: Request,
+    workflow_id: str,
+    grant: Grant,
+    action: Callable[[str, str], WorkflowRecord],
+) -> Response:
+    """The API access state after `action(org, workflow_id)` (a read, or a toggle)."""
+    token = caller(app, request, grant, workflow_id)
+    record = action(token.org, workflow_id)
+    return json_response(api_state_view(record, app.workflows.procedure_ref(record)))
 
 
-def put_webhooks(request: Request, workflow_id: str) -> Response:
-    token = caller(request, Grant.WORKFLOWS_WRITE, workflow_id)
+def put_webhooks(app: App, request: Request, workflow_id: str) -> Response:
+    token = caller(app, request, Grant.WORKFLOWS_WRITE, workflow_id)
     body = parse_model(schemas.WebhooksRequest, json_body(request))
-    config, secret = get_app().webhooks.configure(
-        token.org, workflow_id, body.urls, body.rotate_secret
-    )
+    config, secret = app.webhooks.configure(token.org, workflow_id, body.urls, body.rotate_secret)
     return json_response(_webhook_settings(workflow_id, list(config.urls), secret))
 
 
-def get_webhooks(request: Request, workflow_id: str) -> Response:
-    token = caller(request, Grant.WORKFLOWS_READ, workflow_id)
-    config = get_app().webhooks.get(token.org, workflow_id)
+def get_webhooks(app: App, request: Request, workflow_id: str) -> Response:
+    token = caller(app, request, Grant.WORKFLOWS_READ, workflow_id)
+    config = app.webhooks.get(token.org, workflow_id)
     return json_response(_webhook_settings(workflow_id, list(config.urls), None))
 
 
-def delete_webhooks(request: Request, workflow_id: str) -> Response:
-    token = caller(request, Grant.WORKFLOWS_WRITE, workflow_id)
-    get_app().webhooks.remove(token.org, workflow_id)
+def delete_webhooks(app: App, request: Request, workflow_id: str) -> Response:
+    token = caller(app, request, Grant.WORKFLOWS_WRITE, workflow_id)
+    app.webhooks.remove(token.org, workflow_id)
     return Response(status=204)
 
 

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Iterable
 
+from workflows_api.domain.identifiers import EMAIL_PATTERN, ORG_PATTERN
 from workflows_api.domain.sql import DATASET_PATTERN, PROJECT_PATTERN
 from workflows_api.domain.tokens import Grant, NewToken, Principal, Token, make_token
 from workflows_api.service.errors import ServiceError
 from workflows_api.service.ports import Connection, ConnectionStore, PrincipalStore, TokenStore
-
-ORG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def check_org(org: str) -> None:
@@ -38,6 +35,7 @@ def parse_grants(names: Iterable[str]) -> frozenset[Grant]:
 class AdminService:
     def __init__(
         self,
+        *,
         connections: ConnectionStore,
         tokens: TokenStore,
         clock: Callable[[], dt.datetime],

@@ -33,6 +33,7 @@ from workflows_api.service.ports import IdTokenVerifier, InvalidIdToken, Princip
 class Authenticator:
     def __init__(
         self,
+        *,
         tokens: TokenStore,
         clock: Callable[[], dt.datetime],
         cache_seconds: float = 10.0,

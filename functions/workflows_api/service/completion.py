@@ -7,7 +7,7 @@ without those labels is not ours and is acknowledged: the job id alone would giv
 the execution but not its org, and executions are kept per org. Nothing is lost by
 ignoring one, as reading an execution's status still reconciles it with BigQuery.
 
-Events may come twice and in any order: ExecutionService.record_job_status never
+Events may come twice and in any order: ExecutionLifecycle.apply_job_status never
 changes a terminal execution and ignores a report older than what is recorded.
 Only a transient backend failure raises (BackendUnavailable), so that Eventarc
 delivers the event again.
@@ -22,10 +22,15 @@ from typing import Literal
 from workflows_api import logs
 from workflows_api.domain import executions as ex
 from workflows_api.domain.executions import State
-from workflows_api.events.bigquery_audit import BigQueryJobEvent
 from workflows_api.service.errors import ServiceError
-from workflows_api.service.executions import ExecutionService
-from workflows_api.service.ports import Connection, ExecutionStore, JobStatus, Warehouse
+from workflows_api.service.lifecycle import ExecutionLifecycle
+from workflows_api.service.ports import (
+    BigQueryJobEvent,
+    Connection,
+    ExecutionStore,
+    JobStatus,
+    Warehouse,
+)
 from workflows_api.service.workflows import WorkflowService
 
 logger = logging.getLogger(__name__)
@@ -46,12 +51,13 @@ class CompletionOutcome:
 class JobCompletions:
     def __init__(
         self,
-        executions: ExecutionService,
+        *,
+        lifecycle: ExecutionLifecycle,
         store: ExecutionStore,
         workflows: WorkflowService,
         warehouse: Warehouse,
     ) -> None:
-        self._executions = executions
+        self._lifecycle = lifecycle
         self._store = store
         self._workflows = workflows
         self._warehouse = warehouse
@@ -104,7 +110,7 @@ class JobCompletions:
         status = event.status
         if status.state == "DONE" and status.error is not None:
             status = self._exact_failure(connection, status)
-        updated = self._executions.apply_job_status(execution, status)
+        updated = self._lifecycle.apply_job_status(execution, status)
         if updated.state == execution.state or (
             status.state != "DONE" and updated.state.is_terminal
         ):

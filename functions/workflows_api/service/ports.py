@@ -9,10 +9,12 @@ retrying did not help.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
-from workflows_api.domain.executions import Execution, JobError
+from workflows_api.domain.executions import Execution
+from workflows_api.domain.executions import JobState as JobState  # re-exported
+from workflows_api.domain.executions import JobStatus as JobStatus  # re-exported
 from workflows_api.domain.results import Column
 from workflows_api.domain.tokens import Principal, Token
 from workflows_api.domain.webhooks import DeliveryAttempt, WebhookConfig
@@ -64,16 +66,19 @@ class QueryArgument:
     value: Any
 
 
-JobState = Literal["PENDING", "RUNNING", "DONE"]
-
-
 @dataclass(frozen=True)
-class JobStatus:
+class BigQueryJobEvent:
+    """What one audit-log entry says about one BigQuery job (events/ parses it)."""
+
+    project: str
     job_id: str
-    state: JobState
-    error: JobError | None = None
-    started_at: dt.datetime | None = None
-    ended_at: dt.datetime | None = None
+    status: JobStatus
+    labels: dict[str, str] = field(default_factory=dict)
+    location: str | None = None
+    # Set on the child jobs a script (our CALL) runs; they never end an execution.
+    parent_job: str | None = None
+    # The google.rpc.Code of the event's error, when it reports one.
+    rpc_code: int | None = None
 
 
 @dataclass(frozen=True)
@@ -237,6 +242,21 @@ class TokenStore(Protocol):
     def get_token(self, token_id: str) -> Token | None: ...
     def list_tokens(self, org: str) -> list[Token]: ...
     def revoke_token(self, token_id: str, at: dt.datetime) -> bool: ...
+
+
+class Store(
+    ConnectionStore,
+    WorkflowStore,
+    ExecutionStore,
+    TriggerRejectionStore,
+    PrincipalStore,
+    WebhookStore,
+    SigningSecrets,
+    TokenStore,
+    Protocol,
+):
+    """Every store port at once: what one database adapter implements (FirestoreStore;
+    the in-memory fake in unit tests)."""
 
 
 class Warehouse(Protocol):

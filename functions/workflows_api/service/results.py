@@ -11,11 +11,12 @@ from decimal import Decimal
 from typing import Any
 
 from workflows_api.domain import results
-from workflows_api.domain.executions import State
+from workflows_api.domain.executions import Execution, State
 from workflows_api.domain.results import Column, GeographyFormat
 from workflows_api.service.errors import ServiceError
-from workflows_api.service.executions import ExecutionService, WorkflowFilter, any_workflow
+from workflows_api.service.executions import WorkflowFilter, any_workflow
 from workflows_api.service.ports import QueryArgument, Warehouse
+from workflows_api.service.queries import ExecutionQueries
 from workflows_api.service.workflows import WorkflowService
 
 
@@ -29,7 +30,8 @@ class ResultsPage:
 class ExecutionResults:
     def __init__(
         self,
-        executions: ExecutionService,
+        *,
+        executions: ExecutionQueries,
         workflows: WorkflowService,
         warehouse: Warehouse,
         clock: Callable[[], dt.datetime],
@@ -50,19 +52,7 @@ class ExecutionResults:
         geography_format: GeographyFormat,
     ) -> ResultsPage:
         """One page of a succeeded execution's output rows, with the table's columns."""
-        execution = self._executions.get(org, execution_id, may_see)
-        if execution.state != State.SUCCEEDED:
-            raise ServiceError(
-                "conflict",
-                "execution_not_succeeded",
-                f"Execution {execution_id!r} is {execution.state.value}; results exist once "
-                "it has succeeded.",
-                "execution_id",
-            )
-        if execution.output_expires_at is not None and self._clock() >= execution.output_expires_at:
-            raise ServiceError(
-                "conflict", "output_expired", f"The output table of {execution_id!r} has expired."
-            )
+        execution = self._readable(self._executions.get(org, execution_id, may_see))
         offset = 0 if page_token is None else results.offset_of(page_token)
         if offset is None:
             raise ServiceError(
@@ -90,6 +80,22 @@ class ExecutionResults:
             rows=[_json_row(row, geojson) for row in rows[:page_size]],
             next_page_token=results.page_token(offset + page_size) if more else None,
         )
+
+    def _readable(self, execution: Execution) -> Execution:
+        """409 unless the execution succeeded and its output table is still there."""
+        if execution.state != State.SUCCEEDED:
+            raise ServiceError(
+                "conflict",
+                "execution_not_succeeded",
+                f"Execution {execution.id!r} is {execution.state.value}; results exist once "
+                "it has succeeded.",
+                "execution_id",
+            )
+        if execution.output_expires_at is not None and self._clock() >= execution.output_expires_at:
+            raise ServiceError(
+                "conflict", "output_expired", f"The output table of {execution.id!r} has expired."
+            )
+        return execution
 
 
 def _json_row(row: Mapping[str, Any], geojson_columns: list[str]) -> dict[str, Any]:

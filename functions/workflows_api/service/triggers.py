@@ -19,8 +19,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from workflows_api import logs
+from workflows_api.service.admission import ExecutionAdmission
 from workflows_api.service.errors import ServiceError
-from workflows_api.service.executions import ExecuteRequest, ExecutionService
+from workflows_api.service.executions import ExecuteRequest
 from workflows_api.service.ports import TriggerRejection, TriggerRejectionStore
 
 logger = logging.getLogger(__name__)
@@ -50,7 +51,8 @@ class TriggerOutcome:
 class PubSubTriggers:
     def __init__(
         self,
-        executions: ExecutionService,
+        *,
+        executions: ExecutionAdmission,
         rejections: TriggerRejectionStore,
         topic_orgs: Mapping[str, str],
         clock: Callable[[], dt.datetime],

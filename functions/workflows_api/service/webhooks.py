@@ -51,6 +51,7 @@ DEFAULT_FIRST_BACKOFF_SECONDS = 1.0
 class Webhooks:
     def __init__(
         self,
+        *,
         workflows: WorkflowService,
         store: WebhookStore,
         secrets: SigningSecrets,
@@ -58,7 +59,6 @@ class Webhooks:
         sender: WebhookSender,
         render: Callable[[Execution], dict[str, Any]],
         clock: Callable[[], dt.datetime],
-        *,
         allow_http: bool = False,
         attempts: int = DEFAULT_ATTEMPTS,
         first_backoff_seconds: float = DEFAULT_FIRST_BACKOFF_SECONDS,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -15,10 +14,10 @@ from workflows_api.domain.compiler import (
     procedure_name,
 )
 from workflows_api.domain.errors import Issue, WorkflowInvalid
+from workflows_api.domain.identifiers import CONNECTION_PATTERN, WORKFLOW_ID_PATTERN
 from workflows_api.domain.model import Workflow
 from workflows_api.domain.validation import load_workflow, parse_workflow, validate_workflow
 from workflows_api.domain.version import canonical_definition, workflow_version
-from workflows_api.service.admin import ORG_PATTERN
 from workflows_api.service.errors import ServiceError, WarehouseError, not_found
 from workflows_api.service.ports import (
     ApiState,
@@ -29,7 +28,6 @@ from workflows_api.service.ports import (
     WorkflowStore,
 )
 
-WORKFLOW_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 MAX_PAGE_SIZE = 100
 
 
@@ -74,6 +72,7 @@ def api_disabled(workflow_id: str) -> ServiceError:
 class WorkflowService:
     def __init__(
         self,
+        *,
         connections: ConnectionStore,
         workflows: WorkflowStore,
         warehouse: Warehouse,
@@ -149,7 +148,7 @@ class WorkflowService:
 
     def connection(self, org: str, connection_id: str) -> Connection:
         """The org's connection; 404 (and no store read) for a name that cannot be one."""
-        if not ORG_PATTERN.fullmatch(connection_id):
+        if not CONNECTION_PATTERN.fullmatch(connection_id):
             raise not_found("connection", connection_id[:140])
         connection = self._connections.get_connection(org, connection_id)
         if connection is None:

@@ -4,7 +4,7 @@ CARTO's callers name a connection and send `CALL `p.d.wfproc_...`(@a, @b)` with
 `queryParameters`; nothing here runs that text. The CALL only says which API-enabled
 workflow to run and in which order the caller passes its parameters (the procedure's
 arguments are positional, so the order must be the declared one). Once checked, the
-request becomes an ordinary `ExecutionService.execute`: the same validation, cache,
+request becomes an ordinary `ExecutionAdmission.execute`: the same validation, cache,
 records and BigQuery job as the native API, and nothing is written on bad input.
 """
 
@@ -16,15 +16,16 @@ from typing import Any
 
 from workflows_api.domain.calls import CallSyntaxError, ProcedureCall, format_call, parse_call
 from workflows_api.domain.executions import Execution
+from workflows_api.service.admission import ExecutionAdmission
 from workflows_api.service.errors import ServiceError, not_found
 from workflows_api.service.executions import (
     ExecuteRequest,
     ExecuteResult,
-    ExecutionService,
     WorkflowFilter,
     any_workflow,
 )
 from workflows_api.service.ports import Connection, WorkflowStore
+from workflows_api.service.queries import ExecutionQueries
 from workflows_api.service.workflows import WorkflowService, api_disabled, deployed_definition_of
 
 
@@ -50,16 +51,21 @@ class ConnectionExecution:
     execution: Execution
 
 
-class DialectService:
+class CartoCalls:
+    """CARTO's jobs: a CALL on a connection run as an execute, read back per connection."""
+
     def __init__(
         self,
+        *,
         workflows: WorkflowService,
         workflow_store: WorkflowStore,
-        executions: ExecutionService,
+        admission: ExecutionAdmission,
+        queries: ExecutionQueries,
     ) -> None:
         self._workflows = workflows
         self._workflow_store = workflow_store
-        self._executions = executions
+        self._admission = admission
+        self._queries = queries
 
     def execute_call(
         self,
@@ -110,7 +116,7 @@ class DialectService:
 
     def run(self, org: str, prepared: PreparedCall) -> CallResult:
         """Execute a prepared CALL with the workflow's cache setting."""
-        result = self._executions.execute(
+        result = self._admission.execute(
             org, prepared.workflow_id, ExecuteRequest(parameters=prepared.parameters)
         )
         return CallResult(prepared.connection, result)
@@ -124,7 +130,7 @@ class DialectService:
     ) -> ConnectionExecution:
         """An execution (reconciled) as seen through a connection: 404 unless it ran there."""
         connection = self._workflows.connection(org, connection_id)
-        execution = self._executions.get(org, execution_id, may_see)
+        execution = self._queries.get(org, execution_id, may_see)
         if execution.connection != connection.id:
             raise not_found("execution", execution_id)
         return ConnectionExecution(connection, execution)

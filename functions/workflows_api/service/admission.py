@@ -1,0 +1,169 @@
+"""Admitting an execution: validate, then claim the cache entry and idempotency key.
+
+How N identical concurrent requests make one BigQuery job: each request writes its
+own execution record, then races to *create* the cache entry `orgs/{org}/
+cache_entries/{key}` (an atomic create-if-absent). The winner submits the job; every
+loser deletes its unreturned record and answers with the winner's execution. An
+entry whose execution failed, was cancelled or whose table expired is replaced by
+compare-and-swap. No read-then-write race remains, and no contended transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from dataclasses import replace
+
+from workflows_api.domain import executions as ex
+from workflows_api.domain.executions import Execution
+from workflows_api.service.errors import ServiceError
+from workflows_api.service.executions import (
+    RECORD_RETENTION,
+    ExecuteRequest,
+    ExecuteResult,
+    Settled,
+    parameter_values,
+    until_settled,
+)
+from workflows_api.service.lifecycle import ExecutionLifecycle
+from workflows_api.service.ports import ExecutionStore, WorkflowRecord
+from workflows_api.service.workflows import WorkflowService, deployed_definition_of
+
+
+class ExecutionAdmission:
+    def __init__(
+        self,
+        *,
+        workflows: WorkflowService,
+        executions: ExecutionStore,
+        lifecycle: ExecutionLifecycle,
+        clock: Callable[[], dt.datetime],
+    ) -> None:
+        self._workflows = workflows
+        self._executions = executions
+        self._lifecycle = lifecycle
+        self._clock = clock
+
+    def execute(self, org: str, workflow_id: str, request: ExecuteRequest) -> ExecuteResult:
+        record = self._workflows.get(org, workflow_id)
+        workflow = deployed_definition_of(record)
+        values = parameter_values(workflow, request.parameters)
+        use_cache = workflow.settings.cache if request.cache is None else request.cache
+        execution = self._new_execution(record, values, use_cache)
+        fingerprint = _fingerprint(workflow_id, execution.cache_key, use_cache)
+        if request.idempotency_key is not None:
+            replayed = self._replay(org, request.idempotency_key, fingerprint)
+            if replayed is not None:
+                return self._finish(ExecuteResult(replayed, True), request.wait_seconds)
+
+        connection = self._workflows.connection(org, record.connection)
+        # The record comes first: once written, the execution cannot be lost.
+        self._executions.create_execution(execution, execution.created_at + RECORD_RETENTION)
+        holder = self._claim_cache_entry(execution) if use_cache else None
+        answer = holder or execution
+        if request.idempotency_key is not None:
+            # A concurrent retry with the same key may have recorded its execution first.
+            answer = (
+                self._claim_idempotency_key(org, request.idempotency_key, answer, fingerprint)
+                or answer
+            )
+        if holder is not None or (answer is not execution and not use_cache):
+            # Nobody can have joined ours: it was never the holder of a cache key.
+            self._executions.delete_execution(org, execution.id)
+        else:
+            # Ours holds its cache key: submit it, even when a concurrent retry's
+            # execution answers this request, because others may have joined ours.
+            submitted = self._lifecycle.submit(execution, connection, workflow)
+            answer = submitted if answer is execution else answer
+        return self._finish(ExecuteResult(answer, answer.id != execution.id), request.wait_seconds)
+
+    def _new_execution(
+        self, record: WorkflowRecord, values: dict[str, object], use_cache: bool
+    ) -> Execution:
+        api = record.api
+        assert api is not None  # deployed_definition_of checked it
+        workflow = deployed_definition_of(record)
+        key = ex.cache_key(api.procedure, api.deployed_version, values)
+        project, dataset, routine = api.procedure.split(".")
+        now = self._clock()
+        execution_id = ex.new_execution_id()
+        return Execution(
+            id=execution_id,
+            org=record.org,
+            workflow_id=record.id,
+            version=api.deployed_version,
+            parameters=values,
+            cache_key=key,
+            output_table=ex.output_table(
+                project, dataset, routine, key, None if use_cache else execution_id
+            ),
+            procedure=api.procedure,
+            connection=record.connection,
+            created_at=now,
+            bigquery_job_id=ex.job_id(execution_id),
+            cache_enabled=use_cache,
+            output_expires_at=ex.output_expiry(now, workflow.settings.output_expiration_days),
+            labels=ex.job_labels(record.org, record.id, execution_id),
+        )
+
+    def _claim_cache_entry(self, execution: Execution) -> Execution | None:
+        """None when `execution` now holds its cache key, else the reusable holder."""
+        expire_at = execution.output_expires_at or execution.created_at + RECORD_RETENTION
+
+        def attempt() -> Settled[Execution | None] | None:
+            holder_id = self._executions.claim_cache_entry(
+                execution.org, execution.cache_key, execution.id, expire_at
+            )
+            if holder_id is None or holder_id == execution.id:
+                return Settled(None)
+            holder = self._executions.get_execution(execution.org, holder_id)
+            if holder is not None and holder.reusable_at(self._clock()):
+                return Settled(holder)
+            if self._executions.replace_cache_entry(
+                execution.org, execution.cache_key, holder_id, execution.id, expire_at
+            ):
+                return Settled(None)
+            return None
+
+        return until_settled(
+            attempt, "cache_contention", "Too many concurrent writers on one cache key."
+        )
+
+    def _replay(self, org: str, idempotency_key: str, fingerprint: str) -> Execution | None:
+        found = self._executions.get_idempotency_key(org, _hash(idempotency_key))
+        if found is None:
+            return None
+        execution_id, recorded = found
+        if recorded != fingerprint:
+            raise ServiceError(
+                "unprocessable",
+                "idempotency_key_reused",
+                "Idempotency-Key was already used for a different request.",
+                "Idempotency-Key",
+            )
+        return self._executions.get_execution(org, execution_id)
+
+    def _claim_idempotency_key(
+        self, org: str, idempotency_key: str, execution: Execution, fingerprint: str
+    ) -> Execution | None:
+        """None when the key now names `execution`; else the execution it named before."""
+        earlier = self._executions.claim_idempotency_key(
+            org, _hash(idempotency_key), execution.id, fingerprint, self._clock() + RECORD_RETENTION
+        )
+        if earlier is None:
+            return None
+        return self._executions.get_execution(org, earlier[0])
+
+    def _finish(self, result: ExecuteResult, wait_seconds: float) -> ExecuteResult:
+        if wait_seconds <= 0 or result.execution.is_terminal:
+            return result
+        return replace(result, execution=self._lifecycle.wait(result.execution, wait_seconds))
+
+
+def _fingerprint(workflow_id: str, key: str, use_cache: bool) -> str:
+    return _hash(f"{workflow_id}\x00{key}\x00{use_cache}")
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

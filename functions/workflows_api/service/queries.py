@@ -1,0 +1,84 @@
+"""Reading executions: one (reconciled with its BigQuery job) or a workflow's page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from workflows_api.domain import executions as ex
+from workflows_api.domain.executions import Execution, State
+from workflows_api.service.errors import ServiceError, not_found
+from workflows_api.service.executions import WorkflowFilter, any_workflow
+from workflows_api.service.lifecycle import ExecutionLifecycle
+from workflows_api.service.ports import ExecutionStore
+from workflows_api.service.workflows import WorkflowService
+
+
+class ExecutionQueries:
+    def __init__(
+        self,
+        *,
+        workflows: WorkflowService,
+        executions: ExecutionStore,
+        lifecycle: ExecutionLifecycle,
+    ) -> None:
+        self._workflows = workflows
+        self._executions = executions
+        self._lifecycle = lifecycle
+
+    def get(self, org: str, execution_id: str, may_see: WorkflowFilter = any_workflow) -> Execution:
+        """An execution, reconciled with its BigQuery job when it is not terminal.
+
+        `may_see(workflow_id)` is false for a caller limited to other workflows: to it
+        the execution does not exist.
+        """
+        return self._lifecycle.reconcile(self.stored(org, execution_id, may_see))
+
+    def stored(
+        self, org: str, execution_id: str, may_see: WorkflowFilter = any_workflow
+    ) -> Execution:
+        """The execution as recorded (not reconciled); 404 when the caller may not see it."""
+        if not ex.is_execution_id(execution_id):
+            raise not_found("execution", execution_id[:64])
+        execution = self._executions.get_execution(org, execution_id)
+        if execution is None or not may_see(execution.workflow_id):
+            raise not_found("execution", execution_id)
+        return execution
+
+    def cancel(
+        self, org: str, execution_id: str, may_see: WorkflowFilter = any_workflow
+    ) -> Execution:
+        """Cancel an execution the caller may see (ExecutionLifecycle.cancel)."""
+        return self._lifecycle.cancel(lambda: self.stored(org, execution_id, may_see))
+
+    def list_executions(
+        self,
+        org: str,
+        workflow_id: str,
+        *,
+        page_size: int,
+        page_token: str | None = None,
+        state: State | None = None,
+        created_after: dt.datetime | None = None,
+        created_before: dt.datetime | None = None,
+    ) -> tuple[list[Execution], str | None]:
+        """A page of the workflow's executions, newest first, and the next page's token."""
+        self._workflows.get(org, workflow_id)  # 404 for an unknown workflow
+        if page_token is not None and not ex.is_execution_id(page_token):
+            raise ServiceError(
+                "invalid",
+                "invalid_page_token",
+                "page_token: not a token this API gave",
+                "page_token",
+            )
+        page = self._executions.list_executions(
+            org,
+            workflow_id,
+            limit=page_size + 1,
+            state=state.value if state else None,
+            created_after=created_after,
+            created_before=created_before,
+            after_id=page_token,
+        )
+        if len(page) > page_size:
+            return page[:page_size], page[page_size - 1].id
+        return page, None
