@@ -1,4 +1,4 @@
-"""What the store contracts share: the Store protocol and sample records."""
+"""What the store contracts share: the ports (`ports.Store`) and sample records."""
 
 from __future__ import annotations
 
@@ -8,34 +8,9 @@ from typing import Any, Protocol
 
 from workflows_api.domain.executions import Execution
 from workflows_api.domain.tokens import Grant, Token
-from workflows_api.service.ports import (
-    ApiState,
-    ConnectionStore,
-    ExecutionStore,
-    PrincipalStore,
-    SigningSecrets,
-    TokenStore,
-    TriggerRejectionStore,
-    WebhookStore,
-    WorkflowRecord,
-    WorkflowStore,
-)
+from workflows_api.service.ports import ApiState, Store, WorkflowRecord
 
-
-class Store(
-    ConnectionStore,
-    WorkflowStore,
-    ExecutionStore,
-    TokenStore,
-    PrincipalStore,
-    WebhookStore,
-    SigningSecrets,
-    TriggerRejectionStore,
-    Protocol,
-):
-    """Every store port: what the composition root wires as one `store`. A `store`
-    fixture annotated with it makes mypy check that the implementation has them all."""
-
+__all__ = ["Store"]
 
 # The ports themselves, for the runtime check that a store has all their methods.
 STORE_PORTS: tuple[type, ...] = tuple(base for base in Store.__bases__ if base is not Protocol)

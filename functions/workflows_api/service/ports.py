@@ -1,6 +1,6 @@
 """The small interfaces the services need, and the records that cross them.
 
-Firestore implements the stores (`adapters/firestore_store.py`), BigQuery the
+Firestore implements the stores (`adapters/firestore/`), BigQuery the
 warehouse (`adapters/bigquery_warehouse.py`); unit tests use in-memory fakes.
 Adapters retry transient errors themselves and raise BackendUnavailable when
 retrying did not help.
