@@ -34,6 +34,12 @@ def _insert(client: bigquery.Client, sql: str, job_id: str | None = None) -> Any
     return client.query(sql, job_id=job_id or _job_id(), job_retry=None)
 
 
+def _query_job(client: bigquery.Client, job_id: str) -> bigquery.QueryJob:
+    job = client.get_job(job_id)
+    assert isinstance(job, bigquery.QueryJob)
+    return job
+
+
 def _until_done(client: bigquery.Client, job_id: str, timeout: float = 120) -> Any:
     deadline = time.monotonic() + timeout
     job = client.get_job(job_id)
@@ -124,7 +130,7 @@ def test_a_duplicate_job_id_is_refused_and_runs_nothing(bq_client: bigquery.Clie
         _insert(bq_client, "SELECT 2 AS x", job_id)
 
     assert refused.value.errors[0]["reason"] == "duplicate"
-    assert [row["x"] for row in bq_client.get_job(job_id).result()] == [1]
+    assert [row["x"] for row in _query_job(bq_client, job_id).result()] == [1]
 
 
 def test_cancel_stops_a_running_job(bq_client: bigquery.Client) -> None:
@@ -193,7 +199,7 @@ def test_bqemulator_still_runs_a_duplicate_job_id_again(
     job_id = _job_id()
     _insert(unshimmed_bigquery, "SELECT 1 AS x", job_id)
     _insert(unshimmed_bigquery, "SELECT 2 AS x", job_id)
-    assert [row["x"] for row in unshimmed_bigquery.get_job(job_id).result()] == [2]
+    assert [row["x"] for row in _query_job(unshimmed_bigquery, job_id).result()] == [2]
 
 
 def test_bqemulator_still_does_not_stop_a_cancelled_job(
