@@ -9,12 +9,12 @@ Emulator behaviours these tests rely on or document (bqemulator 1.4.0 + devstack
   the tests wait for DONE with get_job, as a caller would;
 - a duplicate job id is refused with 409, as real BigQuery does, so a re-submission is
   the first job (submit_query's Conflict path);
-- labels are dropped from successful jobs (kept on failed ones);
+- labels are kept on the job (the shim stores the request's configuration);
 - procedure bodies are not checked at CREATE time (real BigQuery checks them);
 - a failed statement's errorResult is {reason, message[, location]}, e.g.
   `invalidQuery` / `Query execution failed: Invalid Input Error: <ERROR() text>`.
 
-The last tests use a scripted fake client: the emulator never answers 409 or 5xx.
+The last tests use a scripted fake client: the emulator never answers 5xx.
 """
 
 from __future__ import annotations
@@ -552,7 +552,7 @@ def test_a_failing_statement_is_done_with_its_error(
 def test_labels_do_not_break_submission(
     warehouse: BigQueryWarehouse, connection: Connection
 ) -> None:
-    # The emulator drops labels of successful jobs: only acceptance is checked here.
+    # Only acceptance is checked here (label values are the domain's unit tests' concern).
     labels = job_labels("Acme Corp", "My Workflow!", new_execution_id())
     status = warehouse.submit_query(
         connection, job_id=job_id(new_execution_id()), sql="SELECT 1", arguments=[], labels=labels
