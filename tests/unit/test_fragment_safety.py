@@ -106,6 +106,8 @@ def test_three_thousand_nested_parentheses_are_refused_before_parsing() -> None:
         "SELECT " + "- " * 300 + "1",
         "SELECT " + "CASE WHEN TRUE THEN " * 300 + "1" + " END" * 300,
         "SELECT * FROM " + "(SELECT * FROM " * 300 + "$a" + ")" * 300,
+        "SELECT CAST(NULL AS " + "ARRAY<" * 3000 + "INT64" + ">" * 3000 + ")",
+        "SELECT CAST(NULL AS " + "STRUCT<a " * 300 + "INT64" + ">>" * 150 + ")",
     ],
 )
 def test_deep_nesting_of_every_kind_is_refused(text: str) -> None:
@@ -164,6 +166,17 @@ def test_system_time_survives_the_rendering() -> None:
     fragment = fragments.parse_query(LEGITIMATE[3])
     rendered = fragments.render(fragment, input_table=str, parameter={})
     assert "FOR SYSTEM_TIME AS OF" in rendered
+
+
+def test_time_travel_on_an_input_placeholder_is_refused_not_dropped() -> None:
+    with pytest.raises(FragmentRefused) as refused:
+        fragments.parse_query("SELECT * FROM $a FOR SYSTEM_TIME AS OF CURRENT_TIMESTAMP()")
+    assert refused.value.code == "fragment_invalid"
+
+
+def test_a_large_legitimate_fragment_is_accepted() -> None:
+    columns = ", ".join(f"x{i}, 'label {i};--'" for i in range(2000))
+    fragments.parse_query(f"SELECT {columns} FROM $a")
 
 
 def test_comments_are_not_rendered() -> None:

@@ -21,6 +21,7 @@ recursion limit; the token-level cap keeps them far below it.
 
 from __future__ import annotations
 
+import bisect
 import sys
 import threading
 from collections.abc import Callable, Mapping
@@ -154,17 +155,27 @@ def _require_agreement(text: str, tokens: list[lexer.Token]) -> None:
 
 
 def _coverage_gaps(ours: list[lexer.Token], theirs: list) -> set[tuple[int, int]]:
-    """Spans where one lexer sees code and the other a comment or nothing."""
+    """Spans where one lexer sees code and the other a comment or nothing.
+    Both token lists are in text order and do not overlap, so bisection finds the
+    one span that could contain a position."""
     hidden = [(t.start, t.end) for t in ours if t.kind in ("comment", "string", "identifier")]
+    covered = [(t.start, t.end + 1) for t in theirs]
     gaps = set()
     for token in theirs:  # a token of theirs inside our comment or literal
-        if any(start < token.start < end for start, end in hidden):
+        if _inside(hidden, token.start, strictly=True):
             gaps.add((token.start, token.end))
-    covered = sorted((t.start, t.end + 1) for t in theirs)
     for token in lexer.code_tokens(ours):  # code of ours that they skipped
-        if not any(start <= token.start < end for start, end in covered):
+        if not _inside(covered, token.start, strictly=False):
             gaps.add((token.start, token.end))
     return gaps
+
+
+def _inside(spans: list[tuple[int, int]], position: int, *, strictly: bool) -> bool:
+    index = bisect.bisect_right(spans, (position, sys.maxsize)) - 1
+    if index < 0:
+        return False
+    start, end = spans[index]
+    return (start < position if strictly else start <= position) and position < end
 
 
 def _check_tree(tree: exp.Expr) -> None:
@@ -176,6 +187,13 @@ def _check_tree(tree: exp.Expr) -> None:
             )
         if isinstance(node, exp.Table) and not isinstance(node.this, exp.Identifier):
             raise FragmentRefused("fragment_forbidden", "table functions are not allowed")
+        if (
+            isinstance(node, exp.Table)
+            and node.args.get("version")
+            and sqltext.INPUT_PLACEHOLDER.fullmatch(node.name)
+        ):
+            # The rendering swaps `$a` for a temp table, which has no history.
+            raise FragmentRefused("fragment_invalid", "FOR SYSTEM_TIME AS OF needs a table")
         if isinstance(node, exp.Identifier) and any(
             part.upper() in FORBIDDEN_NAMES for part in node.name.split(".")
         ):

@@ -137,7 +137,7 @@ def nesting_depth(tokens: list[Token]) -> int:
     """How deep expressions nest: brackets and CASE...END, plus runs of prefix
     operators (`NOT NOT x` nests as deep as `((x))` in a parser). Counted on tokens
     so that absurd inputs are refused before any recursive parser sees them."""
-    deepest = depth = prefix_run = 0
+    deepest = depth = prefix_run = type_depth = 0
     previous: Token | None = None
     for token in code_tokens(tokens):
         upper = token.text.upper()
@@ -145,6 +145,11 @@ def nesting_depth(tokens: list[Token]) -> int:
             depth += 1
         elif token.text in (")", "]") or (token.kind == "word" and upper == "END"):
             depth = max(depth - 1, 0)
+        elif token.text == "<" and previous is not None and previous.text.upper() in _TYPES:
+            depth, type_depth = depth + 1, type_depth + 1  # ARRAY<STRUCT<...>>
+        elif token.text in (">", ">>") and type_depth:
+            closed = min(len(token.text), type_depth)
+            depth, type_depth = max(depth - closed, 0), type_depth - closed
         if _is_prefix_operator(token, previous):
             prefix_run += 1
         else:
@@ -167,6 +172,7 @@ def _is_prefix_operator(token: Token, previous: Token | None) -> bool:
     )
 
 
+_TYPES = frozenset(("ARRAY", "STRUCT", "RANGE"))
 _KEYWORDS_BEFORE_OPERAND = frozenset(
     "SELECT WHERE AND OR NOT WHEN THEN ELSE CASE ON HAVING BY AS RETURN LIMIT OFFSET".split()  # noqa: SIM905
 )
