@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from workflows_api.domain import fragments, googlesql_lexer
+from workflows_api.domain import fragments, googlesql_lexer, sql
 from workflows_api.domain.fragments import FragmentRefused
 from workflows_api.domain.read_allowlist import ReadAllowlist, TableName, tables_read
 
@@ -253,3 +253,10 @@ def test_allowlist_entries() -> None:
         ReadAllowlist(("home-project.retail\n",))
     with pytest.raises(ValueError):
         ReadAllowlist(("home-project",))
+
+
+@pytest.mark.parametrize("name", ["stores\n", "stores\r\n", "sto res", ""])
+def test_quoting_checks_the_whole_name(name: str) -> None:
+    # `re.match` with a `$` anchor let a trailing newline through.
+    with pytest.raises(sql.UnsafeIdentifier):
+        sql.quote_identifier(name, "table")
