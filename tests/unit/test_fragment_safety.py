@@ -38,6 +38,7 @@ HOSTILE_QUERIES = {
     "external_query_lowercase": "select * from external_query('p.us.conn', 'select 1')",
     "ml_predict": "SELECT * FROM ML.PREDICT(MODEL `proj.ds.model`, TABLE $a)",
     "ml_function_in_select": "SELECT ML.STANDARD_SCALER(x) OVER () FROM $a",
+    "ai_function": "SELECT AI.GENERATE(('Summarise ', name), connection_id => 'c') FROM $a",
     "session_user": "SELECT SESSION_USER() AS who FROM $a",
     "system_variable": "SELECT @@project_id AS p",
     "comment_hides_nothing_unterminated": "SELECT 1 /* DROP TABLE x",

@@ -42,6 +42,8 @@ _WORKER_STACK_BYTES = 256 * 1024 * 1024  # reserved address space; pages are use
 
 FORBIDDEN_FUNCTIONS = frozenset({"EXTERNAL_QUERY", "SESSION_USER"})
 FORBIDDEN_NAMES = frozenset({"INFORMATION_SCHEMA"})
+# Function families that reach models or services outside the warehouse.
+FORBIDDEN_FUNCTION_SCHEMAS = frozenset({"ML", "AI"})
 # Statement kinds that may never appear inside a fragment, wherever they are nested.
 _FORBIDDEN_NODE_NAMES = (
     "DDL Command Into Transaction Commit Rollback Set Use Declare Execute SessionUser "
@@ -77,6 +79,7 @@ def parse_query(text: str) -> sqltext.Fragment:
     _check_text(text, one_statement_code="custom_sql_not_one_select")
     fragment = _deep(lambda: sqltext.parse_query(text))
     _check_tree(fragment.tree)
+    _trial_render(fragment)
     return fragment
 
 
@@ -85,6 +88,7 @@ def parse_expression(text: str) -> sqltext.Fragment:
     _check_text(text, one_statement_code="expression_parse_error")
     fragment = _deep(lambda: sqltext.parse_expression(text))
     _check_tree(fragment.tree)
+    _trial_render(fragment)
     return fragment
 
 
@@ -101,6 +105,12 @@ def render(
         raise FragmentRefused("fragment_invalid", "the rendering is not one plain statement")
     _require_agreement(text, tokens)
     return text
+
+
+def _trial_render(fragment: sqltext.Fragment) -> None:
+    """Render once at validation, so a rendering that fails its checks is refused when
+    the definition is written, not when it is compiled."""
+    render(fragment, input_table=lambda letter: f"`p`.`d`.`input_{letter}`", parameter={})
 
 
 def _check_text(text: str, *, one_statement_code: str) -> None:
@@ -200,8 +210,10 @@ def _check_tree(tree: exp.Expr) -> None:
             raise FragmentRefused("fragment_forbidden", f"{node.name} is not allowed")
         if isinstance(node, exp.Func) and _function_name(node) in FORBIDDEN_FUNCTIONS:
             raise FragmentRefused("fragment_forbidden", f"{_function_name(node)} is not allowed")
-        if isinstance(node, exp.Dot) and node.this.name.upper() == "ML":
-            raise FragmentRefused("fragment_forbidden", "ML functions are not allowed")
+        if isinstance(node, exp.Dot) and node.this.name.upper() in FORBIDDEN_FUNCTION_SCHEMAS:
+            raise FragmentRefused(
+                "fragment_forbidden", f"{node.this.name.upper()}.* functions are not allowed"
+            )
 
 
 def _function_name(node: exp.Func) -> str:
