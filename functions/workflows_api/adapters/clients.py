@@ -3,31 +3,113 @@
 Locally the BigQuery client points at the emulator with anonymous credentials;
 the Firestore client library finds its emulator through FIRESTORE_EMULATOR_HOST
 on its own. In production both use the function's service account.
+
+A connection that names a service account gets BigQuery clients whose credentials
+impersonate it (google-auth `impersonated_credentials`: the runtime identity asks the
+IAM Credentials API's `generateAccessToken` for a token of that account), so an org's
+SQL runs with its own IAM rights. The IAM Credentials endpoint is configurable: the
+local stack points it at a loopback stand-in, where the runtime's anonymous
+credentials are the source identity.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import google.auth
 from google.api_core.client_options import ClientOptions
-from google.auth.credentials import AnonymousCredentials
+from google.auth import impersonated_credentials
+from google.auth.credentials import AnonymousCredentials, Credentials
 from google.cloud import bigquery, firestore
+from google.oauth2 import credentials as oauth2_credentials
 
 from workflows_api.config import Settings
+from workflows_api.service.ports import Connection
+
+IAM_CREDENTIALS_ENDPOINT = "https://iamcredentials.googleapis.com"
+CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
+LOCAL_RUNTIME_TOKEN = "local-runtime-identity"  # noqa: S105 (emulator only, grants nothing)
+TOKEN_LIFETIME_SECONDS = 3600  # google-auth refreshes shortly before expiry
 
 
-def bigquery_client(settings: Settings, project: str | None = None) -> bigquery.Client:
+def bigquery_client(
+    settings: Settings, project: str | None = None, credentials: Credentials | None = None
+) -> bigquery.Client:
+    """A client as the runtime identity, or with `credentials` (impersonated ones)."""
     project = project or settings.project
     if settings.bigquery_emulator_host:
         return bigquery.Client(
             project=project,
             location=settings.bigquery_location,
-            credentials=AnonymousCredentials(),
+            credentials=credentials or AnonymousCredentials(),
             client_options=ClientOptions(api_endpoint=f"http://{settings.bigquery_emulator_host}"),
         )
-    return bigquery.Client(project=project, location=settings.bigquery_location)
+    return bigquery.Client(
+        project=project, location=settings.bigquery_location, credentials=credentials
+    )
+
+
+def generate_access_token_url(endpoint: str, service_account: str) -> str:
+    """The `generateAccessToken` URL for one account (google-auth wants it whole)."""
+    base = endpoint.rstrip("/")
+    return f"{base}/v1/projects/-/serviceAccounts/{service_account}:generateAccessToken"
+
+
+class BigQueryClients:
+    """BigQuery clients per (project, service account), built on first use and kept.
+
+    `service_account=None` is the runtime identity (whether that is allowed is the
+    service layer's decision: single-org deployments only)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        iam_credentials_endpoint: str = IAM_CREDENTIALS_ENDPOINT,
+        source_credentials: Credentials | None = None,
+    ) -> None:
+        self._settings = settings
+        self._endpoint = iam_credentials_endpoint
+        self._source = source_credentials
+        self._clients: dict[tuple[str, str | None], bigquery.Client] = {}
+        self._lock = threading.Lock()
+
+    def for_connection(self, connection: Connection) -> bigquery.Client:
+        return self.client(connection.project, connection.service_account)
+
+    def client(self, project: str, service_account: str | None) -> bigquery.Client:
+        key = (project, service_account)
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                credentials = self._impersonated(service_account) if service_account else None
+                client = bigquery_client(self._settings, project, credentials)
+                self._clients[key] = client
+            return client
+
+    def _impersonated(self, service_account: str) -> Credentials:
+        return impersonated_credentials.Credentials(
+            source_credentials=self._source_credentials(),
+            target_principal=service_account,
+            target_scopes=[CLOUD_PLATFORM_SCOPE],
+            lifetime=TOKEN_LIFETIME_SECONDS,
+            iam_endpoint_override=generate_access_token_url(self._endpoint, service_account),
+        )
+
+    def _source_credentials(self) -> Credentials:
+        """The runtime identity (called under the lock: resolved once)."""
+        if self._source is None:
+            if self._settings.bigquery_emulator_host:
+                # Anonymous credentials cannot be refreshed, which google-auth does
+                # to a source without a token: locally the runtime presents a fixed
+                # token to the IAM Credentials stand-in instead.
+                self._source = oauth2_credentials.Credentials(token=LOCAL_RUNTIME_TOKEN)
+            else:
+                self._source, _ = google.auth.default(scopes=[CLOUD_PLATFORM_SCOPE])
+        return self._source
 
 
 def firestore_client(settings: Settings) -> firestore.Client:

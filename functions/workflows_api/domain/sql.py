@@ -45,7 +45,7 @@ def quote_identifier(name: str, kind: str = "identifier") -> str:
     `kind` is one of identifier, project, dataset, table, routine.
     """
     pattern = _PART_PATTERNS[kind]
-    if not isinstance(name, str) or not pattern.match(name):
+    if not isinstance(name, str) or not pattern.fullmatch(name):
         raise UnsafeIdentifier(f"{name!r} is not a valid BigQuery {kind} name")
     return f"`{name}`"
 

@@ -37,7 +37,7 @@ def _references(tree: exp.Expr) -> tuple[frozenset[str], frozenset[str]]:
     parameters = {p.name for p in tree.find_all(exp.Parameter)}
     inputs = set()
     for table in tree.find_all(exp.Table):
-        match = INPUT_PLACEHOLDER.match(table.name)
+        match = INPUT_PLACEHOLDER.fullmatch(table.name)
         if match:
             inputs.add(match.group(1))
     return frozenset(parameters), frozenset(inputs)
@@ -99,7 +99,7 @@ def render(
         if isinstance(node, exp.Parameter) and node.name in parameter:
             return sqlglot.parse_one(parameter[node.name], read=DIALECT)
         if isinstance(node, exp.Table):
-            match = INPUT_PLACEHOLDER.match(node.name)
+            match = INPUT_PLACEHOLDER.fullmatch(node.name)
             if match and not node.args.get("db"):
                 replacement = exp.to_table(input_table(match.group(1)), dialect=DIALECT)
                 node_alias = node.args.get("alias")
@@ -111,7 +111,7 @@ def render(
                 )
                 return replacement
         if isinstance(node, exp.Column):
-            match = INPUT_PLACEHOLDER.match(node.table)
+            match = INPUT_PLACEHOLDER.fullmatch(node.table)
             if match:
                 node.set("table", exp.to_identifier(f"__wf_input_{match.group(1)}"))
         return node
