@@ -208,7 +208,12 @@ class App:
             store=self.store,
             secrets=self.signing_secrets,
             executions=self.store,
-            sender=self._webhook_sender or HttpWebhookSender(),
+            sender=self._webhook_sender
+            or HttpWebhookSender(
+                # Test-only (the receivers of the e2e suite listen on loopback over HTTP).
+                allow_http=self.settings.webhooks_allow_http,
+                allow_loopback=self.settings.webhooks_allow_http,
+            ),
             render=self._webhook_payload,
             clock=self.clock,
             allow_http=self.settings.webhooks_allow_http,
