@@ -238,7 +238,7 @@ def test_a_duplicate_submission_is_treated_as_already_submitted(
     stored = reader.store.get_execution("demo", started["id"])
     assert stored is not None
 
-    execution = reader.executions.reconcile(stored, force=True)
+    execution = reader.lifecycle.reconcile(stored, force=True)
 
     assert hidden == [job_id]  # it did look, found nothing, and submitted again
 
