@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 
 import httpx
 
-from workflows_api_client import models, protocol
+import workflows_api_client.models as models
+import workflows_api_client.protocol as protocol
 from workflows_api_client.errors import ConnectionFailed
 from workflows_api_client.protocol import DEFAULT_WAIT_TIMEOUT, Call, Page, RetryPolicy
 

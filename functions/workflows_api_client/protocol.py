@@ -19,7 +19,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel
 
-from workflows_api_client import models
+import workflows_api_client.models as models
 from workflows_api_client.errors import WaitTimeout, error_class
 
 T = TypeVar("T")
