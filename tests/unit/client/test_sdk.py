@@ -225,8 +225,10 @@ def test_wait_gives_up_after_the_timeout_with_the_last_state() -> None:
 
 
 def test_unknown_fields_from_a_newer_server_are_ignored() -> None:
-    recorder = Recorder(httpx.Response(200, json=execution(some_new_field=1)))
-    assert client_for(recorder, []).get("ex1").id == "ex1"
+    error = {"reason": "invalidQuery", "location": None, "message": "m", "new": 1}
+    recorder = Recorder(httpx.Response(200, json=execution("failed", error=error, new=1)))
+    got = client_for(recorder, []).get("ex1")
+    assert got.error is not None and got.error.reason == "invalidQuery"
 
 
 def test_retry_after_as_an_http_date() -> None:
