@@ -81,6 +81,9 @@ class WorkflowTools:
             api = await self.client.workflows.api(workflow.id)
             definition = (await self.client.workflows.get(workflow.id)).definition or {}
             about = str(definition.get("description") or workflow.name or workflow.id)
+            # The current definition's constraints describe the deployed procedure only
+            # when both are the same version.
+            constraints = _constraints(definition) if api.in_sync else None
             tools.append(
                 types.Tool(
                     name=workflow.id,
@@ -88,7 +91,7 @@ class WorkflowTools:
                     description=f"{about.strip()}\n\nRuns the workflow and waits up to "
                     f"{self.wait_seconds:g} s: returns the execution and, when it succeeded, "
                     f"the first {FIRST_PAGE_ROWS} output rows (more with {RESULTS}).",
-                    input_schema=parameters_json_schema(api.parameters),
+                    input_schema=parameters_json_schema(api.parameters, constraints),
                 )
             )
         return tools
@@ -132,6 +135,13 @@ class WorkflowTools:
         elif not execution.is_terminal:
             answer["note"] = f"Still {execution.state}: ask {STATUS} later, then {RESULTS}."
         return answer
+
+
+def _constraints(definition: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    declared = definition.get("parameters")
+    if not isinstance(declared, list):
+        return {}
+    return {str(p["name"]): p for p in declared if isinstance(p, dict) and "name" in p}
 
 
 def _dump(execution: Execution) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from workflows_api_client.models import ApiParameter
@@ -92,11 +92,27 @@ def parse_assignments(
     return values
 
 
-def parameters_json_schema(parameters: list[ApiParameter]) -> dict[str, Any]:
-    """The JSON Schema of an execution's `parameters` object."""
+# Constraints of a definition's parameter, as JSON Schema keywords. `pattern` is left out:
+# the server's regular expressions are Python's, JSON Schema's are ECMA 262.
+_ELEMENT_KEYWORDS = {
+    "minimum": "minimum",
+    "maximum": "maximum",
+    "exclusive_minimum": "exclusiveMinimum",
+    "exclusive_maximum": "exclusiveMaximum",
+    "allowed_values": "enum",
+    "max_length": "maxLength",
+}
+
+
+def parameters_json_schema(
+    parameters: list[ApiParameter], definitions: Mapping[str, Mapping[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The JSON Schema of an execution's `parameters` object; `definitions` (the workflow
+    definition's parameters by name, when it is the deployed version) adds constraints."""
     properties: dict[str, Any] = {}
     for parameter in parameters:
         schema = dict(_type_schema(parameter.type))
+        _add_constraints(schema, (definitions or {}).get(parameter.name, {}))
         if parameter.description:
             schema["description"] = parameter.description
         if parameter.default is not None:
@@ -108,6 +124,15 @@ def parameters_json_schema(parameters: list[ApiParameter]) -> dict[str, Any]:
         "required": [p.name for p in parameters if p.required],
         "additionalProperties": False,
     }
+
+
+def _add_constraints(schema: dict[str, Any], definition: Mapping[str, Any]) -> None:
+    target = schema.get("items", schema)
+    for name, keyword in _ELEMENT_KEYWORDS.items():
+        if definition.get(name) is not None:
+            target[keyword] = definition[name]
+    if definition.get("max_items") is not None and "items" in schema:
+        schema["maxItems"] = definition["max_items"]
 
 
 def _type_schema(type_name: str) -> dict[str, Any]:

@@ -67,6 +67,9 @@ def check(seen: dict[str, Any]) -> None:
     assert seen["disabled"] not in tools  # only API-enabled workflows are tools
     schema = tools["store_clusters"].input_schema
     assert schema["properties"]["number_of_clusters"]["type"] == "integer"
+    assert schema["properties"]["number_of_clusters"]["minimum"] == 1
+    assert schema["properties"]["number_of_clusters"]["maximum"] == 50
+    assert schema["properties"]["store_type"]["maxLength"] == 100
     assert schema["properties"]["buffer_radius"]["type"] == "number"
     assert schema["properties"]["store_type"]["type"] == "string"
     assert sorted(schema["required"]) == sorted(SEED_VALUES)

@@ -73,6 +73,23 @@ def test_the_json_schema_of_parameters() -> None:
     assert schema["properties"]["ids"] == {"type": "array", "items": {"type": "integer"}}
 
 
+def test_the_definitions_constraints_join_the_json_schema() -> None:
+    definitions = {
+        "n": {"name": "n", "type": "INT64", "minimum": 1, "maximum": 50},
+        "kind": {"name": "kind", "allowed_values": ["a", "b"], "max_length": 5, "pattern": "^a"},
+        "ids": {"name": "ids", "exclusive_minimum": 0, "max_items": 3},
+    }
+    properties = parameters_json_schema(SCHEMA, definitions)["properties"]
+    assert (properties["n"]["minimum"], properties["n"]["maximum"]) == (1, 50)
+    kind = {"type": "string", "default": "x", "enum": ["a", "b"], "maxLength": 5}
+    assert properties["kind"] == kind  # no pattern: Python's regular expressions are not ECMA's
+    assert properties["ids"] == {
+        "type": "array",
+        "items": {"type": "integer", "exclusiveMinimum": 0},
+        "maxItems": 3,
+    }
+
+
 def test_profiles_are_saved_readable_by_their_owner_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
