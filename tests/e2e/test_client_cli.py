@@ -64,6 +64,11 @@ def test_run_wait_then_output_prints_every_row(wfapi, stack: Stack) -> None:
     assert json.loads(got.stdout)["state"] == "succeeded"
     listed = wfapi("runs", "list", "store_clusters", "--state", "succeeded")
     assert listed.exit_code == 0 and execution_id in listed.stdout
+    assert "running" not in listed.stdout
+    one = wfapi("runs", "list", "store_clusters", "--limit", "1")
+    assert one.exit_code == 0 and len(one.stdout.strip().splitlines()) == 5  # a table of 1 row
+    ended = wfapi("runs", "cancel", execution_id)
+    assert ended.exit_code == 2 and "execution_finished" in ended.stderr
 
 
 def test_bad_input_exits_2_naming_the_field(wfapi) -> None:
