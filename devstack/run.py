@@ -80,6 +80,9 @@ def print_stack(info: dict[str, Any]) -> None:
     message = {"workflow": info["workflow_id"], "parameters": SEED_VALUES}
     command = pubsub.publish_command(info["pubsub_emulator_host"], info["pubsub_topic"], message)
     console.print(f"  {command}", markup=False, soft_wrap=True)
+    console.print("Point wfapi (and the SDK) at it:")
+    console.print(f"  export WFAPI_URL={info['base_url']}", markup=False)
+    console.print(f"  export WFAPI_TOKEN={info['token']}", markup=False, soft_wrap=True)
     console.print("Ctrl-C stops everything.", style="bold")
 
 

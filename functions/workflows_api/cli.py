@@ -27,11 +27,14 @@ from workflows_api.http.app import get_app
 from workflows_api.service.admin import parse_grants
 from workflows_api.service.errors import ServiceError
 from workflows_api.service.ports import DEFAULT_DATASET, Connection
+from workflows_api_client.cli import register as register_caller_commands
 
 T = TypeVar("T")
 ALL_GRANT_NAMES = [grant.value for grant in ALL_GRANTS]
 
 app = typer.Typer(help="Workflows API command-line tools.", no_args_is_help=True)
+# Caller commands, for any deployment over HTTP: workflows, run, runs, login, mcp.
+register_caller_commands(app)
 
 
 @app.command("compile")

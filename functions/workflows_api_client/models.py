@@ -1,0 +1,170 @@
+"""The JSON bodies the native API answers with, as pydantic models: one definition.
+
+The server builds its answers through these very classes (workflows_api.http.schemas
+imports them) and the OpenAPI document is generated from them, so what the SDK parses
+cannot drift from what is served. They forbid unknown fields, which keeps the server's
+views honest; the SDK parses with `extra="ignore"` (protocol.parse_body) so a client
+keeps working against a newer server that adds fields.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ExecutionState = Literal["created", "running", "succeeded", "failed", "cancelled"]
+TERMINAL_STATES: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorDetail(_Body):
+    code: str = Field(description="Stable, machine-readable code, e.g. invalid_parameters.")
+    message: str
+    field: str | None = Field(default=None, description="The request field or parameter at fault.")
+    details: list[dict[str, Any]] | None = Field(
+        default=None, description="Every problem, when there is more than one."
+    )
+
+
+class ErrorBody(_Body):
+    error: ErrorDetail
+
+
+class WorkflowResource(_Body):
+    id: str
+    name: str
+    connection: str
+    version: str = Field(description="sha256 of the canonical definition.")
+    created_at: str
+    updated_at: str
+    api_enabled: bool
+    definition: dict[str, Any] | None = Field(
+        default=None, description="The definition (see schemas/workflow.schema.json)."
+    )
+
+
+class SavedWorkflow(WorkflowResource):
+    warnings: list[dict[str, Any]]
+
+
+class WorkflowList(_Body):
+    workflows: list[WorkflowResource]
+    next_page_token: str | None
+
+
+class Argument(_Body):
+    name: str
+    type: str
+
+
+class CompiledSql(_Body):
+    workflow_id: str
+    version: str
+    procedure: str
+    arguments: list[Argument]
+    sql: str
+
+
+class ApiParameter(_Body):
+    name: str
+    type: str
+    required: bool
+    description: str
+    default: Any = None
+
+
+class ApiState(_Body):
+    workflow_id: str
+    enabled: bool
+    procedure: str
+    deployed_version: str | None
+    current_version: str
+    in_sync: bool
+    enabled_at: str | None
+    updated_at: str | None
+    parameters: list[ApiParameter]
+    examples: dict[str, str] | None = Field(description="Requests ready to paste.")
+
+
+class _JobErrorLike(Protocol):
+    """What BigQuery's errorResult is made of (the server's domain JobError is one)."""
+
+    @property
+    def reason(self) -> str: ...
+    @property
+    def location(self) -> str | None: ...
+    @property
+    def message(self) -> str: ...
+
+
+class JobErrorResult(_Body):
+    reason: str
+    location: str | None
+    message: str
+
+    @classmethod
+    def of(cls, error: _JobErrorLike) -> JobErrorResult:
+        return cls(reason=error.reason, location=error.location, message=error.message)
+
+
+class ExecutionLinks(_Body):
+    status: str
+
+
+class Delivery(_Body):
+    url: str
+    attempt: int
+    at: str
+    state: str = Field(description="The execution state the delivery announced.")
+    status_code: int | None = Field(description="The receiver's answer; null when none came.")
+    error: str | None
+
+
+class Execution(_Body):
+    id: str
+    workflow_id: str
+    state: ExecutionState
+    created_at: str
+    started_at: str | None
+    ended_at: str | None
+    parameters: dict[str, Any] = Field(description="Canonical typed values.")
+    output_table: str = Field(description="project.dataset.table; complete once succeeded.")
+    cached: bool = Field(
+        description="On execute answers: an earlier request's execution served this one."
+    )
+    cache_enabled: bool
+    bigquery_job_id: str
+    error: JobErrorResult | None = Field(description="BigQuery's errorResult when failed.")
+    version: str
+    links: ExecutionLinks
+    notifications: list[Delivery] = Field(
+        default_factory=list, description="Every webhook delivery attempt announcing its end."
+    )
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.state in TERMINAL_STATES
+
+
+class ExecutionList(_Body):
+    executions: list[Execution]
+    next_page_token: str | None
+
+
+class ResultColumn(_Body):
+    name: str
+    type: str
+    mode: Literal["NULLABLE", "REPEATED"]
+
+
+class Results(_Body):
+    execution_id: str
+    schema_: list[ResultColumn] = Field(alias="schema", serialization_alias="schema")
+    rows: list[dict[str, Any]]
+    next_page_token: str | None
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
