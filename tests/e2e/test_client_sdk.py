@@ -113,8 +113,8 @@ def unsubmitted_execution(app: App, workflow_id: str) -> str:
     dying = App(app.settings)
     dying.warehouse.submit_query = die  # type: ignore[method-assign]
     with pytest.raises(ProcessDied):
-        dying.executions.execute("demo", workflow_id, ExecuteRequest(SEED_VALUES))
-    page, _ = app.executions.list_executions("demo", workflow_id, page_size=1)
+        dying.admission.execute("demo", workflow_id, ExecuteRequest(SEED_VALUES))
+    page, _ = app.queries.list_executions("demo", workflow_id, page_size=1)
     return page[0].id
 
 
