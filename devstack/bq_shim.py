@@ -33,6 +33,8 @@ import functools
 import itertools
 from typing import Any
 
+from devstack import bq_async
+
 SHIM_VARIABLE_PREFIX = "__wfapi_query_param_"
 
 _installed = False
@@ -129,8 +131,9 @@ def _report_geometry_as_geography() -> None:
 
 
 def main() -> None:
-    """``python -m devstack.bq_shim start ...``: bqemulator's own CLI, shim installed."""
+    """``python -m devstack.bq_shim start ...``: bqemulator's own CLI, shims installed."""
     install()
+    bq_async.install()  # asynchronous jobs, child jobs, procedures with control flow
     from bqemulator.cli import main as bqemulator_main
 
     bqemulator_main()

@@ -243,7 +243,8 @@ def start_pubsub(port: int, project: str, log_dir: Path) -> ManagedProcess:
 
 
 def start_bigquery(port: int, grpc_port: int, project: str, log_dir: Path) -> ManagedProcess:
-    """bqemulator with the local-only shim that binds named parameters in scripts."""
+    """bqemulator with the local-only shims (devstack/bq_shim.py): script parameters,
+    GEOGRAPHY columns, asynchronous jobs, procedures with control flow."""
     install_duckdb_spatial_extension()
     managed = start_process(
         "BigQuery emulator",

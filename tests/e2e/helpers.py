@@ -103,3 +103,12 @@ def new_workflow(
 def execution_ids(stack: Stack, org: str = "demo") -> set[str]:
     """Every execution record the org has in Firestore."""
     return {doc.id for doc in stack.app.firestore.collection(f"orgs/{org}/executions").stream()}
+
+
+def wait_for_job(job: Any, timeout: float = 120) -> Any:
+    """Reload a BigQuery job until it is DONE: jobs run in the background, as on BigQuery."""
+    deadline = time.monotonic() + timeout
+    while job.state != "DONE" and time.monotonic() < deadline:
+        time.sleep(0.05)
+        job.reload()
+    return job

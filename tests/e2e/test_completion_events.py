@@ -31,7 +31,7 @@ from tests.bigquery_audit_events import (
     legacy_job_completed_entry,
     structured_request,
 )
-from tests.e2e.helpers import SEED_VALUES, Stack, new_workflow
+from tests.e2e.helpers import SEED_VALUES, Stack, new_workflow, wait_for_job
 from workflows_api.bootstrap import App
 from workflows_api.domain.executions import Execution, State
 from workflows_api.service.errors import BackendUnavailable
@@ -191,6 +191,7 @@ def test_failure_carries_bigquerys_exact_error_result_when_the_job_exists(
         location=connection.location,
         job_retry=None,
     )
+    wait_for_job(job)
     assert job.state == "DONE" and job.error_result, job.error_result
     deliver(http, function_url, job_event(stack, execution, "DONE", error=INVALID_QUERY))
     body = status(http, stack, execution)

@@ -71,6 +71,8 @@ def test_listing_pages_newest_first_with_filters(http: requests.Session, stack: 
     middle = get(http, stack, f"/v1/executions/{ids[2]}").json()["created_at"]
     newer = get(http, stack, path, created_after=middle).json()["executions"]
     assert [e["id"] for e in newer] == list(reversed(ids[2:]))
+    for execution_id in ids:  # jobs run in the background: wait for each to end
+        assert poll(http, stack, execution_id)["state"] == "succeeded"
     succeeded = get(http, stack, path, state="succeeded").json()["executions"]
     assert {e["id"] for e in succeeded} == set(ids)
     assert get(http, stack, path, state="cancelled").json()["executions"] == []

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import socket
-import sys
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from google.cloud import bigquery
 
 from devstack import emulators
 from devstack.bq_shim import rename_parameter_references
-from workflows_api.adapters import clients
-from workflows_api.config import Settings
 
 pytestmark = pytest.mark.integration
 
@@ -70,32 +65,6 @@ def test_shim_renames_only_real_parameter_tokens() -> None:
     assert renamed == (
         "CALL `p.d.x`(__wfapi_query_param_a, '@a', @ab, __wfapi_query_param_b) -- @a\n"
     )
-
-
-@pytest.fixture(scope="module")
-def unshimmed_bigquery(stack_log_dir: Path) -> Iterator[bigquery.Client]:
-    """Plain upstream bqemulator, without the shim."""
-    emulators.install_duckdb_spatial_extension()
-    port = emulators.free_port()
-    managed = emulators.start_process(
-        "plain bqemulator",
-        [
-            sys.executable,
-            "-m",
-            "bqemulator",
-            "start",
-            f"--rest-port={port}",
-            f"--grpc-port={emulators.free_port()}",
-            "--project=upstream-check",
-            "--log-level=warning",
-        ],
-        stack_log_dir / "plain-bqemulator.log",
-    )
-    url = f"http://127.0.0.1:{port}/bigquery/v2/projects/upstream-check/datasets"
-    emulators.wait_until(lambda: emulators.http_ok(url), managed, timeout_seconds=90)
-    settings = Settings.from_env({"BIGQUERY_EMULATOR_HOST": f"127.0.0.1:{port}"})
-    yield clients.bigquery_client(settings, project="upstream-check")
-    managed.stop()
 
 
 def test_bqemulator_still_ignores_script_parameters(unshimmed_bigquery: bigquery.Client) -> None:

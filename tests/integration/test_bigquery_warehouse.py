@@ -5,16 +5,16 @@ Procedures are compiled from workflows and called exactly as production calls th
 (`validate_parameter_values`), plus the output table as `wfapi_output_table`.
 
 Emulator behaviours these tests rely on or document (bqemulator 1.4.0 + devstack shim):
-- jobs.insert answers only when the job has finished, so submit_query sees DONE;
-- a duplicate job id is not refused (real BigQuery: 409) but runs the job again and
-  replaces its result; the compiled procedure's `CREATE TABLE IF NOT EXISTS` keeps the
-  first output, so a re-submission still gives one result;
-- labels are dropped from successful jobs (kept on failed ones);
+- jobs.insert answers at once with the job PENDING/RUNNING (devstack/bq_async.py), so
+  the tests wait for DONE with get_job, as a caller would;
+- a duplicate job id is refused with 409, as real BigQuery does, so a re-submission is
+  the first job (submit_query's Conflict path);
+- labels are kept on the job (the shim stores the request's configuration);
 - procedure bodies are not checked at CREATE time (real BigQuery checks them);
 - a failed statement's errorResult is {reason, message[, location]}, e.g.
   `invalidQuery` / `Query execution failed: Invalid Input Error: <ERROR() text>`.
 
-The last tests use a scripted fake client: the emulator never answers 409 or 5xx.
+The last tests use a scripted fake client: the emulator never answers 5xx.
 """
 
 from __future__ import annotations
@@ -128,13 +128,27 @@ def _submit(
     execution_id: str | None = None,
 ) -> JobStatus:
     execution = execution_id or new_execution_id()
-    return warehouse.submit_query(
+    status = warehouse.submit_query(
         connection,
         job_id=job_id(execution),
         sql=call_statement(compiled.procedure_ref, compiled.parameter_names),
         arguments=arguments,
         labels=job_labels(connection.org, "wf", execution),
     )
+    return _until_done(warehouse, connection, status)
+
+
+def _until_done(
+    warehouse: BigQueryWarehouse, connection: Connection, status: JobStatus
+) -> JobStatus:
+    """Poll the submitted job until it is DONE (jobs run in the background)."""
+    deadline = time.monotonic() + 120
+    while status.state != "DONE" and time.monotonic() < deadline:
+        time.sleep(0.05)
+        found = warehouse.get_job(connection, status.job_id)
+        assert found is not None
+        status = found
+    return status
 
 
 def _rows(client: bigquery.Client, sql: str) -> list[dict[str, Any]]:
@@ -437,6 +451,7 @@ def test_null_arguments_are_typed(
         arguments=[QueryArgument(name, kind, None) for name, (kind, _) in types.items()],
         labels={},
     )
+    status = _until_done(warehouse, connection, status)
 
     assert status.error is None, status.error
     result = bq_client.query(f"SELECT * FROM `{output}`").result()
@@ -463,20 +478,6 @@ def test_same_job_id_twice_is_accepted_and_gives_one_result(
     assert _rows(bq_client, f"SELECT COUNT(*) AS n FROM `{output}`") == [{"n": len(PLACES)}]
     status = warehouse.get_job(connection, job_id(execution))
     assert status is not None and status.state == "DONE" and status.error is None
-
-
-def test_emulator_runs_a_duplicate_job_id_again(bq_client: bigquery.Client) -> None:
-    """Documents the emulator: real BigQuery answers 409 Conflict to the second insert.
-
-    If this fails, bqemulator refuses duplicates now: the Conflict path of submit_query
-    then runs locally too; update the module docstrings.
-    """
-    duplicate = f"test_dup_{uuid.uuid4().hex}"
-    bq_client.query("SELECT 1 AS x", job_id=duplicate, job_retry=None)
-    bq_client.query("SELECT 2 AS x", job_id=duplicate, job_retry=None)
-    job = bq_client.get_job(duplicate)
-    assert isinstance(job, bigquery.QueryJob)
-    assert [row["x"] for row in job.result()] == [2]
 
 
 def test_a_bad_output_table_fails_the_job_without_raising(
@@ -519,6 +520,7 @@ def test_a_procedure_raising_an_error_fails_the_job_without_raising(
         arguments=[QueryArgument(OUTPUT_TABLE_QUERY_PARAMETER, "STRING", "p.d.t")],
         labels={},
     )
+    status = _until_done(warehouse, connection, status)
 
     assert status.state == "DONE"
     assert status.error is not None
@@ -540,6 +542,7 @@ def test_a_failing_statement_is_done_with_its_error(
         arguments=[],
         labels={},
     )
+    status = _until_done(warehouse, connection, status)
     assert status.state == "DONE"
     assert status.error is not None
     assert status.error.reason == reason
@@ -549,11 +552,12 @@ def test_a_failing_statement_is_done_with_its_error(
 def test_labels_do_not_break_submission(
     warehouse: BigQueryWarehouse, connection: Connection
 ) -> None:
-    # The emulator drops labels of successful jobs: only acceptance is checked here.
+    # Only acceptance is checked here (label values are the domain's unit tests' concern).
     labels = job_labels("Acme Corp", "My Workflow!", new_execution_id())
     status = warehouse.submit_query(
         connection, job_id=job_id(new_execution_id()), sql="SELECT 1", arguments=[], labels=labels
     )
+    status = _until_done(warehouse, connection, status)
     assert status.state == "DONE" and status.error is None
 
 
@@ -569,7 +573,10 @@ def test_cancelling_a_finished_job_leaves_it_done(
     warehouse: BigQueryWarehouse, connection: Connection
 ) -> None:
     finished = job_id(new_execution_id())
-    warehouse.submit_query(connection, job_id=finished, sql="SELECT 1", arguments=[], labels={})
+    submitted = warehouse.submit_query(
+        connection, job_id=finished, sql="SELECT 1", arguments=[], labels={}
+    )
+    _until_done(warehouse, connection, submitted)
     warehouse.cancel_job(connection, finished)
     status = warehouse.get_job(connection, finished)
     assert status is not None and status.state == "DONE" and status.error is None
