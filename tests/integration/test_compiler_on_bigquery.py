@@ -393,3 +393,88 @@ def test_demo_workflow_runs_with_the_seed_values(
         assert row["name"] == store.name
         assert row["x"] == pytest.approx(store.longitude, abs=1e-6)
         assert row["y"] == pytest.approx(store.latitude, abs=1e-6)
+
+
+def test_shared_nodes_and_a_custom_query_with_its_own_with(
+    bq_client: bigquery.Client, bq_dataset: str
+) -> None:
+    # places feeds two consumers (a TEMP table); each filter is chained into the union's
+    # statement; the custom query's own WITH is kept inside the chain.
+    _load_places(bq_client, bq_dataset)
+    definition = _workflow(
+        [
+            _read(bq_dataset),
+            {
+                "id": "shops",
+                "type": "filter",
+                "inputs": ["places"],
+                "settings": {"conditions": [{"column": "kind", "operator": "=", "value": "shop"}]},
+            },
+            {
+                "id": "banks",
+                "type": "filter",
+                "inputs": ["places"],
+                "settings": {"conditions": [{"column": "kind", "operator": "=", "value": "bank"}]},
+            },
+            {"id": "both", "type": "union", "inputs": ["shops", "banks"]},
+            {
+                "id": "ranked",
+                "type": "custom_sql",
+                "inputs": ["both"],
+                "settings": {
+                    "sql": "WITH big AS (SELECT id, amount FROM $a WHERE amount >= @least) "
+                    "SELECT id, amount * 2 AS doubled FROM big"
+                },
+            },
+            _output("ranked"),
+        ],
+        [{"name": "least", "type": "FLOAT64"}],
+    )
+    rows = _run(bq_client, bq_dataset, definition, ["20.0"])
+    assert rows == [
+        {"id": 2, "doubled": 40.0},
+        {"id": 5, "doubled": 100.0},
+        {"id": 6, "doubled": 120.0},
+    ]
+
+
+def test_kmeans_rows_feeding_two_consumers(bq_client: bigquery.Client, bq_dataset: str) -> None:
+    # The k-means rows read the script variable holding the centres: materialised as a
+    # TEMP table, they are read by both sides of a join.
+    _load_places(bq_client, bq_dataset)
+    definition = _workflow(
+        [
+            _read(bq_dataset),
+            {
+                "id": "clusters",
+                "type": "kmeans",
+                "inputs": ["places"],
+                "settings": {"geography_column": "geo", "k": 2, "max_iterations": 3},
+            },
+            {
+                "id": "sizes",
+                "type": "aggregate",
+                "inputs": ["clusters"],
+                "settings": {
+                    "group_by": ["cluster"],
+                    "aggregations": [{"function": "COUNT", "alias": "members"}],
+                },
+            },
+            {
+                "id": "joined",
+                "type": "join",
+                "inputs": ["clusters", "sizes"],
+                "settings": {"on": ["cluster"]},
+            },
+            _output("joined"),
+        ]
+    )
+    rows = _run(bq_client, bq_dataset, definition, [], "id, cluster, members")
+    assert [(r["id"], r["cluster"], r["members"]) for r in rows] == [
+        (1, 0, 3),
+        (2, 0, 3),
+        (3, 0, 3),
+        (4, 1, 3),
+        (5, 1, 3),
+        (6, 1, 3),
+    ]

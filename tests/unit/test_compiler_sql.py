@@ -9,16 +9,19 @@ them and review the diff:
 from __future__ import annotations
 
 import os
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlglot
 import yaml
+from bqemulator.scripting import ast
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlglot import exp
 
+from tests.unit.procedure_text import body_statements, walk
 from tests.unit.workflow_factory import definition, output, read
 from workflows_api.domain.compiler import CompiledProcedure, compile_procedure
 from workflows_api.domain.errors import WorkflowInvalid
@@ -101,27 +104,37 @@ def test_topological_order_not_declared_order() -> None:
             read(),
         ]
     )
-    statements = compile_definition(data).statements
-    comments = [s for s in statements if s.startswith("-- node")]
-    assert comments == ["-- node src (read_table)", "-- node f (filter)"]
+    sql = compile_definition(data).sql
+    comments = [line.strip() for line in sql.splitlines() if line.strip().startswith("-- node")]
+    assert comments == ["-- node src (read_table)", "-- node f (filter)", "-- node out (output)"]
 
 
 def assert_statements_parse(compiled: CompiledProcedure) -> None:
-    """Each body statement parses as BigQuery; table-building ones as real queries.
+    """Every statement of the body parses as BigQuery; table-building ones as queries.
 
-    sqlglot treats CREATE PROCEDURE bodies, DECLARE and EXECUTE IMMEDIATE as opaque
-    commands, so the body is checked statement by statement.
+    sqlglot reads neither scripting blocks nor EXECUTE IMMEDIATE, so the script's shape
+    is read with bqemulator's scripting parser and each statement in it with sqlglot.
     """
-    for statement in compiled.statements:
-        if statement.startswith("--"):
-            continue
-        parsed = sqlglot.parse(statement, read="bigquery")
-        assert len(parsed) == 1, statement
-        tree = parsed[0]
-        if statement.startswith(("DECLARE ", "EXECUTE IMMEDIATE ")):
-            continue
-        assert isinstance(tree, exp.Create | exp.Insert), statement
-        assert tree.find(exp.Select) is not None, statement
+    for statement in walk(body_statements(compiled.sql)):
+        if isinstance(statement, ast.SqlStmt):
+            tree = sqlglot.parse_one(statement.sql, read="bigquery")
+            assert isinstance(tree, exp.Create), statement.sql
+            assert tree.find(exp.Select) is not None, statement.sql
+        elif isinstance(statement, ast.SetStmt):
+            tree = sqlglot.parse_one(statement.source_expr, read="bigquery")
+            assert tree.find(exp.Select) is not None, statement.source_expr
+        elif isinstance(statement, ast.IfStmt | ast.WhileStmt):
+            condition = (
+                statement.condition_expr
+                if isinstance(statement, ast.WhileStmt)
+                else statement.branches[0][0]
+            )
+            tree = sqlglot.parse_one(condition, read="bigquery")
+            assert tree.find(exp.Select) is None, condition
+        else:
+            assert isinstance(
+                statement, ast.DeclareStmt | ast.RaiseStmt | ast.ExecuteImmediateStmt
+            ), statement
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -208,14 +221,37 @@ def test_generated_dags_compile_deterministically_to_parseable_sql(data: dict[st
     assert first.sql == again.sql
     assert first.version == again.version
     assert_statements_parse(first)
-    # every node but the output is materialised, each input before its consumers
-    built = [
-        s.split("`")[1] for s in first.statements if s.startswith("CREATE OR REPLACE TEMP TABLE")
-    ]
-    position = {name: i for i, name in enumerate(built)}
+    # every node leading to the output is defined once (CTE or TEMP table), after its
+    # inputs; one feeding several consumers is a TEMP table; the others are not compiled
+    needed = _feeding_output(data["nodes"])
+    uses = Counter(
+        source
+        for node in data["nodes"]
+        if node["id"] in needed
+        for source in node.get("inputs", [])
+    )
     for node in data["nodes"]:
+        name, comment = f"wf_{node['id']}", f"-- node {node['id']} ("
+        if node["id"] not in needed:
+            assert comment not in first.sql and f"`{name}`" not in first.sql
+            continue
         if node["type"] == "output":
             continue
-        assert f"wf_{node['id']}" in position
+        as_table = first.sql.count(f"TEMP TABLE `{name}` AS")
+        assert as_table + first.sql.count(f"`{name}` AS (") == 1, name
+        if uses[node["id"]] > 1:
+            assert as_table == 1, name
         for source in node.get("inputs", []):
-            assert position[f"wf_{source}"] < position[f"wf_{node['id']}"]
+            assert first.sql.index(f"-- node {source} (") < first.sql.index(comment)
+
+
+def _feeding_output(nodes: list[dict[str, Any]]) -> set[str]:
+    inputs = {node["id"]: node.get("inputs", []) for node in nodes}
+    stack = [node["id"] for node in nodes if node["type"] == "output"]
+    needed: set[str] = set()
+    while stack:
+        node_id = stack.pop()
+        if node_id not in needed:
+            needed.add(node_id)
+            stack.extend(inputs[node_id])
+    return needed

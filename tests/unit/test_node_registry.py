@@ -25,7 +25,7 @@ from workflows_api.domain.errors import WorkflowInvalid
 from workflows_api.domain.nodes import registry
 from workflows_api.domain.nodes.base import NodeBase
 from workflows_api.domain.nodes.checks import NodeChecker
-from workflows_api.domain.nodes.compiling import CompileContext, Query, create_temp_table
+from workflows_api.domain.nodes.compiling import CompileContext, NodeSql, Query, relation
 from workflows_api.domain.nodes.spec import NodeType
 from workflows_api.domain.validation import load_workflow, parse_workflow, validate_workflow
 
@@ -48,9 +48,8 @@ def check(node: LimitNode, checker: NodeChecker) -> None:
     checker.number(node.settings.rows, "settings.rows", "a row count", low=1)
 
 
-def compile_rule(node: LimitNode, context: CompileContext) -> list[str]:
-    query = Query(["*"], context.inputs[0], limit=node.settings.rows)
-    return [create_temp_table(context.target, query)]
+def compile_rule(node: LimitNode, context: CompileContext) -> NodeSql:
+    return relation(Query(["*"], context.inputs[0], limit=node.settings.rows))
 
 
 LIMIT = NodeType(LimitNode, inputs=(1, 1), check=check, compile_rule=compile_rule)
@@ -100,11 +99,12 @@ def test_a_registered_type_compiles() -> None:
     compiled = compile_procedure(
         load_workflow(limit(5)), project="demo-project", dataset="d", procedure="p"
     )
-    assert "-- node l (limit)" in compiled.statements
+    # the output's input: a TEMP table, with its own input chained in as a CTE
     assert (
-        "CREATE OR REPLACE TEMP TABLE `wf_l` AS\nSELECT *\nFROM `wf_src`\nLIMIT 5;"
-        in compiled.statements
-    )
+        "CREATE OR REPLACE TEMP TABLE `wf_l` AS\nWITH\n  -- node src (read_table)\n"
+        "  `wf_src` AS (\n    SELECT *\n    FROM `demo-project`.`retail`.`stores`\n  )\n"
+        "-- node l (limit)\nSELECT *\nFROM `wf_src`\nLIMIT 5;"
+    ) in compiled.statements
     assert "AS SELECT * FROM `wf_l`'" in compiled.statements[-1]
 
 

@@ -1,9 +1,12 @@
 CREATE OR REPLACE PROCEDURE `demo-project`.`workflows_temp`.`wfproc_test`(`output_table` STRING)
 BEGIN
-  DECLARE `wf_output_table_checked` BOOL DEFAULT IF(REGEXP_CONTAINS(`output_table`, r'^[a-z][a-z0-9-]{4,28}[a-z0-9]\.[A-Za-z0-9_]+\.[A-Za-z0-9_]+$'), TRUE, ERROR('output_table must be project.dataset.table'));
-  -- node src (read_table)
+  IF REGEXP_CONTAINS(`output_table`, r'^[a-z][a-z0-9-]{4,28}[a-z0-9]\.[A-Za-z0-9_]+\.[A-Za-z0-9_]+$') IS NOT TRUE THEN
+    RAISE USING MESSAGE = 'output_table must be project.dataset.table';
+  END IF;
   CREATE OR REPLACE TEMP TABLE `wf_src` AS
+  -- node src (read_table)
   SELECT *
   FROM `demo-project`.`retail`.`stores`;
+  -- node out (output)
   EXECUTE IMMEDIATE FORMAT('CREATE TABLE IF NOT EXISTS `%s` OPTIONS(expiration_timestamp=TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 7 DAY)) AS SELECT * FROM `wf_src`', `output_table`);
 END;

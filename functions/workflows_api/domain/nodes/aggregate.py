@@ -10,7 +10,7 @@ from ..definition import Strict
 from ..sql import alias, call, column
 from .base import NodeBase
 from .checks import NodeChecker
-from .compiling import CompileContext, Query, create_temp_table
+from .compiling import CompileContext, NodeSql, Query, relation
 from .spec import NodeType
 
 
@@ -43,14 +43,14 @@ def check(node: AggregateNode, checker: NodeChecker) -> None:
             )
 
 
-def compile_rule(node: AggregateNode, context: CompileContext) -> list[str]:
+def compile_rule(node: AggregateNode, context: CompileContext) -> NodeSql:
     groups = [column(c) for c in node.settings.group_by]
     measures = [
         alias(call(a.function, column(a.column) if a.column else "*"), a.alias)
         for a in node.settings.aggregations
     ]
     query = Query([*groups, *measures], context.inputs[0], group_by=groups)
-    return [create_temp_table(context.target, query)]
+    return relation(query)
 
 
 NODE_TYPE = NodeType(AggregateNode, inputs=(1, 1), check=check, compile_rule=compile_rule)

@@ -10,7 +10,7 @@ from ..definition import Number, ParamRef, Strict
 from ..sql import alias, call, column
 from .base import NodeBase
 from .checks import NodeChecker
-from .compiling import CompileContext, Query, create_temp_table
+from .compiling import CompileContext, NodeSql, Query, relation
 from .spec import NodeType
 
 
@@ -33,7 +33,7 @@ def check(node: BufferNode, checker: NodeChecker) -> None:
     checker.number(node.settings.distance, "settings.distance", "a buffer distance", low=0)
 
 
-def compile_rule(node: BufferNode, context: CompileContext) -> list[str]:
+def compile_rule(node: BufferNode, context: CompileContext) -> NodeSql:
     settings = node.settings
     geography = column(settings.geography_column)
     buffered = call("ST_BUFFER", geography, context.value_sql(settings.distance))
@@ -43,7 +43,7 @@ def compile_rule(node: BufferNode, context: CompileContext) -> list[str]:
         if out == settings.geography_column
         else ["*", alias(buffered, out)]
     )
-    return [create_temp_table(context.target, Query(selected, context.inputs[0]))]
+    return relation(Query(selected, context.inputs[0]))
 
 
 NODE_TYPE = NodeType(BufferNode, inputs=(1, 1), check=check, compile_rule=compile_rule)

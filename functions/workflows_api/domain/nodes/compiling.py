@@ -1,5 +1,6 @@
-"""What node types' compile rules build SQL with: names, a small query renderer, and the
-CompileContext handing each rule its node's TEMP tables and the workflow's parameters.
+"""What node types' compile rules build SQL with: names, a small query renderer, the
+CompileContext handing each rule its node's and inputs' names and the workflow's
+parameters, and NodeSql, what a rule answers.
 
 Every name and value reaches SQL through `domain.sql` (quoting) or `sqltext` (fragments).
 """
@@ -56,13 +57,45 @@ def create_temp_table(name: str, query: Query | str) -> str:
 
 
 @dataclass(frozen=True)
+class WorkTable:
+    """A TEMP table a rule builds from its inputs before anything else (read once)."""
+
+    name: str  # quoted
+    query: str  # one SELECT over the node's inputs
+
+
+@dataclass(frozen=True)
+class NodeSql:
+    """A compile rule's answer: the node's rows as one SELECT, and what must run first.
+
+    `query` reads the inputs (`context.inputs`) by name; the compiler decides whether
+    an input is a CTE of the same statement or a TEMP table, and whether the node's
+    own rows become a CTE of its consumer's statement or a TEMP table (`context.target`).
+    A rule that must read its input more than once (an iterative algorithm) sets
+    `input_table`: the compiler builds it first, from the inputs, and then `query` and
+    `statements` read that table and the variables in `declarations`, not the inputs.
+    Without `input_table`, `statements` that name the inputs get them as TEMP tables.
+    """
+
+    query: str
+    input_table: WorkTable | None = None
+    statements: tuple[str, ...] = ()  # script statements run before `query` is read
+    declarations: tuple[str, ...] = ()  # DECLAREs; BigQuery wants them atop the script
+
+
+def relation(query: Query | str) -> NodeSql:
+    """The usual answer: the node's rows as one SELECT over its inputs."""
+    return NodeSql(query.render() if isinstance(query, Query) else query)
+
+
+@dataclass(frozen=True)
 class CompileContext:
-    """One node's compile rule's view: its TEMP table, its inputs' and the parameters."""
+    """One node's compile rule's view: its name, its inputs' and the parameters."""
 
     workflow: DeclaredWorkflow
     project: str  # the connection's project, for tables named without one
-    target: str  # the node's TEMP table, quoted
-    inputs: tuple[str, ...]  # the inputs' TEMP tables, quoted, in the node's order
+    target: str  # the node's CTE or TEMP table name, quoted
+    inputs: tuple[str, ...]  # the inputs' CTE or TEMP table names, quoted, in the node's order
 
     @classmethod
     def for_node(cls, workflow: DeclaredWorkflow, project: str, node: NodeBase) -> CompileContext:

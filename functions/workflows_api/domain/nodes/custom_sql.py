@@ -11,7 +11,7 @@ from .. import sqltext
 from ..definition import Strict
 from .base import NodeBase
 from .checks import NodeChecker
-from .compiling import CompileContext, create_temp_table
+from .compiling import CompileContext, NodeSql, relation
 from .spec import NodeType
 
 # $a to $z.
@@ -45,13 +45,13 @@ def check(node: CustomSqlNode, checker: NodeChecker) -> None:
             )
 
 
-def compile_rule(node: CustomSqlNode, context: CompileContext) -> list[str]:
+def compile_rule(node: CustomSqlNode, context: CompileContext) -> NodeSql:
     text = sqltext.render(
         sqltext.parse_query(node.settings.sql),
         input_table=lambda letter: context.inputs[ord(letter) - ord("a")],
         parameter=context.fragment_parameters(),
     )
-    return [create_temp_table(context.target, text)]
+    return relation(text)
 
 
 NODE_TYPE = NodeType(CustomSqlNode, inputs=(1, MAX_INPUTS), check=check, compile_rule=compile_rule)

@@ -10,7 +10,7 @@ from ..definition import ARRAY_ELEMENT_TYPES, ParamRef, Scalar, Strict
 from ..sql import column, literal
 from .base import NodeBase
 from .checks import NodeChecker
-from .compiling import CompileContext, Query, create_temp_table
+from .compiling import CompileContext, NodeSql, Query, relation
 from .spec import NodeType
 
 FilterOperator = Literal[
@@ -71,10 +71,10 @@ def _check_condition(checker: NodeChecker, condition: Condition, field: str) -> 
         checker.issue("invalid_value", f"{operator} needs at least one value", f"{field}.value")
 
 
-def compile_rule(node: FilterNode, context: CompileContext) -> list[str]:
+def compile_rule(node: FilterNode, context: CompileContext) -> NodeSql:
     joiner = f" {node.settings.combine} "
     where = joiner.join(f"({_condition_sql(c, context)})" for c in node.settings.conditions)
-    return [create_temp_table(context.target, Query(["*"], context.inputs[0], where=where))]
+    return relation(Query(["*"], context.inputs[0], where=where))
 
 
 def _condition_sql(condition: Condition, context: CompileContext) -> str:

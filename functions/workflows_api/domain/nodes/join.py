@@ -10,7 +10,7 @@ from ..definition import Strict
 from ..sql import column
 from .base import NodeBase
 from .checks import NodeChecker
-from .compiling import CompileContext, Query, create_temp_table
+from .compiling import CompileContext, NodeSql, Query, relation
 from .spec import NodeType
 
 _JOIN_KEYWORDS = {"inner": "INNER JOIN", "left": "LEFT JOIN", "full": "FULL OUTER JOIN"}
@@ -31,10 +31,10 @@ def check(node: JoinNode, checker: NodeChecker) -> None:
         checker.column(name, f"settings.on.{i}")
 
 
-def compile_rule(node: JoinNode, context: CompileContext) -> list[str]:
+def compile_rule(node: JoinNode, context: CompileContext) -> NodeSql:
     keys = ", ".join(column(key) for key in node.settings.on)
     join = f"{_JOIN_KEYWORDS[node.settings.join_type]} {context.inputs[1]} USING ({keys})"
-    return [create_temp_table(context.target, Query(["*"], context.inputs[0], joins=[join]))]
+    return relation(Query(["*"], context.inputs[0], joins=[join]))
 
 
 NODE_TYPE = NodeType(JoinNode, inputs=(2, 2), check=check, compile_rule=compile_rule)

@@ -1,30 +1,45 @@
 """kmeans: a cluster number for each row, by Lloyd's k-means on its geography's centroid.
 
-Deterministic farthest-first start: the point with the smallest (x, y), then repeatedly
-the point farthest from its nearest centre (ties by x, y), up to k. Centres are
-coordinate means and distances geodesic metres (ST_DISTANCE), so clusters spanning the
-antimeridian are not supported. Cluster numbers are 0-based in start order; a cluster
-that loses all its points is dropped. Both loops are unrolled (no IF/WHILE blocks, see
-`compiler`): k-1 start steps guarded by the current count, and max_iterations
-assignment/update rounds.
+Points are placed on a local plane in metres (longitude scaled by the cosine of the
+points' mean latitude, an equirectangular projection), where distances are Euclidean
+and centres are coordinate means: right for a city or a region, not for continents or
+across the antimeridian. Start: the distinct locations ordered by (x, y); with m of
+them and k' = min(k, m), centre i (0-based) is location number floor((2i + 1) m / 2k'),
+the middle of the i-th of k' equal slices. Then at most `max_iterations` rounds of
+"each point to its nearest centre (ties: lower cluster number), each centre to the
+mean of its points", stopping early once no centre moved more than TOLERANCE_METRES
+and none lost all its points. Rows get the nearest final centre's number (NULL without
+a location); a centre that lost all its points is dropped, so numbers may skip.
+
+In SQL: the input's rows with their plane coordinates, materialised once; the centres
+in one script variable (a STRUCT with the round count and convergence flag), set by
+one statement for the start and one per round in a WHILE loop, so a round is one
+statement and the loop's condition reads only the variable.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import Field, StrictInt, StrictStr
 
 from ..definition import ParamRef, Strict
-from ..sql import alias, call, column, quote_identifier
+from ..sql import alias, call, column, literal, quote_identifier
 from .base import NodeBase
 from .checks import NodeChecker
-from .compiling import CompileContext, Query, create_temp_table, temp_table
+from .compiling import CompileContext, NodeSql, Query, WorkTable, temp_table
 from .spec import NodeType
 
-# Start centres are unrolled up to k, so k must have a small known maximum.
+# Every round compares each point with every centre, so k has a known maximum.
 MAX_CLUSTERS = 100
+# Mean Earth radius (IUGG), in metres per degree of latitude.
+METRES_PER_DEGREE = 6371008.8 * math.pi / 180
+# Centres moving less than this count as unmoved (far above floating-point noise).
+TOLERANCE_METRES = 0.001
+_CENTRE_TYPE = "STRUCT<cluster INT64, x FLOAT64, y FLOAT64>"
+_STATE_TYPE = f"STRUCT<iterations INT64, converged BOOL, centres ARRAY<{_CENTRE_TYPE}>>"
 
 
 class KMeansSettings(Strict):
@@ -64,137 +79,128 @@ def check(node: KMeansNode, checker: NodeChecker) -> None:
 
 @dataclass(frozen=True)
 class _Names:
-    """The quoted working tables and columns of one k-means node."""
+    """The quoted working table, variable and columns of one k-means node."""
 
     points: str
-    centres: str
-    assignment: str
-    point_id: str = quote_identifier("__wf_point_id")
+    state: str
     x: str = quote_identifier("__wf_x")
     y: str = quote_identifier("__wf_y")
     cluster: str = quote_identifier("__wf_cluster")
-    rank: str = quote_identifier("__wf_rank")
 
     @classmethod
     def of(cls, node_id: str) -> _Names:
-        return cls(*(temp_table(node_id, f"__{t}") for t in ("points", "centres", "assignment")))
+        return cls(temp_table(node_id, "__points"), temp_table(node_id, "__state"))
 
-    def distance(self, point_alias: str, centre_alias: str) -> str:
-        return call(
-            "ST_DISTANCE",
-            call("ST_GEOGPOINT", f"{point_alias}.{self.x}", f"{point_alias}.{self.y}"),
-            call("ST_GEOGPOINT", f"{centre_alias}.{self.x}", f"{centre_alias}.{self.y}"),
+    def nearest(self, point: str) -> str:
+        """The number of the centre nearest to `point`'s (x, y); NULL without a location."""
+        dx, dy = f"({point}.{self.x} - c.x)", f"({point}.{self.y} - c.y)"
+        return (
+            f"(SELECT c.cluster FROM UNNEST({self.state}.centres) AS c "
+            f"WHERE {point}.{self.x} IS NOT NULL "
+            f"ORDER BY {dx} * {dx} + {dy} * {dy}, c.cluster LIMIT 1)"
         )
 
 
-def compile_rule(node: KMeansNode, context: CompileContext) -> list[str]:
+def compile_rule(node: KMeansNode, context: CompileContext) -> NodeSql:
     settings, names = node.settings, _Names.of(node.id)
-    k = settings.k
-    k_max = k if isinstance(k, int) else int(context.declared(k.param).maximum or 1)
-    statements = [
-        _points(names, settings.geography_column, context.inputs[0]),
-        _first_centre(names),
-        *[_next_centre(names, context.value_sql(k))] * (k_max - 1),
-    ]
-    assign, update = _assign(names), _update(names)
-    for _ in range(settings.max_iterations - 1):
-        statements.extend([assign, update])
-    statements.append(assign)
-    statements.append(_clustered(names, settings.cluster_column, context.target))
-    return statements
+    points = WorkTable(names.points, _points(names, settings.geography_column, context.inputs[0]))
+    rows = Query(
+        [f"p.* EXCEPT ({names.x}, {names.y})", alias(names.nearest("p"), settings.cluster_column)],
+        f"{names.points} AS p",
+    )
+    return NodeSql(
+        rows.render(),
+        input_table=points,
+        statements=(
+            _start(names, context.value_sql(settings.k)),
+            _rounds(names, settings.max_iterations),
+        ),
+        declarations=(f"DECLARE {names.state} {_STATE_TYPE};",),
+    )
 
 
 def _points(names: _Names, geography_column: str, source: str) -> str:
-    """The input's rows numbered by their centroid's (x, y), with those coordinates."""
+    """The input's rows with their centroid's plane coordinates (metres) first."""
     centroid = call("ST_CENTROID", column(geography_column))
-    x, y = call("ST_X", centroid), call("ST_Y", centroid)
-    numbered = alias(f"ROW_NUMBER() OVER (ORDER BY {x}, {y})", "__wf_point_id")
-    query = Query([numbered, alias(x, "__wf_x"), alias(y, "__wf_y"), "*"], source)
-    return create_temp_table(names.points, query)
+    longitude, latitude = call("ST_X", centroid), call("ST_Y", centroid)
+    metres = literal(METRES_PER_DEGREE)
+    scale = call("COS", f"AVG({latitude}) OVER () * ACOS(-1) / 180")
+    x = alias(f"{longitude} * {scale} * {metres}", "__wf_x")
+    y = alias(f"{latitude} * {metres}", "__wf_y")
+    return Query([x, y, "*"], source).render()
 
 
-def _first_centre(names: _Names) -> str:
-    """The point with the smallest (x, y) is centre 0."""
+def _start(names: _Names, k_sql: str) -> str:
+    """The start centres: k' distinct locations, evenly spaced in (x, y) order."""
     x, y = names.x, names.y
-    query = Query(
-        [f"0 AS {names.cluster}", x, y],
-        names.points,
-        where=f"{x} IS NOT NULL",
-        order_by=[x, y],
-        limit=1,
-    )
-    return create_temp_table(names.centres, query)
-
-
-def _next_centre(names: _Names, k_sql: str) -> str:
-    """Adds the point farthest from its nearest centre, while there are fewer than k."""
-    x, y = names.x, names.y
-    farthest = Query(
-        [f"p.{x}", f"p.{y}", alias(f"MIN({names.distance('p', 'c')})", "__wf_distance")],
-        f"{names.points} AS p",
-        joins=[f"CROSS JOIN {names.centres} AS c"],
-        where=f"p.{x} IS NOT NULL",
-        group_by=[f"p.{names.point_id}", f"p.{x}", f"p.{y}"],
-    )
-    count_centres = f"(SELECT COUNT(*) FROM {names.centres})"
-    next_centre = Query(
-        [count_centres, x, y],
-        f"(\n{farthest.render()}\n)",
-        where=f"{count_centres} < {k_sql}",
-        order_by=[f"{quote_identifier('__wf_distance')} DESC", x, y],
-        limit=1,
-    )
-    return f"INSERT INTO {names.centres} ({names.cluster}, {x}, {y})\n{next_centre.render()};"
-
-
-def _assign(names: _Names) -> str:
-    """Each located point's nearest centre (ties by cluster number)."""
-    nearest = Query(
+    rank, count = quote_identifier("__wf_rank"), quote_identifier("__wf_count")
+    half_slices = quote_identifier("__wf_half_slices")
+    locations = Query(
         [
-            f"p.{names.point_id}",
-            f"c.{names.cluster}",
-            alias(
-                f"ROW_NUMBER() OVER (PARTITION BY p.{names.point_id} "
-                f"ORDER BY {names.distance('p', 'c')}, c.{names.cluster})",
-                "__wf_rank",
-            ),
+            x,
+            y,
+            alias(f"ROW_NUMBER() OVER (ORDER BY {x}, {y}) - 1", "__wf_rank"),
+            alias("COUNT(*) OVER ()", "__wf_count"),
+            alias("2 * " + call("LEAST", k_sql, "COUNT(*) OVER ()"), "__wf_half_slices"),
         ],
-        f"{names.points} AS p",
-        joins=[f"CROSS JOIN {names.centres} AS c"],
-        where=f"p.{names.x} IS NOT NULL",
+        f"(SELECT DISTINCT {x}, {y} FROM {names.points} WHERE {x} IS NOT NULL)",
     )
-    query = Query(
-        [names.point_id, names.cluster], f"(\n{nearest.render()}\n)", where=f"{names.rank} = 1"
-    )
-    return create_temp_table(names.assignment, query)
-
-
-def _update(names: _Names) -> str:
-    """Each centre moved to the mean of its points."""
-    query = Query(
+    start = Query(
         [
-            f"a.{names.cluster}",
-            alias(f"AVG(p.{names.x})", "__wf_x"),
-            alias(f"AVG(p.{names.y})", "__wf_y"),
+            "0 AS iterations",
+            "COUNT(*) = 0 AS converged",
+            f"ARRAY_AGG(STRUCT(i AS cluster, {x} AS x, {y} AS y) ORDER BY i) AS centres",
         ],
-        f"{names.assignment} AS a",
-        joins=[f"INNER JOIN {names.points} AS p USING ({names.point_id})"],
-        group_by=[f"a.{names.cluster}"],
+        f"(\n{_indented(locations.render())}\n)",
+        joins=[f"CROSS JOIN UNNEST(GENERATE_ARRAY(0, {k_sql} - 1)) AS i"],
+        # The divisor is a column: bqemulator renders DIV(a, b * c) as a // b * c.
+        where=f"i < {count} AND {rank} = DIV((2 * i + 1) * {count}, {half_slices})",
     )
-    return create_temp_table(names.centres, query)
+    return f"SET {names.state} = (\n{_indented(_as_struct(start.render()))}\n);"
 
 
-def _clustered(names: _Names, cluster_column: str, target: str) -> str:
-    """The input's rows with their cluster number (NULL for rows without a location)."""
-    query = Query(
+def _rounds(names: _Names, max_iterations: int) -> str:
+    """The WHILE loop: one statement per round, until converged or max_iterations."""
+    x, y, cluster, state = names.x, names.y, names.cluster, names.state
+    nearest = Query([x, y, alias(names.nearest("p"), "__wf_cluster")], f"{names.points} AS p")
+    moved = Query(
+        [cluster, alias(f"AVG({x})", "__wf_x"), alias(f"AVG({y})", "__wf_y")],
+        quote_identifier("__wf_nearest"),
+        where=f"{cluster} IS NOT NULL",
+        group_by=[cluster],
+    )
+    shift = f"SQRT((m.{x} - c.x) * (m.{x} - c.x) + (m.{y} - c.y) * (m.{y} - c.y))"
+    update = Query(
         [
-            f"p.* EXCEPT ({names.point_id}, {names.x}, {names.y})",
-            alias(f"a.{names.cluster}", cluster_column),
+            f"{state}.iterations + 1 AS iterations",
+            f"COUNT(*) = ARRAY_LENGTH({state}.centres)"
+            f" AND LOGICAL_AND({shift} <= {literal(TOLERANCE_METRES)}) AS converged",
+            f"ARRAY_AGG(STRUCT(m.{cluster} AS cluster, m.{x} AS x, m.{y} AS y)"
+            f" ORDER BY m.{cluster}) AS centres",
         ],
-        f"{names.points} AS p",
-        joins=[f"LEFT JOIN {names.assignment} AS a USING ({names.point_id})"],
+        f"{quote_identifier('__wf_moved')} AS m",
+        joins=[f"INNER JOIN UNNEST({state}.centres) AS c ON c.cluster = m.{cluster}"],
     )
-    return create_temp_table(target, query)
+    round_query = (
+        f"WITH {quote_identifier('__wf_nearest')} AS (\n{_indented(nearest.render())}\n),\n"
+        f"{quote_identifier('__wf_moved')} AS (\n{_indented(moved.render())}\n)\n"
+        + _as_struct(update.render())
+    )
+    set_round = f"SET {state} = (\n{_indented(round_query)}\n);"
+    return (
+        f"WHILE NOT {state}.converged AND {state}.iterations < {max_iterations} DO\n"
+        f"{_indented(set_round)}\nEND WHILE;"
+    )
+
+
+def _as_struct(select: str) -> str:
+    """`SELECT AS STRUCT ...`: a one-row query as the value of a STRUCT variable."""
+    assert select.startswith("SELECT ")
+    return "SELECT AS STRUCT " + select.removeprefix("SELECT ")
+
+
+def _indented(text: str) -> str:
+    return "\n".join("  " + line if line else line for line in text.split("\n"))
 
 
 NODE_TYPE = NodeType(KMeansNode, inputs=(1, 1), check=check, compile_rule=compile_rule)

@@ -1,5 +1,6 @@
-"""output: the workflow's one result; its input is copied into the procedure's
-`output_table` argument, a table that expires after `output_expiration_days`."""
+"""output: the workflow's one result; its input (always a TEMP table: dynamic SQL sees
+no script variables) is copied into the procedure's `output_table` argument, a table
+that expires after `output_expiration_days`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Literal
 from ..definition import Strict
 from ..sql import call, quote_identifier, quote_string
 from .base import NodeBase
-from .compiling import OUTPUT_TABLE_ARGUMENT, CompileContext
+from .compiling import OUTPUT_TABLE_ARGUMENT, CompileContext, NodeSql
 from .spec import NodeType, no_checks
 
 
@@ -21,7 +22,7 @@ class OutputNode(NodeBase):
     settings: OutputSettings = OutputSettings()
 
 
-def compile_rule(node: OutputNode, context: CompileContext) -> list[str]:
+def compile_rule(node: OutputNode, context: CompileContext) -> NodeSql:
     # The table name is an argument, so the statement is built at run time; the compiler's
     # guard has checked the name against a strict pattern before FORMAT puts it in.
     days = context.workflow.settings.output_expiration_days
@@ -31,7 +32,8 @@ def compile_rule(node: OutputNode, context: CompileContext) -> list[str]:
         f"AS SELECT * FROM {context.inputs[0]}"
     )
     target = quote_identifier(OUTPUT_TABLE_ARGUMENT)
-    return [f"EXECUTE IMMEDIATE {call('FORMAT', quote_string(template), target)};"]
+    copy = f"EXECUTE IMMEDIATE {call('FORMAT', quote_string(template), target)};"
+    return NodeSql(f"SELECT * FROM {context.inputs[0]}", statements=(copy,))
 
 
 NODE_TYPE = NodeType(OutputNode, inputs=(1, 1), check=no_checks, compile_rule=compile_rule)

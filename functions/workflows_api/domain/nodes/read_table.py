@@ -12,7 +12,7 @@ from ..definition import Strict
 from ..sql import DATASET_PATTERN, PROJECT_PATTERN, TABLE_PATTERN, quote_table_reference
 from .base import NodeBase
 from .checks import NodeChecker
-from .compiling import CompileContext, Query, create_temp_table
+from .compiling import CompileContext, NodeSql, Query, relation
 from .spec import NodeType
 
 
@@ -43,11 +43,11 @@ def check(node: ReadTableNode, checker: NodeChecker) -> None:
         )
 
 
-def compile_rule(node: ReadTableNode, context: CompileContext) -> list[str]:
+def compile_rule(node: ReadTableNode, context: CompileContext) -> NodeSql:
     parts = node.settings.table.split(".")
     project, dataset, table = parts if len(parts) == 3 else [context.project, *parts]
     source = quote_table_reference(project, dataset, table)
-    return [create_temp_table(context.target, Query(["*"], source))]
+    return relation(Query(["*"], source))
 
 
 NODE_TYPE = NodeType(ReadTableNode, inputs=(0, 0), check=check, compile_rule=compile_rule)

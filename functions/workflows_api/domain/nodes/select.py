@@ -11,7 +11,7 @@ from ..definition import Strict
 from ..sql import alias, column
 from .base import NodeBase
 from .checks import NodeChecker
-from .compiling import CompileContext, Query, create_temp_table
+from .compiling import CompileContext, NodeSql, Query, relation
 from .spec import NodeType
 
 
@@ -50,7 +50,7 @@ def check(node: SelectNode, checker: NodeChecker) -> None:
             checker.issue(error.code, str(error), field)
 
 
-def compile_rule(node: SelectNode, context: CompileContext) -> list[str]:
+def compile_rule(node: SelectNode, context: CompileContext) -> NodeSql:
     selected = (
         ["*"] if node.settings.columns is None else [column(c) for c in node.settings.columns]
     )
@@ -61,7 +61,7 @@ def compile_rule(node: SelectNode, context: CompileContext) -> list[str]:
             parameter=context.fragment_parameters(),
         )
         selected.append(alias(expression, computed.name))
-    return [create_temp_table(context.target, Query(selected, context.inputs[0]))]
+    return relation(Query(selected, context.inputs[0]))
 
 
 NODE_TYPE = NodeType(SelectNode, inputs=(1, 1), check=check, compile_rule=compile_rule)

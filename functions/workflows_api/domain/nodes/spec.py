@@ -8,7 +8,7 @@ from typing import Generic, TypeVar, get_args
 
 from .base import NodeBase
 from .checks import NodeChecker
-from .compiling import CompileContext
+from .compiling import CompileContext, NodeSql
 
 N = TypeVar("N", bound=NodeBase)
 
@@ -20,14 +20,15 @@ class NodeType(Generic[N]):
     `check` reports through the checker what the model's shape cannot say (names,
     parameter references, ranges); it runs on shape-valid nodes of any workflow, after
     the input count has been checked against `inputs`. `compile_rule` runs only on
-    valid workflows and returns the node's statements, which build its TEMP table
-    (`context.target`) from its inputs' (`context.inputs`).
+    valid workflows and returns the node's SQL (NodeSql): its rows as one SELECT over its
+    inputs (`context.inputs`), which the compiler chains into its consumer's statement
+    as a CTE or materialises as a TEMP table (`context.target`).
     """
 
     model: type[N]
     inputs: tuple[int, int | None]  # (minimum, maximum) inputs; None = unbounded
     check: Callable[[N, NodeChecker], None]
-    compile_rule: Callable[[N, CompileContext], list[str]]
+    compile_rule: Callable[[N, CompileContext], NodeSql]
 
     @property
     def name(self) -> str:

@@ -6,7 +6,7 @@ from typing import Literal
 
 from ..definition import Strict
 from .base import NodeBase
-from .compiling import CompileContext, Query, create_temp_table
+from .compiling import CompileContext, NodeSql, Query, relation
 from .spec import NodeType, no_checks
 
 
@@ -19,10 +19,10 @@ class UnionNode(NodeBase):
     settings: UnionSettings = UnionSettings()
 
 
-def compile_rule(node: UnionNode, context: CompileContext) -> list[str]:
+def compile_rule(node: UnionNode, context: CompileContext) -> NodeSql:
     operator = "UNION DISTINCT" if node.settings.distinct else "UNION ALL"
     text = f"\n{operator}\n".join(Query(["*"], source).render() for source in context.inputs)
-    return [create_temp_table(context.target, text)]
+    return relation(text)
 
 
 NODE_TYPE = NodeType(UnionNode, inputs=(2, None), check=no_checks, compile_rule=compile_rule)

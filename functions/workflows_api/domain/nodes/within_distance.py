@@ -10,7 +10,7 @@ from ..definition import Number, ParamRef, Strict
 from ..sql import call, column
 from .base import NodeBase
 from .checks import NodeChecker
-from .compiling import CompileContext, Query, create_temp_table
+from .compiling import CompileContext, NodeSql, Query, relation
 from .spec import NodeType
 
 
@@ -33,7 +33,7 @@ def check(node: WithinDistanceNode, checker: NodeChecker) -> None:
     checker.number(node.settings.distance, "settings.distance", "a distance", low=0)
 
 
-def compile_rule(node: WithinDistanceNode, context: CompileContext) -> list[str]:
+def compile_rule(node: WithinDistanceNode, context: CompileContext) -> NodeSql:
     settings = node.settings
     point = call(
         "ST_GEOGPOINT", context.value_sql(settings.longitude), context.value_sql(settings.latitude)
@@ -44,7 +44,7 @@ def compile_rule(node: WithinDistanceNode, context: CompileContext) -> list[str]
         point,
         context.value_sql(settings.distance),
     )
-    return [create_temp_table(context.target, Query(["*"], context.inputs[0], where=where))]
+    return relation(Query(["*"], context.inputs[0], where=where))
 
 
 NODE_TYPE = NodeType(WithinDistanceNode, inputs=(1, 1), check=check, compile_rule=compile_rule)
