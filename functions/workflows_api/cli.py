@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -150,9 +151,17 @@ def connection_create(
     service_account: Annotated[
         str | None, typer.Option(help="Service account to impersonate for this org's jobs.")
     ] = None,
+    read_allowlist: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--read-allowlist",
+            help="project.dataset or project.* the org's workflows may read (repeatable).",
+        ),
+    ] = None,
 ) -> None:
     """Create or replace a connection."""
     connection = Connection(org, connection_id, project, location, dataset, service_account)
+    connection = replace(connection, read_allowlist=tuple(read_allowlist or ()))
     _admin_call(lambda: get_app().admin.put_connection(connection))
     typer.echo(f"connection {org}/{connection_id}: {project}.{dataset} ({location})")
 

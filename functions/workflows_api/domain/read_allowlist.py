@@ -65,9 +65,15 @@ def tables_read(fragment: sqltext.Fragment, default_project: str) -> list[TableN
 
 @dataclass(frozen=True)
 class ReadAllowlist:
-    """The `project.dataset` / `project.*` entries a connection may read."""
+    """The `project.dataset` / `project.*` entries a connection may read.
+
+    `closed` names `project.dataset`s that a `project.*` entry does not open (the
+    connection's own generated dataset, which holds procedures and output tables): only
+    an entry naming them exactly does.
+    """
 
     entries: tuple[str, ...]
+    closed: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for entry in self.entries:
@@ -75,10 +81,10 @@ class ReadAllowlist:
                 raise ValueError(entry_problem(entry))
 
     def allows(self, table: TableName) -> bool:
-        return any(
-            entry in (f"{table.project}.{table.dataset}", f"{table.project}.*")
-            for entry in self.entries
-        )
+        dataset = f"{table.project}.{table.dataset}"
+        if dataset in self.entries:
+            return True
+        return f"{table.project}.*" in self.entries and dataset not in self.closed
 
     def check(self, tables: list[TableName]) -> None:
         """Raises `table_not_allowed` naming the first table outside the list."""
@@ -99,3 +105,25 @@ def entry_problem(entry: str) -> str | None:
     ):
         return f"expected project.dataset or project.*, got {entry[:200]!r}"
     return None
+
+
+@dataclass(frozen=True)
+class ReadPolicy:
+    """What one connection's workflows may read; tables without a project are in
+    `project` (the connection's)."""
+
+    project: str
+    allowlist: ReadAllowlist
+
+    def problem(self, reference: str | TableName) -> tuple[str, str] | None:
+        """(code, message) when the table may not be read, else None."""
+        try:
+            table = (
+                reference
+                if isinstance(reference, TableName)
+                else table_name(reference, self.project)
+            )
+            self.allowlist.check([table])
+        except FragmentRefused as refused:
+            return refused.code, str(refused)
+        return None

@@ -33,6 +33,8 @@ class Connection:
     dataset: str = DEFAULT_DATASET
     # Optional service account to impersonate so the org's SQL runs under its own IAM.
     service_account: str | None = None
+    # `project.dataset` / `project.*` entries the org's workflows may read (nothing if empty).
+    read_allowlist: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
