@@ -1,6 +1,6 @@
-"""`wfapi secrets migrate` (issue 12 item 6) on fakes: it loops over every org's workflows
-with webhooks; with secrets that have no legacy ids (Firestore, the local stack) it
-says there is nothing to migrate."""
+"""The `wfapi` commands of issue 12 on fakes: `secrets migrate` loops over every org's
+workflows with webhooks (with secrets that have no legacy ids, such as Firestore on the
+local stack, there is nothing to migrate); `connection create --read-allowlist`."""
 
 from __future__ import annotations
 
@@ -61,3 +61,19 @@ def test_secrets_without_legacy_ids_have_nothing_to_migrate(
 ) -> None:
     _, output = run(monkeypatch)  # signing secrets in the (fake) Firestore store
     assert "nothing to migrate" in output
+
+
+def test_connection_create_takes_a_read_allowlist(monkeypatch: pytest.MonkeyPatch) -> None:
+    world = on_fakes()
+    monkeypatch.setattr(cli, "get_app", lambda: world.app)
+    base = ["connection", "create", "--org", "demo", "--id", "two", "--project", "demo-project"]
+    entries = ["--read-allowlist", "demo-project.retail", "--read-allowlist", "shared-proj.*"]
+    result = CliRunner().invoke(cli.app, base + entries)
+    assert result.exit_code == 0, result.output
+    stored = world.store.get_connection("demo", "two")
+    assert stored is not None
+    assert stored.read_allowlist == ("demo-project.retail", "shared-proj.*")
+    refused = CliRunner().invoke(cli.app, [*base[:5], "three", *base[6:], "--read-allowlist", "x"])
+    assert refused.exit_code == 2
+    assert "read_allowlist.0" in refused.output
+    assert world.store.get_connection("demo", "three") is None
