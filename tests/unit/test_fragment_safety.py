@@ -214,3 +214,16 @@ def test_quoting_checks_the_whole_name(name: str) -> None:
     # `re.match` with a `$` anchor let a trailing newline through.
     with pytest.raises(sql.UnsafeIdentifier):
         sql.quote_identifier(name, "table")
+
+
+def test_a_wildcard_does_not_open_closed_datasets() -> None:
+    allowlist = ReadAllowlist(
+        ("home-project.*", "home-project.wfapi_mine"),
+        closed=("home-project.generated",),
+        closed_prefixes=("wfapi_",),
+    )
+    assert allowlist.allows(TableName("home-project", "retail", "t"))
+    assert not allowlist.allows(TableName("home-project", "generated", "t"))
+    assert not allowlist.allows(TableName("home-project", "wfapi_theirs", "t"))
+    assert not allowlist.allows(TableName("home-project", "WFAPI_theirs", "t"))
+    assert allowlist.allows(TableName("home-project", "wfapi_mine", "t"))  # named exactly

@@ -112,12 +112,14 @@ def test_allowed_tables_and_time_travel_are_accepted(client: HttpClient) -> None
     assert "FOR SYSTEM_TIME AS OF" in client.world.warehouse.ddl[-1]
 
 
-def test_a_project_wildcard_opens_every_dataset_but_the_generated_one() -> None:
+def test_a_project_wildcard_opens_every_dataset_but_generated_ones() -> None:
     wildcard = replace(DEMO_CONNECTION, read_allowlist=("demo-project.*",))
     client = HttpClient(with_demo_workflow(connections=(wildcard,)), ROUTES)
     assert put(client, "other", reading("sales.orders")).status == 201
     own_output = reading("workflows_temp.wfproc_x_out_1")
     refused_and_absent(client, put(client, "new", own_output), 400, "table_not_allowed")
+    another_orgs = reading("wfapi_acme.wfproc_x_out_1")  # a per-org generated dataset
+    refused_and_absent(client, put(client, "new", another_orgs), 400, "table_not_allowed")
     listed = replace(wildcard, read_allowlist=("demo-project.*", "demo-project.workflows_temp"))
     client.world.store.put_connection(listed)
     assert put(client, "new", own_output).status == 201

@@ -67,13 +67,15 @@ def tables_read(fragment: sqltext.Fragment, default_project: str) -> list[TableN
 class ReadAllowlist:
     """The `project.dataset` / `project.*` entries a connection may read.
 
-    `closed` names `project.dataset`s that a `project.*` entry does not open (the
-    connection's own generated dataset, which holds procedures and output tables): only
-    an entry naming them exactly does.
+    `closed` names `project.dataset`s, and `closed_prefixes` dataset-name prefixes, that
+    a `project.*` entry does not open (generated datasets, which hold procedures and
+    output tables, the connection's own and other orgs'): only an entry naming the
+    dataset exactly does.
     """
 
     entries: tuple[str, ...]
     closed: tuple[str, ...] = ()
+    closed_prefixes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for entry in self.entries:
@@ -84,7 +86,11 @@ class ReadAllowlist:
         dataset = f"{table.project}.{table.dataset}"
         if dataset in self.entries:
             return True
-        return f"{table.project}.*" in self.entries and dataset not in self.closed
+        return (
+            f"{table.project}.*" in self.entries
+            and dataset not in self.closed
+            and not table.dataset.lower().startswith(self.closed_prefixes)
+        )
 
     def check(self, tables: list[TableName]) -> None:
         """Raises `table_not_allowed` naming the first table outside the list."""

@@ -22,6 +22,7 @@ from workflows_api.domain.validation import parse_workflow, validate_workflow
 from workflows_api.domain.version import canonical_definition, workflow_version
 from workflows_api.service.errors import ServiceError, WarehouseError, not_found
 from workflows_api.service.ports import (
+    DEFAULT_DATASET,
     ApiState,
     Connection,
     ConnectionStore,
@@ -32,6 +33,8 @@ from workflows_api.service.ports import (
 
 MAX_PAGE_SIZE = 100
 MAX_DEFINITION_BYTES = 1024 * 1024
+# Names of generated datasets (the shared default, and per-org `wfapi_<org>`), lowercase.
+GENERATED_DATASET_PREFIXES = (DEFAULT_DATASET.lower(), "wfapi_")
 # Issue codes that name the refusal itself rather than `invalid_workflow`.
 REFUSAL_CODES = frozenset(
     {
@@ -293,12 +296,14 @@ def check_definition_size(definition: Mapping[str, Any] | str | bytes) -> None:
 
 
 def read_policy(connection: Connection) -> ReadPolicy:
-    """What the connection's workflows may read: its allowlist; its own generated dataset
-    only when listed by name (a `project.*` entry does not open it)."""
+    """What the connection's workflows may read: its allowlist. A `project.*` entry does
+    not open generated datasets: the connection's own, nor any named like the default
+    ones (another org's, in a shared project); an entry naming one exactly does."""
     generated = f"{connection.project}.{connection.dataset}"
-    return ReadPolicy(
-        connection.project, ReadAllowlist(connection.read_allowlist, closed=(generated,))
+    allowlist = ReadAllowlist(
+        connection.read_allowlist, closed=(generated,), closed_prefixes=GENERATED_DATASET_PREFIXES
     )
+    return ReadPolicy(connection.project, allowlist)
 
 
 def checked(workflow: Workflow, connection: Connection) -> list[Issue]:
