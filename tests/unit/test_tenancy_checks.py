@@ -100,6 +100,16 @@ def test_a_fragment_reaching_another_table_is_refused(client: HttpClient, sql: s
     assert "secret_ds" in error["message"]
 
 
+@pytest.mark.parametrize(
+    "table", ["demo-project.INFORMATION_SCHEMA.SCHEMATA", "region-us.information_schema.jobs"]
+)
+def test_read_table_of_information_schema_is_refused_even_under_a_wildcard(table: str) -> None:
+    wildcard = ("demo-project.*", "region-us.*")
+    connection = replace(DEMO_CONNECTION, read_allowlist=wildcard)
+    client = HttpClient(with_demo_workflow(connections=(connection,)), ROUTES)
+    refused_and_absent(client, put(client, "new", reading(table)), 400, "table_invalid")
+
+
 def test_allowed_tables_and_time_travel_are_accepted(client: HttpClient) -> None:
     sql = (
         "SELECT * FROM retail.customers FOR SYSTEM_TIME AS OF TIMESTAMP '2026-01-01 00:00:00+00'"

@@ -38,6 +38,8 @@ def table_name(reference: str, default_project: str) -> TableName:
             f"table {reference!r} must be named as dataset.table or project.dataset.table",
         )
     project, dataset, table = parts
+    if any(part.upper() == "INFORMATION_SCHEMA" for part in parts):
+        raise FragmentRefused("table_invalid", f"{reference!r}: INFORMATION_SCHEMA is not a table")
     for value, pattern in (
         (project, sql.PROJECT_PATTERN),
         (dataset, sql.DATASET_PATTERN),
