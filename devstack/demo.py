@@ -11,6 +11,7 @@ import shlex
 from pathlib import Path
 from typing import Any
 
+from devstack.seed import DEMO_DATASET
 from workflows_api.bootstrap import App
 from workflows_api.config import Settings
 from workflows_api.domain.tokens import ALL_GRANTS
@@ -29,8 +30,12 @@ def provision_demo(settings: Settings) -> dict[str, Any]:
     """Stack-file keys for the demo org: org, connection, workflow_id, tokens."""
     app = App(settings)
     for org in (DEMO_ORG, OTHER_ORG):
+        # Only the demo org reads the seeded retail data; the other org reads nothing.
+        reads = (f"{settings.project}.{DEMO_DATASET}",) if org == DEMO_ORG else ()
         app.admin.put_connection(
-            Connection(org, CONNECTION, settings.project, dataset=DEFAULT_DATASET)
+            Connection(
+                org, CONNECTION, settings.project, dataset=DEFAULT_DATASET, read_allowlist=reads
+            )
         )
     app.workflows.put(DEMO_ORG, WORKFLOW_ID, DEMO_WORKFLOW_FILE.read_text(encoding="utf-8"))
     api = app.workflows.enable_api(DEMO_ORG, WORKFLOW_ID).api

@@ -1,9 +1,9 @@
 """`wfapi`: command-line tools.
 
 `wfapi compile FILE --project P` prints the procedure a workflow compiles to
-(CARTO's "Export") without running anything; `wfapi token ...` and
-`wfapi connection ...` administer the deployment the environment points at
-(locally: `make token ARGS="..."` points them at the running stack).
+(CARTO's "Export") without running anything; `wfapi token ...`,
+`wfapi connection ...` and `wfapi secrets migrate` administer the deployment the
+environment points at (locally: `make token ARGS="..."` points them at the running stack).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -27,6 +28,7 @@ from workflows_api.http.app import get_app
 from workflows_api.service.admin import parse_grants
 from workflows_api.service.errors import ServiceError
 from workflows_api.service.ports import DEFAULT_DATASET, Connection
+from workflows_api.service.secret_migration import migrate_signing_secrets
 from workflows_api_client.cli import register as register_caller_commands
 
 T = TypeVar("T")
@@ -78,6 +80,8 @@ token_app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_h
 connection_app = typer.Typer(help="Register where an org's workflows run.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 app.add_typer(connection_app, name="connection")
+secrets_app = typer.Typer(help="Webhook signing secrets.", no_args_is_help=True)
+app.add_typer(secrets_app, name="secrets")
 
 
 @token_app.command("create")
@@ -153,11 +157,33 @@ def connection_create(
     service_account: Annotated[
         str | None, typer.Option(help="Service account to impersonate for this org's jobs.")
     ] = None,
+    read_allowlist: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--read-allowlist",
+            help="project.dataset or project.* the org's workflows may read (repeatable).",
+        ),
+    ] = None,
 ) -> None:
     """Create or replace a connection."""
     connection = Connection(org, connection_id, project, location, dataset, service_account)
+    connection = replace(connection, read_allowlist=tuple(read_allowlist or ()))
     _admin_call(lambda: get_app().admin.put_connection(connection))
     typer.echo(f"connection {org}/{connection_id}: {project}.{dataset} ({location})")
+
+
+@secrets_app.command("migrate")
+def secrets_migrate() -> None:
+    """Move every webhook signing secret from its legacy id (wfapi-webhook-<org>-<workflow>)
+    to its hashed id; safe to run again."""
+    app_ = get_app()
+    report = _admin_call(lambda: migrate_signing_secrets(app_.store, app_.signing_secrets))
+    if not report.applicable:
+        typer.echo("nothing to migrate: signing secrets are not kept in Secret Manager here")
+        return
+    for org, workflow_id in report.migrated:
+        typer.echo(f"migrated {org}/{workflow_id}")
+    typer.echo(f"{len(report.migrated)} migrated, {len(report.unchanged)} already current")
 
 
 def _admin_call(call: Callable[[], T]) -> T:

@@ -22,6 +22,17 @@ class WebhooksContract:
         assert store.get_webhooks(ORG, "wf-1") is None
         store.delete_webhooks(ORG, "wf-1")  # deleting again is fine
 
+    def test_every_orgs_workflows_with_webhooks_are_listed(self, store: Store) -> None:
+        store.put_webhooks(WebhookConfig(ORG, "wf-1", ("https://a.example/h",), at(1)))
+        store.put_webhooks(WebhookConfig(ORG, "wf-2", ("https://a.example/h",), at(1)))
+        store.put_webhooks(WebhookConfig(OTHER_ORG, "wf-1", ("https://b.example/h",), at(1)))
+        store.put_signing_secret(ORG, "wf-3", "whsec_no_urls")  # a secret is not a webhook
+        listed = store.list_webhook_workflows()
+        assert {(ORG, "wf-1"), (ORG, "wf-2"), (OTHER_ORG, "wf-1")} <= set(listed)
+        assert (ORG, "wf-3") not in listed
+        store.delete_webhooks(ORG, "wf-2")
+        assert (ORG, "wf-2") not in store.list_webhook_workflows()
+
     def test_signing_secrets_round_trip_and_removal(self, store: Store) -> None:
         store.put_signing_secret(ORG, "wf-1", "whsec_abc")
         assert store.get_signing_secret(ORG, "wf-1") == "whsec_abc"

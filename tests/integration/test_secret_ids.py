@@ -4,6 +4,7 @@ through the real client library against the Secret Manager stand-in."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 from collections.abc import Iterator
 
 import pytest
@@ -12,15 +13,19 @@ from google.auth.credentials import AnonymousCredentials
 from google.cloud import secretmanager
 
 from tests.secret_manager_standin import SecretManagerStandIn
+from tests.unit.memory_store import InMemoryStore
 from workflows_api.adapters.secret_manager import (
     SECRET_PREFIX,
     SecretManagerSigningSecrets,
     legacy_secret_id,
     secret_id,
 )
+from workflows_api.domain.webhooks import WebhookConfig
+from workflows_api.service.secret_migration import migrate_signing_secrets
 
 pytestmark = pytest.mark.integration
 PROJECT = "demo-project"
+NOW = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 
 
 @pytest.fixture
@@ -98,3 +103,22 @@ def test_a_rotation_after_the_legacy_secret_wins(
     secrets.delete_signing_secret("demo", "wf")
     assert legacy not in standin.secrets
     assert secrets.get_signing_secret("demo", "wf") is None
+
+
+def test_the_migration_command_moves_every_legacy_secret_of_a_workflow_with_webhooks(
+    secrets: SecretManagerSigningSecrets, standin: SecretManagerStandIn
+) -> None:
+    webhooks = InMemoryStore()  # the listing's own contract runs on Firestore (tests/contract)
+    for org, workflow in (("demo", "a"), ("other", "b"), ("other", "c")):
+        webhooks.put_webhooks(WebhookConfig(org, workflow, ("https://h.example/x",), NOW))
+    legacy = plant_legacy(standin, "demo", "a", "whsec_a")
+    secrets.put_signing_secret("other", "b", "whsec_b")
+    plant_legacy(standin, "demo", "no-webhooks", "whsec_left")  # not listed: left alone
+
+    report = migrate_signing_secrets(webhooks, secrets)
+    assert report.migrated == [("demo", "a")]
+    assert report.unchanged == [("other", "b"), ("other", "c")]
+    assert legacy not in standin.secrets
+    assert secrets.get_signing_secret("demo", "a") == "whsec_a"
+    assert secrets.get_signing_secret("other", "b") == "whsec_b"
+    assert migrate_signing_secrets(webhooks, secrets).migrated == []  # a second run moves nothing

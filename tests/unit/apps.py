@@ -24,7 +24,9 @@ DEMO: dict[str, Any] = yaml.safe_load(
     (Path(__file__).parents[2] / "examples" / "store_clusters.yaml").read_text(encoding="utf-8")
 )
 GOOD = {"number_of_clusters": 2, "buffer_radius": 500, "store_type": "Supermarket"}
-DEMO_CONNECTION = Connection("demo", "local", "demo-project")
+DEMO_CONNECTION = Connection(
+    "demo", "local", "demo-project", read_allowlist=("demo-project.retail",)
+)
 
 
 START = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)

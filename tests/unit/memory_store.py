@@ -224,6 +224,9 @@ class InMemoryStore:
     def delete_webhooks(self, org: str, workflow_id: str) -> None:
         self.webhooks.pop((org, workflow_id), None)
 
+    def list_webhook_workflows(self) -> list[tuple[str, str]]:
+        return sorted(self.webhooks)
+
     def delete_signing_secret(self, org: str, workflow_id: str) -> None:
         self.signing_secrets.pop((org, workflow_id), None)
 

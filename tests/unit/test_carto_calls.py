@@ -15,8 +15,12 @@ from workflows_api.service.ports import Connection
 
 NAMES = ["number_of_clusters", "buffer_radius", "store_type"]
 CONNECTIONS = (
-    Connection("demo", "local", "demo-project", location="EU"),
-    Connection("demo", "second", "demo-project", dataset="other"),
+    Connection(
+        "demo", "local", "demo-project", location="EU", read_allowlist=("demo-project.retail",)
+    ),
+    Connection(
+        "demo", "second", "demo-project", dataset="other", read_allowlist=("demo-project.*",)
+    ),
     Connection("other", "local", "other-project"),
 )
 

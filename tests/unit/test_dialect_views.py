@@ -24,7 +24,9 @@ EXECUTION = Execution(
     connection="local",
     created_at=CREATED,
 )
-CONNECTION = Connection("demo", "local", "proj-ect", location="EU")
+CONNECTION = Connection(
+    "demo", "local", "proj-ect", location="EU", read_allowlist=("proj-ect.retail",)
+)
 
 
 def test_job_view_has_carto_fields_and_no_token() -> None:

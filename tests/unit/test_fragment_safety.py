@@ -5,57 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.hostile_fragments import HOSTILE_QUERIES
 from workflows_api.domain import fragments, googlesql_lexer, sql
 from workflows_api.domain.fragments import FragmentRefused
 from workflows_api.domain.read_allowlist import ReadAllowlist, TableName, tables_read
-
-HOSTILE_QUERIES = {
-    # The issue's fragment: sqlglot reads `t\` as a name, BigQuery reads an escape.
-    "backslash_in_backticks": "SELECT 1 AS x FROM $a AS `t\\` , `; DROP TABLE retail.stores; --`",
-    "two_statements": "SELECT * FROM $a; DROP TABLE retail.stores",
-    "two_selects": "SELECT 1; SELECT 2",
-    "statement_after_trailing_semicolon_comment": "SELECT 1; -- fine\nDROP TABLE x",
-    "semicolon_then_select": "SELECT 1;;",
-    "delete": "DELETE FROM retail.stores WHERE TRUE",
-    "insert": "INSERT INTO retail.stores (id) VALUES (1)",
-    "create_table": "CREATE TABLE x AS SELECT 1",
-    "drop": "DROP TABLE retail.stores",
-    "merge": "MERGE retail.stores t USING $a s ON t.id = s.id WHEN MATCHED THEN DELETE",
-    "select_into": "SELECT 1 AS x INTO retail.copy FROM $a",
-    "scripting_declare": "DECLARE x INT64 DEFAULT 1",
-    "scripting_execute_immediate": "EXECUTE IMMEDIATE 'DROP TABLE retail.stores'",
-    "scripting_begin": "BEGIN SELECT 1; END",
-    "information_schema": "SELECT * FROM retail.INFORMATION_SCHEMA.TABLES",
-    "information_schema_lowercase": "SELECT * FROM retail.information_schema.tables",
-    "information_schema_quoted": "SELECT * FROM `region-us`.`INFORMATION_SCHEMA`.JOBS",
-    "information_schema_one_backtick": (
-        "SELECT * FROM `my-project.region-us.INFORMATION_SCHEMA.JOBS`"
-    ),
-    "information_schema_in_subquery": (
-        "SELECT id FROM $a WHERE id IN (SELECT 1 FROM retail.INFORMATION_SCHEMA.COLUMNS)"
-    ),
-    "external_query": "SELECT * FROM EXTERNAL_QUERY('p.us.conn', 'SELECT * FROM users')",
-    "external_query_lowercase": "select * from external_query('p.us.conn', 'select 1')",
-    "ml_predict": "SELECT * FROM ML.PREDICT(MODEL `proj.ds.model`, TABLE $a)",
-    "ml_function_in_select": "SELECT ML.STANDARD_SCALER(x) OVER () FROM $a",
-    "ai_function": "SELECT AI.GENERATE(('Summarise ', name), connection_id => 'c') FROM $a",
-    "session_user": "SELECT SESSION_USER() AS who FROM $a",
-    "system_variable": "SELECT @@project_id AS p",
-    "comment_hides_nothing_unterminated": "SELECT 1 /* DROP TABLE x",
-    "unterminated_string": "SELECT 'abc FROM $a",
-    "escaped_backslash_ends_string": "SELECT 'a\\\\' ; DROP TABLE x; --' FROM $a",
-    "fullwidth_semicolon": "SELECT 1 AS x FROM $a\uff1b DROP TABLE retail.stores",
-    "fullwidth_quote": "SELECT \uff07x\uff07 FROM $a",
-    "cyrillic_select": "\u0405ELECT 1",
-    "zero_width_space": "SELECT 1\u200b FROM $a",
-    "nul_byte": "SELECT 1\x00 FROM $a",
-    "bare_carriage_return_ends_comment": "SELECT 1 -- note\r; DROP TABLE x",
-    "raw_string_two_backslashes": "SELECT r'\\\\' ; DROP TABLE x; --' FROM $a",
-    "newline_in_one_quote_string": "SELECT 'a\n' FROM $a",
-    "prefix_sqlglot_does_not_know": "SELECT rb'x' AS y FROM $a",
-    "doubled_backtick": "SELECT 1 AS `a``b` FROM $a",
-    "table_function": "SELECT * FROM APPENDS(TABLE retail.stores, NULL, NULL)",
-}
 
 
 @pytest.mark.parametrize("text", HOSTILE_QUERIES.values(), ids=HOSTILE_QUERIES.keys())
@@ -261,3 +214,16 @@ def test_quoting_checks_the_whole_name(name: str) -> None:
     # `re.match` with a `$` anchor let a trailing newline through.
     with pytest.raises(sql.UnsafeIdentifier):
         sql.quote_identifier(name, "table")
+
+
+def test_a_wildcard_does_not_open_closed_datasets() -> None:
+    allowlist = ReadAllowlist(
+        ("home-project.*", "home-project.wfapi_mine"),
+        closed=("home-project.generated",),
+        closed_prefixes=("wfapi_",),
+    )
+    assert allowlist.allows(TableName("home-project", "retail", "t"))
+    assert not allowlist.allows(TableName("home-project", "generated", "t"))
+    assert not allowlist.allows(TableName("home-project", "wfapi_theirs", "t"))
+    assert not allowlist.allows(TableName("home-project", "WFAPI_theirs", "t"))
+    assert allowlist.allows(TableName("home-project", "wfapi_mine", "t"))  # named exactly

@@ -56,7 +56,7 @@ class Receiver:
         self.received.append((url, body, headers))
         answer = self.answers.pop(0) if self.answers else 200
         if answer is None:
-            raise WebhookSendError("connection refused")
+            raise WebhookSendError("connection_failed")  # the sender's reason codes
         return answer
 
 
@@ -105,7 +105,8 @@ def test_a_failing_receiver_is_retried_and_every_attempt_recorded() -> None:
         (2, None, False),
         (3, 200, True),
     ]
-    assert recorded[1].error == "connection refused"
+    # Reason codes, never exception text: the receiver's status, the sender's code.
+    assert [d.error for d in recorded] == ["http_500", "connection_failed", None]
     assert len({h["Workflows-Delivery"] for _, _, h in receiver.received}) == 1
 
 
@@ -151,3 +152,15 @@ def test_without_webhooks_nothing_is_sent() -> None:
     world, _ = wired(receiver)
     execute(world, {**GOOD, "number_of_clusters": 3})
     assert receiver.received == []
+
+
+def test_a_failure_that_is_not_a_reason_code_is_recorded_as_send_failed() -> None:
+    class Leaky(Receiver):
+        def send(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+            raise WebhookSendError("Connection to 10.0.0.7 refused: secret-host.internal")
+
+    world, hooks = wired(Leaky())
+    hooks.configure("demo", "clusters", ["https://a.example/hook"])
+    failed = execute(world).execution
+    recorded = world.store.executions[("demo", failed.id)].deliveries
+    assert [(d.status_code, d.error) for d in recorded] == [(None, "send_failed")] * 3

@@ -248,7 +248,7 @@ def output_table(
     if execution_id is not None:
         table = f"{table}_{execution_id[:12]}"
     name = f"{project}.{dataset}.{table}"
-    if not OUTPUT_TABLE_PATTERN.match(name):
+    if not OUTPUT_TABLE_PATTERN.fullmatch(name):
         raise ValueError(f"not a valid output table name: {name}")
     return name
 

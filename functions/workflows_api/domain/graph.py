@@ -73,7 +73,7 @@ def graph_issues(workflow: Workflow) -> list[Issue]:
 
 def _id_and_input_issues(node: Node, ids: set[str]) -> list[Issue]:
     issues = []
-    if re.match(NODE_ID_PATTERN, node.id) is None:
+    if re.fullmatch(NODE_ID_PATTERN, node.id) is None:
         issues.append(
             Issue(
                 "invalid_identifier",

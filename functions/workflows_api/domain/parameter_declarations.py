@@ -43,7 +43,7 @@ def parameter_issues(parameters: Sequence[Parameter]) -> list[Issue]:
 
 def _name_issues(parameter: Parameter, field: str) -> list[Issue]:
     issues = []
-    if not IDENTIFIER_PATTERN.match(parameter.name) or len(parameter.name) > 128:
+    if not IDENTIFIER_PATTERN.fullmatch(parameter.name) or len(parameter.name) > 128:
         issues.append(
             Issue(
                 "invalid_identifier",

@@ -101,7 +101,7 @@ def scalar(type_name: str, value: Any) -> Any:
 
 def _date(value: str) -> dt.date:
     try:
-        if not _DATE_PATTERN.match(value):
+        if not _DATE_PATTERN.fullmatch(value):
             raise ValueError
         return dt.date.fromisoformat(value)
     except ValueError:
@@ -177,7 +177,7 @@ def _geography(value: Any, expected: str) -> str:
                     "invalid_value", "expected GEOGRAPHY as WKT or GeoJSON, got invalid JSON"
                 ) from None
         else:
-            if not _WKT_PATTERN.match(text) or text.count("(") != text.count(")"):
+            if not _WKT_PATTERN.fullmatch(text) or text.count("(") != text.count(")"):
                 raise ValueRejected(
                     "invalid_value",
                     f"expected GEOGRAPHY as WKT or GeoJSON, got {describe_value(value)}",

@@ -38,6 +38,8 @@ def table_name(reference: str, default_project: str) -> TableName:
             f"table {reference!r} must be named as dataset.table or project.dataset.table",
         )
     project, dataset, table = parts
+    if any(part.upper() == "INFORMATION_SCHEMA" for part in parts):
+        raise FragmentRefused("table_invalid", f"{reference!r}: INFORMATION_SCHEMA is not a table")
     for value, pattern in (
         (project, sql.PROJECT_PATTERN),
         (dataset, sql.DATASET_PATTERN),
@@ -65,9 +67,17 @@ def tables_read(fragment: sqltext.Fragment, default_project: str) -> list[TableN
 
 @dataclass(frozen=True)
 class ReadAllowlist:
-    """The `project.dataset` / `project.*` entries a connection may read."""
+    """The `project.dataset` / `project.*` entries a connection may read.
+
+    `closed` names `project.dataset`s, and `closed_prefixes` dataset-name prefixes, that
+    a `project.*` entry does not open (generated datasets, which hold procedures and
+    output tables, the connection's own and other orgs'): only an entry naming the
+    dataset exactly does.
+    """
 
     entries: tuple[str, ...]
+    closed: tuple[str, ...] = ()
+    closed_prefixes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for entry in self.entries:
@@ -75,9 +85,13 @@ class ReadAllowlist:
                 raise ValueError(entry_problem(entry))
 
     def allows(self, table: TableName) -> bool:
-        return any(
-            entry in (f"{table.project}.{table.dataset}", f"{table.project}.*")
-            for entry in self.entries
+        dataset = f"{table.project}.{table.dataset}"
+        if dataset in self.entries:
+            return True
+        return (
+            f"{table.project}.*" in self.entries
+            and dataset not in self.closed
+            and not table.dataset.lower().startswith(self.closed_prefixes)
         )
 
     def check(self, tables: list[TableName]) -> None:
@@ -99,3 +113,25 @@ def entry_problem(entry: str) -> str | None:
     ):
         return f"expected project.dataset or project.*, got {entry[:200]!r}"
     return None
+
+
+@dataclass(frozen=True)
+class ReadPolicy:
+    """What one connection's workflows may read; tables without a project are in
+    `project` (the connection's)."""
+
+    project: str
+    allowlist: ReadAllowlist
+
+    def problem(self, reference: str | TableName) -> tuple[str, str] | None:
+        """(code, message) when the table may not be read, else None."""
+        try:
+            table = (
+                reference
+                if isinstance(reference, TableName)
+                else table_name(reference, self.project)
+            )
+            self.allowlist.check([table])
+        except FragmentRefused as refused:
+            return refused.code, str(refused)
+        return None

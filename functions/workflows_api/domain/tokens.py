@@ -98,7 +98,7 @@ def hash_secret(secret: str) -> str:
 
 def split_token(presented: str) -> tuple[str, str] | None:
     """(token id, secret part) of a well-formed token, else None."""
-    match = _TOKEN_PATTERN.match(presented)
+    match = _TOKEN_PATTERN.fullmatch(presented)
     return (match.group(1), match.group(2)) if match else None
 
 

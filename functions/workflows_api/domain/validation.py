@@ -1,7 +1,8 @@
 """Loading and validating workflow definitions; every issue names the node and field.
 
 The shape comes from the model; the graph is checked in `graph`, parameter declarations
-in `parameter_declarations`, and each node by its node type's checks (`nodes/`).
+in `parameter_declarations`, and each node by its node type's checks (`nodes/`). Given a
+connection's read policy, every table a node reads is checked against it as well.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ from .model import Workflow
 from .nodes import registry
 from .nodes.checks import NodeChecker
 from .parameter_declarations import parameter_issues
+from .read_allowlist import ReadPolicy
+
+MAX_NODES = 500
+MAX_PARAMETERS = 100
 
 
 def parse_definition_text(text: str | bytes) -> Any:
@@ -68,12 +73,16 @@ def _shape_issues(error: ValidationError, data: Mapping[str, Any]) -> list[Issue
     return sorted(set(issues))
 
 
-def validate_workflow(workflow: Workflow) -> list[Issue]:
-    """Every error and warning in a shape-valid workflow, in a stable order."""
+def validate_workflow(workflow: Workflow, reads: ReadPolicy | None = None) -> list[Issue]:
+    """Every error and warning in a shape-valid workflow, in a stable order; with `reads`,
+    also every table read outside the connection's allowlist."""
+    too_big = size_issues(workflow)
+    if too_big:
+        return too_big  # nothing more is checked on a definition over the caps
     issues = parameter_issues(workflow.parameters) + graph_issues(workflow)
     used: set[str] = set()
     for node in workflow.nodes:
-        checker = NodeChecker(workflow, node, used)
+        checker = NodeChecker(workflow, node, used, reads)
         registry.node_type(node.type).check(node, checker)
         issues += checker.issues
     for parameter in workflow.parameters:
@@ -86,4 +95,27 @@ def validate_workflow(workflow: Workflow) -> list[Issue]:
                     severity="warning",
                 )
             )
+    return issues
+
+
+def size_issues(workflow: Workflow) -> list[Issue]:
+    """The caps on a definition's node and parameter counts."""
+    issues = []
+    if len(workflow.nodes) > MAX_NODES:
+        issues.append(
+            Issue(
+                "too_many_nodes",
+                f"a workflow has at most {MAX_NODES} nodes, got {len(workflow.nodes)}",
+                field="nodes",
+            )
+        )
+    if len(workflow.parameters) > MAX_PARAMETERS:
+        issues.append(
+            Issue(
+                "too_many_parameters",
+                f"a workflow has at most {MAX_PARAMETERS} parameters, got "
+                f"{len(workflow.parameters)}",
+                field="parameters",
+            )
+        )
     return issues

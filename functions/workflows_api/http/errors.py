@@ -27,6 +27,7 @@ STATUS_OF_KIND = {
     "forbidden": 403,
     "not_found": 404,
     "conflict": 409,
+    "too_large": 413,
     "unprocessable": 422,
     "unavailable": 503,
 }

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 
 from workflows_api.domain.identifiers import EMAIL_PATTERN, ORG_PATTERN
+from workflows_api.domain.read_allowlist import entry_problem
 from workflows_api.domain.sql import DATASET_PATTERN, PROJECT_PATTERN
 from workflows_api.domain.tokens import Grant, NewToken, Principal, Token, make_token
 from workflows_api.service.errors import ServiceError
@@ -13,7 +14,7 @@ from workflows_api.service.ports import Connection, ConnectionStore, PrincipalSt
 
 
 def check_org(org: str) -> None:
-    if not ORG_PATTERN.match(org):
+    if not ORG_PATTERN.fullmatch(org):
         raise ServiceError(
             "invalid", "invalid_org", f"org: expected 1-63 of a-z 0-9 _ -, got {org!r}", "org"
         )
@@ -87,7 +88,7 @@ class AdminService:
     ) -> Principal:
         """Register a service account (whose OIDC tokens Cloud Scheduler sends) to an org."""
         check_org(org)
-        if not EMAIL_PATTERN.match(email):
+        if not EMAIL_PATTERN.fullmatch(email):
             raise ServiceError(
                 "invalid", "invalid_email", f"email: not an email: {email!r}", "email"
             )
@@ -114,21 +115,29 @@ class AdminService:
 
     def put_connection(self, connection: Connection) -> Connection:
         check_org(connection.org)
-        if not ORG_PATTERN.match(connection.id):
+        if not ORG_PATTERN.fullmatch(connection.id):
             raise ServiceError(
                 "invalid",
                 "invalid_connection",
                 f"connection: expected a-z 0-9 _ -, got {connection.id!r}",
             )
-        if not PROJECT_PATTERN.match(connection.project):
+        if not PROJECT_PATTERN.fullmatch(connection.project):
             raise ServiceError(
                 "invalid",
                 "invalid_project",
                 f"project: not a GCP project id: {connection.project!r}",
             )
-        if not DATASET_PATTERN.match(connection.dataset):
+        if not DATASET_PATTERN.fullmatch(connection.dataset):
             raise ServiceError(
                 "invalid", "invalid_dataset", f"dataset: not a dataset name: {connection.dataset!r}"
             )
+        for i, entry in enumerate(connection.read_allowlist):
+            if (problem := entry_problem(entry)) is not None:
+                raise ServiceError(
+                    "invalid",
+                    "invalid_read_allowlist",
+                    f"read_allowlist.{i}: {problem}",
+                    f"read_allowlist.{i}",
+                )
         self._connections.put_connection(connection)
         return connection

@@ -83,16 +83,18 @@ class CartoCalls:
         connection_id: str,
         query: str,
         query_parameters: Mapping[str, Any],
+        may_run: WorkflowFilter = any_workflow,
     ) -> PreparedCall:
-        """Check a CALL without writing anything; callers may check the workflow id
-        (a token limited to some workflows) before `run`."""
+        """Check a CALL without writing anything. A workflow `may_run` refuses (a token
+        limited to other workflows) is answered exactly as an unknown procedure, before
+        anything about it (API state, parameters) is looked at."""
         connection = self._workflows.connection(org, connection_id)
         try:
             call = parse_call(query)
         except CallSyntaxError as error:
             raise ServiceError("invalid", "invalid_query", str(error), "query") from None
         record = self._workflow_store.find_workflow_by_procedure(org, call.procedure_ref)
-        if record is None or record.connection != connection.id:
+        if record is None or record.connection != connection.id or not may_run(record.id):
             raise ServiceError(
                 "not_found",
                 "procedure_not_found",

@@ -12,6 +12,7 @@ Kind = Literal[
     "forbidden",  # the token lacks a grant: 403
     "not_found",  # missing, or another org's: 404
     "conflict",  # the resource's state forbids it: 409
+    "too_large",  # over a size cap: 413
     "unprocessable",  # well-formed but unusable (an idempotency key reused): 422
     "unavailable",  # a backend failed transiently after retries: 503
 ]

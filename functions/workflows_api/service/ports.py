@@ -33,6 +33,8 @@ class Connection:
     dataset: str = DEFAULT_DATASET
     # Optional service account to impersonate so the org's SQL runs under its own IAM.
     service_account: str | None = None
+    # `project.dataset` / `project.*` entries the org's workflows may read (nothing if empty).
+    read_allowlist: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -216,6 +218,10 @@ class WebhookStore(Protocol):
     def get_webhooks(self, org: str, workflow_id: str) -> WebhookConfig | None: ...
     def put_webhooks(self, config: WebhookConfig) -> None: ...
     def delete_webhooks(self, org: str, workflow_id: str) -> None: ...
+    def list_webhook_workflows(self) -> list[tuple[str, str]]:
+        """(org, workflow id) of every workflow with webhooks, in every org (operator
+        commands such as the signing-secret migration)."""
+        ...
 
 
 class SigningSecrets(Protocol):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -43,6 +44,7 @@ from workflows_api.service.ports import (
 from workflows_api.service.workflows import WorkflowService
 
 logger = logging.getLogger(__name__)
+_REASON_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 DEFAULT_ATTEMPTS = 3
 DEFAULT_FIRST_BACKOFF_SECONDS = 1.0
@@ -84,7 +86,7 @@ class Webhooks:
         """Set the URLs; returns the signing secret when it is new (shown once)."""
         self._workflows.get(org, workflow_id)  # 404 for an unknown workflow
         problems = [
-            {"field": f"urls.{i}", "message": problem}
+            {"field": f"urls.{i}", "message": f"{url[:200]!r}: {problem}"}
             for i, url in enumerate(urls)
             if (problem := url_problem(url, self._allow_http)) is not None
         ]
@@ -154,10 +156,7 @@ class Webhooks:
                 EVENT_HEADER: f"execution.{execution.state.value}",
                 DELIVERY_HEADER: delivery_id,
             }
-            try:
-                status, error = self._sender.send(url, body, headers), None
-            except WebhookSendError as failure:
-                status, error = None, str(failure)[:300]
+            status, error = self._send(url, body, headers)
             attempt = DeliveryAttempt(url, number, now, execution.state.value, status, error)
             self._executions.record_delivery_attempt(execution.org, execution.id, attempt)
             tried.append(attempt)
@@ -176,3 +175,21 @@ class Webhooks:
                 self._sleep(backoff)
                 backoff *= 2
         return tried
+
+    def _send(
+        self, url: str, body: bytes, headers: dict[str, str]
+    ) -> tuple[int | None, str | None]:
+        """The receiver's status, and a reason code when it was not a 2xx: `http_<status>`,
+        or the sender's code (never exception text, which could echo the receiver)."""
+        try:
+            status = self._sender.send(url, body, headers)
+        except WebhookSendError as failure:
+            return None, failure_reason(failure)
+        return status, None if 200 <= status < 300 else f"http_{status}"
+
+
+def failure_reason(failure: WebhookSendError) -> str:
+    """The sender's reason code; anything that is not one (a code is lowercase letters,
+    digits and `_`) is recorded as `send_failed`."""
+    reason = str(failure)
+    return reason if _REASON_CODE.fullmatch(reason) else "send_failed"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -16,10 +17,12 @@ from workflows_api.domain.compiler import (
 from workflows_api.domain.errors import Issue, WorkflowInvalid
 from workflows_api.domain.identifiers import CONNECTION_PATTERN, WORKFLOW_ID_PATTERN
 from workflows_api.domain.model import Workflow
-from workflows_api.domain.validation import load_workflow, parse_workflow, validate_workflow
+from workflows_api.domain.read_allowlist import ReadAllowlist, ReadPolicy
+from workflows_api.domain.validation import parse_workflow, validate_workflow
 from workflows_api.domain.version import canonical_definition, workflow_version
 from workflows_api.service.errors import ServiceError, WarehouseError, not_found
 from workflows_api.service.ports import (
+    DEFAULT_DATASET,
     ApiState,
     Connection,
     ConnectionStore,
@@ -29,6 +32,23 @@ from workflows_api.service.ports import (
 )
 
 MAX_PAGE_SIZE = 100
+MAX_DEFINITION_BYTES = 1024 * 1024
+# Names of generated datasets (the shared default, and per-org `wfapi_<org>`), lowercase.
+GENERATED_DATASET_PREFIXES = (DEFAULT_DATASET.lower(), "wfapi_")
+# Issue codes that name the refusal itself rather than `invalid_workflow`.
+REFUSAL_CODES = frozenset(
+    {
+        "table_not_allowed",
+        "table_not_qualified",
+        "table_invalid",
+        "fragment_forbidden",
+        "fragment_invalid",
+        "fragment_too_deep",
+        "fragment_too_large",
+        "too_many_nodes",
+        "too_many_parameters",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -39,7 +59,7 @@ class SavedWorkflow:
 
 
 def check_workflow_id(workflow_id: str) -> None:
-    if not WORKFLOW_ID_PATTERN.match(workflow_id):
+    if not WORKFLOW_ID_PATTERN.fullmatch(workflow_id):
         raise ServiceError(
             "invalid",
             "invalid_workflow_id",
@@ -94,14 +114,16 @@ class WorkflowService:
     ) -> SavedWorkflow:
         """Create or replace a definition; the API keeps running the deployed version."""
         check_workflow_id(workflow_id)
+        check_definition_size(definition)
         try:
-            workflow = load_workflow(definition)
+            workflow = parse_workflow(definition)
         except WorkflowInvalid as invalid:
             raise workflow_invalid(invalid.issues) from None
         existing = self._workflows.get_workflow(org, workflow_id)
         connection = self._resolve_connection(
             org, connection_id or (existing.connection if existing else None)
         )
+        issues = checked(workflow, connection)
         now = self._clock()
         record = WorkflowRecord(
             org=org,
@@ -114,11 +136,11 @@ class WorkflowService:
             api=existing.api if existing else None,
         )
         self._workflows.put_workflow(record)
-        warnings = [i for i in validate_workflow(workflow) if i.severity == "warning"]
+        warnings = [i for i in issues if i.severity == "warning"]
         return SavedWorkflow(record, existing is None, warnings)
 
     def get(self, org: str, workflow_id: str) -> WorkflowRecord:
-        if not WORKFLOW_ID_PATTERN.match(workflow_id):
+        if not WORKFLOW_ID_PATTERN.fullmatch(workflow_id):
             raise not_found("workflow", workflow_id[:140])
         record = self._workflows.get_workflow(org, workflow_id)
         if record is None:
@@ -186,6 +208,7 @@ class WorkflowService:
     def _deploy(self, record: WorkflowRecord) -> WorkflowRecord:
         connection = self.connection(record.org, record.connection)
         workflow = definition_of(record)
+        checked(workflow, connection)  # the allowlist may have changed since the PUT
         compiled = self._compile(record, workflow, connection)
         self._warehouse.ensure_dataset(connection)
         self._run_ddl(connection, compiled.sql)
@@ -257,12 +280,51 @@ class WorkflowService:
         return available[0]
 
 
+def check_definition_size(definition: Mapping[str, Any] | str | bytes) -> None:
+    """413 for a definition over MAX_DEFINITION_BYTES (as text, or as compact JSON)."""
+    if isinstance(definition, str | bytes):
+        size = len(definition.encode("utf-8") if isinstance(definition, str) else definition)
+    else:
+        size = len(json.dumps(definition, separators=(",", ":"), default=str).encode("utf-8"))
+    if size > MAX_DEFINITION_BYTES:
+        raise ServiceError(
+            "too_large",
+            "definition_too_large",
+            f"definition: at most {MAX_DEFINITION_BYTES // 1024 // 1024} MiB, got {size} bytes",
+            "definition",
+        )
+
+
+def read_policy(connection: Connection) -> ReadPolicy:
+    """What the connection's workflows may read: its allowlist. A `project.*` entry does
+    not open generated datasets: the connection's own, nor any named like the default
+    ones (another org's, in a shared project); an entry naming one exactly does."""
+    generated = f"{connection.project}.{connection.dataset}"
+    allowlist = ReadAllowlist(
+        connection.read_allowlist, closed=(generated,), closed_prefixes=GENERATED_DATASET_PREFIXES
+    )
+    return ReadPolicy(connection.project, allowlist)
+
+
+def checked(workflow: Workflow, connection: Connection) -> list[Issue]:
+    """Every issue of `workflow` run on `connection` (its reads included); raises the
+    refusal when one is an error."""
+    issues = validate_workflow(workflow, read_policy(connection))
+    if any(issue.severity == "error" for issue in issues):
+        raise workflow_invalid(issues)
+    return issues
+
+
 def workflow_invalid(issues: list[Issue]) -> ServiceError:
+    """400 `invalid_workflow` listing every issue; a refusal of the issue-12 kind (a table
+    outside the allowlist, a forbidden or oversized fragment) is the top-level code
+    itself, 413 for a fragment over its size cap."""
     errors = [issue for issue in issues if issue.severity == "error"]
     first = errors[0] if errors else None
+    refusal = next((i.code for i in errors if i.code in REFUSAL_CODES), None)
     return ServiceError(
-        "invalid",
-        "invalid_workflow",
+        "too_large" if refusal == "fragment_too_large" else "invalid",
+        refusal or "invalid_workflow",
         "The workflow definition is invalid: " + "; ".join(i.describe() for i in errors),
         first.field if first else None,
         details=[issue.to_dict() for issue in issues],

@@ -1,8 +1,10 @@
 # Webhook signing secrets: the service creates one secret per workflow at run time,
-# `<name_prefix>-webhook-<org>-<workflow id>` (functions/workflows_api/adapters/
-# secret_manager.py; the prefix reaches it as WFAPI_WEBHOOK_SECRET_PREFIX, and the
-# default name_prefix gives its default, SECRET_PREFIX), adds versions, reads the
-# latest and deletes the secret. No predefined role fits without Secret Manager Admin,
+# `<name_prefix>-webhook-<sha256 hex of org NUL workflow id>` (functions/workflows_api/
+# adapters/secret_manager.py; the prefix reaches it as WFAPI_WEBHOOK_SECRET_PREFIX, and
+# the default name_prefix gives its default, SECRET_PREFIX), labelled wfapi_org=<org>,
+# adds versions, reads the latest and deletes the secret. Secrets of earlier releases,
+# `<name_prefix>-webhook-<org>-<workflow id>` (ambiguous across orgs), are read until
+# `wfapi secrets migrate` moves them; both forms share the prefix the roles below name. No predefined role fits without Secret Manager Admin,
 # so two custom roles:
 #
 # - creating a secret is checked on the parent project (projects.secrets.create

@@ -17,6 +17,7 @@ from workflows_api.adapters.firestore.documents import (
     FirestoreCollections,
     delete,
     read,
+    run_query,
     timestamp,
     utc,
     write,
@@ -37,6 +38,12 @@ class FirestoreWebhooks(FirestoreCollections):
 
     def delete_webhooks(self, org: str, workflow_id: str) -> None:
         delete(self._org(org, "webhooks").document(workflow_id))
+
+    def list_webhook_workflows(self) -> list[tuple[str, str]]:
+        # A collection-group query: every orgs/{org}/webhooks/{workflow_id}, ids only.
+        query = self._client.collection_group("webhooks").select([])
+        found = [(s.reference.parent.parent, s.id) for s in run_query(query)]
+        return sorted((org.id, workflow_id) for org, workflow_id in found if org is not None)
 
     def get_signing_secret(self, org: str, workflow_id: str) -> str | None:
         data = read(self._org(org, "webhook_secrets").document(workflow_id))

@@ -8,6 +8,8 @@ from typing import Any
 from .. import sqltext
 from ..definition import NUMBER_TYPES, DeclaredWorkflow, Parameter, ParamRef
 from ..errors import Issue, Severity
+from ..fragments import FragmentRefused
+from ..read_allowlist import ReadPolicy, TableName, tables_read
 from ..sql import IDENTIFIER_PATTERN
 from .base import NodeBase
 
@@ -15,12 +17,20 @@ RESERVED_COLUMN_PREFIX = "__wf_"
 
 
 class NodeChecker:
-    """Collects one node's issues; records the parameters it references in `used`."""
+    """Collects one node's issues; records the parameters it references in `used`.
+    With `reads` (a connection's policy), every table the node reads is checked too."""
 
-    def __init__(self, workflow: DeclaredWorkflow, node: NodeBase, used: set[str]) -> None:
+    def __init__(
+        self,
+        workflow: DeclaredWorkflow,
+        node: NodeBase,
+        used: set[str],
+        reads: ReadPolicy | None = None,
+    ) -> None:
         self.workflow = workflow
         self.node = node
         self.used = used
+        self.reads = reads
         self.issues: list[Issue] = []
 
     def issue(self, code: str, message: str, field: str, severity: Severity = "error") -> None:
@@ -33,7 +43,7 @@ class NodeChecker:
         """A column name the node writes or reads (None: the optional setting is absent)."""
         if name is None:
             return
-        if not IDENTIFIER_PATTERN.match(name):
+        if not IDENTIFIER_PATTERN.fullmatch(name):
             self.issue(
                 "invalid_identifier",
                 f"{json.dumps(name)} is not a valid BigQuery column name (letters, digits, _; "
@@ -72,6 +82,25 @@ class NodeChecker:
             self.issue("out_of_range", f"{what} must be {bounds}, got {value}", field)
 
     def fragment_parameters(self, fragment: sqltext.Fragment, field: str) -> None:
-        """The @name parameters a SQL fragment reads, each declared (any type)."""
+        """The @name parameters a SQL fragment reads, each declared (any type), and the
+        tables it reads (found in its syntax tree), each allowed by the read policy."""
         for name in sorted(fragment.parameters):
             self.parameter(name, field, (), "")
+        if self.reads is None:
+            return
+        try:
+            tables = tables_read(fragment, self.reads.project)
+        except FragmentRefused as refused:
+            self.issue(refused.code, str(refused), field)
+            return
+        for table in tables:
+            self.table(table, field)
+
+    def table(self, reference: str | TableName, field: str) -> None:
+        """A table the node reads (`dataset.table`, `project.dataset.table` or a parsed
+        name), checked against the read policy when there is one."""
+        if self.reads is None:
+            return
+        problem = self.reads.problem(reference)
+        if problem is not None:
+            self.issue(*problem, field)

@@ -1,5 +1,5 @@
 """custom_sql: one user-written SELECT over the inputs ($a, $b, ...), parsed and re-rendered
-by `sqltext` so it stays one read-only query."""
+by `fragments` (the safety gates over `sqltext`) so it stays one read-only query."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, StrictStr
 
-from .. import sqltext
+from .. import fragments, sqltext
 from ..definition import Strict
 from .base import NodeBase
 from .checks import NodeChecker
@@ -31,7 +31,7 @@ class CustomSqlNode(NodeBase):
 
 def check(node: CustomSqlNode, checker: NodeChecker) -> None:
     try:
-        fragment = sqltext.parse_query(node.settings.sql)
+        fragment = fragments.parse_query(node.settings.sql)
     except sqltext.FragmentError as error:
         checker.issue(error.code, str(error), "settings.sql")
         return
@@ -46,8 +46,8 @@ def check(node: CustomSqlNode, checker: NodeChecker) -> None:
 
 
 def compile_rule(node: CustomSqlNode, context: CompileContext) -> NodeSql:
-    text = sqltext.render(
-        sqltext.parse_query(node.settings.sql),
+    text = fragments.render(
+        fragments.parse_query(node.settings.sql),
         input_table=lambda letter: context.inputs[ord(letter) - ord("a")],
         parameter=context.fragment_parameters(),
     )

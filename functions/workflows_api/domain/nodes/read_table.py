@@ -34,13 +34,15 @@ def check(node: ReadTableNode, checker: NodeChecker) -> None:
         if len(parts) in (2, 3)
         else []
     )
-    if not patterns or not all(p.match(part) for p, part in zip(patterns, parts, strict=True)):
+    if not patterns or not all(p.fullmatch(part) for p, part in zip(patterns, parts, strict=True)):
         checker.issue(
             "invalid_identifier",
             f"{json.dumps(node.settings.table)} is not dataset.table or project.dataset.table "
             "with valid BigQuery names",
             "settings.table",
         )
+    else:
+        checker.table(node.settings.table, "settings.table")
 
 
 def compile_rule(node: ReadTableNode, context: CompileContext) -> NodeSql:

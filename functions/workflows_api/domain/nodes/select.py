@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, StrictStr
 
-from .. import sqltext
+from .. import fragments, sqltext
 from ..definition import Strict
 from ..sql import alias, column
 from .base import NodeBase
@@ -45,7 +45,7 @@ def check(node: SelectNode, checker: NodeChecker) -> None:
         checker.column(computed.name, f"settings.computed.{i}.name")
         field = f"settings.computed.{i}.expression"
         try:
-            checker.fragment_parameters(sqltext.parse_expression(computed.expression), field)
+            checker.fragment_parameters(fragments.parse_expression(computed.expression), field)
         except sqltext.FragmentError as error:
             checker.issue(error.code, str(error), field)
 
@@ -55,8 +55,8 @@ def compile_rule(node: SelectNode, context: CompileContext) -> NodeSql:
         ["*"] if node.settings.columns is None else [column(c) for c in node.settings.columns]
     )
     for computed in node.settings.computed:
-        expression = sqltext.render(
-            sqltext.parse_expression(computed.expression),
+        expression = fragments.render(
+            fragments.parse_expression(computed.expression),
             input_table=lambda _letter: context.inputs[0],
             parameter=context.fragment_parameters(),
         )
