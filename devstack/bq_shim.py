@@ -33,7 +33,7 @@ import functools
 import itertools
 from typing import Any
 
-from devstack import bq_async
+from devstack import bq_async, bq_buffer
 
 SHIM_VARIABLE_PREFIX = "__wfapi_query_param_"
 
@@ -132,6 +132,7 @@ def _report_geometry_as_geography() -> None:
 
 def main() -> None:
     """``python -m devstack.bq_shim start ...``: bqemulator's own CLI, shims installed."""
+    bq_buffer.install()  # ST_BUFFER radii in metres (before any translator is built)
     install()
     bq_async.install()  # asynchronous jobs, child jobs, procedures with control flow
     from bqemulator.cli import main as bqemulator_main

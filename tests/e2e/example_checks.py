@@ -6,8 +6,7 @@ derives its expectations from them independently of the SQL.
 Distances: ST_DISTANCE and ST_DWITHIN are metres on a sphere both on BigQuery and on
 the emulator, so they are recomputed with the haversine formula; a point within 0.01%
 of a radius could fall either side, so counts are checked between the sure and the
-possible ones. ST_BUFFER is planar degrees on the emulator (metres on BigQuery): buffers
-are only checked for what holds on both, that they contain their centre.
+possible ones. Buffers are checked for containing their centre.
 """
 
 from __future__ import annotations
