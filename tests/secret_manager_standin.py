@@ -54,6 +54,10 @@ class SecretManagerStandIn:
 
             def do_GET(self) -> None:
                 path = self.path.partition("?")[0]
+                if match := re.fullmatch(r"/v1/(projects/[^/]+/secrets/[^/:]+)", path):
+                    if (found := standin.secrets.get(match.group(1))) is None:
+                        return self._answer(404, _error(404, "NOT_FOUND", path))
+                    return self._answer(200, {"name": match.group(1), "labels": found["labels"]})
                 match = re.fullmatch(
                     r"/v1/(projects/[^/]+/secrets/[^/]+)/versions/latest:access", path
                 )

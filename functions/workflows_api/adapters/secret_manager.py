@@ -1,8 +1,18 @@
 """Webhook signing secrets in Secret Manager: one secret per workflow,
-`wfapi-webhook-<org>-<workflow id>`, in the deployment's project; a rotation adds a
-version and signing reads `latest`."""
+`wfapi-webhook-<sha256(org NUL workflow id)>`, in the deployment's project; a rotation
+adds a version and signing reads `latest`.
+
+Ids used to be `wfapi-webhook-<org>-<workflow id>`, where ("acme", "corp-x") and
+("acme-corp", "x") name the same secret. Migration: reading falls back to the legacy
+id, but only to a secret labelled with the reader's org (the label was set at creation,
+so a secret another org created under a colliding id is never read); writes go to the
+new id only; `migrate_legacy_secret` copies a legacy secret to its new id and deletes
+it (run once per workflow with webhooks, e.g. from an admin command).
+"""
 
 from __future__ import annotations
+
+import hashlib
 
 from google.api_core import exceptions
 from google.cloud import secretmanager
@@ -19,7 +29,13 @@ _TRANSIENT = (
 
 
 def secret_id(org: str, workflow_id: str) -> str:
-    """Org ids are [a-z0-9_-], workflow ids [A-Za-z0-9_-]: a valid secret id as is."""
+    """One id per (org, workflow): NUL cannot occur in either, so no two pairs meet."""
+    digest = hashlib.sha256(f"{org}\0{workflow_id}".encode()).hexdigest()
+    return f"{SECRET_PREFIX}{digest}"
+
+
+def legacy_secret_id(org: str, workflow_id: str) -> str:
+    """The id before the hash (ambiguous across orgs): read for migration only."""
     return f"{SECRET_PREFIX}{org}-{workflow_id}"
 
 
@@ -29,14 +45,22 @@ class SecretManagerSigningSecrets:
         self._project = project
 
     def get_signing_secret(self, org: str, workflow_id: str) -> str | None:
-        name = f"{self._secret(org, workflow_id)}/versions/latest"
-        try:
-            response = self._client.access_secret_version(name=name, timeout=10)
-        except exceptions.NotFound:
-            return None
-        except _TRANSIENT as error:
-            raise BackendUnavailable("secret manager", str(error)) from None
-        return response.payload.data.decode("utf-8")
+        current = self._latest(self._secret(org, workflow_id))
+        if current is not None:
+            return current
+        return self._legacy_secret(org, workflow_id)
+
+    def migrate_legacy_secret(self, org: str, workflow_id: str) -> bool:
+        """Copy the org's legacy secret to its new id and delete it; False when there
+        was nothing to move (already migrated, never set, or another org's secret)."""
+        if self._latest(self._secret(org, workflow_id)) is not None:
+            return False
+        legacy = self._legacy_secret(org, workflow_id)
+        if legacy is None:
+            return False
+        self.put_signing_secret(org, workflow_id, legacy)
+        self._delete(self._legacy(org, workflow_id))
+        return True
 
     def put_signing_secret(self, org: str, workflow_id: str, secret: str) -> None:
         try:
@@ -65,8 +89,37 @@ class SecretManagerSigningSecrets:
             raise BackendUnavailable("secret manager", str(error)) from None
 
     def delete_signing_secret(self, org: str, workflow_id: str) -> None:
+        self._delete(self._secret(org, workflow_id))
+        if self._owned_by(self._legacy(org, workflow_id), org):
+            self._delete(self._legacy(org, workflow_id))
+
+    def _latest(self, secret: str) -> str | None:
         try:
-            self._client.delete_secret(name=self._secret(org, workflow_id), timeout=10)
+            response = self._client.access_secret_version(
+                name=f"{secret}/versions/latest", timeout=10
+            )
+        except exceptions.NotFound:
+            return None
+        except _TRANSIENT as error:
+            raise BackendUnavailable("secret manager", str(error)) from None
+        return response.payload.data.decode("utf-8")
+
+    def _legacy_secret(self, org: str, workflow_id: str) -> str | None:
+        legacy = self._legacy(org, workflow_id)
+        return self._latest(legacy) if self._owned_by(legacy, org) else None
+
+    def _owned_by(self, secret: str, org: str) -> bool:
+        try:
+            found = self._client.get_secret(name=secret, timeout=10)
+        except exceptions.NotFound:
+            return False
+        except _TRANSIENT as error:
+            raise BackendUnavailable("secret manager", str(error)) from None
+        return dict(found.labels).get("wfapi_org") == org
+
+    def _delete(self, secret: str) -> None:
+        try:
+            self._client.delete_secret(name=secret, timeout=10)
         except exceptions.NotFound:
             pass
         except _TRANSIENT as error:
@@ -74,3 +127,6 @@ class SecretManagerSigningSecrets:
 
     def _secret(self, org: str, workflow_id: str) -> str:
         return f"projects/{self._project}/secrets/{secret_id(org, workflow_id)}"
+
+    def _legacy(self, org: str, workflow_id: str) -> str:
+        return f"projects/{self._project}/secrets/{legacy_secret_id(org, workflow_id)}"
