@@ -16,6 +16,7 @@ from flask import Request, Response
 from workflows_api import logs
 from workflows_api.events.bigquery_audit import NotAJobEvent, parse_job_event
 from workflows_api.events.pubsub import NotAPubSubEvent, pubsub_message
+from workflows_api.events.webhook_delivery import NotADelivery, delivery_event
 from workflows_api.http.app import get_app
 from workflows_api.http.dispatch import dispatch
 from workflows_api.http.route import API_ACCESS, EXECUTE, STATUS
@@ -76,3 +77,26 @@ def bigquery_job_completed(cloud_event: CloudEvent) -> None:
         )
         return
     app.job_completions.handle_job_event(event)
+
+
+@functions_framework.cloud_event
+def deliver_webhook(cloud_event: CloudEvent) -> None:
+    """One attempt of a queued webhook delivery (a push of the deliveries topic).
+
+    Returning acknowledges it (delivered, dead-lettered after the last attempt, or not
+    a delivery); raising (the attempt failed, or a backend did) has Pub/Sub deliver it
+    again after the subscription's backoff.
+    """
+    app = get_app()
+    logs.configure(app.settings.log_level)
+    try:
+        delivery, attempt = delivery_event(cloud_event["source"], cloud_event.data)
+    except NotADelivery as error:
+        logs.log(
+            logging.getLogger(__name__),
+            logging.ERROR,
+            f"event ignored: {error}",
+            event_id=cloud_event["id"],
+        )
+        return
+    app.webhooks.deliver(delivery, attempt)
