@@ -190,7 +190,7 @@ def test_each_delivery_has_its_own_event_id_in_the_body_and_a_header(
         )
         assert answer.status_code == 200, answer.text
         secret = answer.json()["secret"]
-        ids = []
+        ids: list[str] = []
         for stores in ("Organic", "Supermarket"):
             started = execute(http, stack, workflow_id, {**SEED_VALUES, "store_type": stores})
             done = poll(http, stack, started.json()["id"])
