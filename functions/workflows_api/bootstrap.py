@@ -164,6 +164,7 @@ class App:
             cache_seconds=self.settings.token_cache_seconds,
             principals=self.store,
             id_tokens=verifier,
+            refused_accounts=frozenset(filter(None, (self.settings.gateway_service_account,))),
         )
 
     @cached_property

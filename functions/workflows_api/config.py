@@ -48,6 +48,8 @@ class Settings:
     # X-Forwarded-Authorization (Authorization holds the gateway's own ID token, checked
     # by Cloud Run). False: X-Forwarded-Authorization is ignored.
     trust_forwarded_authorization: bool = False
+    # API Gateway's own service account: its ID tokens are never a caller's credential.
+    gateway_service_account: str | None = None
     # Audience of Cloud Scheduler's OIDC ID tokens (the URL it calls). Unset: no OIDC.
     oidc_audience: str | None = None
     # Where Google's token-signing certificates are published (tests serve their own).
@@ -81,6 +83,7 @@ class Settings:
                 env.get("WFAPI_TRUST_FORWARDED_AUTHORIZATION", "false"),
                 "WFAPI_TRUST_FORWARDED_AUTHORIZATION",
             ),
+            gateway_service_account=env.get("WFAPI_GATEWAY_SERVICE_ACCOUNT") or None,
             pubsub_topic_orgs=_json_map(
                 env.get("WFAPI_PUBSUB_TOPICS", "{}"), "WFAPI_PUBSUB_TOPICS"
             ),
@@ -105,6 +108,7 @@ ENVIRONMENT_VARIABLES = (
     "WFAPI_WEBHOOK_DELIVERY_TOPIC",
     "PUBSUB_EMULATOR_HOST",
     "WFAPI_TRUST_FORWARDED_AUTHORIZATION",
+    "WFAPI_GATEWAY_SERVICE_ACCOUNT",
 )
 
 DEFAULT_DELIVERY_TOPIC = "wfapi-webhook-deliveries"

@@ -119,6 +119,8 @@ locals {
     # private access mode (gateway.tf): the caller's credential arrives in
     # X-Forwarded-Authorization, the gateway's own token in Authorization.
     WFAPI_TRUST_FORWARDED_AUTHORIZATION = tostring(var.access_mode == "private")
+    # The gateway's own ID tokens are never accepted as a caller's credential.
+    WFAPI_GATEWAY_SERVICE_ACCOUNT = google_service_account.accounts["gateway"].email
   }
 
   services = toset([
