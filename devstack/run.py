@@ -131,6 +131,12 @@ def start_stack(port: int) -> tuple[list[emulators.ManagedProcess], dict[str, An
         with console.status("Starting the Pub/Sub trigger and its topic..."):
             trigger = start_pubsub_trigger(running, log_dir)
             processes.append(trigger.function)
+        with console.status("Starting the webhook delivery function and its topic..."):
+            from devstack.webhook_delivery import start_webhook_delivery
+
+            processes.append(
+                start_webhook_delivery(running.pubsub_host, LOCAL_PROJECT, running.env(), log_dir)
+            )
     except BaseException:
         for managed in reversed(processes):
             managed.stop()

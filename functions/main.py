@@ -14,8 +14,10 @@ from cloudevents.http import CloudEvent
 from flask import Request, Response
 
 from workflows_api import logs
-from workflows_api.events.bigquery_audit import NotAJobEvent, parse_job_event
+from workflows_api.events.bigquery_audit import NotAJobEvent
+from workflows_api.events.job_events import job_event
 from workflows_api.events.pubsub import NotAPubSubEvent, pubsub_message
+from workflows_api.events.webhook_delivery import NotADelivery, delivery_event
 from workflows_api.http.app import get_app
 from workflows_api.http.dispatch import dispatch
 from workflows_api.http.route import API_ACCESS, EXECUTE, STATUS
@@ -58,15 +60,18 @@ def pubsub_trigger(cloud_event: CloudEvent) -> None:
 
 @functions_framework.cloud_event
 def bigquery_job_completed(cloud_event: CloudEvent) -> None:
-    """End an execution from its BigQuery job's audit-log event (Eventarc).
+    """End an execution from its BigQuery job's audit-log entry: a Pub/Sub message of
+    the log sink's topic (pushed), or an Eventarc audit-log event.
 
     Returning acknowledges the event, also one about a job that is not ours or one
-    already applied; raising (a transient failure) has Eventarc deliver it again.
+    already applied; raising (a transient failure) has it delivered again.
     """
     app = get_app()
     logs.configure(app.settings.log_level)
     try:
-        event = parse_job_event(cloud_event["type"], cloud_event["source"], cloud_event.data)
+        event, event_id = job_event(
+            cloud_event["type"], cloud_event["source"], cloud_event["id"], cloud_event.data
+        )
     except NotAJobEvent as error:
         logs.log(
             logging.getLogger(__name__),
@@ -75,4 +80,27 @@ def bigquery_job_completed(cloud_event: CloudEvent) -> None:
             event_id=cloud_event["id"],
         )
         return
-    app.job_completions.handle_job_event(event)
+    app.job_completions.handle_job_event(event, event_id)
+
+
+@functions_framework.cloud_event
+def deliver_webhook(cloud_event: CloudEvent) -> None:
+    """One attempt of a queued webhook delivery (a push of the deliveries topic).
+
+    Returning acknowledges it (delivered, dead-lettered after the last attempt, or not
+    a delivery); raising (the attempt failed, or a backend did) has Pub/Sub deliver it
+    again after the subscription's backoff.
+    """
+    app = get_app()
+    logs.configure(app.settings.log_level)
+    try:
+        delivery, attempt = delivery_event(cloud_event["source"], cloud_event.data)
+    except NotADelivery as error:
+        logs.log(
+            logging.getLogger(__name__),
+            logging.ERROR,
+            f"event ignored: {error}",
+            event_id=cloud_event["id"],
+        )
+        return
+    app.webhooks.deliver(delivery, attempt)

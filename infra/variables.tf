@@ -150,7 +150,7 @@ variable "token_cache_seconds" {
 }
 
 variable "function_scaling" {
-  description = "Per function (api_access, execute, status, pubsub_trigger, bigquery_job_completed): override min_instances (0 scales to zero) or max_instances."
+  description = "Per function (api_access, execute, status, pubsub_trigger, bigquery_job_completed, deliver_webhook): override min_instances (0 scales to zero) or max_instances."
   type = map(object({
     min_instances = optional(number)
     max_instances = optional(number)

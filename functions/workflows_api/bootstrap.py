@@ -22,9 +22,10 @@ from workflows_api.adapters import clients, health
 from workflows_api.adapters.bigquery_warehouse import BigQueryWarehouse
 from workflows_api.adapters.firestore import FirestoreStore
 from workflows_api.adapters.google_oidc import GoogleIdTokenVerifier
+from workflows_api.adapters.pubsub_queue import delivery_queue
 from workflows_api.adapters.secret_manager import SecretManagerSigningSecrets
 from workflows_api.adapters.webhook_http import HttpWebhookSender
-from workflows_api.config import Settings
+from workflows_api.config import Settings, delivery_topic
 from workflows_api.domain.executions import Execution
 from workflows_api.service.admin import AdminService
 from workflows_api.service.admission import ExecutionAdmission
@@ -34,6 +35,7 @@ from workflows_api.service.completion import JobCompletions
 from workflows_api.service.lifecycle import ExecutionLifecycle
 from workflows_api.service.ports import (
     Connection,
+    DeliveryQueue,
     IdTokenVerifier,
     SigningSecrets,
     Store,
@@ -77,6 +79,7 @@ class App:
         signing_secrets: SigningSecrets | None = None,
         webhook_sender: WebhookSender | None = None,
         webhook_payload: WebhookPayload = _no_payload,
+        delivery_queue: DeliveryQueue | None = None,
         id_token_verifier: IdTokenVerifier | None = None,
         health_probes: Probes | None = None,
     ) -> None:
@@ -88,6 +91,7 @@ class App:
         self._signing_secrets = signing_secrets
         self._webhook_sender = webhook_sender
         self._webhook_payload = webhook_payload
+        self._delivery_queue = delivery_queue
         self._id_token_verifier = id_token_verifier
         self._health_probes = health_probes
         self._bigquery_clients: dict[str, BigQueryClient] = {}
@@ -127,7 +131,15 @@ class App:
         if self.settings.webhook_secrets == "firestore":
             return self.store
         client = secretmanager.SecretManagerServiceClient()
-        return SecretManagerSigningSecrets(client, self.settings.project)
+        return SecretManagerSigningSecrets(
+            client, self.settings.project, self.settings.webhook_secret_prefix
+        )
+
+    @cached_property
+    def delivery_queue(self) -> DeliveryQueue:
+        if self._delivery_queue is not None:
+            return self._delivery_queue
+        return delivery_queue(delivery_topic(self.settings), self.settings.pubsub_emulator_host)
 
     def health_probes(self) -> dict[str, Callable[[], None]]:
         if self._health_probes is not None:
@@ -152,6 +164,7 @@ class App:
             cache_seconds=self.settings.token_cache_seconds,
             principals=self.store,
             id_tokens=verifier,
+            refused_accounts=frozenset(filter(None, (self.settings.gateway_service_account,))),
         )
 
     @cached_property
@@ -214,10 +227,10 @@ class App:
                 allow_http=self.settings.webhooks_allow_http,
                 allow_loopback=self.settings.webhooks_allow_http,
             ),
+            queue=self.delivery_queue,
             render=self._webhook_payload,
             clock=self.clock,
             allow_http=self.settings.webhooks_allow_http,
-            sleep=self._sleep,
         )
 
     @cached_property
@@ -251,5 +264,6 @@ class App:
 def bootstrap(settings: Settings, **adapters: Any) -> App:
     """The services of one process, on the adapters given by keyword (see App: `store`,
     `warehouse`, `clock`, `sleep`, `signing_secrets`, `webhook_sender`,
-    `webhook_payload`, `id_token_verifier`, `health_probes`); the real ones otherwise."""
+    `webhook_payload`, `delivery_queue`, `id_token_verifier`, `health_probes`); the real
+    ones otherwise."""
     return App(settings, **adapters)

@@ -37,6 +37,19 @@ class Settings:
     webhook_secrets: str = "secret-manager"
     # Local stack and tests only: let webhooks go to http:// receivers (else HTTPS only).
     webhooks_allow_http: bool = False
+    # Secret Manager secret-id prefix of this deployment's webhook signing secrets.
+    webhook_secret_prefix: str = "wfapi-webhook-"  # noqa: S105 (a name prefix)
+    # Pub/Sub topic (projects/<p>/topics/<t>) of webhook deliveries, pushed to
+    # deliver_webhook. Unset: `<project>`'s DEFAULT_DELIVERY_TOPIC.
+    webhook_delivery_topic: str | None = None
+    # Local only: "host:port" of the Pub/Sub emulator (deliveries are queued there).
+    pubsub_emulator_host: str | None = None
+    # Behind API Gateway in private mode: the caller's credential is in
+    # X-Forwarded-Authorization (Authorization holds the gateway's own ID token, checked
+    # by Cloud Run). False: X-Forwarded-Authorization is ignored.
+    trust_forwarded_authorization: bool = False
+    # API Gateway's own service account: its ID tokens are never a caller's credential.
+    gateway_service_account: str | None = None
     # Audience of Cloud Scheduler's OIDC ID tokens (the URL it calls). Unset: no OIDC.
     oidc_audience: str | None = None
     # Where Google's token-signing certificates are published (tests serve their own).
@@ -63,6 +76,14 @@ class Settings:
                 "WFAPI_WEBHOOK_SECRETS",
             ),
             webhooks_allow_http=env.get("WFAPI_WEBHOOKS_ALLOW_HTTP", "") in ("1", "true"),
+            webhook_secret_prefix=env.get("WFAPI_WEBHOOK_SECRET_PREFIX") or "wfapi-webhook-",
+            webhook_delivery_topic=env.get("WFAPI_WEBHOOK_DELIVERY_TOPIC") or None,
+            pubsub_emulator_host=env.get("PUBSUB_EMULATOR_HOST") or None,
+            trust_forwarded_authorization=_boolean(
+                env.get("WFAPI_TRUST_FORWARDED_AUTHORIZATION", "false"),
+                "WFAPI_TRUST_FORWARDED_AUTHORIZATION",
+            ),
+            gateway_service_account=env.get("WFAPI_GATEWAY_SERVICE_ACCOUNT") or None,
             pubsub_topic_orgs=_json_map(
                 env.get("WFAPI_PUBSUB_TOPICS", "{}"), "WFAPI_PUBSUB_TOPICS"
             ),
@@ -83,13 +104,34 @@ ENVIRONMENT_VARIABLES = (
     "WFAPI_OIDC_CERTS_URL",
     "WFAPI_WEBHOOKS_ALLOW_HTTP",
     "WFAPI_WEBHOOK_SECRETS",
+    "WFAPI_WEBHOOK_SECRET_PREFIX",
+    "WFAPI_WEBHOOK_DELIVERY_TOPIC",
+    "PUBSUB_EMULATOR_HOST",
+    "WFAPI_TRUST_FORWARDED_AUTHORIZATION",
+    "WFAPI_GATEWAY_SERVICE_ACCOUNT",
 )
+
+DEFAULT_DELIVERY_TOPIC = "wfapi-webhook-deliveries"
+
+
+def delivery_topic(settings: Settings) -> str:
+    """The full name of the webhook deliveries topic."""
+    return settings.webhook_delivery_topic or (
+        f"projects/{settings.project}/topics/{DEFAULT_DELIVERY_TOPIC}"
+    )
 
 
 def _choice(value: str, choices: tuple[str, ...], name: str) -> str:
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
     return value
+
+
+def _boolean(value: str, name: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered not in ("true", "false", "1", "0", ""):
+        raise ValueError(f"{name} must be true or false, got {value[:20]!r}")
+    return lowered in ("true", "1")
 
 
 def _json_map(text: str, name: str) -> dict[str, str]:

@@ -18,6 +18,7 @@ from devstack import emulators
 from devstack.demo import provision_demo
 from devstack.emulators import Emulators
 from devstack.seed import seed_demo_tables
+from devstack.webhook_delivery import start_webhook_delivery
 from tests.e2e.helpers import Stack
 from tests.oidc_issuer import CertsServer, Issuer
 from workflows_api.bootstrap import App
@@ -51,9 +52,15 @@ def base_url(
         # Webhook receivers in the tests listen on loopback, over plain HTTP.
         "WFAPI_WEBHOOKS_ALLOW_HTTP": "1",
     }
+    # Webhook deliveries queued by the router go through the Pub/Sub emulator to the
+    # delivery function, as deployed.
+    delivery = start_webhook_delivery(
+        emulators_running.pubsub_host, emulators_running.project, env, stack_log_dir
+    )
     router = emulators.start_dev_router(port, env, stack_log_dir)
     yield f"http://127.0.0.1:{port}"
     router.stop()
+    delivery.stop()
 
 
 @pytest.fixture(scope="session")

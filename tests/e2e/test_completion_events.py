@@ -1,6 +1,7 @@
 """BigQuery job-completion audit-log events, delivered to the `bigquery_job_completed`
-CloudEvent function as Eventarc delivers them, end executions: success, failure and
-cancel, duplicated, reordered and concurrent.
+CloudEvent function as Eventarc delivers them and as the deployed log sink does (a
+Pub/Sub message pushed by the emulator), end executions: success, failure and cancel,
+duplicated, reordered and concurrent.
 
 The executions are recorded while BigQuery is unreachable, so no job exists and they
 stay `created` until an event arrives (a status read would submit them: states are
@@ -13,6 +14,8 @@ errorResult.
 from __future__ import annotations
 
 import datetime as dt
+import time
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,6 +25,7 @@ import pytest
 import requests
 from google.cloud import bigquery
 
+from devstack import pubsub
 from devstack.emulators import Emulators, free_port, start_cloudevent_function
 from tests.bigquery_audit_events import (
     CANCELLED,
@@ -292,3 +296,27 @@ def test_events_that_are_not_ours_are_acknowledged_and_change_nothing(
     assert stored is not None
     assert stored.state == State.CREATED
     assert stored.ended_at is None
+
+
+def test_an_entry_published_by_the_log_sink_ends_the_execution(
+    stack: Stack,
+    http: requests.Session,
+    function_url: str,
+    emulators_running: Emulators,
+    new_execution: Callable[[], Execution],
+) -> None:
+    # As deployed: the sink publishes the LogEntry's JSON to a topic whose push
+    # subscription calls the function with a messagePublished CloudEvent.
+    host, project = emulators_running.pubsub_host, emulators_running.project
+    name = f"bigquery-jobs-{uuid.uuid4().hex[:8]}"
+    topic = pubsub.create_topic(host, project, name)
+    pubsub.create_push_subscription(host, project, f"{name}-push", topic, function_url + topic)
+    execution = new_execution()
+    pubsub.publish(host, topic, job_event(stack, execution, "DONE", error=INVALID_QUERY))
+    deadline = time.monotonic() + 60
+    while not stored_state(stack, execution).is_terminal and time.monotonic() < deadline:
+        time.sleep(0.3)
+    body = status(http, stack, execution)
+    assert body["state"] == "failed"
+    assert body["error"]["reason"] == "invalidQuery"
+    assert ended_at(body) == EVENT_END

@@ -57,6 +57,12 @@ def test_pushes_carry_an_oidc_token_of_the_functions_invoker() -> None:
             "bigquery_audit_log",
             "audit-invoker",
         ),
+        (
+            "google_pubsub_topic.webhook_deliveries.id",
+            "webhook_function",
+            "webhook_delivery",
+            "hooks-invoker",
+        ),
     ):
         wired = f'topic = {topic}, function = local.{function}, invoker = "{invoker}"'
         assert wired in wiring, topic

@@ -11,7 +11,7 @@ from workflows_api.config import ENVIRONMENT_VARIABLES
 from workflows_api.http.routes import HTTP_FUNCTIONS, ROUTES
 from workflows_api.service.executions import MAX_WAIT_SECONDS
 
-EVENT_TRIGGERS = {"pubsub", "bigquery_audit_log"}
+EVENT_TRIGGERS = {"pubsub", "bigquery_audit_log", "webhook_delivery"}
 
 # Settings for the local stack and tests only, beside the emulator hosts (config.py
 # says so of each): production must not set them.
@@ -114,11 +114,8 @@ def test_event_functions_take_internal_traffic_only() -> None:
     assert ingress == 'each.value.trigger == "http" ? "ALLOW_ALL" : "ALLOW_INTERNAL_ONLY"'
 
 
-# Settings the deployment already sets for code that arrives separately (issue 17): the
-# deployment's webhook-secret prefix, and where the caller's credential arrives in
-# private access mode. Once config.ENVIRONMENT_VARIABLES lists them, the test above
-# requires them like the others and they can leave this set.
-AWAITING_CODE = {"WFAPI_WEBHOOK_SECRET_PREFIX", "WFAPI_TRUST_FORWARDED_AUTHORIZATION"}
+# Settings the deployment sets for code that arrives separately: none at the moment.
+AWAITING_CODE: set[str] = set()
 
 
 def test_every_setting_set_is_one_the_code_reads() -> None:

@@ -168,7 +168,8 @@ def test_each_role_has_its_own_service_account() -> None:
     assert account(block(function, "build_config")["service_account"]) == "build"
     # Each push subscription signs as its function's invoker (test_events).
     wiring = str(config.locals["push_subscriptions"])
-    assert 'invoker = "pubsub-invoker"' in wiring and 'invoker = "audit-invoker"' in wiring
+    for invoker in ("pubsub-invoker", "audit-invoker", "hooks-invoker"):
+        assert f'invoker = "{invoker}"' in wiring, invoker
     scheduler = config.resource("google_cloud_scheduler_job", "executions")
     oidc = block(block(scheduler, "http_target"), "oidc_token")
     assert account(oidc["service_account_email"]) == "scheduler"
@@ -184,6 +185,7 @@ def test_each_role_has_its_own_service_account() -> None:
         "build",
         "pubsub-invoker",
         "audit-invoker",
+        "hooks-invoker",
         "scheduler",
         "gateway",
     }
@@ -201,7 +203,18 @@ def test_runtime_grants_are_the_runtimes() -> None:
         "roles/iam.serviceAccountTokenCreator",
         CREATOR_ROLE,
         MANAGER_ROLE,
+        "roles/pubsub.publisher",
     }
+    # It publishes to the webhook deliveries topic only.
+    publishing = [
+        body
+        for kind, _, body in grants()
+        if "local.runtime_member" in str(body.get("member", ""))
+        and role_of(body) == "roles/pubsub.publisher"
+    ]
+    assert [expression(body["topic"]) for body in publishing] == [
+        "google_pubsub_topic.webhook_deliveries.name"
+    ]
     impersonation = module().resource(
         "google_service_account_iam_member", "runtime_impersonates_connection"
     )

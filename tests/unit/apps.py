@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from tests.unit.fake_queue import InMemoryDeliveryQueue
 from tests.unit.fakes import FakeWarehouse, InMemoryStore
 from workflows_api.bootstrap import App, bootstrap
 from workflows_api.config import Settings
@@ -69,6 +70,7 @@ def on_fakes(
         store.put_connection(connection)
     adapters.setdefault("webhook_payload", execution_view)
     adapters.setdefault("health_probes", {})
+    adapters.setdefault("delivery_queue", InMemoryDeliveryQueue())
     app = bootstrap(
         settings or Settings(webhook_secrets="firestore"),
         store=typed[0],

@@ -28,21 +28,29 @@ _TRANSIENT = (
 )
 
 
-def secret_id(org: str, workflow_id: str) -> str:
+def secret_id(org: str, workflow_id: str, prefix: str = SECRET_PREFIX) -> str:
     """One id per (org, workflow): NUL cannot occur in either, so no two pairs meet."""
     digest = hashlib.sha256(f"{org}\0{workflow_id}".encode()).hexdigest()
-    return f"{SECRET_PREFIX}{digest}"
+    return f"{prefix}{digest}"
 
 
-def legacy_secret_id(org: str, workflow_id: str) -> str:
+def legacy_secret_id(org: str, workflow_id: str, prefix: str = SECRET_PREFIX) -> str:
     """The id before the hash (ambiguous across orgs): read for migration only."""
-    return f"{SECRET_PREFIX}{org}-{workflow_id}"
+    return f"{prefix}{org}-{workflow_id}"
 
 
 class SecretManagerSigningSecrets:
-    def __init__(self, client: secretmanager.SecretManagerServiceClient, project: str) -> None:
+    def __init__(
+        self,
+        client: secretmanager.SecretManagerServiceClient,
+        project: str,
+        prefix: str = SECRET_PREFIX,
+    ) -> None:
         self._client = client
         self._project = project
+        # The deployment's own (WFAPI_WEBHOOK_SECRET_PREFIX): its runtime may touch
+        # only secrets whose id starts with it (infra/modules/workflows_api/secrets.tf).
+        self._prefix = prefix
 
     def get_signing_secret(self, org: str, workflow_id: str) -> str | None:
         current = self._latest(self._secret(org, workflow_id))
@@ -66,7 +74,7 @@ class SecretManagerSigningSecrets:
         try:
             self._client.create_secret(
                 parent=f"projects/{self._project}",
-                secret_id=secret_id(org, workflow_id),
+                secret_id=secret_id(org, workflow_id, self._prefix),
                 secret=secretmanager.Secret(
                     replication=secretmanager.Replication(
                         automatic=secretmanager.Replication.Automatic()
@@ -126,7 +134,8 @@ class SecretManagerSigningSecrets:
             raise BackendUnavailable("secret manager", str(error)) from None
 
     def _secret(self, org: str, workflow_id: str) -> str:
-        return f"projects/{self._project}/secrets/{secret_id(org, workflow_id)}"
+        return f"projects/{self._project}/secrets/{secret_id(org, workflow_id, self._prefix)}"
 
     def _legacy(self, org: str, workflow_id: str) -> str:
-        return f"projects/{self._project}/secrets/{legacy_secret_id(org, workflow_id)}"
+        legacy = legacy_secret_id(org, workflow_id, self._prefix)
+        return f"projects/{self._project}/secrets/{legacy}"

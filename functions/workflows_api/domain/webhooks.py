@@ -38,7 +38,10 @@ class DeliveryAttempt:
     at: dt.datetime
     state: str  # the execution state announced
     status_code: int | None  # the receiver's answer; None when none came
-    error: str | None = None
+    error: str | None = None  # a reason code: `http_<status>`, `timeout`, `dns_failed`...
+    event_id: str | None = None  # the delivery's event id (one per execution and URL)
+    # The last attempt failed too: the delivery was given up on (dead-lettered).
+    dead_lettered: bool = False
 
     @property
     def delivered(self) -> bool:

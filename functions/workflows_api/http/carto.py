@@ -18,10 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from workflows_api.bootstrap import App
 from workflows_api.domain.calls import MAX_QUERY_CHARS, format_call
 from workflows_api.domain.tokens import Caller, Grant
-from workflows_api.http.auth import authorized
+from workflows_api.http.auth import authorized, presented_credential
 from workflows_api.http.carto_views import error_body, execution_id_of, job_view
 from workflows_api.http.errors import ApiError
-from workflows_api.http.requests import bearer_token, json_body, parse_json, parse_model
+from workflows_api.http.requests import json_body, parse_json, parse_model
 from workflows_api.http.responses import json_response
 from workflows_api.service.errors import ServiceError
 
@@ -82,7 +82,7 @@ def job_refusal(error: ApiError, request: Request) -> Response:
 
 def _caller(app: App, request: Request, grant: Grant) -> Caller:
     """The token from the Authorization header or CARTO's `access_token` URL argument."""
-    header = bearer_token(request)
+    header = presented_credential(app, request)
     argument = request.args.get(ACCESS_TOKEN_ARGUMENT) or None
     if header is not None and argument is not None and header != argument:
         raise ServiceError(

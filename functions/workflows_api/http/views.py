@@ -43,6 +43,8 @@ def execution_model(execution: Execution, *, cached: bool = False) -> schemas.Ex
                 state=d.state,
                 status_code=d.status_code,
                 error=d.error,
+                event_id=d.event_id,
+                dead_lettered=d.dead_lettered,
             )
             for d in execution.deliveries
         ],

@@ -8,7 +8,9 @@ keyed by their id, holding the stored hash (never the secret).
 
 Anything else that looks like a JWT is verified as a Google ID token (signature,
 audience, issuer, expiry); its `email` must be a registered principal, whose org
-and grants it then acts with.
+and grants it then acts with. The accounts in `refused_accounts` (API Gateway's own:
+in private mode its ID token reaches the functions in Authorization) never act as a
+caller, registered or not.
 """
 
 from __future__ import annotations
@@ -39,8 +41,10 @@ class Authenticator:
         cache_seconds: float = 10.0,
         principals: PrincipalStore | None = None,
         id_tokens: IdTokenVerifier | None = None,
+        refused_accounts: frozenset[str] = frozenset(),
     ) -> None:
         self._tokens = tokens
+        self._refused_accounts = frozenset(email.lower() for email in refused_accounts)
         self._principals = principals
         self._id_tokens = id_tokens
         self._clock = clock
@@ -68,6 +72,10 @@ class Authenticator:
         email = claims.get("email")
         if not isinstance(email, str) or claims.get("email_verified") is not True:
             raise _unauthenticated("invalid_token", "The ID token carries no verified email.")
+        if email.lower() in self._refused_accounts:
+            raise _unauthenticated(
+                "invalid_token", "The ID token is the gateway's own, not a caller's credential."
+            )
         principal = self._principals.get_principal(email)
         if principal is None:
             raise ServiceError(

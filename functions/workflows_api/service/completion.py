@@ -1,6 +1,7 @@
 """BigQuery job-completion events end executions without anyone polling.
 
-An audit-log event (events/bigquery_audit.py) names a job and its labels. Ours carry
+An audit-log entry (events/bigquery_audit.py; delivered as a Pub/Sub message of the
+log sink's topic, events/job_events.py) names a job and its labels. Ours carry
 `wfapi_org` and `wfapi_execution` (domain/executions.job_labels) and the job id
 `wfapi_exec_<execution id>`; both must agree with the stored execution. An event
 without those labels is not ours and is acknowledged: the job id alone would give
@@ -9,8 +10,8 @@ ignoring one, as reading an execution's status still reconciles it with BigQuery
 
 Events may come twice and in any order: ExecutionLifecycle.apply_job_status never
 changes a terminal execution and ignores a report older than what is recorded.
-Only a transient backend failure raises (BackendUnavailable), so that Eventarc
-delivers the event again.
+Only a transient backend failure raises (BackendUnavailable), so that Pub/Sub (or
+Eventarc) delivers the event again.
 """
 
 from __future__ import annotations
@@ -62,14 +63,18 @@ class JobCompletions:
         self._workflows = workflows
         self._warehouse = warehouse
 
-    def handle_job_event(self, event: BigQueryJobEvent) -> CompletionOutcome:
+    def handle_job_event(
+        self, event: BigQueryJobEvent, event_id: str | None = None
+    ) -> CompletionOutcome:
         """Apply `event` to its execution. Never raises for an event that is not ours or
-        already applied; raises BackendUnavailable when Firestore or BigQuery is down."""
+        already applied; raises BackendUnavailable when Firestore or BigQuery is down.
+        `event_id` (the Pub/Sub message id, or the CloudEvent's) is logged."""
         outcome = self._handle(event)
         logs.log(
             logger,
             logging.INFO,
             f"BigQuery job event {outcome.status}: {outcome.reason}",
+            event_id=event_id,
             job_id=event.job_id,
             job_state=event.status.state,
             org=outcome.org,

@@ -17,6 +17,7 @@ from workflows_api.domain.executions import JobState as JobState  # re-exported
 from workflows_api.domain.executions import JobStatus as JobStatus  # re-exported
 from workflows_api.domain.results import Column
 from workflows_api.domain.tokens import Principal, Token
+from workflows_api.domain.webhook_deliveries import WebhookDelivery
 from workflows_api.domain.webhooks import DeliveryAttempt, WebhookConfig
 
 DEFAULT_DATASET = "workflows_temp"
@@ -240,6 +241,16 @@ class WebhookSendError(Exception):
 class WebhookSender(Protocol):
     def send(self, url: str, body: bytes, headers: dict[str, str]) -> int:
         """POST `body`; the receiver's status code, or WebhookSendError."""
+        ...
+
+
+class DeliveryQueue(Protocol):
+    """Where ending an execution leaves its webhook deliveries (Pub/Sub in production,
+    pushed to the delivery function); a delivery is attempted once per queue delivery."""
+
+    def enqueue(self, deliveries: list[WebhookDelivery]) -> None:
+        """Queue each delivery as one message, within a deadline; raises
+        BackendUnavailable when the queue did not take them."""
         ...
 
 

@@ -1,12 +1,17 @@
 """Webhooks: a workflow's notification URLs, and one signed POST per URL when an
-execution ends.
+execution ends, delivered outside the request that ended it.
 
 `announce` runs in the process whose write moved the execution to its terminal state
 (a status read, an execute that waited, a completion event, a cancel): that write is
-a compare-and-swap, so exactly one process announces each end. Each URL gets the
-execution's JSON, retried with exponential backoff when it fails (`attempts` tries),
-and every attempt is appended to the execution's record. A process that dies while
-delivering loses the remaining attempts; what was tried is on the record.
+a compare-and-swap, so exactly one process announces each end. It only queues one
+delivery per URL (DeliveryQueue: a Pub/Sub topic pushed to the `deliver_webhook`
+function), so no receiver ever holds that request. `deliver` makes one attempt per
+queue delivery and records it on the execution; a failed attempt raises
+RetryDelivery, so the queue delivers again after its backoff (this survives a crashed
+process: the message stays queued until acknowledged). The attempt number counts the
+attempts recorded for the delivery; after `attempts` of them the delivery is recorded
+as dead-lettered and acknowledged. Each delivery has an event id, the same on every
+attempt, in the body and the `Workflows-Delivery` header, for receivers to deduplicate.
 """
 
 from __future__ import annotations
@@ -15,13 +20,12 @@ import datetime as dt
 import json
 import logging
 import re
-import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
 from workflows_api import logs
 from workflows_api.domain.executions import Execution
+from workflows_api.domain.webhook_deliveries import WebhookDelivery, event_id
 from workflows_api.domain.webhooks import (
     DELIVERY_HEADER,
     EVENT_HEADER,
@@ -35,6 +39,7 @@ from workflows_api.domain.webhooks import (
 )
 from workflows_api.service.errors import ServiceError
 from workflows_api.service.ports import (
+    DeliveryQueue,
     ExecutionStore,
     SigningSecrets,
     WebhookSender,
@@ -46,8 +51,15 @@ from workflows_api.service.workflows import WorkflowService
 logger = logging.getLogger(__name__)
 _REASON_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
-DEFAULT_ATTEMPTS = 3
-DEFAULT_FIRST_BACKOFF_SECONDS = 1.0
+# Attempts per delivery; the queue's redelivery backoff spaces them (10 s to 10 min on
+# the deployed subscription, infra/modules/workflows_api/events.tf).
+DEFAULT_ATTEMPTS = 5
+# A queue-level failure recorded on the execution in place of any attempt.
+ENQUEUE_FAILED = "enqueue_failed"
+
+
+class RetryDelivery(Exception):
+    """The attempt failed and attempts remain: the queue should deliver again."""
 
 
 class Webhooks:
@@ -59,24 +71,22 @@ class Webhooks:
         secrets: SigningSecrets,
         executions: ExecutionStore,
         sender: WebhookSender,
+        queue: DeliveryQueue,
         render: Callable[[Execution], dict[str, Any]],
         clock: Callable[[], dt.datetime],
         allow_http: bool = False,
         attempts: int = DEFAULT_ATTEMPTS,
-        first_backoff_seconds: float = DEFAULT_FIRST_BACKOFF_SECONDS,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._workflows = workflows
         self._store = store
         self._secrets = secrets
         self._executions = executions
         self._sender = sender
+        self._queue = queue
         self._render = render
         self._clock = clock
         self._allow_http = allow_http
         self._attempts = attempts
-        self._first_backoff = first_backoff_seconds
-        self._sleep = sleep
 
     # --- configuration --------------------------------------------------------------
 
@@ -86,7 +96,7 @@ class Webhooks:
         """Set the URLs; returns the signing secret when it is new (shown once)."""
         self._workflows.get(org, workflow_id)  # 404 for an unknown workflow
         problems = [
-            {"field": f"urls.{i}", "message": f"{url[:200]!r}: {problem}"}
+            {"field": f"urls.{i}", "message": problem}
             for i, url in enumerate(urls)
             if (problem := url_problem(url, self._allow_http)) is not None
         ]
@@ -122,74 +132,123 @@ class Webhooks:
 
     # --- delivery -------------------------------------------------------------------
 
-    def announce(self, execution: Execution) -> list[DeliveryAttempt]:
-        """Deliver the end of `execution` to each URL of its workflow; never raises."""
+    def announce(self, execution: Execution) -> list[WebhookDelivery]:
+        """Queue the end of `execution` for each URL of its workflow; never raises (a
+        queue that refuses is recorded on the execution as `enqueue_failed`)."""
         try:
             config = self._store.get_webhooks(execution.org, execution.workflow_id)
             if config is None or not config.urls:
                 return []
-            secret = self._secrets.get_signing_secret(execution.org, execution.workflow_id)
-            if secret is None:
-                return []
-            body = json.dumps(self._render(execution), separators=(",", ":")).encode("utf-8")
-            return [
-                attempt
-                for url in config.urls
-                for attempt in self._deliver(execution, url, body, secret)
-            ]
+            deliveries = [self._delivery(execution, url) for url in config.urls]
         except Exception:
             # Announcing must never break the request that ended the execution.
-            logger.exception("webhook delivery failed for execution %s", execution.id)
+            logger.exception("webhook deliveries not prepared for execution %s", execution.id)
             return []
-
-    def _deliver(
-        self, execution: Execution, url: str, body: bytes, secret: str
-    ) -> list[DeliveryAttempt]:
-        tried: list[DeliveryAttempt] = []
-        delivery_id = uuid.uuid4().hex
-        backoff = self._first_backoff
-        for number in range(1, self._attempts + 1):
-            now = self._clock()
-            headers = {
-                "Content-Type": "application/json",
-                SIGNATURE_HEADER: signature(secret, int(now.timestamp()), body),
-                EVENT_HEADER: f"execution.{execution.state.value}",
-                DELIVERY_HEADER: delivery_id,
-            }
-            status, error = self._send(url, body, headers)
-            attempt = DeliveryAttempt(url, number, now, execution.state.value, status, error)
-            self._executions.record_delivery_attempt(execution.org, execution.id, attempt)
-            tried.append(attempt)
+        try:
+            self._queue.enqueue(deliveries)
+        except Exception as error:
             logs.log(
                 logger,
-                logging.INFO if attempt.delivered else logging.WARNING,
-                "webhook delivery attempt",
+                logging.ERROR,
+                "webhook deliveries not queued",
                 execution_id=execution.id,
-                attempt=number,
-                status_code=status,
-                delivered=attempt.delivered,
+                error_type=type(error).__name__,
             )
-            if attempt.delivered:
-                break
-            if number < self._attempts:
-                self._sleep(backoff)
-                backoff *= 2
-        return tried
+            self._record_unqueued(execution, deliveries)
+            return []
+        return deliveries
 
-    def _send(
-        self, url: str, body: bytes, headers: dict[str, str]
-    ) -> tuple[int | None, str | None]:
-        """The receiver's status, and a reason code when it was not a 2xx: `http_<status>`,
-        or the sender's code (never exception text, which could echo the receiver)."""
+    def deliver(self, delivery: WebhookDelivery, delivery_attempt: int | None = None) -> None:
+        """One attempt of a queued delivery, recorded on its execution. Returns when
+        the delivery is done (delivered, dead-lettered, or moot); raises RetryDelivery
+        when the queue should deliver it again."""
+        execution = self._executions.get_execution(delivery.org, delivery.execution_id)
+        if execution is None:
+            return  # expired or deleted: nobody can read the record
+        earlier = [a for a in execution.deliveries if a.url == delivery.url]
+        if any(a.delivered or a.dead_lettered for a in earlier):
+            return  # a redelivery of a delivery already settled
+        secret = self._secrets.get_signing_secret(delivery.org, delivery.workflow_id)
+        if secret is None:
+            return  # webhooks removed since: nothing to sign with, nothing to send
+        number = max(delivery_attempt or 1, len(earlier) + 1)
+        attempt = self._attempt(delivery, secret, number)
+        if attempt.delivered or attempt.dead_lettered:
+            return
+        raise RetryDelivery(f"attempt {number} of {self._attempts} failed: {attempt.error}")
+
+    def _attempt(self, delivery: WebhookDelivery, secret: str, number: int) -> DeliveryAttempt:
+        now = self._clock()
+        headers = {
+            "Content-Type": "application/json",
+            SIGNATURE_HEADER: signature(secret, int(now.timestamp()), delivery.body),
+            EVENT_HEADER: delivery.event,
+            DELIVERY_HEADER: delivery.event_id,
+        }
         try:
-            status = self._sender.send(url, body, headers)
+            status: int | None = self._sender.send(delivery.url, delivery.body, headers)
+            error = None if status is not None and 200 <= status < 300 else f"http_{status}"
         except WebhookSendError as failure:
-            return None, failure_reason(failure)
-        return status, None if 200 <= status < 300 else f"http_{status}"
+            status, error = None, failure_reason(failure)
+        attempt = DeliveryAttempt(
+            delivery.url,
+            number,
+            now,
+            delivery.state,
+            status,
+            error,
+            event_id=delivery.event_id,
+            dead_lettered=error is not None and number >= self._attempts,
+        )
+        self._executions.record_delivery_attempt(delivery.org, delivery.execution_id, attempt)
+        logs.log(
+            logger,
+            logging.INFO if attempt.delivered else logging.WARNING,
+            "webhook delivery attempt",
+            execution_id=delivery.execution_id,
+            event_id=delivery.event_id,
+            attempt=number,
+            status_code=status,
+            reason=error,
+            dead_lettered=attempt.dead_lettered,
+        )
+        return attempt
+
+    def _delivery(self, execution: Execution, url: str) -> WebhookDelivery:
+        event = event_id(execution.org, execution.id, url)
+        payload = {**self._render(execution), "event_id": event}
+        return WebhookDelivery(
+            org=execution.org,
+            workflow_id=execution.workflow_id,
+            execution_id=execution.id,
+            url=url,
+            event_id=event,
+            state=execution.state.value,
+            body=json.dumps(payload, separators=(",", ":")).encode("utf-8"),
+        )
+
+    def _record_unqueued(self, execution: Execution, deliveries: list[WebhookDelivery]) -> None:
+        now = self._clock()
+        for delivery in deliveries:
+            attempt = DeliveryAttempt(
+                delivery.url,
+                0,
+                now,
+                delivery.state,
+                None,
+                ENQUEUE_FAILED,
+                event_id=delivery.event_id,
+                dead_lettered=True,
+            )
+            try:
+                self._executions.record_delivery_attempt(execution.org, execution.id, attempt)
+            except Exception:
+                logger.exception("could not record the unqueued delivery of %s", execution.id)
 
 
 def failure_reason(failure: WebhookSendError) -> str:
     """The sender's reason code; anything that is not one (a code is lowercase letters,
-    digits and `_`) is recorded as `send_failed`."""
+    digits and `_`) is recorded as `send_failed`: never exception text, which could echo
+    the receiver."""
     reason = str(failure)
     return reason if _REASON_CODE.fullmatch(reason) else "send_failed"

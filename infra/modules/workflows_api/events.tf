@@ -7,7 +7,12 @@
 # - one topic per org of var.pubsub_orgs, pushed to the Pub/Sub function;
 # - one topic of BigQuery job-completion log entries, fed by a log sink in this
 #   project (below) and, for connections in other projects, by a sink per project
-#   (modules/completion_events_sink), pushed to the completion function.
+#   (modules/completion_events_sink), pushed to the completion function;
+# - one topic of webhook deliveries, published by the runtime when an execution ends
+#   (one message per URL), pushed to the delivery function: a failed attempt is
+#   retried after the backoff below, and the function records the delivery as
+#   dead-lettered on the execution after its own last attempt (service/webhooks.py,
+#   DEFAULT_ATTEMPTS, fewer than max_delivery_attempts).
 #
 # Each push subscription waits for its function's whole timeout (ack deadline), backs
 # off between retries, and after max_delivery_attempts moves the message to the
@@ -33,6 +38,13 @@ locals {
         topic    = google_pubsub_topic.job_events.id
         function = local.completion_function
         invoker  = "audit-invoker"
+      }
+    },
+    local.webhook_function == null ? {} : {
+      "webhook-deliveries" = {
+        topic    = google_pubsub_topic.webhook_deliveries.id
+        function = local.webhook_function
+        invoker  = "hooks-invoker"
       }
     },
   )
@@ -70,6 +82,24 @@ resource "google_pubsub_topic" "job_events" {
   labels  = local.labels
 
   depends_on = [google_project_service.services]
+}
+
+# {org, workflow_id, execution_id, url, event_id, state, body}: one webhook delivery
+# (functions/workflows_api/domain/webhook_deliveries.py).
+resource "google_pubsub_topic" "webhook_deliveries" {
+  project = var.project_id
+  name    = "${var.name_prefix}-webhook-deliveries"
+  labels  = local.labels
+
+  depends_on = [google_project_service.services]
+}
+
+# The functions publish the deliveries of the executions they end, to this topic only.
+resource "google_pubsub_topic_iam_member" "runtime_publishes_webhook_deliveries" {
+  project = var.project_id
+  topic   = google_pubsub_topic.webhook_deliveries.name
+  role    = "roles/pubsub.publisher"
+  member  = local.runtime_member
 }
 
 resource "google_pubsub_topic" "dead_letter" {
@@ -145,9 +175,9 @@ resource "google_pubsub_subscription_iam_member" "dead_letter_subscriber" {
 }
 
 # The agent signs the pushes' OIDC tokens as the invoker accounts (built in for
-# projects made after April 2021, needed by older ones), on those two accounts only.
+# projects made after April 2021, needed by older ones), on those accounts only.
 resource "google_service_account_iam_member" "pubsub_agent_signs_for_invokers" {
-  for_each = toset(["pubsub-invoker", "audit-invoker"])
+  for_each = toset(["pubsub-invoker", "audit-invoker", "hooks-invoker"])
 
   service_account_id = google_service_account.accounts[each.key].name
   role               = "roles/iam.serviceAccountTokenCreator"

@@ -7,8 +7,10 @@ locals {
     build          = "Workflows API function builds (Cloud Build)"
     pubsub-invoker = "Workflows API: Pub/Sub pushes to pubsub_trigger"
     audit-invoker  = "Workflows API: Pub/Sub pushes of job events to bigquery_job_completed"
-    scheduler      = "Workflows API: Cloud Scheduler jobs calling execute (OIDC)"
-    gateway        = "Workflows API: API Gateway (invokes the HTTP functions in private mode)"
+    # Pub/Sub pushes of queued webhook deliveries to deliver_webhook.
+    hooks-invoker = "Workflows API: Pub/Sub pushes of webhook deliveries to deliver_webhook"
+    scheduler     = "Workflows API: Cloud Scheduler jobs calling execute (OIDC)"
+    gateway       = "Workflows API: API Gateway (invokes the HTTP functions in private mode)"
   }
 
   runtime_member = "serviceAccount:${google_service_account.accounts["runtime"].email}"
@@ -27,6 +29,7 @@ locals {
     http               = var.access_mode == "public" ? "allUsers" : local.gateway_member
     pubsub             = "serviceAccount:${google_service_account.accounts["pubsub-invoker"].email}"
     bigquery_audit_log = "serviceAccount:${google_service_account.accounts["audit-invoker"].email}"
+    webhook_delivery   = "serviceAccount:${google_service_account.accounts["hooks-invoker"].email}"
   }
 
   # "dataset" or "project.dataset"

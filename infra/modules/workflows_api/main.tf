@@ -73,12 +73,23 @@ locals {
       concurrency     = 40
       max_instances   = 20
     }
+    deliver_webhook = {
+      trigger     = "webhook_delivery"
+      description = "CloudEvent: one attempt of a queued webhook delivery (an execution's end, to one URL)."
+      # One POST with a 5 s total deadline (adapters/webhook_http.py), a Firestore read
+      # and write; Pub/Sub retries a failed attempt after its backoff (events.tf).
+      memory          = "512Mi"
+      timeout_seconds = 60
+      concurrency     = 20
+      max_instances   = 10
+    }
   }
 
   http_functions = { for name, fn in local.functions : name => fn if fn.trigger == "http" }
   # The functions behind the event triggers (events.tf).
   pubsub_function     = one([for name, fn in local.functions : name if fn.trigger == "pubsub"])
   completion_function = one([for name, fn in local.functions : name if fn.trigger == "bigquery_audit_log"])
+  webhook_function    = one([for name, fn in local.functions : name if fn.trigger == "webhook_delivery"])
 
   firestore_database = var.create_firestore_database ? google_firestore_database.records[0].name : var.firestore_database
 
@@ -103,9 +114,13 @@ locals {
     # deployment's own prefix: two deployments in one project never reach each other's.
     WFAPI_WEBHOOK_SECRETS       = "secret-manager"
     WFAPI_WEBHOOK_SECRET_PREFIX = local.webhook_secret_prefix
+    # Ending an execution queues its webhook deliveries here (events.tf).
+    WFAPI_WEBHOOK_DELIVERY_TOPIC = google_pubsub_topic.webhook_deliveries.id
     # private access mode (gateway.tf): the caller's credential arrives in
     # X-Forwarded-Authorization, the gateway's own token in Authorization.
     WFAPI_TRUST_FORWARDED_AUTHORIZATION = tostring(var.access_mode == "private")
+    # The gateway's own ID tokens are never accepted as a caller's credential.
+    WFAPI_GATEWAY_SERVICE_ACCOUNT = google_service_account.accounts["gateway"].email
   }
 
   services = toset([

@@ -265,6 +265,8 @@ def _delivery_to_doc(attempt: DeliveryAttempt) -> dict[str, Any]:
         "state": attempt.state,
         "status_code": attempt.status_code,
         "error": attempt.error,
+        "event_id": attempt.event_id,
+        "dead_lettered": attempt.dead_lettered,
     }
 
 
@@ -276,4 +278,6 @@ def _delivery_from_doc(data: dict[str, Any]) -> DeliveryAttempt:
         state=data["state"],
         status_code=data["status_code"],
         error=data["error"],
+        event_id=data.get("event_id"),
+        dead_lettered=bool(data.get("dead_lettered", False)),
     )

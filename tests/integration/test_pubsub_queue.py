@@ -1,0 +1,76 @@
+"""The webhook delivery queue adapter against the Pub/Sub emulator: what it publishes is
+what the delivery function parses, one message per delivery; a refusal raises
+BackendUnavailable."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+
+import pytest
+import requests
+
+from devstack import emulators, pubsub
+from devstack.emulators import Emulators
+from workflows_api.adapters.pubsub_queue import delivery_queue
+from workflows_api.domain.webhook_deliveries import (
+    WebhookDelivery,
+    event_id,
+    parse_delivery_message,
+)
+from workflows_api.service.errors import BackendUnavailable
+
+pytestmark = pytest.mark.integration
+
+
+def delivery(url: str) -> WebhookDelivery:
+    return WebhookDelivery(
+        org="acme",
+        workflow_id="w1",
+        execution_id="e1",
+        url=url,
+        event_id=event_id("acme", "e1", url),
+        state="succeeded",
+        body=b'{"id":"e1","state":"succeeded"}',
+    )
+
+
+def pull(host: str, subscription: str, at_least: int) -> list[dict[str, object]]:
+    messages: list[dict[str, object]] = []
+    for _ in range(20):
+        answer = requests.post(
+            f"http://{host}/v1/{subscription}:pull", json={"maxMessages": 10}, timeout=10
+        )
+        answer.raise_for_status()
+        messages += [m["message"] for m in answer.json().get("receivedMessages", [])]
+        if len(messages) >= at_least:
+            break
+    return messages
+
+
+def test_each_delivery_is_one_message_the_delivery_function_reads(
+    emulators_running: Emulators,
+) -> None:
+    host, project = emulators_running.pubsub_host, emulators_running.project
+    name = f"deliveries-{uuid.uuid4().hex[:8]}"
+    topic = pubsub.create_topic(host, project, name)
+    subscription = f"projects/{project}/subscriptions/{name}"
+    requests.put(f"http://{host}/v1/{subscription}", json={"topic": topic}, timeout=10)
+    sent = [delivery("https://a.example/hook"), delivery("https://b.example/hook")]
+    delivery_queue(topic, host).enqueue(sent)
+    messages = pull(host, subscription, 2)
+    received = [parse_delivery_message(base64.b64decode(str(m["data"]))) for m in messages]
+    assert sorted(received, key=lambda d: d.url) == sent
+    attributes = [m["attributes"] for m in messages]
+    assert sorted(a["event_id"] for a in attributes) == sorted(d.event_id for d in sent)  # type: ignore[index]
+
+
+def test_a_queue_that_cannot_take_the_deliveries_raises_backend_unavailable(
+    emulators_running: Emulators,
+) -> None:
+    missing = f"projects/{emulators_running.project}/topics/missing-{uuid.uuid4().hex[:8]}"
+    with pytest.raises(BackendUnavailable):
+        delivery_queue(missing, emulators_running.pubsub_host).enqueue([delivery("https://x")])
+    nobody = f"127.0.0.1:{emulators.free_port()}"
+    with pytest.raises(BackendUnavailable):
+        delivery_queue(missing, nobody).enqueue([delivery("https://x")])
