@@ -121,7 +121,18 @@ class Delivery(_Body):
     at: str
     state: str = Field(description="The execution state the delivery announced.")
     status_code: int | None = Field(description="The receiver's answer; null when none came.")
-    error: str | None
+    error: str | None = Field(
+        description="Why the attempt failed, a reason code: http_<status>, timeout, "
+        "connection_failed, tls_failed, dns_failed, address_not_allowed, url_not_allowed, "
+        "enqueue_failed."
+    )
+    event_id: str | None = Field(
+        description="The delivery's event id (body `event_id`, header Workflows-Delivery): "
+        "the same on every attempt, for receivers to deduplicate."
+    )
+    dead_lettered: bool = Field(
+        description="This attempt was the last: the delivery was given up on."
+    )
 
 
 class Execution(_Body):

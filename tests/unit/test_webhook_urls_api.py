@@ -5,11 +5,12 @@ the URL and its field, nothing stored; a name that resolves inside is accepted a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 from tests.unit.apps import GOOD, with_demo_workflow
+from tests.unit.fake_queue import InMemoryDeliveryQueue
 from tests.unit.http_client import HttpClient
 from tests.unit.test_webhook_urls import INTERNAL, MALFORMED
 from workflows_api.adapters.webhook_http import HttpWebhookSender
@@ -59,6 +60,8 @@ def test_a_name_resolving_to_loopback_fails_delivery_with_a_reason_code() -> Non
     body = {"urls": ["https://hooks.example.com/x"]}
     assert client.call("PUT", PATH, token=client.token(), body=body).status == 200
     execution = world.app.admission.execute("demo", "clusters", ExecuteRequest(GOOD)).execution
+    queued = cast(InMemoryDeliveryQueue, world.app.delivery_queue)
+    assert queued.drain(world.app.webhooks.deliver, max_deliveries=1) == 1
     recorded = world.store.executions[("demo", execution.id)].deliveries
     assert recorded, "the end of the execution was announced"
     assert {(d.status_code, d.error) for d in recorded} == {(None, "address_not_allowed")}

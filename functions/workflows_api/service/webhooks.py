@@ -96,7 +96,7 @@ class Webhooks:
         """Set the URLs; returns the signing secret when it is new (shown once)."""
         self._workflows.get(org, workflow_id)  # 404 for an unknown workflow
         problems = [
-            {"field": f"urls.{i}", "message": problem}
+            {"field": f"urls.{i}", "message": f"{url[:200]!r}: {problem}"}
             for i, url in enumerate(urls)
             if (problem := url_problem(url, self._allow_http)) is not None
         ]
