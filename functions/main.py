@@ -19,6 +19,7 @@ from workflows_api.events.pubsub import NotAPubSubEvent, pubsub_message
 from workflows_api.http.app import get_app
 from workflows_api.http.dispatch import dispatch
 from workflows_api.http.route import API_ACCESS, EXECUTE, STATUS
+from workflows_api.service.errors import BackendUnavailable, ServiceError
 
 
 @functions_framework.http
@@ -43,8 +44,8 @@ def status(request: Request) -> Response:
 def pubsub_trigger(cloud_event: CloudEvent) -> None:
     """Start an execution from a Pub/Sub message (Eventarc, or a push subscription).
 
-    Returning acknowledges the message; raising (a transient failure) has Pub/Sub
-    deliver it again.
+    Returning acknowledges the message; raising (only a transient backend failure:
+    the service records every other failure) has Pub/Sub deliver it again.
     """
     app = get_app()
     logs.configure(app.settings.log_level)
@@ -52,6 +53,9 @@ def pubsub_trigger(cloud_event: CloudEvent) -> None:
         message = pubsub_message(cloud_event["source"], cloud_event.data)
     except NotAPubSubEvent as error:
         logs.log(logging.getLogger(__name__), logging.ERROR, f"event ignored: {error}")
+        return
+    except Exception:  # an event no redelivery can make readable: acknowledged
+        logging.getLogger(__name__).exception("unreadable Pub/Sub event ignored")
         return
     app.pubsub_triggers.handle(message.topic, message.message_id, message.data)
 
@@ -61,18 +65,31 @@ def bigquery_job_completed(cloud_event: CloudEvent) -> None:
     """End an execution from its BigQuery job's audit-log event (Eventarc).
 
     Returning acknowledges the event, also one about a job that is not ours or one
-    already applied; raising (a transient failure) has Eventarc deliver it again.
+    already applied; raising (only a transient backend failure) has Eventarc deliver
+    it again. Any other failure would fail again: logged and acknowledged.
     """
     app = get_app()
     logs.configure(app.settings.log_level)
+    logger = logging.getLogger(__name__)
     try:
         event = parse_job_event(cloud_event["type"], cloud_event["source"], cloud_event.data)
     except NotAJobEvent as error:
-        logs.log(
-            logging.getLogger(__name__),
-            logging.INFO,
-            f"event ignored: {error}",
-            event_id=cloud_event["id"],
-        )
+        logs.log(logger, logging.INFO, f"event ignored: {error}", event_id=cloud_event["id"])
         return
-    app.job_completions.handle_job_event(event)
+    except Exception:
+        logger.exception("unreadable job event ignored", extra={"fields": _event_id(cloud_event)})
+        return
+    try:
+        app.job_completions.handle_job_event(event)
+    except BackendUnavailable:
+        raise
+    except ServiceError as refused:
+        if refused.kind == "unavailable":
+            raise
+        logs.log(logger, logging.ERROR, f"job event refused: {refused}", job_id=event.job_id)
+    except Exception:
+        logger.exception("job event failed; acknowledged", extra={"fields": _event_id(cloud_event)})
+
+
+def _event_id(cloud_event: CloudEvent) -> dict[str, str | None]:
+    return {"event_id": cloud_event.get("id")}
