@@ -3,6 +3,7 @@ field, answered within 2 s, and the org's Firestore documents are the same after
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 import uuid
@@ -12,7 +13,7 @@ import pytest
 import requests
 from google.cloud import firestore
 
-from tests.e2e.helpers import Stack
+from tests.e2e.helpers import Stack, execute, poll
 from workflows_api.adapters import clients
 
 pytestmark = pytest.mark.e2e
@@ -300,4 +301,42 @@ def test_hostile_query_strings_are_refused(
     before = org_documents(db, "demo")
     response, elapsed = send(http, stack, method, path, json=TYPED_DEFINITION)
     assert_refused(response, field, elapsed)
+    assert org_documents(db, "demo") == before
+
+
+def test_a_jwt_nested_deep_is_unauthenticated(
+    http: requests.Session, stack: Stack, db: firestore.Client
+) -> None:
+    # 2,900 levels: as deep as fits the local server's 8 KiB header limit (5,000 does not),
+    # and far past the 1,000 at which Python's JSON parser gives up by RecursionError.
+    header = base64.urlsafe_b64encode(nested(2900).encode()).decode().rstrip("=")
+    payload = base64.urlsafe_b64encode(b'{"sub": "x"}').decode().rstrip("=")
+    before = org_documents(db, "demo")
+    response, elapsed = send(
+        http,
+        stack,
+        "GET",
+        "/v1/workflows",
+        headers={"Authorization": f"Bearer {header}.{payload}.c2ln"},
+    )
+    assert response.status_code == 401, response.text[:500]
+    assert_refused(response, "Authorization", elapsed)
+    assert org_documents(db, "demo") == before
+
+
+def test_every_list_route_refuses_a_junk_page_token(
+    http: requests.Session, stack: Stack, db: firestore.Client, typed_workflow: str
+) -> None:
+    started = execute(http, stack, typed_workflow, {}).json()
+    assert poll(http, stack, started["id"])["state"] == "succeeded"
+    before = org_documents(db, "demo")
+    paths = [
+        f"/v1/workflows/{typed_workflow}/executions",
+        f"/v1/executions/{started['id']}/results",
+    ]
+    for path in paths:
+        for junk in ("%00junk%FF", "z" * 5000, "x/y"):
+            response, elapsed = send(http, stack, "GET", f"{path}?page_token={junk}")
+            assert_refused(response, "page_token", elapsed)
+            assert response.json()["error"]["code"] == "invalid_page_token"
     assert org_documents(db, "demo") == before
