@@ -21,6 +21,7 @@ from workflows_api.events.webhook_delivery import NotADelivery, delivery_event
 from workflows_api.http.app import get_app
 from workflows_api.http.dispatch import dispatch
 from workflows_api.http.route import API_ACCESS, EXECUTE, STATUS
+from workflows_api.service.errors import BackendUnavailable, ServiceError
 
 
 @functions_framework.http
@@ -45,8 +46,8 @@ def status(request: Request) -> Response:
 def pubsub_trigger(cloud_event: CloudEvent) -> None:
     """Start an execution from a Pub/Sub message (Eventarc, or a push subscription).
 
-    Returning acknowledges the message; raising (a transient failure) has Pub/Sub
-    deliver it again.
+    Returning acknowledges the message; raising (only a transient backend failure:
+    the service records every other failure) has Pub/Sub deliver it again.
     """
     app = get_app()
     logs.configure(app.settings.log_level)
@@ -54,6 +55,9 @@ def pubsub_trigger(cloud_event: CloudEvent) -> None:
         message = pubsub_message(cloud_event["source"], cloud_event.data)
     except NotAPubSubEvent as error:
         logs.log(logging.getLogger(__name__), logging.ERROR, f"event ignored: {error}")
+        return
+    except Exception:  # an event no redelivery can make readable: acknowledged
+        logging.getLogger(__name__).exception("unreadable Pub/Sub event ignored")
         return
     app.pubsub_triggers.handle(message.topic, message.message_id, message.data)
 
@@ -64,23 +68,32 @@ def bigquery_job_completed(cloud_event: CloudEvent) -> None:
     the log sink's topic (pushed), or an Eventarc audit-log event.
 
     Returning acknowledges the event, also one about a job that is not ours or one
-    already applied; raising (a transient failure) has it delivered again.
+    already applied; raising (only a transient backend failure) has it delivered again.
+    Any other failure would fail again: logged and acknowledged.
     """
     app = get_app()
     logs.configure(app.settings.log_level)
+    logger = logging.getLogger(__name__)
     try:
         event, event_id = job_event(
             cloud_event["type"], cloud_event["source"], cloud_event["id"], cloud_event.data
         )
     except NotAJobEvent as error:
-        logs.log(
-            logging.getLogger(__name__),
-            logging.INFO,
-            f"event ignored: {error}",
-            event_id=cloud_event["id"],
-        )
+        logs.log(logger, logging.INFO, f"event ignored: {error}", event_id=cloud_event["id"])
         return
-    app.job_completions.handle_job_event(event, event_id)
+    except Exception:
+        logger.exception("unreadable job event ignored", extra={"fields": _event_id(cloud_event)})
+        return
+    try:
+        app.job_completions.handle_job_event(event, event_id)
+    except BackendUnavailable:
+        raise
+    except ServiceError as refused:
+        if refused.kind == "unavailable":
+            raise
+        logs.log(logger, logging.ERROR, f"job event refused: {refused}", job_id=event.job_id)
+    except Exception:
+        logger.exception("job event failed; acknowledged", extra={"fields": _event_id(cloud_event)})
 
 
 @functions_framework.cloud_event
@@ -104,3 +117,7 @@ def deliver_webhook(cloud_event: CloudEvent) -> None:
         )
         return
     app.webhooks.deliver(delivery, attempt)
+
+
+def _event_id(cloud_event: CloudEvent) -> dict[str, str | None]:
+    return {"event_id": cloud_event.get("id")}

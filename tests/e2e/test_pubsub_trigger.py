@@ -120,3 +120,74 @@ def test_a_poison_message_is_acknowledged_with_its_reason(
     time.sleep(3)
     later = stack.app.store.get_trigger_rejection("demo", message_id)
     assert later is not None and later.received_at == first_seen
+
+
+TYPED = {
+    "name": "Typed parameters",
+    "parameters": [
+        {"name": "amount", "type": "NUMERIC", "required": False},
+        {"name": "ratio", "type": "FLOAT64", "required": False},
+        {"name": "moment", "type": "TIMESTAMP", "required": False},
+        {"name": "area", "type": "GEOGRAPHY", "required": False},
+        {"name": "code", "type": "STRING", "required": False, "pattern": "(a+)+b"},
+    ],
+    "nodes": [
+        {"id": "src", "type": "read_table", "settings": {"table": "retail.stores"}},
+        {"id": "out", "type": "output", "inputs": ["src"]},
+    ],
+}
+
+
+def publish_raw(topic: Topic, data: bytes) -> str:
+    """Publish bytes as they are (not JSON-encoded by the helper)."""
+    message = {"data": base64.b64encode(data).decode("ascii"), "attributes": {}}
+    response = requests.post(
+        f"http://{topic.host}/v1/{topic.name}:publish", json={"messages": [message]}, timeout=10
+    )
+    response.raise_for_status()
+    return str(response.json()["messageIds"][0])
+
+
+def hostile_messages(workflow_id: str) -> list[tuple[bytes, str]]:
+    def values(text: str) -> bytes:
+        return ('{"workflow": "' + workflow_id + '", "parameters": {' + text + "}}").encode()
+
+    nested = "[" * 3000 + "0" + "]" * 3000
+    return [
+        (b"[" * 50_000 + b"]" * 50_000, "invalid_message"),
+        (b'{"workflow": "\\ud800", "parameters": {}}', "workflow_not_found"),
+        (b'{"workflow": "x", "parameters": {}, "\\udc00": 1}', "invalid_message"),
+        (values('"amount": "1e40"'), "invalid_parameters"),
+        (values('"amount": 1e30'), "invalid_parameters"),
+        (values('"amount": "1e999999999"'), "invalid_parameters"),
+        (values('"ratio": ' + "9" * 400), "invalid_parameters"),
+        (values('"moment": "9999-12-31T23:59:59-23:59"'), "invalid_parameters"),
+        (
+            values('"area": {"type": "Point", "coordinates": [1' + "0" * 400 + ", 1]}"),
+            "invalid_parameters",
+        ),
+        (
+            values('"area": ' + json.dumps('{"type": "Point", "coordinates": ' + nested + "}")),
+            "invalid_parameters",
+        ),
+        (values('"code": "\\ud800"'), "invalid_parameters"),
+        (values('"\\udc00": 1'), "invalid_parameters"),
+        (values('"code": "' + "a" * 40 + '!"'), "invalid_parameters"),
+    ]
+
+
+def test_hostile_messages_are_each_rejected_once_and_acknowledged(
+    http: requests.Session, stack: Stack, topic: Topic
+) -> None:
+    workflow_id = new_workflow(http, stack, TYPED)
+    published = [(publish_raw(topic, data), code) for data, code in hostile_messages(workflow_id)]
+    rejections = {message_id: wait_for_rejection(stack, message_id) for message_id, _ in published}
+    for message_id, code in published:
+        assert rejections[message_id].code == code, rejections[message_id]
+    # Acknowledged: none is delivered again (each record is written once), none ran.
+    time.sleep(3)
+    for message_id, _ in published:
+        later = stack.app.store.get_trigger_rejection("demo", message_id)
+        assert later is not None and later.received_at == rejections[message_id].received_at
+    page, _ = stack.app.queries.list_executions("demo", workflow_id, page_size=10)
+    assert page == []

@@ -11,7 +11,7 @@ import pytest
 from tests.unit.apps import GOOD, OnFakes, with_demo_workflow
 from workflows_api.config import Settings
 from workflows_api.events.pubsub import NotAPubSubEvent, pubsub_message
-from workflows_api.service.errors import BackendUnavailable
+from workflows_api.service.errors import BackendUnavailable, ServiceError
 from workflows_api.service.triggers import PubSubTriggers
 
 TOPIC = "projects/demo-project/topics/workflows-demo"
@@ -98,3 +98,55 @@ def test_pubsub_cloud_event_parsing() -> None:
         pubsub_message("//storage.googleapis.com/b", body)
     with pytest.raises(NotAPubSubEvent):
         pubsub_message(f"//pubsub.googleapis.com/{TOPIC}", {"message": {"data": ""}})
+
+
+HOSTILE_MESSAGES = [
+    (b"[" * 50_000 + b"]" * 50_000, "invalid_message"),
+    (b'{"workflow": "clusters", "parameters": {"store_type": "\\ud800"}}', "invalid_parameters"),
+    (b'{"workflow": "\\ud800", "parameters": {}}', "workflow_not_found"),
+    (b'{"workflow": "clusters", "parameters": {"\\udc00": 1}}', "invalid_parameters"),
+    (b'{"workflow": "clusters", "\\ud800": 1}', "invalid_message"),
+    (data({"workflow": "clusters", "parameters": {**GOOD, "buffer_radius": 10**400}}), None),
+    (b"\xff\xfe", "invalid_message"),
+]
+
+
+@pytest.mark.parametrize(("payload", "code"), HOSTILE_MESSAGES)
+def test_hostile_messages_are_recorded_as_text_and_acknowledged(
+    payload: bytes, code: str | None
+) -> None:
+    world = bound_to("demo")
+    outcome = triggers(world).handle(TOPIC, "m-h", payload)
+    assert outcome.status == "rejected"
+    rejection = world.store.get_trigger_rejection("demo", "m-h")
+    assert rejection is not None and (code is None or rejection.code == code)
+    for text in (rejection.message, rejection.workflow_id or ""):
+        text.encode("utf-8")  # storable: Firestore refuses lone surrogates
+    assert world.store.executions == {}
+
+
+def test_an_unexpected_error_is_recorded_not_redelivered_forever() -> None:
+    world = bound_to("demo")
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise KeyError("a bug")
+
+    world.store.create_execution = broken  # type: ignore[method-assign]
+    outcome = triggers(world).handle(
+        TOPIC, "m-6", data({"workflow": "clusters", "parameters": GOOD})
+    )
+    assert outcome.status == "rejected"
+    rejection = world.store.get_trigger_rejection("demo", "m-6")
+    assert rejection is not None and rejection.code == "internal_error"
+
+
+def test_a_refusal_of_kind_unavailable_raises_so_pubsub_retries() -> None:
+    world = bound_to("demo")
+
+    def unavailable(*args: Any, **kwargs: Any) -> Any:
+        raise ServiceError("unavailable", "backend_unavailable", "try later")
+
+    world.store.create_execution = unavailable  # type: ignore[method-assign]
+    with pytest.raises(ServiceError):
+        triggers(world).handle(TOPIC, "m-7", data({"workflow": "clusters", "parameters": GOOD}))
+    assert world.store.get_trigger_rejection("demo", "m-7") is None

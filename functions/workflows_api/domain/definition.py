@@ -30,7 +30,8 @@ NUMBER_TYPES = ("INT64", "FLOAT64", "NUMERIC")
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN and Infinity (YAML's .nan, .inf) are no distance, bound or count.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class ParamRef(Strict):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Literal
+
+from .plain_data import printable
 
 Severity = Literal["error", "warning"]
 
@@ -21,6 +23,13 @@ class Issue:
     node: str | None = None
     field: str | None = None
     severity: Severity = "error"
+
+    def __post_init__(self) -> None:
+        _escape_text(self)
+
+    def sort_key(self) -> tuple[str, str, str, str, str]:
+        """A total order (node and field may be None, which does not compare with text)."""
+        return (self.node or "", self.field or "", self.code, self.message, self.severity)
 
     def describe(self) -> str:
         where = ".".join(
@@ -56,6 +65,9 @@ class ParameterError:
     message: str
     expected: str | None = None
 
+    def __post_init__(self) -> None:
+        _escape_text(self)
+
     def to_dict(self) -> dict[str, str | None]:
         return {
             "code": self.code,
@@ -71,3 +83,12 @@ class ParameterValuesInvalid(ValueError):
     def __init__(self, errors: list[ParameterError]) -> None:
         self.errors = errors
         super().__init__("; ".join(error.message for error in errors))
+
+
+def _escape_text(error: Issue | ParameterError) -> None:
+    """Messages may quote what a caller sent: lone surrogates in it become escapes, so
+    that every error can be logged, stored and answered as UTF-8."""
+    for field in fields(error):
+        value = getattr(error, field.name)
+        if isinstance(value, str):
+            object.__setattr__(error, field.name, printable(value))

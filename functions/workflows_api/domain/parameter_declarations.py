@@ -3,12 +3,12 @@ defaults that pass their own declaration."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from .definition import NUMBER_TYPES, Parameter
 from .errors import Issue, ParameterValuesInvalid
 from .parameters import canonical_value
+from .patterns import PatternRefused, check_pattern
 from .sql import IDENTIFIER_PATTERN
 
 # Query parameters the service adds to every CALL (the output table) use this prefix.
@@ -83,9 +83,9 @@ def _constraint_issues(parameter: Parameter, field: str) -> list[Issue]:
     ]
     if parameter.pattern is not None:
         try:
-            re.compile(parameter.pattern)
-        except re.error as error:
-            message = f"pattern does not compile: {error}"
+            check_pattern(parameter.pattern)
+        except PatternRefused as refused:
+            message = f"pattern {refused} (patterns use RE2 syntax, as BigQuery's REGEXP functions)"
             issues.append(Issue("invalid_pattern", message, field=f"{field}.pattern"))
     return issues
 

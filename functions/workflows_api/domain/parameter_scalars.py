@@ -12,8 +12,10 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
+
+from .plain_data import TooDeep, check_json_nesting, has_lone_surrogate, printable
 
 MAX_STRING_LENGTH = 10_000
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -50,12 +52,13 @@ def describe_value(value: object) -> str:
     if isinstance(value, bool):
         return f"the boolean {'true' if value else 'false'}"
     if isinstance(value, int):
-        return f"the integer {value}"
+        shown = str(value) if value.bit_length() < 128 else f"of {len(str(abs(value)))} digits"
+        return f"the integer {shown}"
     if isinstance(value, float):
         return f"the number {value!r}"
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:40] + "..."
-        return f"the string {json.dumps(shown, ensure_ascii=False)}"
+        return f"the string {printable(json.dumps(shown, ensure_ascii=False))}"
     if isinstance(value, Mapping):
         return "an object"
     if isinstance(value, Sequence):
@@ -76,12 +79,19 @@ def scalar(type_name: str, value: Any) -> Any:
         if not isinstance(value, int):
             raise ValueRejected("invalid_type", expected)
         if not INT64_MIN <= value <= INT64_MAX:
-            raise ValueRejected("out_of_range", f"expected INT64, got {value} (out of range)")
+            raise ValueRejected(
+                "out_of_range", f"expected INT64, got {describe_value(value)} (out of range)"
+            )
         return value
     if type_name == "FLOAT64":
         if not isinstance(value, int | float):
             raise ValueRejected("invalid_type", expected)
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:
+            raise ValueRejected(
+                "out_of_range", f"expected FLOAT64, got {describe_value(value)} (out of range)"
+            ) from None
         if not math.isfinite(number):
             raise ValueRejected("invalid_value", f"expected a finite FLOAT64, got {value!r}")
         return number
@@ -121,7 +131,13 @@ def _timestamp(value: str) -> dt.datetime:
         ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)  # BigQuery reads zone-less timestamps as UTC
-    return parsed.astimezone(dt.UTC)
+    try:
+        return parsed.astimezone(dt.UTC)
+    except OverflowError:  # past year 9999 or before year 1 once in UTC
+        raise ValueRejected(
+            "out_of_range",
+            "expected a TIMESTAMP from 0001-01-01 to 9999-12-31 UTC, got " + describe_value(value),
+        ) from None
 
 
 def _numeric(value: Any, expected: str) -> Decimal:
@@ -141,23 +157,33 @@ def _numeric(value: Any, expected: str) -> Decimal:
         raise ValueRejected(
             "invalid_value", f"expected a finite NUMERIC, got {describe_value(value)}"
         )
-    _sign, digits, exponent = number.as_tuple()
-    scale = -int(exponent) if int(exponent) < 0 else 0
-    integer_digits = len(digits) - scale if len(digits) > scale else 0
+    # Digits before the point (adjusted() is the exponent of the leading digit), and
+    # after it; zero has no significant digits.
+    integer_digits = max(number.adjusted() + 1, 0) if number else 0
+    scale = max(-int(number.as_tuple().exponent), 0) if number else 0
     if scale > NUMERIC_MAX_SCALE or integer_digits > NUMERIC_MAX_INTEGER_DIGITS:
+        shown = text if len(text) <= 60 else text[:60] + "..."
         raise ValueRejected(
             "out_of_range",
-            f"expected NUMERIC (29 integer and 9 fractional digits at most), got {text}",
+            f"expected NUMERIC (29 integer and 9 fractional digits at most), got {shown}",
         )
-    # One canonical spelling per value: 1.50 and 1.5 are the same NUMERIC.
-    normalised = number.normalize()
-    return normalised.quantize(Decimal(1)) if normalised == normalised.to_integral() else normalised
+    # One canonical spelling per value: 1.50 and 1.5 are the same NUMERIC. NUMERIC has 38
+    # digits, more than the default context's 28.
+    with localcontext(prec=NUMERIC_MAX_INTEGER_DIGITS + NUMERIC_MAX_SCALE + 2):
+        normalised = number.normalize()
+        if normalised == normalised.to_integral():
+            return normalised.quantize(Decimal(1))
+        return normalised
 
 
 def _check_text(value: str) -> None:
     if len(value) > MAX_STRING_LENGTH:
         raise ValueRejected(
             "too_long", f"at most {MAX_STRING_LENGTH} characters allowed, got {len(value)}"
+        )
+    if has_lone_surrogate(value):
+        raise ValueRejected(
+            "invalid_value", "holds a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text"
         )
     for char in value:
         code = ord(char)
@@ -171,8 +197,11 @@ def _geography(value: Any, expected: str) -> str:
         text = value.strip()
         if text.startswith("{"):
             try:
+                check_json_nesting(text)
                 value = json.loads(text)
-            except json.JSONDecodeError:
+            except TooDeep as deep:
+                raise ValueRejected("invalid_value", f"the GeoJSON {deep}") from None
+            except ValueError:
                 raise ValueRejected(
                     "invalid_value", "expected GEOGRAPHY as WKT or GeoJSON, got invalid JSON"
                 ) from None
@@ -197,14 +226,8 @@ def _geojson_to_wkt(geometry: Mapping[str, Any]) -> str:
         )
 
     def position(p: Any) -> str:
-        if (
-            not isinstance(p, list)
-            or len(p) not in (2, 3)
-            or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in p)
-            or not all(math.isfinite(c) for c in p)
-        ):
-            raise ValueRejected("invalid_value", "GeoJSON positions must be [longitude, latitude]")
-        return f"{float(p[0])!r} {float(p[1])!r}"
+        longitude, latitude = _position(p)
+        return f"{longitude!r} {latitude!r}"
 
     def ring(points: Any) -> str:
         if not isinstance(points, list) or not points:
@@ -225,3 +248,19 @@ def _geojson_to_wkt(geometry: Mapping[str, Any]) -> str:
     else:
         body = "(" + ", ".join(polygon(p) for p in coordinates) + ")"
     return f"{kind}{body}"
+
+
+def _position(p: Any) -> tuple[float, float]:
+    """[longitude, latitude(, altitude)] as degrees within the globe."""
+    shape = "GeoJSON positions must be [longitude, latitude] in degrees"
+    if not isinstance(p, list) or len(p) not in (2, 3):
+        raise ValueRejected("invalid_value", shape)
+    if not all(isinstance(c, int | float) and not isinstance(c, bool) for c in p):
+        raise ValueRejected("invalid_value", shape)
+    try:
+        longitude, latitude = float(p[0]), float(p[1])
+    except OverflowError:
+        raise ValueRejected("out_of_range", shape + ", got a number out of range") from None
+    if not -180 <= longitude <= 180 or not -90 <= latitude <= 90:  # also refuses NaN
+        raise ValueRejected("out_of_range", shape + " (longitude -180 to 180, latitude -90 to 90)")
+    return longitude, latitude

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from .errors import ParameterError, ParameterValuesInvalid
 from .model import Parameter, Workflow
 from .parameter_scalars import ValueRejected, describe_value, scalar
+from .patterns import PatternRefused, full_match
 
 __all__ = [
     "MAX_ARRAY_ITEMS",
@@ -170,7 +170,7 @@ def _check_constraints(parameter: Parameter, value: Any) -> None:
         limit = parameter.max_length
         if limit is not None and len(value) > limit:
             raise ValueRejected("too_long", f"at most {limit} characters allowed, got {len(value)}")
-        if parameter.pattern is not None and not re.fullmatch(parameter.pattern, value):
+        if parameter.pattern is not None and not _matches(parameter.pattern, value):
             raise ValueRejected(
                 "invalid_value",
                 f"must match the pattern {parameter.pattern}, got {describe_value(value)}",
@@ -182,6 +182,14 @@ def _check_constraints(parameter: Parameter, value: Any) -> None:
             raise ValueRejected(
                 "not_allowed", f"must be one of {shown}, got {describe_value(value)}"
             )
+
+
+def _matches(pattern: str, value: str) -> bool:
+    try:
+        return full_match(pattern, value)
+    except PatternRefused as refused:
+        # Checked when the definition was saved; one saved before RE2 may not compile.
+        raise ValueRejected("invalid_pattern", f"the declared pattern {refused}") from None
 
 
 def _scalar_or_none(parameter: Parameter, item: Any) -> Any:

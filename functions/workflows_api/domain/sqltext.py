@@ -49,6 +49,8 @@ def parse_query(text: str) -> Fragment:
         statements = [s for s in sqlglot.parse(text, read=DIALECT) if s is not None]
     except (ParseError, TokenError) as error:
         raise FragmentError("custom_sql_parse_error", f"does not parse: {error}") from None
+    except RecursionError:  # sqlglot recurses per nesting level (fragments.py caps it first)
+        raise FragmentError("custom_sql_too_deep", "nests too deeply to parse") from None
     if len(statements) != 1:
         raise FragmentError(
             "custom_sql_not_one_select", f"must be one SELECT, found {len(statements)} statements"
@@ -72,6 +74,8 @@ def parse_expression(text: str) -> Fragment:
         statements = sqlglot.parse(text, read=DIALECT)
     except (ParseError, TokenError) as error:
         raise FragmentError("expression_parse_error", f"does not parse: {error}") from None
+    except RecursionError:  # as in parse_query
+        raise FragmentError("expression_too_deep", "nests too deeply to parse") from None
     if len(statements) != 1 or statements[0] is None:
         raise FragmentError("expression_parse_error", "must be exactly one expression")
     tree = statements[0]

@@ -21,6 +21,8 @@ from .nodes.checks import NodeChecker
 from .parameter_declarations import parameter_issues
 from .read_allowlist import ReadPolicy
 
+from .plain_data import MAX_NESTING, TooDeep, load_yaml, lone_surrogate_path
+
 MAX_NODES = 500
 MAX_PARAMETERS = 100
 
@@ -28,9 +30,16 @@ MAX_PARAMETERS = 100
 def parse_definition_text(text: str | bytes) -> Any:
     """YAML or JSON text (JSON is YAML) to plain data; raises WorkflowInvalid."""
     try:
-        return yaml.safe_load(text)
+        return load_yaml(text)
+    except TooDeep as error:
+        raise WorkflowInvalid([too_deep(str(error))]) from None
     except yaml.YAMLError as error:
-        raise WorkflowInvalid([Issue("invalid_yaml", f"not valid YAML or JSON: {error}")]) from None
+        message = f"not valid YAML or JSON: {error}"
+        raise WorkflowInvalid([Issue("invalid_yaml", message, field="body")]) from None
+
+
+def too_deep(reason: str = f"nests deeper than {MAX_NESTING} levels") -> Issue:
+    return Issue("body_too_deep", f"the definition {reason}", field="body")
 
 
 def parse_workflow(source: str | bytes | Mapping[str, Any]) -> Workflow:
@@ -38,6 +47,13 @@ def parse_workflow(source: str | bytes | Mapping[str, Any]) -> Workflow:
     data = parse_definition_text(source) if isinstance(source, str | bytes) else source
     if not isinstance(data, Mapping):
         raise WorkflowInvalid([Issue("invalid_definition", "a workflow must be an object")])
+    try:
+        where = lone_surrogate_path(data)
+    except TooDeep as error:
+        raise WorkflowInvalid([too_deep(str(error))]) from None
+    if where is not None:
+        message = "holds a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text"
+        raise WorkflowInvalid([Issue("invalid_text", message, field=where)])
     try:
         return Workflow.model_validate(data)
     except ValidationError as error:
@@ -70,7 +86,7 @@ def _shape_issues(error: ValidationError, data: Mapping[str, Any]) -> list[Issue
                 loc = loc[1:]  # the discriminator's tag adds nothing for the reader
         field = ".".join(str(part) for part in loc) or None
         issues.append(Issue("invalid_field", detail["msg"], node=node_id, field=field))
-    return sorted(set(issues))
+    return sorted(set(issues), key=Issue.sort_key)
 
 
 def validate_workflow(workflow: Workflow, reads: ReadPolicy | None = None) -> list[Issue]:

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from flask import Request
 from pydantic import BaseModel, ValidationError
 
+from workflows_api.domain.plain_data import TooDeep, check_json_nesting, lone_surrogate_path
 from workflows_api.http.errors import ApiError
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -56,19 +57,32 @@ def json_body(request: Request, empty_allowed: bool = False) -> Any:
 
 
 def parse_json(body: bytes) -> Any:
-    """Strict JSON: UTF-8, no NaN or Infinity (they are not JSON, and not numbers we run)."""
+    """Strict JSON: UTF-8, no NaN or Infinity (they are not JSON, and not numbers we run),
+    nesting bounded before parsing, no lone surrogates (\\ud800) in any string or key."""
 
     def reject_constant(name: str) -> Any:
         raise ValueError(f"{name} is not valid JSON")
 
     try:
-        return json.loads(body.decode("utf-8"), parse_constant=reject_constant)
+        check_json_nesting(body)
+        data = json.loads(body.decode("utf-8"), parse_constant=reject_constant)
+        where = lone_surrogate_path(data)
+    except TooDeep as error:
+        raise ApiError(400, "body_too_deep", f"body: the request body {error}.", "body") from None
     except UnicodeDecodeError:
-        raise ApiError(400, "invalid_json", "The request body is not UTF-8 text.") from None
+        raise ApiError(400, "invalid_json", "The request body is not UTF-8 text.", "body") from None
     except ValueError as error:
         raise ApiError(
-            400, "invalid_json", f"The request body is not valid JSON: {error}."
+            400, "invalid_json", f"The request body is not valid JSON: {error}.", "body"
         ) from None
+    if where is not None:
+        raise ApiError(
+            400,
+            "invalid_text",
+            f"{where}: holds a lone UTF-16 surrogate (\\ud800-\\udfff), which is not text.",
+            where,
+        )
+    return data
 
 
 def parse_model(model: type[Model], data: Any) -> Model:

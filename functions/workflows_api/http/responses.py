@@ -11,8 +11,10 @@ from workflows_api.http.errors import ApiError
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    # A lone surrogate that reached a message becomes its \\ud800 escape: valid UTF-8 JSON.
+    text = json.dumps(body, default=str, ensure_ascii=False)
     return Response(
-        json.dumps(body, default=str, ensure_ascii=False),
+        text.encode("utf-8", "backslashreplace"),
         status=status,
         headers=headers or {},
         mimetype="application/json",

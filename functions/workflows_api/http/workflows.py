@@ -8,6 +8,7 @@ from typing import Any
 from flask import Request, Response
 
 from workflows_api.bootstrap import App
+from workflows_api.domain.errors import WorkflowInvalid
 from workflows_api.domain.tokens import Grant
 from workflows_api.domain.validation import parse_definition_text
 from workflows_api.domain.webhooks import SIGNATURE_HEADER
@@ -37,8 +38,9 @@ def put_workflow(app: App, request: Request, workflow_id: str) -> Response:
     else:
         try:
             definition = parse_definition_text(body)
-        except ValueError as error:
-            raise ApiError(400, "invalid_yaml", f"The body is not valid YAML: {error}") from None
+        except WorkflowInvalid as invalid:
+            first = invalid.issues[0]
+            raise ApiError(400, first.code, f"body: {first.message}", first.field) from None
     if not isinstance(definition, dict):
         raise ApiError(400, "invalid_workflow", "The definition must be a JSON or YAML object.")
     saved = app.workflows.put(

@@ -3,8 +3,11 @@
 A topic is bound to one org (settings: WFAPI_PUBSUB_TOPICS) and runs only that
 org's workflows. The message id is the execution's idempotency key, so a
 redelivered message never makes a second execution. A message that can never
-succeed is acknowledged with a record saying why (`orgs/{org}/trigger_rejections`);
-a transient failure raises, so Pub/Sub delivers the message again.
+succeed is acknowledged with a record saying why (`orgs/{org}/trigger_rejections`):
+bad JSON, bad parameters, an unknown workflow, any refusal, even an unexpected
+exception (logged with its traceback). Only a transient backend failure
+(BackendUnavailable, or a refusal of kind "unavailable") raises, so Pub/Sub delivers
+the message again; nothing else would go differently the next time.
 """
 
 from __future__ import annotations
@@ -19,16 +22,17 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from workflows_api import logs
+from workflows_api.domain.plain_data import TooDeep, check_json_nesting, printable
 from workflows_api.service.admission import ExecutionAdmission
-from workflows_api.service.errors import ServiceError
+from workflows_api.service.errors import BackendUnavailable, ServiceError
 from workflows_api.service.executions import ExecuteRequest
 from workflows_api.service.ports import TriggerRejection, TriggerRejectionStore
 
 logger = logging.getLogger(__name__)
 
 REJECTION_RETENTION = dt.timedelta(days=30)
-# Refusals that no redelivery can fix: acknowledge and record them.
-_PERMANENT_KINDS = frozenset({"invalid", "not_found", "conflict", "forbidden", "unprocessable"})
+# Refusals that a redelivery may fix: raise them. Every other one is recorded.
+_TRANSIENT_KINDS = frozenset({"unavailable"})
 
 
 class PubSubExecuteMessage(BaseModel):
@@ -70,6 +74,23 @@ class PubSubTriggers:
             logs.log(logger, logging.ERROR, "message on a topic bound to no org", topic=topic)
             return TriggerOutcome("ignored", reason=f"topic {topic!r} is bound to no org")
         try:
+            return self._execute(org, topic, message_id, data)
+        except BackendUnavailable:
+            raise
+        except ServiceError as refused:
+            if refused.kind in _TRANSIENT_KINDS:
+                raise
+            return self._reject(org, topic, message_id, refused.code, refused.message)
+        except Exception as error:  # a bug must not make the message come back forever
+            logger.exception(
+                "Pub/Sub message failed unexpectedly",
+                extra={"fields": {"topic": topic, "message_id": message_id}},
+            )
+            reason = f"the message could not be handled ({type(error).__name__})"
+            return self._reject(org, topic, message_id, "internal_error", reason)
+
+    def _execute(self, org: str, topic: str, message_id: str, data: bytes) -> TriggerOutcome:
+        try:
             request = _parse(data)
         except ValueError as bad:
             return self._reject(org, topic, message_id, "invalid_message", str(bad))
@@ -84,7 +105,7 @@ class PubSubTriggers:
                 ),
             )
         except ServiceError as refused:
-            if refused.kind not in _PERMANENT_KINDS:
+            if refused.kind in _TRANSIENT_KINDS:
                 raise
             return self._reject(
                 org, topic, message_id, refused.code, refused.message, request.workflow
@@ -109,6 +130,9 @@ class PubSubTriggers:
         workflow: str | None = None,
     ) -> TriggerOutcome:
         now = self._clock()
+        # What the message carried may be quoted: stored and logged as valid UTF-8.
+        message = printable(message)
+        workflow = printable(workflow) if workflow is not None else None
         self._rejections.record_trigger_rejection(
             TriggerRejection(
                 org=org,
@@ -134,7 +158,10 @@ class PubSubTriggers:
 
 def _parse(data: bytes) -> PubSubExecuteMessage:
     try:
+        check_json_nesting(data)
         payload = json.loads(data.decode("utf-8"), parse_constant=_no_constants)
+    except TooDeep as error:
+        raise ValueError(f"the message data {error}") from None
     except (UnicodeDecodeError, ValueError) as error:
         raise ValueError(f"the message data is not UTF-8 JSON: {error}") from None
     if not isinstance(payload, dict):

@@ -151,6 +151,14 @@ class WorkflowService:
         self, org: str, page_size: int, page_token: str | None
     ) -> tuple[list[WorkflowRecord], str | None]:
         """One page ordered by id, and the token of the next page (None at the end)."""
+        if page_token is not None and not WORKFLOW_ID_PATTERN.fullmatch(page_token):
+            # Tokens are workflow ids; anything else could not address a document.
+            raise ServiceError(
+                "invalid",
+                "invalid_page_token",
+                "page_token: not a token this API gave",
+                "page_token",
+            )
         records = self._workflows.list_workflows(org, limit=page_size + 1, after=page_token)
         if len(records) > page_size:
             return records[:page_size], records[page_size - 1].id
@@ -259,7 +267,11 @@ class WorkflowService:
 
     def _resolve_connection(self, org: str, connection_id: str | None) -> Connection:
         if connection_id is not None:
-            connection = self._connections.get_connection(org, connection_id)
+            connection = (
+                self._connections.get_connection(org, connection_id)
+                if CONNECTION_PATTERN.fullmatch(connection_id)
+                else None  # not a name a connection can have (a/b is a document path)
+            )
             if connection is None:
                 raise ServiceError(
                     "invalid",
