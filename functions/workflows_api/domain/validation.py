@@ -19,9 +19,8 @@ from .model import Workflow
 from .nodes import registry
 from .nodes.checks import NodeChecker
 from .parameter_declarations import parameter_issues
-from .read_allowlist import ReadPolicy
-
 from .plain_data import MAX_NESTING, TooDeep, load_yaml, lone_surrogate_path
+from .read_allowlist import ReadPolicy
 
 MAX_NODES = 500
 MAX_PARAMETERS = 100
