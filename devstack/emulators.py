@@ -22,6 +22,13 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DUCKDB_VERSION = "1.5.5"
+# The orgs the local stack provisions (devstack.demo), each running as its own service
+# account, which the IAM Credentials stand-in lets the runtime impersonate.
+LOCAL_ORGS = ("demo", "other")
+
+
+def local_service_account(org: str, project: str) -> str:
+    return f"wfapi-{org}@{project}.iam.gserviceaccount.com"
 
 
 class StackError(RuntimeError):
@@ -193,6 +200,7 @@ class Emulators:
     firestore_host: str
     bigquery_host: str
     pubsub_host: str
+    iam_credentials_endpoint: str = ""
     processes: list[ManagedProcess] = field(default_factory=list)
 
     def env(self) -> dict[str, str]:
@@ -204,6 +212,8 @@ class Emulators:
             "PUBSUB_EMULATOR_HOST": self.pubsub_host,
             # No Secret Manager emulator: webhook signing secrets stay in Firestore.
             "WFAPI_WEBHOOK_SECRETS": "firestore",
+            # Impersonation of each org's service account, through the stand-in.
+            "WFAPI_IAM_CREDENTIALS_ENDPOINT": self.iam_credentials_endpoint,
         }
 
     def stop(self) -> None:
@@ -268,28 +278,45 @@ def start_bigquery(port: int, grpc_port: int, project: str, log_dir: Path) -> Ma
     return managed
 
 
+def start_iam_credentials(port: int, accounts: list[str], log_dir: Path) -> ManagedProcess:
+    """The IAM Credentials stand-in (devstack/iam_credentials_standin.py): tokens for
+    `accounts` only, as if the runtime had Token Creator on exactly those."""
+    command = [sys.executable, "-m", "devstack.iam_credentials_standin", f"--port={port}"]
+    command += [f"--account={account}" for account in accounts]
+    managed = start_process("IAM Credentials stand-in", command, log_dir / "iam.log")
+    wait_until(
+        lambda: http_ok(f"http://127.0.0.1:{port}/v1/tokeninfo"), managed, timeout_seconds=30
+    )
+    return managed
+
+
 def start_emulators(
     project: str,
     log_dir: Path,
     firestore_port: int | None = None,
     bigquery_port: int | None = None,
 ) -> Emulators:
-    """Start the Firestore, BigQuery and Pub/Sub emulators on free ports; stop them all
+    """Start the Firestore, BigQuery and Pub/Sub emulators and the IAM Credentials
+    stand-in (one service account per org of LOCAL_ORGS) on free ports; stop them all
     if any fails."""
     check_prerequisites()
     firestore_port = firestore_port or free_port()
     bigquery_port = bigquery_port or free_port()
     pubsub_port = free_port()
+    iam_port = free_port()
     emulators = Emulators(
         project,
         f"127.0.0.1:{firestore_port}",
         f"127.0.0.1:{bigquery_port}",
         f"127.0.0.1:{pubsub_port}",
+        f"http://127.0.0.1:{iam_port}",
     )
     try:
         emulators.processes.append(start_firestore(firestore_port, log_dir))
         emulators.processes.append(start_pubsub(pubsub_port, project, log_dir))
         emulators.processes.append(start_bigquery(bigquery_port, free_port(), project, log_dir))
+        accounts = [local_service_account(org, project) for org in LOCAL_ORGS]
+        emulators.processes.append(start_iam_credentials(iam_port, accounts, log_dir))
     except BaseException:
         emulators.stop()
         raise

@@ -26,7 +26,7 @@ from workflows_api.domain.validation import load_workflow, validate_workflow
 from workflows_api.http.app import get_app
 from workflows_api.service.admin import parse_grants
 from workflows_api.service.errors import ServiceError
-from workflows_api.service.ports import DEFAULT_DATASET, Connection
+from workflows_api.service.ports import Connection
 
 T = TypeVar("T")
 ALL_GRANT_NAMES = [grant.value for grant in ALL_GRANTS]
@@ -145,16 +145,23 @@ def connection_create(
     org: Annotated[str, typer.Option(help="Organization.")],
     connection_id: Annotated[str, typer.Option("--id", help="Connection id, e.g. local.")],
     project: Annotated[str, typer.Option(help="GCP project where jobs run.")],
-    dataset: Annotated[str, typer.Option(help="Dataset for generated objects.")] = DEFAULT_DATASET,
+    dataset: Annotated[
+        str, typer.Option(help="Dataset for generated objects; default: the org's own.")
+    ] = "",
     location: Annotated[str, typer.Option(help="BigQuery location.")] = "US",
     service_account: Annotated[
-        str | None, typer.Option(help="Service account to impersonate for this org's jobs.")
+        str | None,
+        typer.Option(help="Service account every BigQuery call of the connection runs as."),
     ] = None,
 ) -> None:
-    """Create or replace a connection."""
+    """Create or replace a connection, and its dataset if missing."""
     connection = Connection(org, connection_id, project, location, dataset, service_account)
-    _admin_call(lambda: get_app().admin.put_connection(connection))
-    typer.echo(f"connection {org}/{connection_id}: {project}.{dataset} ({location})")
+    stored = _admin_call(lambda: get_app().admin.put_connection(connection))
+    runs_as = stored.service_account or "the runtime identity"
+    typer.echo(
+        f"connection {org}/{connection_id}: {project}.{stored.dataset} ({location}), "
+        f"runs as {runs_as}"
+    )
 
 
 def _admin_call(call: Callable[[], T]) -> T:

@@ -41,6 +41,11 @@ class Settings:
     oidc_audience: str | None = None
     # Where Google's token-signing certificates are published (tests serve their own).
     oidc_certs_url: str = "https://www.googleapis.com/oauth2/v1/certs"
+    # One org only: connections may run as the runtime identity (no service account).
+    # Off (the default), every connection must name a service account to impersonate.
+    single_org: bool = False
+    # The IAM Credentials API (`generateAccessToken`); the local stack runs a stand-in.
+    iam_credentials_endpoint: str = "https://iamcredentials.googleapis.com"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -63,6 +68,9 @@ class Settings:
                 "WFAPI_WEBHOOK_SECRETS",
             ),
             webhooks_allow_http=env.get("WFAPI_WEBHOOKS_ALLOW_HTTP", "") in ("1", "true"),
+            single_org=_flag(env.get("WFAPI_SINGLE_ORG", "false"), "WFAPI_SINGLE_ORG"),
+            iam_credentials_endpoint=env.get("WFAPI_IAM_CREDENTIALS_ENDPOINT")
+            or "https://iamcredentials.googleapis.com",
             pubsub_topic_orgs=_json_map(
                 env.get("WFAPI_PUBSUB_TOPICS", "{}"), "WFAPI_PUBSUB_TOPICS"
             ),
@@ -83,6 +91,8 @@ ENVIRONMENT_VARIABLES = (
     "WFAPI_OIDC_CERTS_URL",
     "WFAPI_WEBHOOKS_ALLOW_HTTP",
     "WFAPI_WEBHOOK_SECRETS",
+    "WFAPI_SINGLE_ORG",
+    "WFAPI_IAM_CREDENTIALS_ENDPOINT",
 )
 
 
@@ -90,6 +100,16 @@ def _choice(value: str, choices: tuple[str, ...], name: str) -> str:
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
     return value
+
+
+def _flag(value: str, name: str) -> bool:
+    """A boolean setting: a typo must not silently mean "off" (or "on")."""
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes"):
+        return True
+    if lowered in ("", "0", "false", "no"):
+        return False
+    raise ValueError(f"{name} must be true or false, got {value[:40]!r}")
 
 
 def _json_map(text: str, name: str) -> dict[str, str]:

@@ -15,7 +15,7 @@ import pytest
 import requests
 from google.auth import exceptions as auth_exceptions
 
-from tests.iam_credentials_standin import IamCredentialsStandIn
+from devstack.iam_credentials_standin import IamCredentialsStandIn
 from workflows_api.adapters.clients import (
     LOCAL_RUNTIME_TOKEN,
     BigQueryClients,
