@@ -14,12 +14,14 @@ from google.auth import exceptions as auth_exceptions
 
 from devstack.iam_credentials_standin import IamCredentialsStandIn
 from tests.recording_proxy import RecordingProxy
+from workflows_api.adapters.bigquery_warehouse import BigQueryWarehouse
 from workflows_api.adapters.clients import (
     LOCAL_RUNTIME_TOKEN,
     BigQueryClients,
     generate_access_token_url,
 )
 from workflows_api.config import Settings
+from workflows_api.service.errors import WarehouseError
 from workflows_api.service.ports import Connection
 
 pytestmark = pytest.mark.integration
@@ -122,3 +124,15 @@ def test_generate_access_token_url() -> None:
     assert generate_access_token_url("http://127.0.0.1:9/", ACCOUNT_A) == (
         f"http://127.0.0.1:9/v1/projects/-/serviceAccounts/{ACCOUNT_A}:generateAccessToken"
     )
+
+
+def test_a_refused_impersonation_is_a_warehouse_refusal_not_a_crash(
+    factory: BigQueryClients, proxy: RecordingProxy, emulator_settings: Settings
+) -> None:
+    warehouse = BigQueryWarehouse(factory.for_connection)
+    connection = Connection("org-x", "x", emulator_settings.project, service_account=NOT_GRANTED)
+    with pytest.raises(WarehouseError) as refused:
+        warehouse.ensure_dataset(connection)
+    assert refused.value.reason == "impersonation_refused"
+    assert "serviceAccountTokenCreator" in refused.value.message
+    assert proxy.seen == []
