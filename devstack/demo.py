@@ -11,7 +11,7 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from devstack.emulators import LOCAL_ORGS, local_service_account
+from devstack.iam_credentials_standin import LOCAL_ORGS, local_service_account
 from workflows_api.bootstrap import App
 from workflows_api.config import Settings
 from workflows_api.domain.tokens import ALL_GRANTS

@@ -23,6 +23,19 @@ import urllib.parse
 from collections.abc import Iterable
 from typing import Any
 
+# The orgs the local stack provisions (devstack.demo), each running as its own service
+# account: the only ones the stand-in lets the runtime impersonate.
+LOCAL_ORGS = ("demo", "other")
+
+
+def local_service_account(org: str, project: str) -> str:
+    return f"wfapi-{org}@{project}.iam.gserviceaccount.com"
+
+
+def local_service_accounts(project: str) -> list[str]:
+    return [local_service_account(org, project) for org in LOCAL_ORGS]
+
+
 _PATH = re.compile(r"/v1/projects/-/serviceAccounts/([^/:]+):generateAccessToken")
 
 
