@@ -19,6 +19,7 @@ def main() -> None:
             "GOOGLE_CLOUD_PROJECT": stack["project"],
             "FIRESTORE_EMULATOR_HOST": stack["firestore_emulator_host"],
             "BIGQUERY_EMULATOR_HOST": stack["bigquery_emulator_host"],
+            "WFAPI_IAM_CREDENTIALS_ENDPOINT": stack["iam_credentials_endpoint"],
         }
     )
     from workflows_api.cli import app

@@ -8,7 +8,6 @@ so stopping it also stops what it spawned (gcloud starts Java).
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -20,12 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from devstack.iam_credentials_standin import IamCredentialsStandIn, local_service_accounts
+from devstack.prerequisites import StackError, check_prerequisites, install_duckdb_spatial_extension
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DUCKDB_VERSION = "1.5.5"
-
-
-class StackError(RuntimeError):
-    """A problem starting the local stack, with a message meant for a person."""
 
 
 def free_port() -> int:
@@ -123,68 +120,6 @@ def wait_until(ready: Callable[[], bool], managed: ManagedProcess, timeout_secon
     )
 
 
-def check_prerequisites() -> None:
-    """Fail early, saying exactly what to install, when a tool is missing."""
-    gcloud = shutil.which("gcloud")
-    if gcloud is None:
-        raise StackError(
-            "The Google Cloud CLI (`gcloud`) is not on PATH. Install it "
-            "(https://cloud.google.com/sdk/docs/install, or Debian/Ubuntu: "
-            "`apt-get install google-cloud-cli`) together with the Firestore emulator "
-            "(`apt-get install google-cloud-cli-firestore-emulator` or "
-            "`gcloud components install cloud-firestore-emulator`)."
-        )
-    if firestore_emulator_path(gcloud) is None:
-        raise StackError(
-            "The Firestore emulator component of the Google Cloud CLI is missing. Install it: "
-            "`apt-get install google-cloud-cli-firestore-emulator` (Debian/Ubuntu packages) or "
-            "`gcloud components install cloud-firestore-emulator`."
-        )
-    if not (Path(os.path.realpath(gcloud)).parent.parent / "platform" / "pubsub-emulator").is_dir():
-        raise StackError(
-            "The Pub/Sub emulator component of the Google Cloud CLI is missing. Install it: "
-            "`apt-get install google-cloud-cli-pubsub-emulator` (Debian/Ubuntu packages) or "
-            "`gcloud components install pubsub-emulator`."
-        )
-    if shutil.which("java") is None:
-        raise StackError(
-            "Java is not on PATH; the Firestore emulator needs a Java runtime 11 or newer "
-            "(Java 21 recommended). Debian/Ubuntu: `apt-get install openjdk-17-jre-headless`."
-        )
-
-
-def firestore_emulator_path(gcloud: str) -> Path | None:
-    sdk_root = Path(os.path.realpath(gcloud)).parent.parent
-    candidate = sdk_root / "platform" / "cloud-firestore-emulator"
-    return candidate if candidate.is_dir() else None
-
-
-def install_duckdb_spatial_extension() -> Path:
-    """Put the PyPI-packaged spatial extension where DuckDB looks, so it never downloads.
-
-    bqemulator loads `spatial` at start; this machine (and CI) cannot reach
-    DuckDB's extension server, so the `duckdb-extension-spatial` wheel provides it.
-    """
-    import duckdb
-    import duckdb_extension_spatial
-
-    if duckdb.__version__ != DUCKDB_VERSION:
-        raise StackError(
-            f"duckdb {duckdb.__version__} is installed but the stack pins {DUCKDB_VERSION}; "
-            "run `make install`."
-        )
-    package_dir = Path(duckdb_extension_spatial.__file__).parent
-    source = package_dir / "extensions" / f"v{DUCKDB_VERSION}" / "spatial.duckdb_extension"
-    platform = duckdb.connect().execute("PRAGMA platform").fetchone()
-    assert platform is not None
-    target_dir = Path.home() / ".duckdb" / "extensions" / f"v{DUCKDB_VERSION}" / str(platform[0])
-    target = target_dir / "spatial.duckdb_extension"
-    if not target.exists() or target.stat().st_size != source.stat().st_size:
-        target_dir.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
-    return target
-
-
 @dataclass
 class Emulators:
     """The running emulators and how to reach them."""
@@ -193,7 +128,12 @@ class Emulators:
     firestore_host: str
     bigquery_host: str
     pubsub_host: str
+    iam: IamCredentialsStandIn | None = None  # in this process (a thread)
     processes: list[ManagedProcess] = field(default_factory=list)
+
+    @property
+    def iam_credentials_endpoint(self) -> str:
+        return self.iam.endpoint if self.iam else ""
 
     def env(self) -> dict[str, str]:
         """Environment variables that point the functions and clients at the emulators."""
@@ -204,11 +144,15 @@ class Emulators:
             "PUBSUB_EMULATOR_HOST": self.pubsub_host,
             # No Secret Manager emulator: webhook signing secrets stay in Firestore.
             "WFAPI_WEBHOOK_SECRETS": "firestore",
+            # Impersonation of each org's service account, through the stand-in.
+            "WFAPI_IAM_CREDENTIALS_ENDPOINT": self.iam_credentials_endpoint,
         }
 
     def stop(self) -> None:
         for managed in reversed(self.processes):
             managed.stop()
+        if self.iam:
+            self.iam.stop()
 
 
 def start_firestore(port: int, log_dir: Path) -> ManagedProcess:
@@ -274,7 +218,8 @@ def start_emulators(
     firestore_port: int | None = None,
     bigquery_port: int | None = None,
 ) -> Emulators:
-    """Start the Firestore, BigQuery and Pub/Sub emulators on free ports; stop them all
+    """Start the Firestore, BigQuery and Pub/Sub emulators and the IAM Credentials
+    stand-in (one service account per org of LOCAL_ORGS) on free ports; stop them all
     if any fails."""
     check_prerequisites()
     firestore_port = firestore_port or free_port()
@@ -285,6 +230,7 @@ def start_emulators(
         f"127.0.0.1:{firestore_port}",
         f"127.0.0.1:{bigquery_port}",
         f"127.0.0.1:{pubsub_port}",
+        IamCredentialsStandIn(local_service_accounts(project)),
     )
     try:
         emulators.processes.append(start_firestore(firestore_port, log_dir))

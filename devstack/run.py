@@ -1,6 +1,7 @@
 """`make run`: the whole service on this machine, on emulators, with no cloud account.
 
-Starts the Firestore and BigQuery emulators, seeds the demo data, serves every
+Starts the Firestore, BigQuery and Pub/Sub emulators and the IAM Credentials stand-in
+(each org's connection impersonates its own service account), seeds the demo data, serves every
 route on one port through the dev router, writes `.local/stack.json` and waits
 for Ctrl-C, which stops every process it started.
 """
@@ -112,7 +113,7 @@ def start_stack(port: int) -> tuple[list[emulators.ManagedProcess], dict[str, An
     log_dir = LOCAL_DIR / "logs"
     processes: list[emulators.ManagedProcess] = []
     try:
-        with console.status("Starting the Firestore and BigQuery emulators..."):
+        with console.status("Starting the emulators and the IAM Credentials stand-in..."):
             running = emulators.start_emulators(LOCAL_PROJECT, log_dir)
         processes.extend(running.processes)
         with console.status("Seeding the retail tables into the local BigQuery..."):
@@ -122,7 +123,7 @@ def start_stack(port: int) -> tuple[list[emulators.ManagedProcess], dict[str, An
 
             settings = Settings.from_env(running.env())
             seeded_tables = seed_demo_tables(bigquery_client(settings))
-        with console.status("Registering the demo workflow and tokens..."):
+        with console.status("Registering orgs demo and other, the demo workflow, tokens..."):
             from devstack.demo import provision_demo
 
             demo = provision_demo(settings)
@@ -146,6 +147,7 @@ def start_stack(port: int) -> tuple[list[emulators.ManagedProcess], dict[str, An
         "project": LOCAL_PROJECT,
         "firestore_emulator_host": running.firestore_host,
         "bigquery_emulator_host": running.bigquery_host,
+        "iam_credentials_endpoint": running.iam_credentials_endpoint,
         "seeded_tables": seeded_tables,
         **demo,
         "pubsub_emulator_host": running.pubsub_host,

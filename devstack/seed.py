@@ -225,6 +225,8 @@ def seed_stores(client: bigquery.Client, dataset: str = "retail", count: int = 6
 
 # What `make run` and the e2e stack seed (dataset `retail`): table -> its rows.
 DEMO_DATASET = "retail"
+# The second org's own copy of the stores (each org reads only its own data).
+OTHER_ORG_DATASET = "other_retail"
 DEMO_TABLES: dict[str, Callable[[], Sequence[object]]] = {
     "stores": generate_stores,
     "competitors": generate_competitors,
@@ -235,7 +237,10 @@ DEMO_TABLES: dict[str, Callable[[], Sequence[object]]] = {
 def seed_demo_tables(client: bigquery.Client, dataset: str = DEMO_DATASET) -> dict[str, int]:
     """(Re)create every table the examples read: full table name -> number of rows."""
     client.create_dataset(f"{client.project}.{dataset}", exists_ok=True)
-    return {
+    seeded = {
         f"{client.project}.{dataset}.{table}": _load_points_table(client, dataset, table, rows())
         for table, rows in DEMO_TABLES.items()
     }
+    client.create_dataset(f"{client.project}.{OTHER_ORG_DATASET}", exists_ok=True)
+    other = _load_points_table(client, OTHER_ORG_DATASET, "stores", generate_stores())
+    return {**seeded, f"{client.project}.{OTHER_ORG_DATASET}.stores": other}

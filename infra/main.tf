@@ -20,6 +20,7 @@ module "workflows_api" {
   source_datasets                    = var.source_datasets
   delete_dataset_contents_on_destroy = var.delete_dataset_contents_on_destroy
   impersonated_service_accounts      = var.impersonated_service_accounts
+  single_org                         = var.single_org
 
   create_firestore_database = var.create_firestore_database
   firestore_database        = var.firestore_database

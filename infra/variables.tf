@@ -104,6 +104,12 @@ variable "impersonated_service_accounts" {
   default     = []
 }
 
+variable "single_org" {
+  description = "One org only: connections may run as the runtime service account. Off (the default), registering a connection without a service account to impersonate is refused."
+  type        = bool
+  default     = false
+}
+
 # --- Firestore ------------------------------------------------------------------
 
 variable "create_firestore_database" {

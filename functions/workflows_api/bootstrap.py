@@ -9,7 +9,6 @@ entry layer's view of an execution, handed in as `webhook_payload`.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
 from collections.abc import Callable, Mapping
 from functools import cached_property
@@ -94,8 +93,6 @@ class App:
         self._delivery_queue = delivery_queue
         self._id_token_verifier = id_token_verifier
         self._health_probes = health_probes
-        self._bigquery_clients: dict[str, BigQueryClient] = {}
-        self._lock = threading.Lock()
 
     # --- adapters (real ones built lazily unless given) -----------------------------
 
@@ -107,14 +104,16 @@ class App:
     def bigquery(self) -> bigquery.Client:
         return clients.bigquery_client(self.settings)
 
+    @cached_property
+    def bigquery_clients(self) -> clients.BigQueryClients:
+        return clients.BigQueryClients(
+            self.settings, iam_credentials_endpoint=self.settings.iam_credentials_endpoint
+        )
+
     def bigquery_for(self, connection: Connection) -> BigQueryClient:
-        """One client per connection project (jobs run and are billed there)."""
-        with self._lock:
-            client = self._bigquery_clients.get(connection.project)
-            if client is None:
-                client = clients.bigquery_client(self.settings, project=connection.project)
-                self._bigquery_clients[connection.project] = client
-            return client
+        """The connection's client: its project, as its service account (impersonated;
+        the runtime identity when it names none). Every BigQuery call goes through it."""
+        return self.bigquery_clients.for_connection(connection)
 
     @cached_property
     def store(self) -> Store:
@@ -170,7 +169,12 @@ class App:
     @cached_property
     def admin(self) -> AdminService:
         return AdminService(
-            connections=self.store, tokens=self.store, clock=self.clock, principals=self.store
+            connections=self.store,
+            tokens=self.store,
+            clock=self.clock,
+            principals=self.store,
+            warehouse=self.warehouse,
+            single_org=self.settings.single_org,
         )
 
     @cached_property

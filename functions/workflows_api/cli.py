@@ -27,7 +27,7 @@ from workflows_api.domain.validation import load_workflow, validate_workflow
 from workflows_api.http.app import get_app
 from workflows_api.service.admin import parse_grants
 from workflows_api.service.errors import ServiceError
-from workflows_api.service.ports import DEFAULT_DATASET, Connection
+from workflows_api.service.ports import Connection
 from workflows_api.service.secret_migration import migrate_signing_secrets
 from workflows_api_client.cli import register as register_caller_commands
 
@@ -152,10 +152,13 @@ def connection_create(
     org: Annotated[str, typer.Option(help="Organization.")],
     connection_id: Annotated[str, typer.Option("--id", help="Connection id, e.g. local.")],
     project: Annotated[str, typer.Option(help="GCP project where jobs run.")],
-    dataset: Annotated[str, typer.Option(help="Dataset for generated objects.")] = DEFAULT_DATASET,
+    dataset: Annotated[
+        str, typer.Option(help="Dataset for generated objects; default: the org's own.")
+    ] = "",
     location: Annotated[str, typer.Option(help="BigQuery location.")] = "US",
     service_account: Annotated[
-        str | None, typer.Option(help="Service account to impersonate for this org's jobs.")
+        str | None,
+        typer.Option(help="Service account every BigQuery call of the connection runs as."),
     ] = None,
     read_allowlist: Annotated[
         list[str] | None,
@@ -165,11 +168,15 @@ def connection_create(
         ),
     ] = None,
 ) -> None:
-    """Create or replace a connection."""
+    """Create or replace a connection, and its dataset if missing."""
     connection = Connection(org, connection_id, project, location, dataset, service_account)
     connection = replace(connection, read_allowlist=tuple(read_allowlist or ()))
-    _admin_call(lambda: get_app().admin.put_connection(connection))
-    typer.echo(f"connection {org}/{connection_id}: {project}.{dataset} ({location})")
+    stored = _admin_call(lambda: get_app().admin.put_connection(connection))
+    runs_as = stored.service_account or "the runtime identity"
+    typer.echo(
+        f"connection {org}/{connection_id}: {project}.{stored.dataset} ({location}), "
+        f"runs as {runs_as}"
+    )
 
 
 @secrets_app.command("migrate")

@@ -54,6 +54,11 @@ class Settings:
     oidc_audience: str | None = None
     # Where Google's token-signing certificates are published (tests serve their own).
     oidc_certs_url: str = "https://www.googleapis.com/oauth2/v1/certs"
+    # One org only: connections may run as the runtime identity (no service account).
+    # Off (the default), every connection must name a service account to impersonate.
+    single_org: bool = False
+    # The IAM Credentials API (`generateAccessToken`); the local stack runs a stand-in.
+    iam_credentials_endpoint: str = "https://iamcredentials.googleapis.com"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -79,11 +84,14 @@ class Settings:
             webhook_secret_prefix=env.get("WFAPI_WEBHOOK_SECRET_PREFIX") or "wfapi-webhook-",
             webhook_delivery_topic=env.get("WFAPI_WEBHOOK_DELIVERY_TOPIC") or None,
             pubsub_emulator_host=env.get("PUBSUB_EMULATOR_HOST") or None,
-            trust_forwarded_authorization=_boolean(
+            trust_forwarded_authorization=_flag(
                 env.get("WFAPI_TRUST_FORWARDED_AUTHORIZATION", "false"),
                 "WFAPI_TRUST_FORWARDED_AUTHORIZATION",
             ),
             gateway_service_account=env.get("WFAPI_GATEWAY_SERVICE_ACCOUNT") or None,
+            single_org=_flag(env.get("WFAPI_SINGLE_ORG", "false"), "WFAPI_SINGLE_ORG"),
+            iam_credentials_endpoint=env.get("WFAPI_IAM_CREDENTIALS_ENDPOINT")
+            or "https://iamcredentials.googleapis.com",
             pubsub_topic_orgs=_json_map(
                 env.get("WFAPI_PUBSUB_TOPICS", "{}"), "WFAPI_PUBSUB_TOPICS"
             ),
@@ -109,6 +117,8 @@ ENVIRONMENT_VARIABLES = (
     "PUBSUB_EMULATOR_HOST",
     "WFAPI_TRUST_FORWARDED_AUTHORIZATION",
     "WFAPI_GATEWAY_SERVICE_ACCOUNT",
+    "WFAPI_SINGLE_ORG",
+    "WFAPI_IAM_CREDENTIALS_ENDPOINT",
 )
 
 DEFAULT_DELIVERY_TOPIC = "wfapi-webhook-deliveries"
@@ -127,11 +137,14 @@ def _choice(value: str, choices: tuple[str, ...], name: str) -> str:
     return value
 
 
-def _boolean(value: str, name: str) -> bool:
+def _flag(value: str, name: str) -> bool:
+    """A boolean setting: a typo must not silently mean "off" (or "on")."""
     lowered = value.strip().lower()
-    if lowered not in ("true", "false", "1", "0", ""):
-        raise ValueError(f"{name} must be true or false, got {value[:20]!r}")
-    return lowered in ("true", "1")
+    if lowered in ("1", "true", "yes"):
+        return True
+    if lowered in ("", "0", "false", "no"):
+        return False
+    raise ValueError(f"{name} must be true or false, got {value[:40]!r}")
 
 
 def _json_map(text: str, name: str) -> dict[str, str]:

@@ -33,6 +33,13 @@ class WorkflowStoreContract:
         assert store.get_connection(ORG, "main") == moved
         assert store.list_connections(ORG) == [moved]
 
+    def test_a_dataset_is_claimed_by_one_org_only(self, store: Store) -> None:
+        dataset = f"ds_{uuid.uuid4().hex[:8]}"
+        assert store.claim_dataset("proj-a", dataset, ORG) == ORG
+        assert store.claim_dataset("proj-a", dataset, OTHER_ORG) == ORG
+        assert store.claim_dataset("proj-a", dataset, ORG) == ORG
+        assert store.claim_dataset("proj-b", dataset, OTHER_ORG) == OTHER_ORG
+
     def test_workflow_round_trip_keeps_key_order(self, store: Store) -> None:
         record = workflow()
         store.put_workflow(record)

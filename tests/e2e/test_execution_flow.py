@@ -33,7 +33,8 @@ def test_demo_workflow_runs_to_succeeded_and_fills_its_output_table(
     assert response.status_code in (200, 202), response.text
     started = response.json()
     assert started["state"] in ("created", "running", "succeeded")
-    assert started["output_table"].startswith(f"{stack.settings.project}.workflows_temp.wfproc_")
+    dataset = stack.info["dataset"]
+    assert started["output_table"].startswith(f"{stack.settings.project}.{dataset}.wfproc_")
     assert response.headers["Location"] == f"/v1/executions/{started['id']}"
 
     done = poll(http, stack, started["id"])

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.infra.hcl import block, blocks, expression, module
+from tests.infra.hcl import block, blocks, expression, module, root
 
 CREATOR_ROLE = "google_project_iam_custom_role.webhook_secret_creator.name"
 MANAGER_ROLE = "google_project_iam_custom_role.webhook_secret_manager.name"
@@ -220,3 +220,29 @@ def test_runtime_grants_are_the_runtimes() -> None:
     )
     assert expression(impersonation["for_each"]) == "toset(var.impersonated_service_accounts)"
     assert blocks(impersonation, "condition") == []
+
+
+def test_connections_run_as_their_own_accounts_unless_the_deployment_is_single_org() -> None:
+    # The runtime's Token Creator is only on the listed connection accounts (one
+    # member per account, on that account: never project-wide, reaching every account).
+    grants_of_token_creator = [
+        (kind, name)
+        for kind, name, body in grants()
+        if role_of(body) == "roles/iam.serviceAccountTokenCreator"
+        and "local.runtime_member" in str(body.get("member", ""))
+    ]
+    assert grants_of_token_creator == [
+        ("google_service_account_iam_member", "runtime_impersonates_connection")
+    ]
+    impersonation = module().resource(
+        "google_service_account_iam_member", "runtime_impersonates_connection"
+    )
+    target = expression(impersonation["service_account_id"])
+    assert target == "projects/-/serviceAccounts/${each.value}"
+    for config in (module(), root()):
+        assert config.variables["impersonated_service_accounts"]["default"] == []
+        assert config.variables["single_org"]["default"] is False
+    environment = module().locals["environment"]
+    assert isinstance(environment, dict)
+    assert expression(environment["WFAPI_SINGLE_ORG"]) == "tostring(var.single_org)"
+    assert environment["WFAPI_IAM_CREDENTIALS_ENDPOINT"] == "https://iamcredentials.googleapis.com"

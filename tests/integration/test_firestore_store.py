@@ -20,8 +20,9 @@ from workflows_api.adapters import clients
 from workflows_api.adapters.firestore import FirestoreStore, documents
 from workflows_api.config import Settings
 from workflows_api.domain.executions import JobError, State
+from workflows_api.domain.identifiers import org_dataset
 from workflows_api.service.errors import BackendUnavailable
-from workflows_api.service.ports import TriggerRejection
+from workflows_api.service.ports import Connection, TriggerRejection
 
 pytestmark = pytest.mark.integration
 
@@ -166,3 +167,14 @@ def test_unreachable_firestore_raises_backend_unavailable(
         store.get_workflow(ORG, "wf-1")
     assert raised.value.backend == "firestore"
     assert time.monotonic() - began < 10
+
+
+def test_a_connection_stored_before_its_newer_fields_reads_with_defaults(
+    store: FirestoreStore, firestore_client: firestore.Client
+) -> None:
+    # As an early version wrote it: no location, dataset or service account.
+    legacy = firestore_client.collection("orgs").document(ORG).collection("connections")
+    legacy.document("old").set({"project": "proj-a"})
+    assert store.get_connection(ORG, "old") == Connection(
+        ORG, "old", "proj-a", "US", org_dataset(ORG), None
+    )

@@ -1,27 +1,27 @@
 """One identity per connection (issue 12 item 1): BigQuery clients built by
 BigQueryClients impersonate the connection's service account through google-auth's
 impersonated credentials, against the IAM Credentials stand-in; a recording proxy in
-front of the BigQuery emulator shows whose token each request carries."""
+front of the BigQuery emulator (tests/recording_proxy.py) shows whose token each request carries."""
 
 from __future__ import annotations
 
 import dataclasses
-import http.server
 import threading
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-import requests
 from google.auth import exceptions as auth_exceptions
 
-from tests.iam_credentials_standin import IamCredentialsStandIn
+from devstack.iam_credentials_standin import IamCredentialsStandIn
+from tests.recording_proxy import RecordingProxy
+from workflows_api.adapters.bigquery_warehouse import BigQueryWarehouse
 from workflows_api.adapters.clients import (
     LOCAL_RUNTIME_TOKEN,
     BigQueryClients,
     generate_access_token_url,
 )
 from workflows_api.config import Settings
+from workflows_api.service.errors import WarehouseError
 from workflows_api.service.ports import Connection
 
 pytestmark = pytest.mark.integration
@@ -29,49 +29,6 @@ pytestmark = pytest.mark.integration
 ACCOUNT_A = "wfapi-org-a@tenant-a.iam.gserviceaccount.com"
 ACCOUNT_B = "wfapi-org-b@tenant-b.iam.gserviceaccount.com"
 NOT_GRANTED = "someone-else@victim.iam.gserviceaccount.com"
-
-
-class RecordingProxy:
-    """Forwards every request to the emulator and records its Authorization header."""
-
-    def __init__(self, upstream: str) -> None:
-        self.seen: list[dict[str, Any]] = []
-        proxy = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def _forward(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else None
-                proxy.seen.append(
-                    {"path": self.path, "authorization": self.headers.get("Authorization")}
-                )
-                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
-                answer = requests.request(
-                    self.command, f"http://{upstream}{self.path}", data=body,
-                    headers=headers, timeout=60,
-                )  # fmt: skip
-                self.send_response(answer.status_code)
-                for name, value in answer.headers.items():
-                    if name.lower() not in ("content-length", "transfer-encoding", "connection"):
-                        self.send_header(name, value)
-                self.send_header("Content-Length", str(len(answer.content)))
-                self.end_headers()
-                self.wfile.write(answer.content)
-
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _forward
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.host = f"127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
 
 @pytest.fixture
@@ -111,15 +68,15 @@ def test_each_connection_s_requests_carry_its_own_impersonated_token(
 ) -> None:
     project = emulator_settings.project
     assert run_query(factory, project, ACCOUNT_A) == 42
-    requests_of_a = list(proxy.seen)
-    proxy.seen.clear()
+    requests_of_a = proxy.requests()
+    proxy.clear()
     connection_b = Connection(org="org-b", id="b", project=project, service_account=ACCOUNT_B)
     assert list(factory.for_connection(connection_b).query("SELECT 1 AS x").result(timeout=60))
-    requests_of_b = list(proxy.seen)
+    requests_of_b = proxy.requests()
 
     assert requests_of_a and requests_of_b
-    assert {iam.account_of(r["authorization"]) for r in requests_of_a} == {ACCOUNT_A}
-    assert {iam.account_of(r["authorization"]) for r in requests_of_b} == {ACCOUNT_B}
+    assert {iam.account_of(r.authorization) for r in requests_of_a} == {ACCOUNT_A}
+    assert {iam.account_of(r.authorization) for r in requests_of_b} == {ACCOUNT_B}
     # google-auth asked the stand-in once per account, for the cloud-platform scope.
     assert [r["account"] for r in iam.requests] == [ACCOUNT_A, ACCOUNT_B]
     assert iam.requests[0]["body"]["scope"] == ["https://www.googleapis.com/auth/cloud-platform"]
@@ -133,7 +90,7 @@ def test_without_a_service_account_the_runtime_identity_is_used(
     emulator_settings: Settings,
 ) -> None:
     assert run_query(factory, emulator_settings.project, None) == 42
-    assert proxy.seen and all(r["authorization"] is None for r in proxy.seen)  # anonymous
+    assert proxy.seen and all(r.authorization is None for r in proxy.seen)  # anonymous
     assert iam.requests == []
 
 
@@ -167,3 +124,15 @@ def test_generate_access_token_url() -> None:
     assert generate_access_token_url("http://127.0.0.1:9/", ACCOUNT_A) == (
         f"http://127.0.0.1:9/v1/projects/-/serviceAccounts/{ACCOUNT_A}:generateAccessToken"
     )
+
+
+def test_a_refused_impersonation_is_a_warehouse_refusal_not_a_crash(
+    factory: BigQueryClients, proxy: RecordingProxy, emulator_settings: Settings
+) -> None:
+    warehouse = BigQueryWarehouse(factory.for_connection)
+    connection = Connection("org-x", "x", emulator_settings.project, service_account=NOT_GRANTED)
+    with pytest.raises(WarehouseError) as refused:
+        warehouse.ensure_dataset(connection)
+    assert refused.value.reason == "impersonation_refused"
+    assert "serviceAccountTokenCreator" in refused.value.message
+    assert proxy.seen == []

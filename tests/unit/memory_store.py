@@ -58,6 +58,7 @@ class InMemoryStore:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.connections: dict[tuple[str, str], Connection] = {}
+        self.dataset_owners: dict[tuple[str, str], str] = {}
         self.workflows: dict[tuple[str, str], WorkflowRecord] = {}
         self.executions: dict[tuple[str, str], Execution] = {}
         self.cache_entries: dict[tuple[str, str], str] = {}
@@ -78,6 +79,9 @@ class InMemoryStore:
 
     def list_connections(self, org: str) -> list[Connection]:
         return [c for (o, _), c in sorted(self.connections.items()) if o == org]
+
+    def claim_dataset(self, project: str, dataset: str, org: str) -> str:
+        return self.dataset_owners.setdefault((project, dataset), org)
 
     # workflows
     def get_workflow(self, org: str, workflow_id: str) -> WorkflowRecord | None:

@@ -27,7 +27,7 @@ def test_execute_submits_a_typed_parameterised_call() -> None:
     assert not result.reused
     assert execution.state == State.RUNNING
     job = world.warehouse.jobs[execution.bigquery_job_id]
-    assert job.sql.startswith("CALL `demo-project`.`workflows_temp`.`wfproc_clusters_")
+    assert job.sql.startswith("CALL `demo-project`.`wfapi_demo`.`wfproc_clusters_")
     assert job.sql.endswith(
         "(@number_of_clusters, @buffer_radius, @store_type, @wfapi_output_table)"
     )
@@ -38,7 +38,7 @@ def test_execute_submits_a_typed_parameterised_call() -> None:
         ("wfapi_output_table", "STRING", execution.output_table),
     ]
     assert job.labels["wfapi_execution"] == execution.id
-    assert execution.output_table.startswith("demo-project.workflows_temp.wfproc_clusters_")
+    assert execution.output_table.startswith("demo-project.wfapi_demo.wfproc_clusters_")
     assert "_out_" in execution.output_table
 
 

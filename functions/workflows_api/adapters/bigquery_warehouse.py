@@ -309,6 +309,14 @@ class BigQueryWarehouse:
             raise
         except api_exceptions.GoogleAPICallError as error:
             raise _refused(error) from error
+        except auth_exceptions.RefreshError as error:
+            # The IAM Credentials API refused to mint a token for the connection's
+            # service account (its text is the API's answer: not repeated).
+            raise WarehouseError(
+                "impersonation_refused",
+                "The runtime may not impersonate the connection's service account: it "
+                "needs roles/iam.serviceAccountTokenCreator on that account.",
+            ) from error
 
 
 def _is_transient(error: BaseException) -> bool:

@@ -5,12 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 
-from workflows_api.domain.identifiers import EMAIL_PATTERN, ORG_PATTERN
+from workflows_api.domain.identifiers import EMAIL_PATTERN, ORG_PATTERN, SERVICE_ACCOUNT_PATTERN
 from workflows_api.domain.read_allowlist import entry_problem
 from workflows_api.domain.sql import DATASET_PATTERN, PROJECT_PATTERN
 from workflows_api.domain.tokens import Grant, NewToken, Principal, Token, make_token
-from workflows_api.service.errors import ServiceError
-from workflows_api.service.ports import Connection, ConnectionStore, PrincipalStore, TokenStore
+from workflows_api.service.errors import ServiceError, WarehouseError
+from workflows_api.service.ports import (
+    Connection,
+    ConnectionStore,
+    PrincipalStore,
+    TokenStore,
+    Warehouse,
+)
 
 
 def check_org(org: str) -> None:
@@ -41,7 +47,11 @@ class AdminService:
         tokens: TokenStore,
         clock: Callable[[], dt.datetime],
         principals: PrincipalStore,
+        warehouse: Warehouse,
+        single_org: bool,
     ) -> None:
+        self._warehouse = warehouse
+        self._single_org = single_org
         self._connections = connections
         self._tokens = tokens
         self._clock = clock
@@ -114,30 +124,86 @@ class AdminService:
         return self._principals.list_principals(org)
 
     def put_connection(self, connection: Connection) -> Connection:
-        check_org(connection.org)
-        if not ORG_PATTERN.fullmatch(connection.id):
+        """Register (or replace) a connection and create its dataset if missing.
+
+        Refused: a malformed name; no service account in a multi-org
+        deployment (the org's SQL would run as the runtime, able to read every org's
+        tables); a dataset another org's connection uses.
+        """
+        check_connection(connection, single_org=self._single_org)
+        project, dataset = connection.project, connection.dataset
+        # Claimed first, so a dataset another org holds is never touched; a claim left
+        # by a registration that fails below reserves the name for this org only.
+        owner = self._connections.claim_dataset(project, dataset, connection.org)
+        if owner != connection.org:
             raise ServiceError(
-                "invalid",
-                "invalid_connection",
-                f"connection: expected a-z 0-9 _ -, got {connection.id!r}",
+                "conflict",
+                "dataset_taken",
+                f"dataset: {project}.{dataset} holds another "
+                "organization's generated objects; choose another dataset (or omit it "
+                "for the org's own).",
+                "dataset",
             )
-        if not PROJECT_PATTERN.fullmatch(connection.project):
+        try:
+            self._warehouse.ensure_dataset(connection)
+        except WarehouseError as error:
             raise ServiceError(
-                "invalid",
-                "invalid_project",
-                f"project: not a GCP project id: {connection.project!r}",
-            )
-        if not DATASET_PATTERN.fullmatch(connection.dataset):
-            raise ServiceError(
-                "invalid", "invalid_dataset", f"dataset: not a dataset name: {connection.dataset!r}"
-            )
-        for i, entry in enumerate(connection.read_allowlist):
-            if (problem := entry_problem(entry)) is not None:
-                raise ServiceError(
-                    "invalid",
-                    "invalid_read_allowlist",
-                    f"read_allowlist.{i}: {problem}",
-                    f"read_allowlist.{i}",
-                )
+                "unprocessable",
+                "dataset_unavailable",
+                f"dataset: cannot use {project}.{dataset} as "
+                f"{connection.service_account or 'the runtime identity'}: {error.message}",
+                "dataset",
+                details=[{"reason": error.reason, "message": error.message}],
+            ) from None
         self._connections.put_connection(connection)
         return connection
+
+
+def check_connection(connection: Connection, *, single_org: bool) -> None:
+    check_org(connection.org)
+    if not ORG_PATTERN.fullmatch(connection.id):
+        raise ServiceError(
+            "invalid",
+            "invalid_connection",
+            f"connection: expected a-z 0-9 _ -, got {connection.id!r}",
+            "connection",
+        )
+    if not PROJECT_PATTERN.fullmatch(connection.project):
+        raise ServiceError(
+            "invalid",
+            "invalid_project",
+            f"project: not a GCP project id: {connection.project!r}",
+            "project",
+        )
+    if not DATASET_PATTERN.fullmatch(connection.dataset):
+        raise ServiceError(
+            "invalid",
+            "invalid_dataset",
+            f"dataset: not a dataset name: {connection.dataset!r}",
+            "dataset",
+        )
+    account = connection.service_account
+    if account is None and not single_org:
+        raise ServiceError(
+            "invalid",
+            "service_account_required",
+            "service_account: this deployment serves several orgs, so each connection "
+            "runs as its own service account: give one (WFAPI_SINGLE_ORG=true lets "
+            "connections run as the runtime identity).",
+            "service_account",
+        )
+    if account is not None and not SERVICE_ACCOUNT_PATTERN.fullmatch(account):
+        raise ServiceError(
+            "invalid",
+            "invalid_service_account",
+            f"service_account: expected a service account email, got {account[:200]!r}",
+            "service_account",
+        )
+    for i, entry in enumerate(connection.read_allowlist):
+        if (problem := entry_problem(entry)) is not None:
+            raise ServiceError(
+                "invalid",
+                "invalid_read_allowlist",
+                f"read_allowlist.{i}: {problem}",
+                f"read_allowlist.{i}",
+            )

@@ -15,11 +15,15 @@ from typing import Any, Protocol
 from workflows_api.domain.executions import Execution
 from workflows_api.domain.executions import JobState as JobState  # re-exported
 from workflows_api.domain.executions import JobStatus as JobStatus  # re-exported
+from workflows_api.domain.identifiers import org_dataset
 from workflows_api.domain.results import Column
 from workflows_api.domain.tokens import Principal, Token
 from workflows_api.domain.webhook_deliveries import WebhookDelivery
 from workflows_api.domain.webhooks import DeliveryAttempt, WebhookConfig
 
+# The dataset Terraform creates for a single-org deployment (infra `dataset_id`), and
+# the one connections registered before per-org datasets used. New connections
+# default to their org's own dataset (`Connection.dataset`).
 DEFAULT_DATASET = "workflows_temp"
 
 
@@ -31,11 +35,18 @@ class Connection:
     id: str
     project: str
     location: str = "US"
-    dataset: str = DEFAULT_DATASET
-    # Optional service account to impersonate so the org's SQL runs under its own IAM.
+    # Where its procedures and output tables go; empty means the org's own dataset
+    # (`wfapi_<org>`, domain.identifiers.org_dataset). Never shared between orgs.
+    dataset: str = ""
+    # The service account every BigQuery call of this connection impersonates; None
+    # runs as the runtime identity (single-org deployments only).
     service_account: str | None = None
     # `project.dataset` / `project.*` entries the org's workflows may read (nothing if empty).
     read_allowlist: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.dataset:
+            object.__setattr__(self, "dataset", org_dataset(self.org))
 
 
 @dataclass(frozen=True)
@@ -94,6 +105,10 @@ class ConnectionStore(Protocol):
     def get_connection(self, org: str, connection_id: str) -> Connection | None: ...
     def put_connection(self, connection: Connection) -> None: ...
     def list_connections(self, org: str) -> list[Connection]: ...
+    def claim_dataset(self, project: str, dataset: str, org: str) -> str:
+        """Record `org` as the owner of `project.dataset` unless an org already is;
+        return the owner (atomic: two orgs never both get one dataset)."""
+        ...
 
 
 class WorkflowStore(Protocol):

@@ -110,6 +110,10 @@ locals {
     WFAPI_PUBSUB_TOPICS  = jsonencode({ for org, topic in google_pubsub_topic.org : topic.id => org })
     WFAPI_OIDC_AUDIENCE  = local.oidc_audience
     WFAPI_OIDC_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
+    # Each connection's BigQuery calls run as its own service account, impersonated
+    # (iam.tf: Token Creator on impersonated_service_accounts only).
+    WFAPI_SINGLE_ORG               = tostring(var.single_org)
+    WFAPI_IAM_CREDENTIALS_ENDPOINT = "https://iamcredentials.googleapis.com"
     # Webhook signing secrets in Secret Manager (secrets.tf), not Firestore, under this
     # deployment's own prefix: two deployments in one project never reach each other's.
     WFAPI_WEBHOOK_SECRETS       = "secret-manager"

@@ -38,12 +38,23 @@ output "firestore_database" {
   value       = local.firestore_database
 }
 
+locals {
+  # A single-org deployment's connection may run as the runtime in the dataset made
+  # here; otherwise it names the org's service account (listed in
+  # impersonated_service_accounts) and gets the org's own dataset, wfapi_<org>.
+  example_connection_identity = (
+    var.single_org
+    ? "--dataset ${google_bigquery_dataset.generated.dataset_id}"
+    : "--service-account ${try(var.impersonated_service_accounts[0], "SERVICE_ACCOUNT_OF_THE_ORG")}"
+  )
+}
+
 output "example_call" {
   description = "What to run after the first deployment: a connection, a token, then calls."
   value       = <<-EOT
     # 1. Point the admin CLI at this deployment (application-default credentials):
     export GOOGLE_CLOUD_PROJECT=${var.project_id} WFAPI_FIRESTORE_DATABASE='${local.firestore_database}'
-    .venv/bin/wfapi connection create --org demo --id default --project ${var.project_id} --dataset ${google_bigquery_dataset.generated.dataset_id} --location ${var.bigquery_location}
+    .venv/bin/wfapi connection create --org demo --id default --project ${var.project_id} --location ${var.bigquery_location} ${local.example_connection_identity}
     .venv/bin/wfapi token create --org demo --name first-token   # every grant; prints TOKEN once
     .venv/bin/wfapi principal add --org demo --email ${google_service_account.accounts["scheduler"].email}   # Cloud Scheduler's jobs
     # 2. Call the API. examples/store_clusters.yaml reads retail.stores: point it at a

@@ -5,6 +5,10 @@ Collections owned (partitioned by org):
     orgs/{org}/connections/{connection_id}
     orgs/{org}/workflows/{workflow_id}
 
+and, across orgs, which org owns each generated dataset:
+
+    dataset_owners/{project}.{dataset}
+
 A workflow's definition and deployed definition are kept as JSON strings, so their
 key order survives.
 """
@@ -14,11 +18,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from google.api_core import exceptions
 from google.cloud import firestore
 from google.cloud.firestore_v1.field_path import FieldPath
 
 from workflows_api.adapters.firestore.documents import (
+    ONE_ATTEMPT,
     FirestoreCollections,
+    call,
     delete_existing,
     read,
     run_query,
@@ -46,6 +53,16 @@ class FirestoreWorkflows(FirestoreCollections):
     def list_connections(self, org: str) -> list[Connection]:
         query = self._org(org, "connections").order_by(FieldPath.document_id())
         return [_connection_from_doc(org, s.id, s.to_dict() or {}) for s in run_query(query)]
+
+    def claim_dataset(self, project: str, dataset: str, org: str) -> str:
+        ref = self._client.collection("dataset_owners").document(f"{project}.{dataset}")
+        try:
+            # create() fails when the document exists: the first org to claim keeps it.
+            call(lambda: ref.create({"org": org}, **ONE_ATTEMPT))
+        except exceptions.Conflict:  # AlreadyExists
+            data = read(ref)
+            return org if data is None else str(data["org"])
+        return org
 
     # Workflows
 
@@ -89,13 +106,15 @@ def _connection_to_doc(connection: Connection) -> dict[str, Any]:
 
 
 def _connection_from_doc(org: str, connection_id: str, data: dict[str, Any]) -> Connection:
+    # Documents written before a field existed read as its default (the org's own
+    # dataset, no service account).
     return Connection(
         org=org,
         id=connection_id,
         project=data["project"],
-        location=data["location"],
-        dataset=data["dataset"],
-        service_account=data["service_account"],
+        location=data.get("location") or "US",
+        dataset=data.get("dataset") or "",
+        service_account=data.get("service_account") or None,
         read_allowlist=tuple(data.get("read_allowlist") or ()),  # absent before issue 12
     )
 

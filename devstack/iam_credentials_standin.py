@@ -1,10 +1,13 @@
 """A stand-in for the IAM Credentials API's `generateAccessToken` (v1), so that
-google-auth's impersonated credentials run for real on loopback.
+google-auth's impersonated credentials run for real on loopback (`make run`, tests).
 
 There is no IAM emulator; this server issues a distinct opaque token per call and
-remembers which service account each token stands for (`account_of`). Accounts not
-in `accounts` are refused as the API refuses a caller without Token Creator on them
-(403 PERMISSION_DENIED). Run it alone with `python -m tests.iam_credentials_standin`.
+remembers which service account each token stands for (`account_of`; over HTTP,
+`GET /v1/tokeninfo?access_token=...` answers `{"email": account}` as Google's
+tokeninfo does). Accounts not in `accounts` are refused as the API refuses a caller
+without Token Creator on them (403 PERMISSION_DENIED). `python -m
+devstack.iam_credentials_standin --account A --account B` serves it alone and prints
+its endpoint.
 """
 
 from __future__ import annotations
@@ -16,8 +19,22 @@ import json
 import re
 import secrets
 import threading
+import urllib.parse
 from collections.abc import Iterable
 from typing import Any
+
+# The orgs the local stack provisions (devstack.demo), each running as its own service
+# account: the only ones the stand-in lets the runtime impersonate.
+LOCAL_ORGS = ("demo", "other")
+
+
+def local_service_account(org: str, project: str) -> str:
+    return f"wfapi-{org}@{project}.iam.gserviceaccount.com"
+
+
+def local_service_accounts(project: str) -> list[str]:
+    return [local_service_account(org, project) for org in LOCAL_ORGS]
+
 
 _PATH = re.compile(r"/v1/projects/-/serviceAccounts/([^/:]+):generateAccessToken")
 
@@ -49,6 +66,16 @@ class IamCredentialsStandIn:
                 if account not in standin.accounts:
                     return self._answer(403, _error(403, "PERMISSION_DENIED", account))
                 self._answer(200, standin.issue(account, body.get("lifetime", "3600s")))
+
+            def do_GET(self) -> None:
+                path, _, query = self.path.partition("?")
+                if path != "/v1/tokeninfo":
+                    return self._answer(404, _error(404, "NOT_FOUND", path))
+                token = urllib.parse.parse_qs(query).get("access_token", [""])[0]
+                account = standin.account_of(f"Bearer {token}")
+                if account is None:
+                    return self._answer(400, {"error": "invalid_token"})
+                self._answer(200, {"email": account})
 
             def _answer(self, status: int, body: dict[str, Any]) -> None:
                 data = json.dumps(body).encode()
