@@ -67,13 +67,16 @@ def test_connection_create_takes_a_read_allowlist(monkeypatch: pytest.MonkeyPatc
     world = on_fakes()
     monkeypatch.setattr(cli, "get_app", lambda: world.app)
     base = ["connection", "create", "--org", "demo", "--id", "two", "--project", "demo-project"]
+    account = ["--service-account", "wfapi-demo@demo-project.iam.gserviceaccount.com"]
     entries = ["--read-allowlist", "demo-project.retail", "--read-allowlist", "shared-proj.*"]
-    result = CliRunner().invoke(cli.app, base + entries)
+    result = CliRunner().invoke(cli.app, base + account + entries)
     assert result.exit_code == 0, result.output
     stored = world.store.get_connection("demo", "two")
     assert stored is not None
     assert stored.read_allowlist == ("demo-project.retail", "shared-proj.*")
-    refused = CliRunner().invoke(cli.app, [*base[:5], "three", *base[6:], "--read-allowlist", "x"])
+    refused = CliRunner().invoke(
+        cli.app, [*base[:5], "three", *base[6:], *account, "--read-allowlist", "x"]
+    )
     assert refused.exit_code == 2
     assert "read_allowlist.0" in refused.output
     assert world.store.get_connection("demo", "three") is None

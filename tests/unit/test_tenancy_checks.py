@@ -151,7 +151,13 @@ def test_enable_and_update_check_the_allowlist_again(client: HttpClient) -> None
 
 def test_registering_a_connection_checks_each_allowlist_entry() -> None:
     admin = with_demo_workflow().app.admin
-    good = Connection("demo", "two", "demo-project", read_allowlist=("demo-project.retail",))
+    good = Connection(
+        "demo",
+        "two",
+        "demo-project",
+        service_account="wfapi-demo@demo-project.iam.gserviceaccount.com",
+        read_allowlist=("demo-project.retail",),
+    )
     assert admin.put_connection(good) == good
     for entry in ("demo-project.retail\n", "demo-project", "demo-project.ret ail", "*.*"):
         with pytest.raises(ServiceError) as refused:
