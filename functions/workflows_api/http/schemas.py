@@ -107,6 +107,13 @@ class JobErrorResult(_Body):
         return cls(reason=error.reason, location=error.location, message=error.message)
 
 
+class ExecutionStatistics(_Body):
+    bytes_processed: int | None = Field(description="BigQuery's totalBytesProcessed.")
+    bytes_billed: int | None = Field(description="BigQuery's totalBytesBilled.")
+    slot_ms: int | None = Field(description="BigQuery's totalSlotMs.")
+    child_jobs: int | None = Field(description="Statements the procedure ran (numChildJobs).")
+
+
 class ExecutionLinks(_Body):
     status: str
 
@@ -139,6 +146,9 @@ class Execution(_Body):
     links: ExecutionLinks
     notifications: list[Delivery] = Field(
         default_factory=list, description="Every webhook delivery attempt announcing its end."
+    )
+    statistics: ExecutionStatistics | None = Field(
+        default=None, description="What the run cost, from its BigQuery job; null until it ends."
     )
 
 

@@ -46,6 +46,11 @@ def execution_model(execution: Execution, *, cached: bool = False) -> schemas.Ex
             )
             for d in execution.deliveries
         ],
+        statistics=(
+            None
+            if execution.statistics is None
+            else schemas.ExecutionStatistics(**execution.statistics.to_dict())
+        ),
     )
 
 
