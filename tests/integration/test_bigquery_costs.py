@@ -1,0 +1,132 @@
+"""The local BigQuery reports what a query costs and enforces maximumBytesBilled as
+BigQuery does (devstack/bq_costs.py), through the real google-cloud-bigquery client;
+and the canaries that fail on the day upstream bqemulator does either itself."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from google.api_core import exceptions as api_exceptions
+from google.cloud import bigquery
+
+pytestmark = pytest.mark.integration
+
+MB = 1024 * 1024
+ROWS = 1000
+# Per row: id INT64 (8) + name STRING "store-NNNN" (2 + 10 bytes) + open BOOL (1).
+TABLE_BYTES = ROWS * (8 + 12 + 1)
+
+
+@pytest.fixture
+def stores(bq_client: bigquery.Client, bq_dataset: str) -> Iterator[str]:
+    table = f"{bq_client.project}.{bq_dataset}.stores"
+    bq_client.query(
+        f"CREATE TABLE `{table}` AS SELECT id, FORMAT('store-%04d', id) AS name, "
+        f"MOD(id, 2) = 0 AS open FROM UNNEST(GENERATE_ARRAY(1, {ROWS})) AS id",
+        job_retry=None,
+    ).result()
+    yield table
+
+
+def _run(client: bigquery.Client, sql: str, limit: int | None = None) -> bigquery.QueryJob:
+    config = bigquery.QueryJobConfig()
+    if limit is not None:
+        config.maximum_bytes_billed = limit
+    job = client.query(sql, job_config=config, job_id=f"test_{uuid.uuid4().hex}", job_retry=None)
+    job.result()
+    done = client.get_job(job.job_id)
+    assert isinstance(done, bigquery.QueryJob)
+    return done
+
+
+def test_a_query_reports_the_bytes_of_the_table_it_reads_and_bills_at_least_10_mb(
+    bq_client: bigquery.Client, stores: str
+) -> None:
+    job = _run(bq_client, f"SELECT COUNT(*) AS n FROM `{stores}`")
+    assert job.total_bytes_processed == TABLE_BYTES
+    assert job.total_bytes_billed == 10 * MB  # BigQuery's minimum per table read
+    assert job.slot_millis is not None and job.slot_millis >= 0
+
+
+def test_a_query_reading_no_table_costs_nothing(bq_client: bigquery.Client) -> None:
+    job = _run(bq_client, "SELECT 1 AS x")
+    assert (job.total_bytes_processed, job.total_bytes_billed) == (0, 0)
+
+
+def test_a_script_sums_its_statements_costs_and_counts_its_child_jobs(
+    bq_client: bigquery.Client, stores: str
+) -> None:
+    job = _run(
+        bq_client,
+        f"DECLARE n INT64 DEFAULT 0;\nSET n = (SELECT COUNT(*) FROM `{stores}`);\n"
+        f"SELECT n + (SELECT COUNT(*) FROM `{stores}` WHERE open) AS total;",
+    )
+    assert job.num_child_jobs == 3
+    assert job.total_bytes_processed == 2 * TABLE_BYTES
+    assert job.total_bytes_billed == 2 * 10 * MB
+
+
+def test_a_query_over_maximum_bytes_billed_fails_with_bigquerys_error_and_runs_nothing(
+    bq_client: bigquery.Client, stores: str
+) -> None:
+    with pytest.raises(api_exceptions.GoogleAPICallError) as raised:
+        _run(bq_client, f"DELETE FROM `{stores}` WHERE TRUE", limit=MB)
+    assert raised.value.errors[0]["reason"] == "bytesBilledLimitExceeded"
+    assert raised.value.errors[0]["message"] == (
+        f"Query exceeded limit for bytes billed: {MB}. {10 * MB} or higher required."
+    )
+    assert next(iter(bq_client.query(f"SELECT COUNT(*) FROM `{stores}`").result()))[0] == ROWS
+
+
+def test_a_script_statement_over_the_cap_stops_the_script(
+    bq_client: bigquery.Client, stores: str
+) -> None:
+    script = (
+        f"CREATE TEMP TABLE marker AS SELECT 1 AS x;\n"
+        f"DELETE FROM `{stores}` WHERE id > 10;\nSELECT 1 AS after;"
+    )
+    with pytest.raises(api_exceptions.GoogleAPICallError) as raised:
+        _run(bq_client, script, limit=5 * MB)
+    assert raised.value.errors[0]["reason"] == "bytesBilledLimitExceeded"
+    assert next(iter(bq_client.query(f"SELECT COUNT(*) FROM `{stores}`").result()))[0] == ROWS
+
+
+def test_a_query_within_the_cap_runs(bq_client: bigquery.Client, stores: str) -> None:
+    job = _run(bq_client, f"SELECT COUNT(*) AS n FROM `{stores}`", limit=10 * MB)
+    assert job.error_result is None and job.total_bytes_billed == 10 * MB
+
+
+# --- canaries: plain bqemulator still has the gaps the shim closes ---------------------
+
+
+def test_bqemulator_still_reports_no_bytes(unshimmed_bigquery: bigquery.Client) -> None:
+    """Fails on the day bqemulator reports what a query reads or bills.
+
+    Then check whether devstack/bq_costs.py's estimate is still needed.
+    """
+    dataset = f"{unshimmed_bigquery.project}.c_{uuid.uuid4().hex[:8]}"
+    unshimmed_bigquery.create_dataset(dataset)
+    unshimmed_bigquery.query(
+        f"CREATE TABLE `{dataset}.t` AS SELECT id FROM UNNEST(GENERATE_ARRAY(1, 100)) AS id"
+    ).result()
+    job = _run(unshimmed_bigquery, f"SELECT SUM(id) AS s FROM `{dataset}.t`")
+    assert job.total_bytes_processed in (None, 0)
+    assert job.total_bytes_billed in (None, 0)
+
+
+def test_bqemulator_still_ignores_maximum_bytes_billed(
+    unshimmed_bigquery: bigquery.Client,
+) -> None:
+    """Fails on the day bqemulator refuses a query billed over maximumBytesBilled.
+
+    Then delete devstack/bq_costs.check_limit and its calls.
+    """
+    dataset = f"{unshimmed_bigquery.project}.c_{uuid.uuid4().hex[:8]}"
+    unshimmed_bigquery.create_dataset(dataset)
+    unshimmed_bigquery.query(
+        f"CREATE TABLE `{dataset}.t` AS SELECT id FROM UNNEST(GENERATE_ARRAY(1, 100)) AS id"
+    ).result()
+    job = _run(unshimmed_bigquery, f"SELECT SUM(id) AS s FROM `{dataset}.t`", limit=1)
+    assert job.error_result is None
