@@ -150,9 +150,14 @@ def connection_create(
     service_account: Annotated[
         str | None, typer.Option(help="Service account to impersonate for this org's jobs.")
     ] = None,
+    maximum_bytes_billed: Annotated[
+        int | None, typer.Option(min=1, help="Cap on the bytes any one run may bill.")
+    ] = None,
 ) -> None:
     """Create or replace a connection."""
-    connection = Connection(org, connection_id, project, location, dataset, service_account)
+    connection = Connection(
+        org, connection_id, project, location, dataset, service_account, maximum_bytes_billed
+    )
     _admin_call(lambda: get_app().admin.put_connection(connection))
     typer.echo(f"connection {org}/{connection_id}: {project}.{dataset} ({location})")
 

@@ -4,12 +4,19 @@ and the canaries that fail on the day upstream bqemulator does either itself."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 
 import pytest
 from google.api_core import exceptions as api_exceptions
 from google.cloud import bigquery
+
+from workflows_api.adapters import clients
+from workflows_api.adapters.bigquery_warehouse import BigQueryWarehouse
+from workflows_api.config import Settings
+from workflows_api.domain.executions import JobStatistics
+from workflows_api.service.ports import Connection, JobStatus
 
 pytestmark = pytest.mark.integration
 
@@ -96,6 +103,33 @@ def test_a_script_statement_over_the_cap_stops_the_script(
 def test_a_query_within_the_cap_runs(bq_client: bigquery.Client, stores: str) -> None:
     job = _run(bq_client, f"SELECT COUNT(*) AS n FROM `{stores}`", limit=10 * MB)
     assert job.error_result is None and job.total_bytes_billed == 10 * MB
+
+
+def test_the_warehouse_passes_the_cap_and_reads_back_the_cost(
+    emulator_settings: Settings, bq_client: bigquery.Client, bq_dataset: str, stores: str
+) -> None:
+    warehouse = BigQueryWarehouse(
+        lambda connection: clients.bigquery_client(emulator_settings, project=connection.project)
+    )
+    connection = Connection("acme", "main", bq_client.project, dataset=bq_dataset)
+    script = f"DECLARE n INT64;\nSET n = (SELECT COUNT(*) FROM `{stores}`);\nSELECT n;"
+
+    def run(cap: int | None) -> JobStatus:
+        job_id = f"test_{uuid.uuid4().hex}"
+        warehouse.submit_query(
+            connection, job_id=job_id, sql=script, arguments=[], labels={}, maximum_bytes_billed=cap
+        )
+        deadline = time.monotonic() + 60
+        while (status := warehouse.get_job(connection, job_id)) is None or status.state != "DONE":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        return status
+
+    done = run(None)
+    assert done.error is None and done.statistics is not None
+    assert done.statistics == JobStatistics(TABLE_BYTES, 10 * MB, done.statistics.slot_ms, 3)
+    stopped = run(MB)
+    assert stopped.error is not None and stopped.error.reason == "bytesBilledLimitExceeded"
 
 
 # --- canaries: plain bqemulator still has the gaps the shim closes ---------------------

@@ -27,6 +27,7 @@ class SubmittedJob:
     sql: str
     arguments: list[QueryArgument]
     labels: dict[str, str]
+    maximum_bytes_billed: int | None = None
 
 
 @dataclass
@@ -59,13 +60,15 @@ class FakeWarehouse:
         sql: str,
         arguments: list[QueryArgument],
         labels: dict[str, str],
+        maximum_bytes_billed: int | None = None,
     ) -> JobStatus:
         with self._lock:
             self.submissions += 1
             if self.fail_submits > 0:
                 self.fail_submits -= 1
                 raise BackendUnavailable("bigquery", "simulated outage")
-            self.jobs.setdefault(job_id, SubmittedJob(job_id, sql, arguments, labels))
+            submitted = SubmittedJob(job_id, sql, arguments, labels, maximum_bytes_billed)
+            self.jobs.setdefault(job_id, submitted)
         status = self.get_job(connection, job_id)
         assert status is not None
         return status

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.apps import DEMO, GOOD, OnFakes, with_demo_workflow
+from tests.unit.apps import DEMO, GOOD, OnFakes, on_fakes, with_demo_workflow
 from workflows_api.domain.executions import JobError, State
 from workflows_api.service.errors import ServiceError
 from workflows_api.service.executions import ExecuteRequest, ExecuteResult
@@ -364,3 +364,36 @@ def test_a_report_racing_an_older_one_is_not_lost() -> None:
     result = world.app.lifecycle.record_job_status("demo", created.id, done)
     assert raced and result is not None and result.state == State.FAILED
     assert store.executions[("demo", created.id)].state == State.FAILED
+
+
+@pytest.mark.parametrize(
+    ("workflow_cap", "connection_cap", "submitted"),
+    [
+        (None, None, None),
+        (50_000_000, None, 50_000_000),
+        (None, 20_000_000, 20_000_000),
+        (50_000_000, 20_000_000, 20_000_000),  # the lower of the two
+        (10_485_760, 20_000_000, 10_485_760),
+    ],
+)
+def test_the_job_is_capped_at_the_lower_of_the_workflow_and_connection_caps(
+    workflow_cap: int | None, connection_cap: int | None, submitted: int | None
+) -> None:
+    connection = Connection("demo", "local", "demo-project", maximum_bytes_billed=connection_cap)
+    world = on_fakes(connections=(connection,))
+    definition = {**DEMO, "settings": {**DEMO.get("settings", {})}}
+    if workflow_cap is not None:
+        definition["settings"]["maximum_bytes_billed"] = workflow_cap
+    world.app.workflows.put("demo", "clusters", definition)
+    world.app.workflows.enable_api("demo", "clusters")
+    execution = execute(world).execution
+    assert world.warehouse.jobs[execution.bigquery_job_id].maximum_bytes_billed == submitted
+
+
+def test_a_run_stopped_by_the_cap_fails_with_bigquerys_error() -> None:
+    refusal = JobError(
+        "bytesBilledLimitExceeded",
+        "Query exceeded limit for bytes billed: 1000. 10485760 or higher required.",
+    )
+    failed = execute(with_demo_workflow(outcome=refusal)).execution
+    assert (failed.state, failed.error) == (State.FAILED, refusal)

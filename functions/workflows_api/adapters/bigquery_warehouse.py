@@ -158,6 +158,7 @@ class BigQueryWarehouse:
         sql: str,
         arguments: list[QueryArgument],
         labels: dict[str, str],
+        maximum_bytes_billed: int | None = None,
     ) -> JobStatus:
         """Raises WarehouseError only when BigQuery refuses the request itself (no job
         exists then, e.g. invalid labels or parameter types); a job that fails is DONE
@@ -167,6 +168,8 @@ class BigQueryWarehouse:
             query_parameters=[query_parameter(argument) for argument in arguments],
             labels=dict(labels),
         )
+        if maximum_bytes_billed is not None:
+            job_config.maximum_bytes_billed = maximum_bytes_billed
         job = self._insert(client, connection, job_id=job_id, sql=sql, job_config=job_config)
         return self._status(job)
 

@@ -161,6 +161,9 @@ class ExecutionLifecycle:
                 sql=call_statement(execution.procedure, list(typed)),
                 arguments=arguments,
                 labels=execution.labels,
+                maximum_bytes_billed=bytes_billed_cap(
+                    workflow.settings.maximum_bytes_billed, connection.maximum_bytes_billed
+                ),
             )
         except BackendUnavailable as unavailable:
             # Accepted and recorded: reading its status submits it again.
@@ -225,6 +228,12 @@ class ExecutionLifecycle:
     def _finished(self, execution: Execution) -> None:
         if self._on_finished is not None:
             self._on_finished(execution)
+
+
+def bytes_billed_cap(workflow_cap: int | None, connection_cap: int | None) -> int | None:
+    """The cap a run is submitted with: the lower of the workflow's and the connection's."""
+    caps = [cap for cap in (workflow_cap, connection_cap) if cap is not None]
+    return min(caps) if caps else None
 
 
 def _log_unavailable(execution: Execution, unavailable: BackendUnavailable) -> None:

@@ -33,6 +33,8 @@ class Connection:
     dataset: str = DEFAULT_DATASET
     # Optional service account to impersonate so the org's SQL runs under its own IAM.
     service_account: str | None = None
+    # Cap on the bytes any one run may bill (maximumBytesBilled); None: no cap.
+    maximum_bytes_billed: int | None = None
 
 
 @dataclass(frozen=True)
@@ -278,9 +280,11 @@ class Warehouse(Protocol):
         sql: str,
         arguments: list[QueryArgument],
         labels: dict[str, str],
+        maximum_bytes_billed: int | None = None,
     ) -> JobStatus:
-        """Submit `sql` (a CALL) with named typed query parameters as job `job_id`; an
-        existing job with that id counts as submitted. Returns the job's status as known
+        """Submit `sql` (a CALL) with named typed query parameters as job `job_id`, capped
+        at `maximum_bytes_billed` (None: no cap); an existing job with that id counts as
+        submitted. Returns the job's status as known
         right after submitting (the emulator answers only once the job is done)."""
         ...
 

@@ -84,6 +84,7 @@ def _connection_to_doc(connection: Connection) -> dict[str, Any]:
         "location": connection.location,
         "dataset": connection.dataset,
         "service_account": connection.service_account,
+        "maximum_bytes_billed": connection.maximum_bytes_billed,
     }
 
 
@@ -95,6 +96,7 @@ def _connection_from_doc(org: str, connection_id: str, data: dict[str, Any]) -> 
         location=data["location"],
         dataset=data["dataset"],
         service_account=data["service_account"],
+        maximum_bytes_billed=data.get("maximum_bytes_billed"),  # absent on older records
     )
 
 
