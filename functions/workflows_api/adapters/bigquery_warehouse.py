@@ -182,6 +182,29 @@ class BigQueryWarehouse:
         client = self._client_for(connection)
         self._job_request("cancel job", client.cancel_job, connection, job_id)
 
+    def estimate_query(
+        self, connection: Connection, *, sql: str, arguments: list[QueryArgument]
+    ) -> int | None:
+        client = self._client_for(connection)
+        config = bigquery.QueryJobConfig(
+            dry_run=True,
+            use_query_cache=False,
+            query_parameters=[query_parameter(argument) for argument in arguments],
+        )
+        job = self._retrying(
+            "dry run",
+            lambda: client.query(
+                sql,
+                job_config=config,
+                location=connection.location,
+                project=connection.project,
+                retry=_NO_RETRY,
+                timeout=REQUEST_TIMEOUT_SECONDS,
+                job_retry=None,
+            ),
+        )
+        return job.total_bytes_processed
+
     def table_columns(self, connection: Connection, table: str) -> list[Column]:
         client = self._client_for(connection)
         config = bigquery.QueryJobConfig(dry_run=True, use_query_cache=False)

@@ -171,7 +171,7 @@ ROUTES: tuple[Route, ...] = (
         EXECUTE,
         executions.execute,
         "Execute a workflow",
-        responses=((202, schemas.Execution), (200, schemas.Execution)),
+        responses=((202, schemas.Execution), (200, schemas.ExecuteAnswer)),
         errors=(400, 401, 403, 404, 409, 413, 415, 422, 503),
         request_body=executions.ExecuteBody,
         parameters=(

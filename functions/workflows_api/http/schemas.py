@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from workflows_api.domain.executions import JobError
 
@@ -150,6 +150,24 @@ class Execution(_Body):
     statistics: ExecutionStatistics | None = Field(
         default=None, description="What the run cost, from its BigQuery job; null until it ends."
     )
+
+
+class CostEstimate(_Body):
+    """The answer to an execute request with `"dry_run": true`: nothing ran or was recorded."""
+
+    dry_run: Literal[True] = True
+    workflow_id: str
+    parameters: dict[str, Any] = Field(description="Canonical typed values.")
+    estimated_bytes_processed: int | None = Field(
+        description="BigQuery's dry-run totalBytesProcessed of the run's CALL."
+    )
+    maximum_bytes_billed: int | None = Field(
+        description="The cap the run would be submitted with (workflow's or connection's)."
+    )
+
+
+class ExecuteAnswer(RootModel[Execution | CostEstimate]):
+    """An execution, or a dry run's estimate when the request asked for one."""
 
 
 class ExecutionList(_Body):

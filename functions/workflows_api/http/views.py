@@ -10,6 +10,7 @@ from workflows_api.domain.model import Workflow
 from workflows_api.domain.timestamps import iso_utc, optional_iso_utc
 from workflows_api.domain.validation import parse_workflow
 from workflows_api.http import schemas
+from workflows_api.service.executions import CostEstimate
 from workflows_api.service.ports import WorkflowRecord
 
 
@@ -52,6 +53,15 @@ def execution_model(execution: Execution, *, cached: bool = False) -> schemas.Ex
             else schemas.ExecutionStatistics(**execution.statistics.to_dict())
         ),
     )
+
+
+def cost_estimate_view(estimate: CostEstimate) -> dict[str, Any]:
+    return schemas.CostEstimate(
+        workflow_id=estimate.workflow_id,
+        parameters=estimate.parameters,
+        estimated_bytes_processed=estimate.bytes_processed,
+        maximum_bytes_billed=estimate.maximum_bytes_billed,
+    ).model_dump(mode="json")
 
 
 def workflow_model(

@@ -20,13 +20,14 @@ from workflows_api.domain.executions import Execution
 from workflows_api.service.errors import ServiceError
 from workflows_api.service.executions import (
     RECORD_RETENTION,
+    CostEstimate,
     ExecuteRequest,
     ExecuteResult,
     Settled,
     parameter_values,
     until_settled,
 )
-from workflows_api.service.lifecycle import ExecutionLifecycle
+from workflows_api.service.lifecycle import ExecutionLifecycle, bytes_billed_cap
 from workflows_api.service.ports import ExecutionStore, WorkflowRecord
 from workflows_api.service.workflows import WorkflowService, deployed_definition_of
 
@@ -77,6 +78,24 @@ class ExecutionAdmission:
             submitted = self._lifecycle.submit(execution, connection, workflow)
             answer = submitted if answer is execution else answer
         return self._finish(ExecuteResult(answer, answer.id != execution.id), request.wait_seconds)
+
+    def estimate(self, org: str, workflow_id: str, request: ExecuteRequest) -> CostEstimate:
+        """A dry run: what the execution would process, without running it or writing
+        anything (no execution, no cache entry, no idempotency key)."""
+        record = self._workflows.get(org, workflow_id)
+        workflow = deployed_definition_of(record)
+        values = parameter_values(workflow, request.parameters)
+        use_cache = workflow.settings.cache if request.cache is None else request.cache
+        would_run = self._new_execution(record, values, use_cache)
+        connection = self._workflows.connection(org, record.connection)
+        return CostEstimate(
+            workflow_id=workflow_id,
+            parameters=values,
+            bytes_processed=self._lifecycle.estimate(would_run, connection, workflow),
+            maximum_bytes_billed=bytes_billed_cap(
+                workflow.settings.maximum_bytes_billed, connection.maximum_bytes_billed
+            ),
+        )
 
     def _new_execution(
         self, record: WorkflowRecord, values: dict[str, object], use_cache: bool

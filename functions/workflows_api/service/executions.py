@@ -41,6 +41,17 @@ class ExecuteRequest:
     cache: bool | None = None  # None: the workflow's setting
     wait_seconds: float = 0.0
     idempotency_key: str | None = None
+    dry_run: bool = False  # only estimate the run (ExecutionAdmission.estimate)
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    """A dry run's answer: what the run would process, and the cap it would run under."""
+
+    workflow_id: str
+    parameters: dict[str, Any]  # canonical JSON values
+    bytes_processed: int | None
+    maximum_bytes_billed: int | None
 
 
 @dataclass(frozen=True)

@@ -145,20 +145,22 @@ class ExecutionLifecycle:
             return execution
         return self._apply(execution, status)
 
+    def estimate(
+        self, execution: Execution, connection: Connection, workflow: Workflow
+    ) -> int | None:
+        """The bytes the execution's job would process (a dry run of its CALL)."""
+        sql, arguments = _call(execution, workflow)
+        return self._warehouse.estimate_query(connection, sql=sql, arguments=arguments)
+
     def submit(self, execution: Execution, connection: Connection, workflow: Workflow) -> Execution:
         """Submit the execution's job (idempotent: the job id is the execution's)."""
-        types = bigquery_parameter_types(workflow)
-        typed = validate_parameter_values(workflow, execution.parameters)
-        arguments = [QueryArgument(name, types[name], value) for name, value in typed.items()]
-        arguments.append(
-            QueryArgument(OUTPUT_TABLE_QUERY_PARAMETER, "STRING", execution.output_table)
-        )
+        sql, arguments = _call(execution, workflow)
         attempted = replace(execution, submit_attempts=execution.submit_attempts + 1)
         try:
             status = self._warehouse.submit_query(
                 connection,
                 job_id=execution.bigquery_job_id,
-                sql=call_statement(execution.procedure, list(typed)),
+                sql=sql,
                 arguments=arguments,
                 labels=execution.labels,
                 maximum_bytes_billed=bytes_billed_cap(
@@ -228,6 +230,15 @@ class ExecutionLifecycle:
     def _finished(self, execution: Execution) -> None:
         if self._on_finished is not None:
             self._on_finished(execution)
+
+
+def _call(execution: Execution, workflow: Workflow) -> tuple[str, list[QueryArgument]]:
+    """The CALL of the execution's procedure and its typed query parameters."""
+    types = bigquery_parameter_types(workflow)
+    typed = validate_parameter_values(workflow, execution.parameters)
+    arguments = [QueryArgument(name, types[name], value) for name, value in typed.items()]
+    arguments.append(QueryArgument(OUTPUT_TABLE_QUERY_PARAMETER, "STRING", execution.output_table))
+    return call_statement(execution.procedure, list(typed)), arguments
 
 
 def bytes_billed_cap(workflow_cap: int | None, connection_cap: int | None) -> int | None:

@@ -294,6 +294,13 @@ class Warehouse(Protocol):
 
     def cancel_job(self, connection: Connection, job_id: str) -> None: ...
 
+    def estimate_query(
+        self, connection: Connection, *, sql: str, arguments: list[QueryArgument]
+    ) -> int | None:
+        """The bytes `sql` would process (a dry run: nothing runs, nothing is billed);
+        None when BigQuery gives no estimate."""
+        ...
+
     def table_columns(self, connection: Connection, table: str) -> list[Column]:
         """The columns of `project.dataset.table` (a dry run: free, reads nothing)."""
         ...
