@@ -14,6 +14,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -46,10 +47,25 @@ assert response.status_code < 300, response.get_data(as_text=True)
 """
 
 
-def _run(arguments: list[str], env: dict[str, str]) -> float:
+def _run(arguments: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds from launch to exit, and the CPU seconds (user + system) it used:
+    on a shared, busy machine the CPU time is the steadier of the two."""
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", *arguments], env=env, check=True)
-    return time.perf_counter() - started
+    process = subprocess.Popen([sys.executable, "-c", *arguments], env=env)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise subprocess.CalledProcessError(process.returncode, arguments[0][:40])
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+@dataclass(frozen=True)
+class ColdStart:
+    wall_seconds: float
+    wall_ratio: float  # to the bare process
+    cpu_seconds: float
+    cpu_ratio: float
 
 
 def cold_start_ratios(
@@ -61,11 +77,9 @@ def cold_start_ratios(
     execute_path: str,
     execute_body: str,
     runs: int = 7,
-) -> dict[str, tuple[float, float]]:
-    """Median seconds of each process kind, and its ratio to the bare one's median.
-
-    The kinds are interleaved run by run, so a busy moment of the machine hits all.
-    """
+) -> dict[str, ColdStart]:
+    """Median wall and CPU seconds of each process kind, and their ratios to the bare
+    one's. The kinds are interleaved run by run, so a busy moment hits all of them."""
     child_env = {**os.environ, **env, "WFAPI_LOG_LEVEL": "WARNING"}
     token_id = token.removeprefix("wfa_").split("_", 1)[0]
     functions = str(REPO_ROOT / "functions")
@@ -75,13 +89,15 @@ def cold_start_ratios(
         "status": [_FUNCTION, functions, "GET", status_path, token, "", "status"],
         "execute": [_FUNCTION, functions, "POST", execute_path, token, execute_body, "execute"],
     }
-    seconds: dict[str, list[float]] = {kind: [] for kind in kinds}
+    measured: dict[str, list[tuple[float, float]]] = {kind: [] for kind in kinds}
     for arguments in kinds.values():
         _run(arguments, child_env)  # warm the file cache once, not measured
     for _ in range(runs):
         for kind, arguments in kinds.items():
-            seconds[kind].append(_run(arguments, child_env))
-    bare = statistics.median(seconds["bare"])
+            measured[kind].append(_run(arguments, child_env))
+    wall = {kind: statistics.median(w for w, _ in runs_) for kind, runs_ in measured.items()}
+    cpu = {kind: statistics.median(c for _, c in runs_) for kind, runs_ in measured.items()}
     return {
-        kind: (statistics.median(s), statistics.median(s) / bare) for kind, s in seconds.items()
+        kind: ColdStart(wall[kind], wall[kind] / wall["bare"], cpu[kind], cpu[kind] / cpu["bare"])
+        for kind in kinds
     }

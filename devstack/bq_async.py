@@ -16,11 +16,10 @@ time. ``jobs.cancel`` interrupts the worker's DuckDB cursor
 (``connection.interrupt()``) and the scripting hook in
 :mod:`devstack.bq_scripting` stops a script between statements.
 ``getQueryResults`` waits (up to its ``timeoutMs``) for a running job, as
-BigQuery does, and reports a failed job's error.
-
-Dry runs and load/extract/copy jobs keep bqemulator's synchronous path (costs: bq_costs).
-Canaries in tests/integration/test_bigquery_async_jobs.py fail on the day upstream
-answers inserts before the job is done, refuses duplicate ids, or stops cancelled jobs.
+BigQuery does, and reports a failed job's error. Dry runs and load/extract/copy
+jobs keep bqemulator's synchronous path (costs: bq_costs). Canaries in
+tests/integration/test_bigquery_async_jobs.py fail on the day upstream answers
+inserts before the job is done, refuses duplicate ids, or stops cancelled jobs.
 """
 
 from __future__ import annotations
@@ -212,7 +211,8 @@ async def insert_job(project_id: str, request: Request) -> Any:
     config = body.get("configuration", {})
     job_id = body.get("jobReference", {}).get("jobId") or f"bqemu_{uuid4().hex[:12]}"
     if "query" not in config or config.get("dryRun", False):
-        return await jobs_routes.insert_job(project_id, request, ctx, caller)
+        dry_run = await jobs_routes.insert_job(project_id, request, ctx, caller)
+        return bq_costs.with_dry_run_estimate(dry_run, ctx, project_id, config)
     if ctx.catalog.get_job(project_id, job_id) is not None:
         raise AlreadyExistsError(f"Already Exists: Job {project_id}:US.{job_id}")
     job = _Job(project_id, job_id, config, caller, ctx.clock.now())

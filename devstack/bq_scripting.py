@@ -86,19 +86,6 @@ def _statement_text(statement: Any) -> str:
     return str(statement.sql)
 
 
-def _costed_sql(statement: Any) -> str | None:
-    """The query a statement runs, as BigQuery bills it (SET and DECLARE evaluate theirs)."""
-    from bqemulator.scripting.ast import DeclareStmt, SetStmt, SqlStmt
-
-    if isinstance(statement, SqlStmt):
-        return str(statement.sql)
-    if isinstance(statement, SetStmt):
-        return f"SELECT {statement.source_expr}"
-    if isinstance(statement, DeclareStmt) and statement.default_expr:
-        return f"SELECT {statement.default_expr}"
-    return None
-
-
 def _record_child(
     interpreter: Any, statement: Any, started: Any, error: Any, cost: bq_costs.Cost
 ) -> None:
@@ -161,7 +148,7 @@ def _patch_statement_execution() -> None:
         started = self._ctx.clock.now()
         cost = bq_costs.Cost()
         try:
-            sql = _costed_sql(stmt)
+            sql = bq_costs.costed_sql(stmt)
             if sql is not None:
                 cursor = self._ctx.engine.connection  # the job worker's own connection
                 cost = bq_costs.statement_cost(cursor, sql, self._project_id)

@@ -16,7 +16,7 @@ from workflows_api.adapters import clients
 from workflows_api.adapters.bigquery_warehouse import BigQueryWarehouse
 from workflows_api.config import Settings
 from workflows_api.domain.executions import JobStatistics
-from workflows_api.service.ports import Connection, JobStatus
+from workflows_api.service.ports import Connection, JobStatus, QueryArgument
 
 pytestmark = pytest.mark.integration
 
@@ -132,6 +132,28 @@ def test_the_warehouse_passes_the_cap_and_reads_back_the_cost(
     assert stopped.error is not None and stopped.error.reason == "bytesBilledLimitExceeded"
 
 
+def test_a_dry_run_estimates_the_bytes_of_a_query_and_of_a_procedures_body(
+    emulator_settings: Settings, bq_client: bigquery.Client, bq_dataset: str, stores: str
+) -> None:
+    procedure = f"{bq_client.project}.{bq_dataset}.count_stores"
+    bq_client.query(
+        f"CREATE PROCEDURE `{procedure}`(limit_id INT64)\nBEGIN\n"
+        f"  DECLARE n INT64 DEFAULT (SELECT COUNT(*) FROM `{stores}`);\n"
+        f"  IF n > 0 THEN\n    SELECT * FROM `{stores}` WHERE id < limit_id;\n  END IF;\nEND",
+        job_retry=None,
+    ).result()
+    warehouse = BigQueryWarehouse(
+        lambda connection: clients.bigquery_client(emulator_settings, project=connection.project)
+    )
+    connection = Connection("acme", "main", bq_client.project, dataset=bq_dataset)
+    limit = QueryArgument("limit_id", "INT64", 10)
+
+    select = f"SELECT name FROM `{stores}` WHERE id < @limit_id"
+    assert warehouse.estimate_query(connection, sql=select, arguments=[limit]) == TABLE_BYTES
+    call = f"CALL `{procedure}`(@limit_id)"
+    assert warehouse.estimate_query(connection, sql=call, arguments=[limit]) == 2 * TABLE_BYTES
+
+
 # --- canaries: plain bqemulator still has the gaps the shim closes ---------------------
 
 
@@ -164,3 +186,20 @@ def test_bqemulator_still_ignores_maximum_bytes_billed(
     ).result()
     job = _run(unshimmed_bigquery, f"SELECT SUM(id) AS s FROM `{dataset}.t`", limit=1)
     assert job.error_result is None
+
+
+def test_bqemulator_still_estimates_no_bytes_in_a_dry_run(
+    unshimmed_bigquery: bigquery.Client,
+) -> None:
+    """Fails on the day bqemulator's dry runs estimate the bytes a query would read.
+
+    Then delete devstack/bq_costs.with_dry_run_estimate and its call.
+    """
+    dataset = f"{unshimmed_bigquery.project}.c_{uuid.uuid4().hex[:8]}"
+    unshimmed_bigquery.create_dataset(dataset)
+    unshimmed_bigquery.query(
+        f"CREATE TABLE `{dataset}.t` AS SELECT id FROM UNNEST(GENERATE_ARRAY(1, 100)) AS id"
+    ).result()
+    config = bigquery.QueryJobConfig(dry_run=True, use_query_cache=False)
+    job = unshimmed_bigquery.query(f"SELECT SUM(id) AS s FROM `{dataset}.t`", job_config=config)
+    assert job.total_bytes_processed in (None, 0)
