@@ -6,9 +6,7 @@ import json
 from typing import Any
 
 from workflows_api.domain.executions import Execution
-from workflows_api.domain.model import Workflow
 from workflows_api.domain.timestamps import iso_utc, optional_iso_utc
-from workflows_api.domain.validation import parse_workflow
 from workflows_api.http import schemas
 from workflows_api.service.executions import CostEstimate
 from workflows_api.service.ports import WorkflowRecord
@@ -82,7 +80,10 @@ def workflow_model(
 def api_state_view(record: WorkflowRecord, procedure: str) -> dict[str, Any]:
     api = record.api
     enabled = bool(api and api.enabled)
-    deployed: Workflow = parse_workflow(api.deployed_definition if api else record.definition)
+    # Imported here: the definition model (and its node types) only where one is read.
+    from workflows_api.domain.validation import parse_workflow
+
+    deployed = parse_workflow(api.deployed_definition if api else record.definition)
     example = {p.name: _example_value(p.type, p.default) for p in deployed.parameters}
     return schemas.ApiState(
         workflow_id=record.id,

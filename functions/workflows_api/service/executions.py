@@ -12,13 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from workflows_api.domain.errors import ParameterValuesInvalid
 from workflows_api.domain.executions import Execution
-from workflows_api.domain.model import Workflow
-from workflows_api.domain.parameters import to_json_values, validate_parameter_values
 from workflows_api.service.errors import ServiceError
+
+if TYPE_CHECKING:
+    from workflows_api.domain.model import Workflow
 
 # Execution records (and idempotency keys) are kept this long (Firestore TTL).
 RECORD_RETENTION = dt.timedelta(days=90)
@@ -84,6 +85,10 @@ def until_settled(
 
 def parameter_values(workflow: Workflow, supplied: Mapping[str, Any]) -> dict[str, Any]:
     """Canonical JSON values of the supplied parameters; 400 listing every problem."""
+    # Imported here, as everywhere on the status path: a process that only reads
+    # executions never loads the definition model (cold start).
+    from workflows_api.domain.parameters import to_json_values, validate_parameter_values
+
     try:
         return to_json_values(validate_parameter_values(workflow, supplied))
     except ParameterValuesInvalid as invalid:

@@ -12,13 +12,11 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from workflows_api import logs
 from workflows_api.domain import executions as ex
-from workflows_api.domain.compiler import OUTPUT_TABLE_QUERY_PARAMETER, call_statement
 from workflows_api.domain.executions import Execution, JobError, State
-from workflows_api.domain.model import Workflow
-from workflows_api.domain.parameters import bigquery_parameter_types, validate_parameter_values
 from workflows_api.service.errors import BackendUnavailable, ServiceError, WarehouseError
 from workflows_api.service.executions import (
     MAX_WAIT_SECONDS,
@@ -34,6 +32,9 @@ from workflows_api.service.ports import (
     Warehouse,
 )
 from workflows_api.service.workflows import WorkflowService, deployed_definition_of
+
+if TYPE_CHECKING:
+    from workflows_api.domain.model import Workflow
 
 logger = logging.getLogger(__name__)
 
@@ -234,6 +235,10 @@ class ExecutionLifecycle:
 
 def _call(execution: Execution, workflow: Workflow) -> tuple[str, list[QueryArgument]]:
     """The CALL of the execution's procedure and its typed query parameters."""
+    # Imported here: reading an execution (status) never needs the compiler.
+    from workflows_api.domain.compiler import OUTPUT_TABLE_QUERY_PARAMETER, call_statement
+    from workflows_api.domain.parameters import bigquery_parameter_types, validate_parameter_values
+
     types = bigquery_parameter_types(workflow)
     typed = validate_parameter_values(workflow, execution.parameters)
     arguments = [QueryArgument(name, types[name], value) for name, value in typed.items()]

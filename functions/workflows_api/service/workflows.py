@@ -5,19 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from workflows_api.domain.compiler import (
-    CompiledProcedure,
-    compile_procedure,
-    drop_procedure_statement,
-    procedure_name,
-)
 from workflows_api.domain.errors import Issue, WorkflowInvalid
 from workflows_api.domain.identifiers import CONNECTION_PATTERN, WORKFLOW_ID_PATTERN
-from workflows_api.domain.model import Workflow
-from workflows_api.domain.validation import load_workflow, parse_workflow, validate_workflow
-from workflows_api.domain.version import canonical_definition, workflow_version
 from workflows_api.service.errors import ServiceError, WarehouseError, not_found
 from workflows_api.service.ports import (
     ApiState,
@@ -28,6 +19,12 @@ from workflows_api.service.ports import (
     WorkflowStore,
 )
 
+if TYPE_CHECKING:
+    from workflows_api.domain.compiler import CompiledProcedure
+    from workflows_api.domain.model import Workflow
+
+# The compiler, the definition model and its validation are imported in the functions
+# that use them: a process that only runs or reads executions never loads them.
 MAX_PAGE_SIZE = 100
 
 
@@ -50,12 +47,16 @@ def check_workflow_id(workflow_id: str) -> None:
 
 
 def definition_of(record: WorkflowRecord) -> Workflow:
+    from workflows_api.domain.validation import parse_workflow
+
     return parse_workflow(record.definition)
 
 
 def deployed_definition_of(record: WorkflowRecord) -> Workflow:
     if record.api is None or not record.api.enabled:
         raise api_disabled(record.id)
+    from workflows_api.domain.validation import parse_workflow
+
     return parse_workflow(record.api.deployed_definition)
 
 
@@ -93,6 +94,9 @@ class WorkflowService:
         connection_id: str | None = None,
     ) -> SavedWorkflow:
         """Create or replace a definition; the API keeps running the deployed version."""
+        from workflows_api.domain.validation import load_workflow, validate_workflow
+        from workflows_api.domain.version import canonical_definition, workflow_version
+
         check_workflow_id(workflow_id)
         try:
             workflow = load_workflow(definition)
@@ -173,6 +177,8 @@ class WorkflowService:
 
     def disable_api(self, org: str, workflow_id: str) -> WorkflowRecord:
         """Drop the procedure; executions are refused until the API is enabled again."""
+        from workflows_api.domain.compiler import drop_procedure_statement
+
         record = self.get(org, workflow_id)
         if record.api is None or not record.api.enabled:
             return record
@@ -207,12 +213,16 @@ class WorkflowService:
         (the connection is read only in that case)."""
         if record.api is not None:
             return record.api.procedure
+        from workflows_api.domain.compiler import procedure_name
+
         connection = self.connection(record.org, record.connection)
         return f"{connection.project}.{connection.dataset}.{procedure_name(record.org, record.id)}"
 
     def _compile(
         self, record: WorkflowRecord, workflow: Workflow, connection: Connection | None = None
     ) -> CompiledProcedure:
+        from workflows_api.domain.compiler import compile_procedure, procedure_name
+
         connection = connection or self.connection(record.org, record.connection)
         return compile_procedure(
             workflow,
