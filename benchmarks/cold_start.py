@@ -80,7 +80,7 @@ def cold_start_ratios(
 ) -> dict[str, ColdStart]:
     """Median wall and CPU seconds of each process kind, and their ratios to the bare
     one's. The kinds are interleaved run by run, so a busy moment hits all of them."""
-    child_env = {**os.environ, **env, "WFAPI_LOG_LEVEL": "WARNING"}
+    child_env = {**os.environ, **env, "LOG_LEVEL": "WARNING"}
     token_id = token.removeprefix("wfa_").split("_", 1)[0]
     functions = str(REPO_ROOT / "functions")
     status_path = f"/v1/executions/{execution_id}"

@@ -185,43 +185,13 @@ class BigQueryWarehouse:
     def estimate_query(
         self, connection: Connection, *, sql: str, arguments: list[QueryArgument]
     ) -> int | None:
-        client = self._client_for(connection)
-        config = bigquery.QueryJobConfig(
-            dry_run=True,
-            use_query_cache=False,
-            query_parameters=[query_parameter(argument) for argument in arguments],
-        )
-        job = self._retrying(
-            "dry run",
-            lambda: client.query(
-                sql,
-                job_config=config,
-                location=connection.location,
-                project=connection.project,
-                retry=_NO_RETRY,
-                timeout=REQUEST_TIMEOUT_SECONDS,
-                job_retry=None,
-            ),
-        )
-        return job.total_bytes_processed
+        parameters = [query_parameter(argument) for argument in arguments]
+        return self._dry_run(connection, sql, parameters).total_bytes_processed
 
     def table_columns(self, connection: Connection, table: str) -> list[Column]:
-        client = self._client_for(connection)
-        config = bigquery.QueryJobConfig(dry_run=True, use_query_cache=False)
         project, dataset, name = table.split(".")
         sql = f"SELECT * FROM {quote_table_reference(project, dataset, name)}"
-        job = self._retrying(
-            "read table schema",
-            lambda: client.query(
-                sql,
-                job_config=config,
-                location=connection.location,
-                project=connection.project,
-                retry=_NO_RETRY,
-                timeout=REQUEST_TIMEOUT_SECONDS,
-                job_retry=None,
-            ),
-        )
+        job = self._dry_run(connection, sql, [])
         return [
             Column(field.name, field.field_type.upper(), field.mode == "REPEATED")
             for field in job.schema or []
@@ -248,6 +218,25 @@ class BigQueryWarehouse:
         return self._retrying("read rows", run)
 
     # --- helpers ------------------------------------------------------------------
+
+    def _dry_run(self, connection: Connection, sql: str, parameters: list[Any]) -> Any:
+        """A dry run of `sql` (free, reads nothing): its schema and byte estimate."""
+        client = self._client_for(connection)
+        config = bigquery.QueryJobConfig(
+            dry_run=True, use_query_cache=False, query_parameters=parameters
+        )
+        return self._retrying(
+            "dry run",
+            lambda: client.query(
+                sql,
+                job_config=config,
+                location=connection.location,
+                project=connection.project,
+                retry=_NO_RETRY,
+                timeout=REQUEST_TIMEOUT_SECONDS,
+                job_retry=None,
+            ),
+        )
 
     def _insert(
         self,
