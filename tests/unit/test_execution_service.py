@@ -397,3 +397,41 @@ def test_a_run_stopped_by_the_cap_fails_with_bigquerys_error() -> None:
     )
     failed = execute(with_demo_workflow(outcome=refusal)).execution
     assert (failed.state, failed.error) == (State.FAILED, refusal)
+
+
+def test_execute_reads_the_api_states_signature_and_never_parses_the_definition(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    world = with_demo_workflow()
+    api = world.app.workflows.get("demo", "clusters").api
+    assert api is not None and api.signature is not None
+    assert [p["name"] for p in api.signature["parameters"]] == [
+        "number_of_clusters",
+        "buffer_radius",
+        "store_type",
+    ]
+
+    def no_parsing(definition: object) -> None:
+        raise AssertionError("execute parsed the deployed definition")
+
+    monkeypatch.setattr("workflows_api.domain.validation.parse_workflow", no_parsing)
+    first = execute(world).execution
+    assert first.state == State.RUNNING
+    with pytest.raises(ServiceError) as bad:
+        execute(world, {**GOOD, "number_of_clusters": "x"})
+    assert bad.value.code == "invalid_parameters"
+
+
+def test_an_api_state_stored_without_a_signature_still_executes() -> None:
+    world = with_demo_workflow()
+    record = world.app.workflows.get("demo", "clusters")
+    assert record.api is not None
+    world.store.put_workflow(replace(record, api=replace(record.api, signature=None)))
+    result = execute(world)
+    assert result.execution.state == State.RUNNING
+    job = world.warehouse.jobs[result.execution.bigquery_job_id]
+    assert [a.name for a in job.arguments][:3] == [
+        "number_of_clusters",
+        "buffer_radius",
+        "store_type",
+    ]

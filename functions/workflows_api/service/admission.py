@@ -17,6 +17,7 @@ from dataclasses import replace
 
 from workflows_api.domain import executions as ex
 from workflows_api.domain.executions import Execution
+from workflows_api.domain.signature import ExecutionSignature
 from workflows_api.service.errors import ServiceError
 from workflows_api.service.executions import (
     RECORD_RETENTION,
@@ -29,7 +30,7 @@ from workflows_api.service.executions import (
 )
 from workflows_api.service.lifecycle import ExecutionLifecycle, bytes_billed_cap
 from workflows_api.service.ports import ExecutionStore, WorkflowRecord
-from workflows_api.service.workflows import WorkflowService, deployed_definition_of
+from workflows_api.service.workflows import WorkflowService, execution_signature_of
 
 
 class ExecutionAdmission:
@@ -48,10 +49,10 @@ class ExecutionAdmission:
 
     def execute(self, org: str, workflow_id: str, request: ExecuteRequest) -> ExecuteResult:
         record = self._workflows.get(org, workflow_id)
-        workflow = deployed_definition_of(record)
-        values = parameter_values(workflow, request.parameters)
+        workflow = execution_signature_of(record)
+        values = parameter_values(workflow.parameters, request.parameters)
         use_cache = workflow.settings.cache if request.cache is None else request.cache
-        execution = self._new_execution(record, values, use_cache)
+        execution = self._new_execution(record, workflow, values, use_cache)
         fingerprint = _fingerprint(workflow_id, execution.cache_key, use_cache)
         if request.idempotency_key is not None:
             replayed = self._replay(org, request.idempotency_key, fingerprint)
@@ -83,10 +84,10 @@ class ExecutionAdmission:
         """A dry run: what the execution would process, without running it or writing
         anything (no execution, no cache entry, no idempotency key)."""
         record = self._workflows.get(org, workflow_id)
-        workflow = deployed_definition_of(record)
-        values = parameter_values(workflow, request.parameters)
+        workflow = execution_signature_of(record)
+        values = parameter_values(workflow.parameters, request.parameters)
         use_cache = workflow.settings.cache if request.cache is None else request.cache
-        would_run = self._new_execution(record, values, use_cache)
+        would_run = self._new_execution(record, workflow, values, use_cache)
         connection = self._workflows.connection(org, record.connection)
         return CostEstimate(
             workflow_id=workflow_id,
@@ -98,11 +99,14 @@ class ExecutionAdmission:
         )
 
     def _new_execution(
-        self, record: WorkflowRecord, values: dict[str, object], use_cache: bool
+        self,
+        record: WorkflowRecord,
+        workflow: ExecutionSignature,
+        values: dict[str, object],
+        use_cache: bool,
     ) -> Execution:
         api = record.api
-        assert api is not None  # deployed_definition_of checked it
-        workflow = deployed_definition_of(record)
+        assert api is not None  # execution_signature_of checked it
         key = ex.cache_key(api.procedure, api.deployed_version, values)
         project, dataset, routine = api.procedure.split(".")
         now = self._clock()

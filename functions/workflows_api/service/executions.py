@@ -10,7 +10,7 @@ Retry); the only loop here re-reads a record after losing a compare-and-swap rac
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -19,7 +19,7 @@ from workflows_api.domain.executions import Execution
 from workflows_api.service.errors import ServiceError
 
 if TYPE_CHECKING:
-    from workflows_api.domain.model import Workflow
+    from workflows_api.domain.definition import Parameter
 
 # Execution records (and idempotency keys) are kept this long (Firestore TTL).
 RECORD_RETENTION = dt.timedelta(days=90)
@@ -83,14 +83,14 @@ def until_settled(
     raise ServiceError("unavailable", code, message)
 
 
-def parameter_values(workflow: Workflow, supplied: Mapping[str, Any]) -> dict[str, Any]:
+def parameter_values(declared: Sequence[Parameter], supplied: Mapping[str, Any]) -> dict[str, Any]:
     """Canonical JSON values of the supplied parameters; 400 listing every problem."""
     # Imported here, as everywhere on the status path: a process that only reads
     # executions never loads the definition model (cold start).
     from workflows_api.domain.parameters import to_json_values, validate_parameter_values
 
     try:
-        return to_json_values(validate_parameter_values(workflow, supplied))
+        return to_json_values(validate_parameter_values(declared, supplied))
     except ParameterValuesInvalid as invalid:
         raise ServiceError(
             "invalid",

@@ -31,10 +31,10 @@ from workflows_api.service.ports import (
     QueryArgument,
     Warehouse,
 )
-from workflows_api.service.workflows import WorkflowService, deployed_definition_of
+from workflows_api.service.workflows import WorkflowService, execution_signature_of
 
 if TYPE_CHECKING:
-    from workflows_api.domain.model import Workflow
+    from workflows_api.domain.signature import ExecutionSignature
 
 logger = logging.getLogger(__name__)
 
@@ -147,13 +147,15 @@ class ExecutionLifecycle:
         return self._apply(execution, status)
 
     def estimate(
-        self, execution: Execution, connection: Connection, workflow: Workflow
+        self, execution: Execution, connection: Connection, workflow: ExecutionSignature
     ) -> int | None:
         """The bytes the execution's job would process (a dry run of its CALL)."""
         sql, arguments = _call(execution, workflow)
         return self._warehouse.estimate_query(connection, sql=sql, arguments=arguments)
 
-    def submit(self, execution: Execution, connection: Connection, workflow: Workflow) -> Execution:
+    def submit(
+        self, execution: Execution, connection: Connection, workflow: ExecutionSignature
+    ) -> Execution:
         """Submit the execution's job (idempotent: the job id is the execution's)."""
         sql, arguments = _call(execution, workflow)
         attempted = replace(execution, submit_attempts=execution.submit_attempts + 1)
@@ -193,7 +195,7 @@ class ExecutionLifecycle:
             # The procedure it was meant to call is gone or different: do not run another.
             changed = JobStatus(execution.bigquery_job_id, "DONE", WORKFLOW_CHANGED)
             return self._apply(execution, changed)
-        return self.submit(execution, connection, deployed_definition_of(record))
+        return self.submit(execution, connection, execution_signature_of(record))
 
     def _apply(
         self, execution: Execution, status: JobStatus, stored_state: State | None = None
@@ -233,14 +235,14 @@ class ExecutionLifecycle:
             self._on_finished(execution)
 
 
-def _call(execution: Execution, workflow: Workflow) -> tuple[str, list[QueryArgument]]:
+def _call(execution: Execution, workflow: ExecutionSignature) -> tuple[str, list[QueryArgument]]:
     """The CALL of the execution's procedure and its typed query parameters."""
     # Imported here: reading an execution (status) never needs the compiler.
     from workflows_api.domain.compiler import OUTPUT_TABLE_QUERY_PARAMETER, call_statement
     from workflows_api.domain.parameters import bigquery_parameter_types, validate_parameter_values
 
-    types = bigquery_parameter_types(workflow)
-    typed = validate_parameter_values(workflow, execution.parameters)
+    types = bigquery_parameter_types(workflow.parameters)
+    typed = validate_parameter_values(workflow.parameters, execution.parameters)
     arguments = [QueryArgument(name, types[name], value) for name, value in typed.items()]
     arguments.append(QueryArgument(OUTPUT_TABLE_QUERY_PARAMETER, "STRING", execution.output_table))
     return call_statement(execution.procedure, list(typed)), arguments

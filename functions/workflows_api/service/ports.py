@@ -45,6 +45,9 @@ class ApiState:
     deployed_definition: dict[str, Any]
     enabled_at: dt.datetime
     updated_at: dt.datetime
+    # ExecutionSignature.to_json() of the deployed definition: what execute reads instead
+    # of parsing it. None on records written before it was kept (derived on read).
+    signature: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

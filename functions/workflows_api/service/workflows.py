@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from workflows_api.domain.errors import Issue, WorkflowInvalid
 from workflows_api.domain.identifiers import CONNECTION_PATTERN, WORKFLOW_ID_PATTERN
+from workflows_api.domain.signature import ExecutionSignature
 from workflows_api.service.errors import ServiceError, WarehouseError, not_found
 from workflows_api.service.ports import (
     ApiState,
@@ -58,6 +59,16 @@ def deployed_definition_of(record: WorkflowRecord) -> Workflow:
     from workflows_api.domain.validation import parse_workflow
 
     return parse_workflow(record.api.deployed_definition)
+
+
+def execution_signature_of(record: WorkflowRecord) -> ExecutionSignature:
+    """What execute needs of the deployed definition, from the API state; a state
+    written before signatures were kept has it derived from the definition (on read)."""
+    if record.api is None or not record.api.enabled:
+        raise api_disabled(record.id)
+    if record.api.signature is not None:
+        return ExecutionSignature.from_json(record.api.signature)
+    return ExecutionSignature.of(deployed_definition_of(record))
 
 
 def api_disabled(workflow_id: str) -> ServiceError:
@@ -203,6 +214,7 @@ class WorkflowService:
             deployed_definition=record.definition,
             enabled_at=record.api.enabled_at if record.api and record.api.enabled else now,
             updated_at=now,
+            signature=ExecutionSignature.of(workflow).to_json(),
         )
         updated = replace(record, api=api)
         self._workflows.put_workflow(updated)

@@ -132,6 +132,7 @@ def _api_to_doc(api: ApiState) -> dict[str, Any]:
         "deployed_definition": to_json(api.deployed_definition),
         "enabled_at": timestamp(api.enabled_at),
         "updated_at": timestamp(api.updated_at),
+        "signature": None if api.signature is None else to_json(api.signature),
     }
 
 
@@ -143,4 +144,5 @@ def _api_from_doc(data: dict[str, Any]) -> ApiState:
         deployed_definition=json.loads(data["deployed_definition"]),
         enabled_at=utc(data["enabled_at"]),
         updated_at=utc(data["updated_at"]),
+        signature=json.loads(signature) if (signature := data.get("signature")) else None,
     )
