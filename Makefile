@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint format unit integration e2e token wfapi clean deploy destroy
+.PHONY: install run test lint format unit integration e2e bench token wfapi clean deploy destroy
 
 # Create the virtual environment and install the project; quick when already done.
 $(INSTALLED): pyproject.toml
@@ -43,6 +43,11 @@ integration: install
 
 e2e: install
 	$(PY) -m pytest tests/e2e
+
+# Latencies and their floors, cold starts, statements per example, compile time: one run
+# on a fresh local stack of its own (a few minutes). Prints figures; see README "Performance".
+bench: install
+	$(PY) -m benchmarks.bench
 
 # Tokens for the running local stack, e.g. make token ARGS="create --org demo --grant executions:read"
 token: install

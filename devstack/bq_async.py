@@ -16,12 +16,10 @@ time. ``jobs.cancel`` interrupts the worker's DuckDB cursor
 (``connection.interrupt()``) and the scripting hook in
 :mod:`devstack.bq_scripting` stops a script between statements.
 ``getQueryResults`` waits (up to its ``timeoutMs``) for a running job, as
-BigQuery does, and reports a failed job's error.
-
-Dry runs and load/extract/copy jobs keep bqemulator's synchronous path. The
-canaries in tests/integration/test_bigquery_async_jobs.py fail on the day
-upstream answers inserts before the job is done, refuses duplicate ids, or
-stops cancelled jobs.
+BigQuery does, and reports a failed job's error. Dry runs and load/extract/copy
+jobs keep bqemulator's synchronous path (costs: bq_costs). Canaries in
+tests/integration/test_bigquery_async_jobs.py fail on the day upstream answers
+inserts before the job is done, refuses duplicate ids, or stops cancelled jobs.
 """
 
 from __future__ import annotations
@@ -38,7 +36,7 @@ from uuid import uuid4
 from fastapi import Query, Request
 from fastapi.responses import JSONResponse
 
-from devstack import bq_scripting
+from devstack import bq_costs, bq_scripting
 
 STOPPED_ERROR = {
     "reason": "stopped",
@@ -61,6 +59,7 @@ class _Job:
     cancel_requested: bool = False
     started: datetime | None = None
     cursor: Any = None
+    own_cost: bq_costs.Cost = field(default_factory=bq_costs.Cost)
 
 
 class JobRunner:
@@ -125,8 +124,10 @@ def _run_in_worker(job: _Job, ctx: Any, loop: asyncio.AbstractEventLoop) -> Any:
     job.started = ctx.clock.now()
     running = _job_meta(job, ctx, state="RUNNING")
     loop.call_soon_threadsafe(ctx.catalog.upsert_job, running)
+    limit = job.config["query"].get("maximumBytesBilled")
     try:
-        with bq_scripting.recording_children(job.job_id, lambda: job.cancel_requested):
+        with bq_scripting.recording_children(job.job_id, lambda: job.cancel_requested, limit):
+            job.own_cost = bq_costs.query_cost(job.cursor, job.config["query"], job.project_id)
             result = asyncio.run(_run_query(job, ctx))
     except Exception as exc:
         error = STOPPED_ERROR if job.cancel_requested else _error_result(exc)
@@ -155,7 +156,7 @@ async def _run_query(job: _Job, ctx: Any) -> Any:
 def _error_result(exc: Exception) -> dict[str, Any]:
     from bqemulator.domain.errors import DomainError
 
-    if isinstance(exc, DomainError):
+    if isinstance(exc, DomainError | bq_costs.BytesBilledLimitExceeded):
         return {"reason": exc.bq_reason, "message": exc.message}
     return {"reason": "invalidQuery", "message": str(exc)}
 
@@ -183,12 +184,15 @@ def _finished_meta(job: _Job, ctx: Any, result: Any, error: dict[str, Any] | Non
     statistics: dict[str, Any] = dict(result.statistics) if result is not None else {}
     if result is not None:
         jobs_routes._merge_executor_config(job.config, result.configuration)
+    started, ended = job.started or ctx.clock.now(), ctx.clock.now()
+    children = bq_scripting.child_jobs(job.job_id)  # a script's costs are its children's
+    statistics = bq_costs.with_costs(statistics, job.own_cost, children, started, ended)
     return _job_meta(job, ctx, state="DONE").model_copy(
         update={
             "statistics": statistics,
             "error_result": error,
-            "start_time": job.started or ctx.clock.now(),
-            "end_time": ctx.clock.now(),
+            "start_time": started,
+            "end_time": ended,
         }
     )
 
@@ -207,7 +211,8 @@ async def insert_job(project_id: str, request: Request) -> Any:
     config = body.get("configuration", {})
     job_id = body.get("jobReference", {}).get("jobId") or f"bqemu_{uuid4().hex[:12]}"
     if "query" not in config or config.get("dryRun", False):
-        return await jobs_routes.insert_job(project_id, request, ctx, caller)
+        dry_run = await jobs_routes.insert_job(project_id, request, ctx, caller)
+        return bq_costs.with_dry_run_estimate(dry_run, ctx, project_id, config)
     if ctx.catalog.get_job(project_id, job_id) is not None:
         raise AlreadyExistsError(f"Already Exists: Job {project_id}:US.{job_id}")
     job = _Job(project_id, job_id, config, caller, ctx.clock.now())

@@ -29,6 +29,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from uuid import uuid4
 
+from devstack import bq_costs
+
 _current = threading.local()  # .parent_job_id, .is_cancelled while a job runs
 _children: dict[str, list[Any]] = {}
 _installed = False
@@ -42,16 +44,24 @@ class JobStopped(Exception):
 
 
 @contextlib.contextmanager
-def recording_children(parent_job_id: str, is_cancelled: Callable[[], bool]) -> Iterator[None]:
-    """Record the statements the current thread's scripts execute as children of a job."""
+def recording_children(
+    parent_job_id: str, is_cancelled: Callable[[], bool], maximum_bytes_billed: Any = None
+) -> Iterator[None]:
+    """Record the statements the current thread's scripts execute as children of a job,
+    each held to the job's maximumBytesBilled (devstack.bq_costs)."""
     _current.parent_job_id = parent_job_id
     _current.is_cancelled = is_cancelled
+    _current.maximum_bytes_billed = maximum_bytes_billed
     _children[parent_job_id] = []
     try:
         yield
     finally:
         _current.parent_job_id = None
         _current.is_cancelled = None
+
+
+def _elapsed_ms(started: Any, ended: Any) -> int:
+    return max(0, int((ended - started).total_seconds() * 1000))
 
 
 def child_jobs(parent_job_id: str) -> list[Any]:
@@ -76,7 +86,9 @@ def _statement_text(statement: Any) -> str:
     return str(statement.sql)
 
 
-def _record_child(interpreter: Any, statement: Any, started: Any, error: Any) -> None:
+def _record_child(
+    interpreter: Any, statement: Any, started: Any, error: Any, cost: bq_costs.Cost
+) -> None:
     from bqemulator.catalog.etag import generate_etag
     from bqemulator.catalog.models import JobMeta
     from bqemulator.domain.errors import DomainError
@@ -94,7 +106,15 @@ def _record_child(interpreter: Any, statement: Any, started: Any, error: Any) ->
         job_type="QUERY",
         state="DONE",
         configuration={"query": {"query": _statement_text(statement)}},
-        statistics={"parentJobId": parent},
+        statistics={
+            "parentJobId": parent,
+            "totalBytesProcessed": str(cost.bytes_processed),
+            "totalSlotMs": str(_elapsed_ms(started, interpreter._ctx.clock.now())),
+            "query": {
+                "totalBytesProcessed": str(cost.bytes_processed),
+                "totalBytesBilled": str(cost.bytes_billed),
+            },
+        },
         error_result=error_result,
         creation_time=started,
         start_time=started,
@@ -126,12 +146,18 @@ def _patch_statement_execution() -> None:
         if not isinstance(stmt, recorded_types):
             return await original(self, stmt)
         started = self._ctx.clock.now()
+        cost = bq_costs.Cost()
         try:
+            sql = bq_costs.costed_sql(stmt)
+            if sql is not None:
+                cursor = self._ctx.engine.connection  # the job worker's own connection
+                cost = bq_costs.statement_cost(cursor, sql, self._project_id)
+                bq_costs.check_limit(cost, _current.maximum_bytes_billed)
             await original(self, stmt)
         except Exception as exc:
-            _record_child(self, stmt, started, exc)
+            _record_child(self, stmt, started, exc, cost)
             raise
-        _record_child(self, stmt, started, None)
+        _record_child(self, stmt, started, None, cost)
         return None
 
     ScriptInterpreter._exec_statement = exec_statement  # type: ignore[method-assign]

@@ -4,6 +4,10 @@
 clients created on first use); tests pass fakes by keyword (`store=`, `warehouse=`,
 `clock=`, ...). Every service is wired by keyword. The webhook payload is the
 entry layer's view of an execution, handed in as `webhook_payload`.
+
+Each service and adapter module is imported where it is first built, not here: a
+function process imports only what its requests use (cold start: `status` never
+loads the compiler, sqlglot or Secret Manager).
 """
 
 from __future__ import annotations
@@ -12,40 +16,36 @@ import datetime as dt
 import time
 from collections.abc import Callable, Mapping
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from google.cloud import bigquery, firestore, secretmanager
-from google.cloud.bigquery import Client as BigQueryClient
-
-from workflows_api.adapters import clients, health
-from workflows_api.adapters.bigquery_warehouse import BigQueryWarehouse
-from workflows_api.adapters.firestore import FirestoreStore
-from workflows_api.adapters.google_oidc import GoogleIdTokenVerifier
-from workflows_api.adapters.pubsub_queue import delivery_queue
-from workflows_api.adapters.secret_manager import SecretManagerSigningSecrets
-from workflows_api.adapters.webhook_http import HttpWebhookSender
-from workflows_api.config import Settings, delivery_topic
+from workflows_api.config import Settings
 from workflows_api.domain.executions import Execution
-from workflows_api.service.admin import AdminService
-from workflows_api.service.admission import ExecutionAdmission
-from workflows_api.service.auth import Authenticator
-from workflows_api.service.carto import CartoCalls
-from workflows_api.service.completion import JobCompletions
-from workflows_api.service.lifecycle import ExecutionLifecycle
-from workflows_api.service.ports import (
-    Connection,
-    DeliveryQueue,
-    IdTokenVerifier,
-    SigningSecrets,
-    Store,
-    Warehouse,
-    WebhookSender,
-)
-from workflows_api.service.queries import ExecutionQueries
-from workflows_api.service.results import ExecutionResults
-from workflows_api.service.triggers import PubSubTriggers
-from workflows_api.service.webhooks import Webhooks
-from workflows_api.service.workflows import WorkflowService
+
+if TYPE_CHECKING:
+    from google.cloud import bigquery, firestore
+    from google.cloud.bigquery import Client as BigQueryClient
+
+    from workflows_api.adapters.clients import BigQueryClients
+    from workflows_api.service.admin import AdminService
+    from workflows_api.service.admission import ExecutionAdmission
+    from workflows_api.service.auth import Authenticator
+    from workflows_api.service.carto import CartoCalls
+    from workflows_api.service.completion import JobCompletions
+    from workflows_api.service.lifecycle import ExecutionLifecycle
+    from workflows_api.service.ports import (
+        Connection,
+        DeliveryQueue,
+        IdTokenVerifier,
+        SigningSecrets,
+        Store,
+        Warehouse,
+        WebhookSender,
+    )
+    from workflows_api.service.queries import ExecutionQueries
+    from workflows_api.service.results import ExecutionResults
+    from workflows_api.service.triggers import PubSubTriggers
+    from workflows_api.service.webhooks import Webhooks
+    from workflows_api.service.workflows import WorkflowService
 
 Clock = Callable[[], dt.datetime]
 Probes = Mapping[str, Callable[[], None]]
@@ -98,14 +98,20 @@ class App:
 
     @cached_property
     def firestore(self) -> firestore.Client:
+        from workflows_api.adapters import clients
+
         return clients.firestore_client(self.settings)
 
     @cached_property
     def bigquery(self) -> bigquery.Client:
+        from workflows_api.adapters import clients
+
         return clients.bigquery_client(self.settings)
 
     @cached_property
-    def bigquery_clients(self) -> clients.BigQueryClients:
+    def bigquery_clients(self) -> BigQueryClients:
+        from workflows_api.adapters import clients
+
         return clients.BigQueryClients(
             self.settings, iam_credentials_endpoint=self.settings.iam_credentials_endpoint
         )
@@ -117,11 +123,17 @@ class App:
 
     @cached_property
     def store(self) -> Store:
+        from workflows_api.adapters.firestore import FirestoreStore
+
         return self._store if self._store is not None else FirestoreStore(self.firestore)
 
     @cached_property
     def warehouse(self) -> Warehouse:
-        return self._warehouse or BigQueryWarehouse(self.bigquery_for)
+        if self._warehouse is not None:
+            return self._warehouse
+        from workflows_api.adapters.bigquery_warehouse import BigQueryWarehouse
+
+        return BigQueryWarehouse(self.bigquery_for)
 
     @cached_property
     def signing_secrets(self) -> SigningSecrets:
@@ -129,6 +141,10 @@ class App:
             return self._signing_secrets
         if self.settings.webhook_secrets == "firestore":
             return self.store
+        from google.cloud import secretmanager
+
+        from workflows_api.adapters.secret_manager import SecretManagerSigningSecrets
+
         client = secretmanager.SecretManagerServiceClient()
         return SecretManagerSigningSecrets(
             client, self.settings.project, self.settings.webhook_secret_prefix
@@ -138,11 +154,16 @@ class App:
     def delivery_queue(self) -> DeliveryQueue:
         if self._delivery_queue is not None:
             return self._delivery_queue
+        from workflows_api.adapters.pubsub_queue import delivery_queue
+        from workflows_api.config import delivery_topic
+
         return delivery_queue(delivery_topic(self.settings), self.settings.pubsub_emulator_host)
 
     def health_probes(self) -> dict[str, Callable[[], None]]:
         if self._health_probes is not None:
             return dict(self._health_probes)
+        from workflows_api.adapters import health
+
         return {
             "firestore": lambda: health.probe_firestore(self.firestore),
             "bigquery": lambda: health.probe_bigquery(self.bigquery),
@@ -152,8 +173,12 @@ class App:
 
     @cached_property
     def authenticator(self) -> Authenticator:
+        from workflows_api.service.auth import Authenticator
+
         verifier = self._id_token_verifier
         if verifier is None and self.settings.oidc_audience:
+            from workflows_api.adapters.google_oidc import GoogleIdTokenVerifier
+
             verifier = GoogleIdTokenVerifier(
                 self.settings.oidc_audience, self.settings.oidc_certs_url
             )
@@ -168,6 +193,8 @@ class App:
 
     @cached_property
     def admin(self) -> AdminService:
+        from workflows_api.service.admin import AdminService
+
         return AdminService(
             connections=self.store,
             tokens=self.store,
@@ -179,12 +206,16 @@ class App:
 
     @cached_property
     def workflows(self) -> WorkflowService:
+        from workflows_api.service.workflows import WorkflowService
+
         return WorkflowService(
             connections=self.store, workflows=self.store, warehouse=self.warehouse, clock=self.clock
         )
 
     @cached_property
     def lifecycle(self) -> ExecutionLifecycle:
+        from workflows_api.service.lifecycle import ExecutionLifecycle
+
         return ExecutionLifecycle(
             workflows=self.workflows,
             executions=self.store,
@@ -196,6 +227,8 @@ class App:
 
     @cached_property
     def admission(self) -> ExecutionAdmission:
+        from workflows_api.service.admission import ExecutionAdmission
+
         return ExecutionAdmission(
             workflows=self.workflows,
             executions=self.store,
@@ -205,12 +238,16 @@ class App:
 
     @cached_property
     def queries(self) -> ExecutionQueries:
+        from workflows_api.service.queries import ExecutionQueries
+
         return ExecutionQueries(
             workflows=self.workflows, executions=self.store, lifecycle=self.lifecycle
         )
 
     @cached_property
     def results(self) -> ExecutionResults:
+        from workflows_api.service.results import ExecutionResults
+
         return ExecutionResults(
             executions=self.queries,
             workflows=self.workflows,
@@ -220,6 +257,9 @@ class App:
 
     @cached_property
     def webhooks(self) -> Webhooks:
+        from workflows_api.adapters.webhook_http import HttpWebhookSender
+        from workflows_api.service.webhooks import Webhooks
+
         return Webhooks(
             workflows=self.workflows,
             store=self.store,
@@ -239,6 +279,8 @@ class App:
 
     @cached_property
     def job_completions(self) -> JobCompletions:
+        from workflows_api.service.completion import JobCompletions
+
         return JobCompletions(
             lifecycle=self.lifecycle,
             store=self.store,
@@ -248,6 +290,8 @@ class App:
 
     @cached_property
     def carto(self) -> CartoCalls:
+        from workflows_api.service.carto import CartoCalls
+
         return CartoCalls(
             workflows=self.workflows,
             workflow_store=self.store,
@@ -257,6 +301,8 @@ class App:
 
     @cached_property
     def pubsub_triggers(self) -> PubSubTriggers:
+        from workflows_api.service.triggers import PubSubTriggers
+
         return PubSubTriggers(
             executions=self.admission,
             rejections=self.store,

@@ -167,10 +167,17 @@ def connection_create(
             help="project.dataset or project.* the org's workflows may read (repeatable).",
         ),
     ] = None,
+    maximum_bytes_billed: Annotated[
+        int | None, typer.Option(min=1, help="Cap on the bytes any one run may bill.")
+    ] = None,
 ) -> None:
     """Create or replace a connection, and its dataset if missing."""
     connection = Connection(org, connection_id, project, location, dataset, service_account)
-    connection = replace(connection, read_allowlist=tuple(read_allowlist or ()))
+    connection = replace(
+        connection,
+        read_allowlist=tuple(read_allowlist or ()),
+        maximum_bytes_billed=maximum_bytes_billed,
+    )
     stored = _admin_call(lambda: get_app().admin.put_connection(connection))
     runs_as = stored.service_account or "the runtime identity"
     typer.echo(

@@ -10,7 +10,7 @@ import pytest
 from google.api_core import exceptions
 
 from tests.contract.support import ORG, OTHER_ORG, Store, at, execution
-from workflows_api.domain.executions import JobError, State
+from workflows_api.domain.executions import JobError, JobStatistics, State
 from workflows_api.domain.webhooks import DeliveryAttempt
 
 
@@ -27,6 +27,7 @@ class ExecutionStoreContract:
             output_expires_at=at(7 * 86_400),
             reconciled_at=at(11),
             submit_attempts=2,
+            statistics=JobStatistics(188416, 10485760, 5312, 9),
         )
         store.create_execution(run, expire_at=at(30 * 86_400))
 

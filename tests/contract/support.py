@@ -51,6 +51,7 @@ def workflow(workflow_id: str = "wf-1", *, org: str = ORG, api: bool = True) -> 
             deployed_definition={"zeta": 1, "alpha": {"y": 2, "b": 3}},
             enabled_at=at(2),
             updated_at=at(3),
+            signature={"parameters": [{"name": "k", "type": "INT64"}], "settings": {"cache": True}},
         )
         if api
         else None,

@@ -15,7 +15,9 @@ from workflows_api.service.ports import Connection
 class WorkflowStoreContract:
     def test_connection_round_trip_and_listing(self, store: Store) -> None:
         impersonating = Connection(ORG, "b-conn", "proj-b", "EU", "wf_tmp", "sa@proj-b.iam")
-        impersonating = replace(impersonating, read_allowlist=("proj-b.retail", "proj-c.*"))
+        impersonating = replace(
+            impersonating, read_allowlist=("proj-b.retail", "proj-c.*"), maximum_bytes_billed=10**9
+        )
         default = Connection(ORG, "a-conn", "proj-a")
         store.put_connection(impersonating)
         store.put_connection(default)

@@ -27,6 +27,7 @@ class SubmittedJob:
     sql: str
     arguments: list[QueryArgument]
     labels: dict[str, str]
+    maximum_bytes_billed: int | None = None
 
 
 @dataclass
@@ -43,6 +44,7 @@ class FakeWarehouse:
     columns: list[Column] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)  # what an output table holds
     queries: list[tuple[str, list[QueryArgument]]] = field(default_factory=list)
+    estimated_bytes: int | None = 10_485_760  # what a dry run answers
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def ensure_dataset(self, connection: Connection) -> None:
@@ -59,13 +61,15 @@ class FakeWarehouse:
         sql: str,
         arguments: list[QueryArgument],
         labels: dict[str, str],
+        maximum_bytes_billed: int | None = None,
     ) -> JobStatus:
         with self._lock:
             self.submissions += 1
             if self.fail_submits > 0:
                 self.fail_submits -= 1
                 raise BackendUnavailable("bigquery", "simulated outage")
-            self.jobs.setdefault(job_id, SubmittedJob(job_id, sql, arguments, labels))
+            submitted = SubmittedJob(job_id, sql, arguments, labels, maximum_bytes_billed)
+            self.jobs.setdefault(job_id, submitted)
         status = self.get_job(connection, job_id)
         assert status is not None
         return status
@@ -83,6 +87,12 @@ class FakeWarehouse:
     def cancel_job(self, connection: Connection, job_id: str) -> None:
         self.cancelled.append(job_id)
         self.outcome = JobError("stopped", "Job execution was cancelled")
+
+    def estimate_query(
+        self, connection: Connection, *, sql: str, arguments: list[QueryArgument]
+    ) -> int | None:
+        self.queries.append((sql, arguments))
+        return self.estimated_bytes
 
     def table_columns(self, connection: Connection, table: str) -> list[Column]:
         return list(self.columns)

@@ -15,7 +15,7 @@ from tests.bigquery_audit_events import (
     job_change_entry,
     legacy_job_completed_entry,
 )
-from workflows_api.domain.executions import JobError
+from workflows_api.domain.executions import JobError, JobStatistics
 from workflows_api.events.bigquery_audit import (
     FALLBACK_REASON,
     NotAJobEvent,
@@ -131,6 +131,13 @@ def test_a_successful_job_is_done_without_error() -> None:
     assert event.rpc_code is None
     assert event.location == "US"
     assert event.status.ended_at == dt.datetime(2026, 3, 1, 12, 0, 7, 251973, tzinfo=dt.UTC)
+    # What the run cost; the audit log has no child-job count.
+    assert event.status.statistics == JobStatistics(188416, 10485760, 5312, None)
+
+
+def test_only_a_finished_job_reports_its_cost() -> None:
+    running = parse(job_change_entry("acme-analytics", JOB, after="RUNNING", labels=LABELS))
+    assert running.status.statistics is None
 
 
 def test_a_cancelled_job_carries_bigquerys_stopped_reason() -> None:
@@ -195,6 +202,7 @@ def test_the_legacy_job_completed_format(error: Any, expected: JobError | None) 
     assert event.status.state == "DONE"
     assert event.status.error == expected
     assert event.status.ended_at == dt.datetime(2026, 3, 1, 12, 0, 7, 251973, tzinfo=dt.UTC)
+    assert event.status.statistics == JobStatistics(188416, 10485760, 5312, None)
 
 
 def storage_entry() -> dict[str, Any]:

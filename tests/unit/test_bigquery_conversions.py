@@ -8,10 +8,11 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 
 from workflows_api.adapters.bigquery_conversions import job_status, query_parameter
-from workflows_api.domain.executions import JobError
+from workflows_api.domain.executions import JobError, JobStatistics
 from workflows_api.service.ports import JobStatus, QueryArgument
 
 
@@ -58,7 +59,31 @@ def test_job_status_in_utc_with_the_error_result() -> None:
         JobError("invalidQuery", "Syntax error", "query"),
         dt.datetime(2026, 1, 1, 10, 0, tzinfo=dt.UTC),
         dt.datetime(2026, 1, 1, 10, 5, tzinfo=dt.UTC),
+        JobStatistics(),  # a DONE job's statistics, none of them reported here
     )
+
+
+def test_a_finished_job_carries_what_bigquery_reports_it_cost() -> None:
+    resource = {
+        "jobReference": {"projectId": "p", "jobId": "wfapi_exec_2", "location": "US"},
+        "configuration": {"query": {"query": "CALL `p.d.r`()"}},
+        "status": {"state": "DONE"},
+        "statistics": {
+            "numChildJobs": "7",
+            "totalSlotMs": "5312",
+            "query": {
+                "totalBytesProcessed": "188416",
+                "totalBytesBilled": "10485760",
+                "totalSlotMs": "5312",
+            },
+        },
+    }
+    client = bigquery.Client(project="p", credentials=AnonymousCredentials())
+    job = bigquery.QueryJob.from_api_repr(resource, client=client)
+    assert job_status(job).statistics == JobStatistics(188416, 10485760, 5312, 7)
+    resource["status"] = {"state": "RUNNING"}
+    running = bigquery.QueryJob.from_api_repr(resource, client=client)
+    assert job_status(running).statistics is None  # only the final report is kept
 
 
 def test_a_job_without_a_known_state_reads_as_pending() -> None:

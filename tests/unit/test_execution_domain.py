@@ -135,3 +135,16 @@ def test_a_job_report_moves_an_execution_only_forward() -> None:
     assert (same.state, same.reconciled_at) == (State.RUNNING, at)  # only marked reconciled
     with pytest.raises(InvalidTransition):
         done.with_job_report(ex.JobStatus("j", "DONE", JobError("invalidQuery", "x")), at=at)
+
+
+def test_the_report_that_ends_an_execution_records_what_it_cost() -> None:
+    cost = ex.JobStatistics(bytes_processed=188416, bytes_billed=10485760, slot_ms=41, child_jobs=9)
+    at = T0 + dt.timedelta(minutes=2)
+    done = execution(State.RUNNING).with_job_report(
+        ex.JobStatus("j", "DONE", statistics=cost), at=at
+    )
+    assert (done.state, done.statistics) == (State.SUCCEEDED, cost)
+    failed = execution(State.RUNNING).with_job_report(
+        ex.JobStatus("j", "DONE", JobError("bytesBilledLimitExceeded", "x"), statistics=cost), at=at
+    )
+    assert (failed.state, failed.statistics) == (State.FAILED, cost)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.apps import DEMO, GOOD, OnFakes, with_demo_workflow
+from tests.unit.apps import DEMO, GOOD, OnFakes, on_fakes, with_demo_workflow
 from workflows_api.domain.executions import JobError, State
 from workflows_api.service.errors import ServiceError
 from workflows_api.service.executions import ExecuteRequest, ExecuteResult
@@ -364,3 +364,74 @@ def test_a_report_racing_an_older_one_is_not_lost() -> None:
     result = world.app.lifecycle.record_job_status("demo", created.id, done)
     assert raced and result is not None and result.state == State.FAILED
     assert store.executions[("demo", created.id)].state == State.FAILED
+
+
+@pytest.mark.parametrize(
+    ("workflow_cap", "connection_cap", "submitted"),
+    [
+        (None, None, None),
+        (50_000_000, None, 50_000_000),
+        (None, 20_000_000, 20_000_000),
+        (50_000_000, 20_000_000, 20_000_000),  # the lower of the two
+        (10_485_760, 20_000_000, 10_485_760),
+    ],
+)
+def test_the_job_is_capped_at_the_lower_of_the_workflow_and_connection_caps(
+    workflow_cap: int | None, connection_cap: int | None, submitted: int | None
+) -> None:
+    connection = Connection("demo", "local", "demo-project", maximum_bytes_billed=connection_cap)
+    world = on_fakes(connections=(connection,))
+    definition = {**DEMO, "settings": {**DEMO.get("settings", {})}}
+    if workflow_cap is not None:
+        definition["settings"]["maximum_bytes_billed"] = workflow_cap
+    world.app.workflows.put("demo", "clusters", definition)
+    world.app.workflows.enable_api("demo", "clusters")
+    execution = execute(world).execution
+    assert world.warehouse.jobs[execution.bigquery_job_id].maximum_bytes_billed == submitted
+
+
+def test_a_run_stopped_by_the_cap_fails_with_bigquerys_error() -> None:
+    refusal = JobError(
+        "bytesBilledLimitExceeded",
+        "Query exceeded limit for bytes billed: 1000. 10485760 or higher required.",
+    )
+    failed = execute(with_demo_workflow(outcome=refusal)).execution
+    assert (failed.state, failed.error) == (State.FAILED, refusal)
+
+
+def test_execute_reads_the_api_states_signature_and_never_parses_the_definition(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    world = with_demo_workflow()
+    api = world.app.workflows.get("demo", "clusters").api
+    assert api is not None and api.signature is not None
+    assert [p["name"] for p in api.signature["parameters"]] == [
+        "number_of_clusters",
+        "buffer_radius",
+        "store_type",
+    ]
+
+    def no_parsing(definition: object) -> None:
+        raise AssertionError("execute parsed the deployed definition")
+
+    monkeypatch.setattr("workflows_api.domain.validation.parse_workflow", no_parsing)
+    first = execute(world).execution
+    assert first.state == State.RUNNING
+    with pytest.raises(ServiceError) as bad:
+        execute(world, {**GOOD, "number_of_clusters": "x"})
+    assert bad.value.code == "invalid_parameters"
+
+
+def test_an_api_state_stored_without_a_signature_still_executes() -> None:
+    world = with_demo_workflow()
+    record = world.app.workflows.get("demo", "clusters")
+    assert record.api is not None
+    world.store.put_workflow(replace(record, api=replace(record.api, signature=None)))
+    result = execute(world)
+    assert result.execution.state == State.RUNNING
+    job = world.warehouse.jobs[result.execution.bigquery_job_id]
+    assert [a.name for a in job.arguments][:3] == [
+        "number_of_clusters",
+        "buffer_radius",
+        "store_type",
+    ]

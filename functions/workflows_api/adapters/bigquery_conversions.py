@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from google.cloud import bigquery
 
-from workflows_api.domain.executions import JobError
+from workflows_api.domain.executions import JobError, JobStatistics
 from workflows_api.service.ports import JobState, JobStatus, QueryArgument
 
 SCALAR_TYPES = frozenset({"STRING", "INT64", "FLOAT64", "NUMERIC", "BOOL", "DATE", "TIMESTAMP"})
@@ -43,6 +43,18 @@ def job_status(job: Any) -> JobStatus:
         error=job_error(job.error_result) if job.error_result else None,
         started_at=_utc(job.started),
         ended_at=_utc(job.ended),
+        statistics=job_statistics(job) if state == "DONE" else None,
+    )
+
+
+def job_statistics(job: Any) -> JobStatistics:
+    """jobs.get's statistics: totalBytesProcessed, totalBytesBilled, totalSlotMs and
+    numChildJobs (a script's statements), each None when BigQuery did not report it."""
+    return JobStatistics(
+        bytes_processed=getattr(job, "total_bytes_processed", None),
+        bytes_billed=getattr(job, "total_bytes_billed", None),
+        slot_ms=getattr(job, "slot_millis", None),
+        child_jobs=getattr(job, "num_child_jobs", None),
     )
 
 

@@ -158,6 +158,7 @@ class BigQueryWarehouse:
         sql: str,
         arguments: list[QueryArgument],
         labels: dict[str, str],
+        maximum_bytes_billed: int | None = None,
     ) -> JobStatus:
         """Raises WarehouseError only when BigQuery refuses the request itself (no job
         exists then, e.g. invalid labels or parameter types); a job that fails is DONE
@@ -167,6 +168,8 @@ class BigQueryWarehouse:
             query_parameters=[query_parameter(argument) for argument in arguments],
             labels=dict(labels),
         )
+        if maximum_bytes_billed is not None:
+            job_config.maximum_bytes_billed = maximum_bytes_billed
         job = self._insert(client, connection, job_id=job_id, sql=sql, job_config=job_config)
         return self._status(job)
 
@@ -179,23 +182,16 @@ class BigQueryWarehouse:
         client = self._client_for(connection)
         self._job_request("cancel job", client.cancel_job, connection, job_id)
 
+    def estimate_query(
+        self, connection: Connection, *, sql: str, arguments: list[QueryArgument]
+    ) -> int | None:
+        parameters = [query_parameter(argument) for argument in arguments]
+        return self._dry_run(connection, sql, parameters).total_bytes_processed
+
     def table_columns(self, connection: Connection, table: str) -> list[Column]:
-        client = self._client_for(connection)
-        config = bigquery.QueryJobConfig(dry_run=True, use_query_cache=False)
         project, dataset, name = table.split(".")
         sql = f"SELECT * FROM {quote_table_reference(project, dataset, name)}"
-        job = self._retrying(
-            "read table schema",
-            lambda: client.query(
-                sql,
-                job_config=config,
-                location=connection.location,
-                project=connection.project,
-                retry=_NO_RETRY,
-                timeout=REQUEST_TIMEOUT_SECONDS,
-                job_retry=None,
-            ),
-        )
+        job = self._dry_run(connection, sql, [])
         return [
             Column(field.name, field.field_type.upper(), field.mode == "REPEATED")
             for field in job.schema or []
@@ -222,6 +218,25 @@ class BigQueryWarehouse:
         return self._retrying("read rows", run)
 
     # --- helpers ------------------------------------------------------------------
+
+    def _dry_run(self, connection: Connection, sql: str, parameters: list[Any]) -> Any:
+        """A dry run of `sql` (free, reads nothing): its schema and byte estimate."""
+        client = self._client_for(connection)
+        config = bigquery.QueryJobConfig(
+            dry_run=True, use_query_cache=False, query_parameters=parameters
+        )
+        return self._retrying(
+            "dry run",
+            lambda: client.query(
+                sql,
+                job_config=config,
+                location=connection.location,
+                project=connection.project,
+                retry=_NO_RETRY,
+                timeout=REQUEST_TIMEOUT_SECONDS,
+                job_retry=None,
+            ),
+        )
 
     def _insert(
         self,

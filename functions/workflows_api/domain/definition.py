@@ -75,6 +75,13 @@ class Parameter(Strict):
 class WorkflowSettings(Strict):
     output_expiration_days: int = Field(default=30, ge=1, le=3650)
     cache: bool = Field(default=True, description="Reuse results of identical executions.")
+    maximum_bytes_billed: int | None = Field(
+        default=None,
+        ge=1,
+        description="Cap on the bytes a run may bill (BigQuery's maximumBytesBilled); a run "
+        "over it fails with BigQuery's bytesBilledLimitExceeded. The connection's cap, if "
+        "lower, applies instead.",
+    )
 
 
 class DeclaredWorkflow(Protocol):

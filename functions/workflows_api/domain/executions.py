@@ -74,6 +74,24 @@ JobState = Literal["PENDING", "RUNNING", "DONE"]
 
 
 @dataclass(frozen=True)
+class JobStatistics:
+    """What a run cost, as BigQuery's job statistics report it (None: not reported)."""
+
+    bytes_processed: int | None = None
+    bytes_billed: int | None = None
+    slot_ms: int | None = None
+    child_jobs: int | None = None  # statements a script ran (numChildJobs)
+
+    def to_dict(self) -> dict[str, int | None]:
+        return {
+            "bytes_processed": self.bytes_processed,
+            "bytes_billed": self.bytes_billed,
+            "slot_ms": self.slot_ms,
+            "child_jobs": self.child_jobs,
+        }
+
+
+@dataclass(frozen=True)
 class JobStatus:
     """What BigQuery says about a job: its state, errorResult and times."""
 
@@ -82,6 +100,7 @@ class JobStatus:
     error: JobError | None = None
     started_at: dt.datetime | None = None
     ended_at: dt.datetime | None = None
+    statistics: JobStatistics | None = None
 
     @property
     def execution_state(self) -> State:
@@ -122,6 +141,8 @@ class Execution:
     labels: dict[str, str] = field(default_factory=dict)
     # Webhook deliveries announcing its end, every attempt (appended, never rewritten).
     deliveries: tuple[DeliveryAttempt, ...] = ()
+    # BigQuery's statistics of its job, from the report that ended it.
+    statistics: JobStatistics | None = None
 
     def transition(
         self,
@@ -164,7 +185,9 @@ class Execution:
     def with_job_report(self, status: JobStatus, *, at: dt.datetime) -> Execution:
         """This execution once BigQuery's report `status` is applied at `at`: marked
         reconciled, and moved to the state the report stands for unless it is there."""
-        reconciled = replace(self, reconciled_at=at)
+        reconciled = replace(
+            self, reconciled_at=at, statistics=status.statistics or self.statistics
+        )
         return reconciled.transition(
             status.execution_state,
             at=at,

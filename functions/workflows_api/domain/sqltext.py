@@ -11,10 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import ParseError, TokenError
+if TYPE_CHECKING:
+    from sqlglot import exp
+
+# sqlglot is imported where a fragment is parsed or rendered, not with this module:
+# processes that never compile a definition (status) skip its import time.
 
 INPUT_PLACEHOLDER = re.compile(r"^\$([a-z])$")
 DIALECT = "bigquery"
@@ -34,6 +37,8 @@ class Fragment:
 
 
 def _references(tree: exp.Expr) -> tuple[frozenset[str], frozenset[str]]:
+    from sqlglot import exp
+
     parameters = {p.name for p in tree.find_all(exp.Parameter)}
     inputs = set()
     for table in tree.find_all(exp.Table):
@@ -45,6 +50,10 @@ def _references(tree: exp.Expr) -> tuple[frozenset[str], frozenset[str]]:
 
 def parse_query(text: str) -> Fragment:
     """Exactly one SELECT (set operations and WITH allowed); anything else is refused."""
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import ParseError, TokenError
+
     try:
         statements = [s for s in sqlglot.parse(text, read=DIALECT) if s is not None]
     except (ParseError, TokenError) as error:
@@ -70,6 +79,10 @@ def parse_query(text: str) -> Fragment:
 
 def parse_expression(text: str) -> Fragment:
     """One scalar expression over the input's columns: no subqueries, no tables."""
+    import sqlglot
+    from sqlglot import exp
+    from sqlglot.errors import ParseError, TokenError
+
     try:
         statements = sqlglot.parse(text, read=DIALECT)
     except (ParseError, TokenError) as error:
@@ -97,6 +110,9 @@ def render(
     `input_table` maps a placeholder letter to an already-quoted table name;
     `parameter` maps a parameter name to the SQL that reads its argument.
     """
+    import sqlglot
+    from sqlglot import exp
+
     tree = fragment.tree.copy()
 
     def swap(node: exp.Expr) -> exp.Expr:

@@ -35,7 +35,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, cast
 
-from workflows_api.domain.executions import CANCELLED_REASON, JobError
+from workflows_api.domain.executions import CANCELLED_REASON, JobError, JobStatistics
 from workflows_api.service.ports import BigQueryJobEvent, JobState, JobStatus
 
 AUDIT_LOG_WRITTEN = "google.cloud.audit.log.v1.written"
@@ -182,6 +182,7 @@ def _event(
             error=error,
             started_at=_timestamp(stats.get("startTime")),
             ended_at=_timestamp(stats.get("endTime")) if state == "DONE" else None,
+            statistics=_statistics(stats) if state == "DONE" else None,
         ),
         labels={
             str(key): value for key, value in _object(labels).items() if isinstance(value, str)
@@ -231,6 +232,24 @@ def _int(value: Any) -> int | None:
     if isinstance(value, str) and value.strip().isdigit():
         return int(value)
     return None
+
+
+def _statistics(stats: Mapping[str, Any]) -> JobStatistics:
+    """The cost an entry reports: bytes under queryStats (v2 metadata) or at the top of
+    jobStatistics (legacy); the audit log has no child-job count."""
+    query = _object(stats.get("queryStats")) or stats
+    return JobStatistics(
+        bytes_processed=_count(query.get("totalProcessedBytes")),
+        bytes_billed=_count(query.get("totalBilledBytes")),
+        slot_ms=_count(stats.get("totalSlotMs")),
+    )
+
+
+def _count(value: Any) -> int | None:
+    """An int64 as the log writes it (a decimal string); None if absent or bad."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return int(value) if isinstance(value, str) and value.isdigit() else None
 
 
 def _timestamp(value: Any) -> dt.datetime | None:

@@ -12,7 +12,7 @@ from workflows_api.bootstrap import App
 from workflows_api.domain.executions import Execution
 from workflows_api.domain.tokens import Grant
 from workflows_api.http.auth import caller
-from workflows_api.service.executions import ExecuteRequest, ExecuteResult
+from workflows_api.service.executions import CostEstimate, ExecuteRequest, ExecuteResult
 from workflows_api.service.workflows import check_workflow_id
 
 
@@ -24,6 +24,19 @@ def execute_workflow(
     token = caller(app, request, Grant.EXECUTE, workflow_id)
     check_workflow_id(workflow_id)
     return app.admission.execute(token.org, workflow_id, parse(request))
+
+
+def execute_or_estimate(
+    app: App, request: Request, workflow_id: str, parse: Callable[[Request], ExecuteRequest]
+) -> ExecuteResult | CostEstimate:
+    """`execute_workflow`, or only its estimate when the request asks for a dry run
+    (the same checks first; nothing is run or recorded then)."""
+    token = caller(app, request, Grant.EXECUTE, workflow_id)
+    check_workflow_id(workflow_id)
+    execute_request = parse(request)
+    if execute_request.dry_run:
+        return app.admission.estimate(token.org, workflow_id, execute_request)
+    return app.admission.execute(token.org, workflow_id, execute_request)
 
 
 def read_execution(app: App, request: Request, execution_id: str) -> Execution:

@@ -14,11 +14,11 @@ from workflows_api.domain.tokens import Grant
 from workflows_api.http import schemas
 from workflows_api.http.auth import caller
 from workflows_api.http.errors import ApiError
-from workflows_api.http.executing import execute_workflow, read_execution
+from workflows_api.http.executing import execute_or_estimate, read_execution
 from workflows_api.http.requests import int_argument, json_body, parse_model
 from workflows_api.http.responses import json_response
-from workflows_api.http.views import execution_model, execution_view
-from workflows_api.service.executions import MAX_WAIT_SECONDS, ExecuteRequest
+from workflows_api.http.views import cost_estimate_view, execution_model, execution_view
+from workflows_api.service.executions import MAX_WAIT_SECONDS, CostEstimate, ExecuteRequest
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 200
 
@@ -38,10 +38,17 @@ class ExecuteBody(BaseModel):
         le=MAX_WAIT_SECONDS,
         description="Wait up to this long for a terminal state before answering.",
     )
+    dry_run: StrictBool = Field(
+        default=False,
+        description="true: answer BigQuery's estimate of the bytes the run would process, "
+        "without running it or recording an execution.",
+    )
 
 
 def execute(app: App, request: Request, workflow_id: str) -> Response:
-    result = execute_workflow(app, request, workflow_id, _execute_request)
+    result = execute_or_estimate(app, request, workflow_id, _execute_request)
+    if isinstance(result, CostEstimate):
+        return json_response(cost_estimate_view(result))
     execution = result.execution
     return json_response(
         execution_view(execution, cached=result.reused),
@@ -61,6 +68,7 @@ def _execute_request(request: Request) -> ExecuteRequest:
         cache=body.cache,
         wait_seconds=body.wait_seconds,
         idempotency_key=_idempotency_key(request),
+        dry_run=body.dry_run,
     )
 
 

@@ -80,8 +80,8 @@ def openapi_document(routes: tuple[Route, ...]) -> dict[str, Any]:
 def _models(routes: tuple[Route, ...]) -> list[tuple[type[BaseModel], JsonSchemaMode]]:
     found: dict[tuple[type[BaseModel], JsonSchemaMode], None] = {}
     for route in routes:
-        if route.request_body is not None:
-            found[(route.request_body, "validation")] = None
+        if route.body_model is not None:
+            found[(route.body_model, "validation")] = None
         for _, model in route.responses:
             if model is not None:
                 found[(model, "serialization")] = None
@@ -118,8 +118,8 @@ def _operation(route: Route, refs: dict[Any, Any]) -> dict[str, Any]:
         "responses": responses,
         "x-cloud-function": route.function,
     }
-    if route.request_body is not None:
-        schema = refs[(route.request_body, "validation")]
+    if route.body_model is not None:
+        schema = refs[(route.body_model, "validation")]
         operation["requestBody"] = {
             "required": True,
             "content": {media: {"schema": schema} for media in route.request_media_types},

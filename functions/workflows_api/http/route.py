@@ -56,11 +56,18 @@ class Route:
     error_model: type[BaseModel] = schemas.ErrorBody
     # Answers every refusal of this route, in the body of `error_model`.
     refusal: Refusal = native_refusal
-    request_body: type[BaseModel] | None = None
+    # The model, or a function giving it (a model imported only when it is needed).
+    request_body: type[BaseModel] | Callable[[], type[BaseModel]] | None = None
     request_media_types: tuple[str, ...] = JSON_TYPES
     parameters: tuple[Parameter, ...] = ()
     auth: Auth = "bearer"
     tag: str = "native"
+
+    @property
+    def body_model(self) -> type[BaseModel] | None:
+        """The request body's model (request_body, resolved)."""
+        body = self.request_body
+        return body if body is None or isinstance(body, type) else body()
 
     @property
     def name(self) -> str:

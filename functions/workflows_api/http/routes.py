@@ -9,9 +9,9 @@ use, so the document cannot drift from what is served.
 from __future__ import annotations
 
 from flask import Request, Response
+from pydantic import BaseModel
 
 from workflows_api.bootstrap import App
-from workflows_api.domain.model import Workflow
 from workflows_api.http import carto, executions, health, nexadata, schemas, workflows
 from workflows_api.http.openapi import openapi_document
 from workflows_api.http.requests import JSON_TYPES, YAML_TYPES
@@ -32,6 +32,13 @@ _PAGE = (
     Parameter("page_size", "Items per page.", "integer"),
     Parameter("page_token", "The next_page_token of the previous page."),
 )
+
+
+def _workflow_model() -> type[BaseModel]:
+    """The definition model, imported when the document is built, not with the table."""
+    from workflows_api.domain.model import Workflow
+
+    return Workflow
 
 
 def _openapi(app: App, request: Request) -> Response:
@@ -77,7 +84,7 @@ ROUTES: tuple[Route, ...] = (
         "Create or replace a workflow definition (JSON or YAML)",
         responses=((201, schemas.SavedWorkflow), (200, schemas.SavedWorkflow)),
         errors=(400, 401, 403, 404, 413, 415),
-        request_body=Workflow,
+        request_body=_workflow_model,
         request_media_types=JSON_TYPES + YAML_TYPES,
         parameters=(Parameter("connection", "Connection to run on, if the org has several."),),
     ),
@@ -171,7 +178,7 @@ ROUTES: tuple[Route, ...] = (
         EXECUTE,
         executions.execute,
         "Execute a workflow",
-        responses=((202, schemas.Execution), (200, schemas.Execution)),
+        responses=((202, schemas.Execution), (200, schemas.ExecuteAnswer)),
         errors=(400, 401, 403, 404, 409, 413, 415, 422, 503),
         request_body=executions.ExecuteBody,
         parameters=(

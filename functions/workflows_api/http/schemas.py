@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from workflows_api.domain.executions import JobError
 
@@ -107,6 +107,13 @@ class JobErrorResult(_Body):
         return cls(reason=error.reason, location=error.location, message=error.message)
 
 
+class ExecutionStatistics(_Body):
+    bytes_processed: int | None = Field(description="BigQuery's totalBytesProcessed.")
+    bytes_billed: int | None = Field(description="BigQuery's totalBytesBilled.")
+    slot_ms: int | None = Field(description="BigQuery's totalSlotMs.")
+    child_jobs: int | None = Field(description="Statements the procedure ran (numChildJobs).")
+
+
 class ExecutionLinks(_Body):
     status: str
 
@@ -151,6 +158,27 @@ class Execution(_Body):
     notifications: list[Delivery] = Field(
         default_factory=list, description="Every webhook delivery attempt announcing its end."
     )
+    statistics: ExecutionStatistics | None = Field(
+        default=None, description="What the run cost, from its BigQuery job; null until it ends."
+    )
+
+
+class CostEstimate(_Body):
+    """The answer to an execute request with `"dry_run": true`: nothing ran or was recorded."""
+
+    dry_run: Literal[True] = True
+    workflow_id: str
+    parameters: dict[str, Any] = Field(description="Canonical typed values.")
+    estimated_bytes_processed: int | None = Field(
+        description="BigQuery's dry-run totalBytesProcessed of the run's CALL."
+    )
+    maximum_bytes_billed: int | None = Field(
+        description="The cap the run would be submitted with (workflow's or connection's)."
+    )
+
+
+class ExecuteAnswer(RootModel[Execution | CostEstimate]):
+    """An execution, or a dry run's estimate when the request asked for one."""
 
 
 class ExecutionList(_Body):

@@ -6,10 +6,9 @@ import json
 from typing import Any
 
 from workflows_api.domain.executions import Execution
-from workflows_api.domain.model import Workflow
 from workflows_api.domain.timestamps import iso_utc, optional_iso_utc
-from workflows_api.domain.validation import parse_workflow
 from workflows_api.http import schemas
+from workflows_api.service.executions import CostEstimate
 from workflows_api.service.ports import WorkflowRecord
 
 
@@ -48,7 +47,21 @@ def execution_model(execution: Execution, *, cached: bool = False) -> schemas.Ex
             )
             for d in execution.deliveries
         ],
+        statistics=(
+            None
+            if execution.statistics is None
+            else schemas.ExecutionStatistics(**execution.statistics.to_dict())
+        ),
     )
+
+
+def cost_estimate_view(estimate: CostEstimate) -> dict[str, Any]:
+    return schemas.CostEstimate(
+        workflow_id=estimate.workflow_id,
+        parameters=estimate.parameters,
+        estimated_bytes_processed=estimate.bytes_processed,
+        maximum_bytes_billed=estimate.maximum_bytes_billed,
+    ).model_dump(mode="json")
 
 
 def workflow_model(
@@ -69,7 +82,10 @@ def workflow_model(
 def api_state_view(record: WorkflowRecord, procedure: str) -> dict[str, Any]:
     api = record.api
     enabled = bool(api and api.enabled)
-    deployed: Workflow = parse_workflow(api.deployed_definition if api else record.definition)
+    # Imported here: the definition model (and its node types) only where one is read.
+    from workflows_api.domain.validation import parse_workflow
+
+    deployed = parse_workflow(api.deployed_definition if api else record.definition)
     example = {p.name: _example_value(p.type, p.default) for p in deployed.parameters}
     return schemas.ApiState(
         workflow_id=record.id,

@@ -10,7 +10,6 @@ from flask import Request, Response
 from workflows_api.bootstrap import App
 from workflows_api.domain.errors import WorkflowInvalid
 from workflows_api.domain.tokens import Grant
-from workflows_api.domain.validation import parse_definition_text
 from workflows_api.domain.webhooks import SIGNATURE_HEADER
 from workflows_api.http import schemas
 from workflows_api.http.auth import caller
@@ -36,6 +35,8 @@ def put_workflow(app: App, request: Request, workflow_id: str) -> Response:
     if media_type in JSON_TYPES:
         definition = parse_json(body)
     else:
+        from workflows_api.domain.validation import parse_definition_text  # YAML: only here
+
         try:
             definition = parse_definition_text(body)
         except WorkflowInvalid as invalid:

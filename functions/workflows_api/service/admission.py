@@ -17,18 +17,20 @@ from dataclasses import replace
 
 from workflows_api.domain import executions as ex
 from workflows_api.domain.executions import Execution
+from workflows_api.domain.signature import ExecutionSignature
 from workflows_api.service.errors import ServiceError
 from workflows_api.service.executions import (
     RECORD_RETENTION,
+    CostEstimate,
     ExecuteRequest,
     ExecuteResult,
     Settled,
     parameter_values,
     until_settled,
 )
-from workflows_api.service.lifecycle import ExecutionLifecycle
+from workflows_api.service.lifecycle import ExecutionLifecycle, bytes_billed_cap
 from workflows_api.service.ports import ExecutionStore, WorkflowRecord
-from workflows_api.service.workflows import WorkflowService, deployed_definition_of
+from workflows_api.service.workflows import WorkflowService, execution_signature_of
 
 
 class ExecutionAdmission:
@@ -47,10 +49,10 @@ class ExecutionAdmission:
 
     def execute(self, org: str, workflow_id: str, request: ExecuteRequest) -> ExecuteResult:
         record = self._workflows.get(org, workflow_id)
-        workflow = deployed_definition_of(record)
-        values = parameter_values(workflow, request.parameters)
+        workflow = execution_signature_of(record)
+        values = parameter_values(workflow.parameters, request.parameters)
         use_cache = workflow.settings.cache if request.cache is None else request.cache
-        execution = self._new_execution(record, values, use_cache)
+        execution = self._new_execution(record, workflow, values, use_cache)
         fingerprint = _fingerprint(workflow_id, execution.cache_key, use_cache)
         if request.idempotency_key is not None:
             replayed = self._replay(org, request.idempotency_key, fingerprint)
@@ -78,12 +80,33 @@ class ExecutionAdmission:
             answer = submitted if answer is execution else answer
         return self._finish(ExecuteResult(answer, answer.id != execution.id), request.wait_seconds)
 
+    def estimate(self, org: str, workflow_id: str, request: ExecuteRequest) -> CostEstimate:
+        """A dry run: what the execution would process, without running it or writing
+        anything (no execution, no cache entry, no idempotency key)."""
+        record = self._workflows.get(org, workflow_id)
+        workflow = execution_signature_of(record)
+        values = parameter_values(workflow.parameters, request.parameters)
+        use_cache = workflow.settings.cache if request.cache is None else request.cache
+        would_run = self._new_execution(record, workflow, values, use_cache)
+        connection = self._workflows.connection(org, record.connection)
+        return CostEstimate(
+            workflow_id=workflow_id,
+            parameters=values,
+            bytes_processed=self._lifecycle.estimate(would_run, connection, workflow),
+            maximum_bytes_billed=bytes_billed_cap(
+                workflow.settings.maximum_bytes_billed, connection.maximum_bytes_billed
+            ),
+        )
+
     def _new_execution(
-        self, record: WorkflowRecord, values: dict[str, object], use_cache: bool
+        self,
+        record: WorkflowRecord,
+        workflow: ExecutionSignature,
+        values: dict[str, object],
+        use_cache: bool,
     ) -> Execution:
         api = record.api
-        assert api is not None  # deployed_definition_of checked it
-        workflow = deployed_definition_of(record)
+        assert api is not None  # execution_signature_of checked it
         key = ex.cache_key(api.procedure, api.deployed_version, values)
         project, dataset, routine = api.procedure.split(".")
         now = self._clock()

@@ -10,15 +10,16 @@ Retry); the only loop here re-reads a record after losing a compare-and-swap rac
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from workflows_api.domain.errors import ParameterValuesInvalid
 from workflows_api.domain.executions import Execution
-from workflows_api.domain.model import Workflow
-from workflows_api.domain.parameters import to_json_values, validate_parameter_values
 from workflows_api.service.errors import ServiceError
+
+if TYPE_CHECKING:
+    from workflows_api.domain.definition import Parameter
 
 # Execution records (and idempotency keys) are kept this long (Firestore TTL).
 RECORD_RETENTION = dt.timedelta(days=90)
@@ -41,6 +42,17 @@ class ExecuteRequest:
     cache: bool | None = None  # None: the workflow's setting
     wait_seconds: float = 0.0
     idempotency_key: str | None = None
+    dry_run: bool = False  # only estimate the run (ExecutionAdmission.estimate)
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    """A dry run's answer: what the run would process, and the cap it would run under."""
+
+    workflow_id: str
+    parameters: dict[str, Any]  # canonical JSON values
+    bytes_processed: int | None
+    maximum_bytes_billed: int | None
 
 
 @dataclass(frozen=True)
@@ -71,10 +83,14 @@ def until_settled(
     raise ServiceError("unavailable", code, message)
 
 
-def parameter_values(workflow: Workflow, supplied: Mapping[str, Any]) -> dict[str, Any]:
+def parameter_values(declared: Sequence[Parameter], supplied: Mapping[str, Any]) -> dict[str, Any]:
     """Canonical JSON values of the supplied parameters; 400 listing every problem."""
+    # Imported here, as everywhere on the status path: a process that only reads
+    # executions never loads the definition model (cold start).
+    from workflows_api.domain.parameters import to_json_values, validate_parameter_values
+
     try:
-        return to_json_values(validate_parameter_values(workflow, supplied))
+        return to_json_values(validate_parameter_values(declared, supplied))
     except ParameterValuesInvalid as invalid:
         raise ServiceError(
             "invalid",

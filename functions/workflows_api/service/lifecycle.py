@@ -12,13 +12,11 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from workflows_api import logs
 from workflows_api.domain import executions as ex
-from workflows_api.domain.compiler import OUTPUT_TABLE_QUERY_PARAMETER, call_statement
 from workflows_api.domain.executions import Execution, JobError, State
-from workflows_api.domain.model import Workflow
-from workflows_api.domain.parameters import bigquery_parameter_types, validate_parameter_values
 from workflows_api.service.errors import BackendUnavailable, ServiceError, WarehouseError
 from workflows_api.service.executions import (
     MAX_WAIT_SECONDS,
@@ -33,7 +31,10 @@ from workflows_api.service.ports import (
     QueryArgument,
     Warehouse,
 )
-from workflows_api.service.workflows import WorkflowService, deployed_definition_of
+from workflows_api.service.workflows import WorkflowService, execution_signature_of
+
+if TYPE_CHECKING:
+    from workflows_api.domain.signature import ExecutionSignature
 
 logger = logging.getLogger(__name__)
 
@@ -145,22 +146,29 @@ class ExecutionLifecycle:
             return execution
         return self._apply(execution, status)
 
-    def submit(self, execution: Execution, connection: Connection, workflow: Workflow) -> Execution:
+    def estimate(
+        self, execution: Execution, connection: Connection, workflow: ExecutionSignature
+    ) -> int | None:
+        """The bytes the execution's job would process (a dry run of its CALL)."""
+        sql, arguments = _call(execution, workflow)
+        return self._warehouse.estimate_query(connection, sql=sql, arguments=arguments)
+
+    def submit(
+        self, execution: Execution, connection: Connection, workflow: ExecutionSignature
+    ) -> Execution:
         """Submit the execution's job (idempotent: the job id is the execution's)."""
-        types = bigquery_parameter_types(workflow)
-        typed = validate_parameter_values(workflow, execution.parameters)
-        arguments = [QueryArgument(name, types[name], value) for name, value in typed.items()]
-        arguments.append(
-            QueryArgument(OUTPUT_TABLE_QUERY_PARAMETER, "STRING", execution.output_table)
-        )
+        sql, arguments = _call(execution, workflow)
         attempted = replace(execution, submit_attempts=execution.submit_attempts + 1)
         try:
             status = self._warehouse.submit_query(
                 connection,
                 job_id=execution.bigquery_job_id,
-                sql=call_statement(execution.procedure, list(typed)),
+                sql=sql,
                 arguments=arguments,
                 labels=execution.labels,
+                maximum_bytes_billed=bytes_billed_cap(
+                    workflow.settings.maximum_bytes_billed, connection.maximum_bytes_billed
+                ),
             )
         except BackendUnavailable as unavailable:
             # Accepted and recorded: reading its status submits it again.
@@ -187,7 +195,7 @@ class ExecutionLifecycle:
             # The procedure it was meant to call is gone or different: do not run another.
             changed = JobStatus(execution.bigquery_job_id, "DONE", WORKFLOW_CHANGED)
             return self._apply(execution, changed)
-        return self.submit(execution, connection, deployed_definition_of(record))
+        return self.submit(execution, connection, execution_signature_of(record))
 
     def _apply(
         self, execution: Execution, status: JobStatus, stored_state: State | None = None
@@ -225,6 +233,25 @@ class ExecutionLifecycle:
     def _finished(self, execution: Execution) -> None:
         if self._on_finished is not None:
             self._on_finished(execution)
+
+
+def _call(execution: Execution, workflow: ExecutionSignature) -> tuple[str, list[QueryArgument]]:
+    """The CALL of the execution's procedure and its typed query parameters."""
+    # Imported here: reading an execution (status) never needs the compiler.
+    from workflows_api.domain.compiler import OUTPUT_TABLE_QUERY_PARAMETER, call_statement
+    from workflows_api.domain.parameters import bigquery_parameter_types, validate_parameter_values
+
+    types = bigquery_parameter_types(workflow.parameters)
+    typed = validate_parameter_values(workflow.parameters, execution.parameters)
+    arguments = [QueryArgument(name, types[name], value) for name, value in typed.items()]
+    arguments.append(QueryArgument(OUTPUT_TABLE_QUERY_PARAMETER, "STRING", execution.output_table))
+    return call_statement(execution.procedure, list(typed)), arguments
+
+
+def bytes_billed_cap(workflow_cap: int | None, connection_cap: int | None) -> int | None:
+    """The cap a run is submitted with: the lower of the workflow's and the connection's."""
+    caps = [cap for cap in (workflow_cap, connection_cap) if cap is not None]
+    return min(caps) if caps else None
 
 
 def _log_unavailable(execution: Execution, unavailable: BackendUnavailable) -> None:

@@ -43,6 +43,8 @@ class Connection:
     service_account: str | None = None
     # `project.dataset` / `project.*` entries the org's workflows may read (nothing if empty).
     read_allowlist: tuple[str, ...] = ()
+    # Cap on the bytes any one run may bill (maximumBytesBilled); None: no cap.
+    maximum_bytes_billed: int | None = None
 
     def __post_init__(self) -> None:
         if not self.dataset:
@@ -57,6 +59,9 @@ class ApiState:
     deployed_definition: dict[str, Any]
     enabled_at: dt.datetime
     updated_at: dt.datetime
+    # ExecutionSignature.to_json() of the deployed definition: what execute reads instead
+    # of parsing it. None on records written before it was kept (derived on read).
+    signature: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -310,9 +315,11 @@ class Warehouse(Protocol):
         sql: str,
         arguments: list[QueryArgument],
         labels: dict[str, str],
+        maximum_bytes_billed: int | None = None,
     ) -> JobStatus:
-        """Submit `sql` (a CALL) with named typed query parameters as job `job_id`; an
-        existing job with that id counts as submitted. Returns the job's status as known
+        """Submit `sql` (a CALL) with named typed query parameters as job `job_id`, capped
+        at `maximum_bytes_billed` (None: no cap); an existing job with that id counts as
+        submitted. Returns the job's status as known
         right after submitting (the emulator answers only once the job is done)."""
         ...
 
@@ -321,6 +328,13 @@ class Warehouse(Protocol):
         ...
 
     def cancel_job(self, connection: Connection, job_id: str) -> None: ...
+
+    def estimate_query(
+        self, connection: Connection, *, sql: str, arguments: list[QueryArgument]
+    ) -> int | None:
+        """The bytes `sql` would process (a dry run: nothing runs, nothing is billed);
+        None when BigQuery gives no estimate."""
+        ...
 
     def table_columns(self, connection: Connection, table: str) -> list[Column]:
         """The columns of `project.dataset.table` (a dry run: free, reads nothing)."""

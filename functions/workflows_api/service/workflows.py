@@ -6,20 +6,11 @@ import datetime as dt
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from workflows_api.domain.compiler import (
-    CompiledProcedure,
-    compile_procedure,
-    drop_procedure_statement,
-    procedure_name,
-)
 from workflows_api.domain.errors import Issue, WorkflowInvalid
 from workflows_api.domain.identifiers import CONNECTION_PATTERN, WORKFLOW_ID_PATTERN
-from workflows_api.domain.model import Workflow
-from workflows_api.domain.read_allowlist import ReadAllowlist, ReadPolicy
-from workflows_api.domain.validation import parse_workflow, validate_workflow
-from workflows_api.domain.version import canonical_definition, workflow_version
+from workflows_api.domain.signature import ExecutionSignature
 from workflows_api.service.errors import ServiceError, WarehouseError, not_found
 from workflows_api.service.ports import (
     DEFAULT_DATASET,
@@ -31,6 +22,13 @@ from workflows_api.service.ports import (
     WorkflowStore,
 )
 
+if TYPE_CHECKING:
+    from workflows_api.domain.compiler import CompiledProcedure
+    from workflows_api.domain.model import Workflow
+    from workflows_api.domain.read_allowlist import ReadPolicy
+
+# The compiler, the definition model and its validation are imported in the functions
+# that use them: a process that only runs or reads executions never loads them.
 MAX_PAGE_SIZE = 100
 MAX_DEFINITION_BYTES = 1024 * 1024
 # Names of generated datasets (the shared default, and per-org `wfapi_<org>`), lowercase.
@@ -70,13 +68,27 @@ def check_workflow_id(workflow_id: str) -> None:
 
 
 def definition_of(record: WorkflowRecord) -> Workflow:
+    from workflows_api.domain.validation import parse_workflow
+
     return parse_workflow(record.definition)
 
 
 def deployed_definition_of(record: WorkflowRecord) -> Workflow:
     if record.api is None or not record.api.enabled:
         raise api_disabled(record.id)
+    from workflows_api.domain.validation import parse_workflow
+
     return parse_workflow(record.api.deployed_definition)
+
+
+def execution_signature_of(record: WorkflowRecord) -> ExecutionSignature:
+    """What execute needs of the deployed definition, from the API state; a state
+    written before signatures were kept has it derived from the definition (on read)."""
+    if record.api is None or not record.api.enabled:
+        raise api_disabled(record.id)
+    if record.api.signature is not None:
+        return ExecutionSignature.from_json(record.api.signature)
+    return ExecutionSignature.of(deployed_definition_of(record))
 
 
 def api_disabled(workflow_id: str) -> ServiceError:
@@ -113,6 +125,9 @@ class WorkflowService:
         connection_id: str | None = None,
     ) -> SavedWorkflow:
         """Create or replace a definition; the API keeps running the deployed version."""
+        from workflows_api.domain.validation import parse_workflow
+        from workflows_api.domain.version import canonical_definition, workflow_version
+
         check_workflow_id(workflow_id)
         check_definition_size(definition)
         try:
@@ -203,6 +218,8 @@ class WorkflowService:
 
     def disable_api(self, org: str, workflow_id: str) -> WorkflowRecord:
         """Drop the procedure; executions are refused until the API is enabled again."""
+        from workflows_api.domain.compiler import drop_procedure_statement
+
         record = self.get(org, workflow_id)
         if record.api is None or not record.api.enabled:
             return record
@@ -228,6 +245,7 @@ class WorkflowService:
             deployed_definition=record.definition,
             enabled_at=record.api.enabled_at if record.api and record.api.enabled else now,
             updated_at=now,
+            signature=ExecutionSignature.of(workflow).to_json(),
         )
         updated = replace(record, api=api)
         self._workflows.put_workflow(updated)
@@ -238,12 +256,16 @@ class WorkflowService:
         (the connection is read only in that case)."""
         if record.api is not None:
             return record.api.procedure
+        from workflows_api.domain.compiler import procedure_name
+
         connection = self.connection(record.org, record.connection)
         return f"{connection.project}.{connection.dataset}.{procedure_name(record.org, record.id)}"
 
     def _compile(
         self, record: WorkflowRecord, workflow: Workflow, connection: Connection | None = None
     ) -> CompiledProcedure:
+        from workflows_api.domain.compiler import compile_procedure, procedure_name
+
         connection = connection or self.connection(record.org, record.connection)
         return compile_procedure(
             workflow,
@@ -311,6 +333,8 @@ def read_policy(connection: Connection) -> ReadPolicy:
     """What the connection's workflows may read: its allowlist. A `project.*` entry does
     not open generated datasets: the connection's own, nor any named like the default
     ones (another org's, in a shared project); an entry naming one exactly does."""
+    from workflows_api.domain.read_allowlist import ReadAllowlist, ReadPolicy
+
     generated = f"{connection.project}.{connection.dataset}"
     allowlist = ReadAllowlist(
         connection.read_allowlist, closed=(generated,), closed_prefixes=GENERATED_DATASET_PREFIXES
@@ -321,6 +345,8 @@ def read_policy(connection: Connection) -> ReadPolicy:
 def checked(workflow: Workflow, connection: Connection) -> list[Issue]:
     """Every issue of `workflow` run on `connection` (its reads included); raises the
     refusal when one is an error."""
+    from workflows_api.domain.validation import validate_workflow
+
     issues = validate_workflow(workflow, read_policy(connection))
     if any(issue.severity == "error" for issue in issues):
         raise workflow_invalid(issues)

@@ -38,7 +38,7 @@ from workflows_api.adapters.firestore.documents import (
     utc,
     write,
 )
-from workflows_api.domain.executions import Execution, JobError, State
+from workflows_api.domain.executions import Execution, JobError, JobStatistics, State
 from workflows_api.domain.webhooks import DeliveryAttempt
 from workflows_api.service.errors import BackendUnavailable
 
@@ -227,6 +227,7 @@ def _execution_to_doc(execution: Execution) -> dict[str, Any]:
         "reconciled_at": optional_timestamp(execution.reconciled_at),
         "submit_attempts": execution.submit_attempts,
         "labels": dict(execution.labels),
+        "statistics": None if execution.statistics is None else execution.statistics.to_dict(),
     }
 
 
@@ -254,6 +255,8 @@ def _execution_from_doc(data: dict[str, Any]) -> Execution:
         submit_attempts=data["submit_attempts"],
         labels=dict(data["labels"]),
         deliveries=tuple(_delivery_from_doc(d) for d in data.get("webhook_deliveries", [])),
+        # Records written before statistics were kept have none.
+        statistics=JobStatistics(**statistics) if (statistics := data.get("statistics")) else None,
     )
 
 

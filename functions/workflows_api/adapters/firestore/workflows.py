@@ -102,6 +102,7 @@ def _connection_to_doc(connection: Connection) -> dict[str, Any]:
         "dataset": connection.dataset,
         "service_account": connection.service_account,
         "read_allowlist": list(connection.read_allowlist),
+        "maximum_bytes_billed": connection.maximum_bytes_billed,
     }
 
 
@@ -116,6 +117,7 @@ def _connection_from_doc(org: str, connection_id: str, data: dict[str, Any]) -> 
         dataset=data.get("dataset") or "",
         service_account=data.get("service_account") or None,
         read_allowlist=tuple(data.get("read_allowlist") or ()),  # absent before issue 12
+        maximum_bytes_billed=data.get("maximum_bytes_billed"),  # absent on older records
     )
 
 
@@ -151,6 +153,7 @@ def _api_to_doc(api: ApiState) -> dict[str, Any]:
         "deployed_definition": to_json(api.deployed_definition),
         "enabled_at": timestamp(api.enabled_at),
         "updated_at": timestamp(api.updated_at),
+        "signature": None if api.signature is None else to_json(api.signature),
     }
 
 
@@ -162,4 +165,5 @@ def _api_from_doc(data: dict[str, Any]) -> ApiState:
         deployed_definition=json.loads(data["deployed_definition"]),
         enabled_at=utc(data["enabled_at"]),
         updated_at=utc(data["updated_at"]),
+        signature=json.loads(signature) if (signature := data.get("signature")) else None,
     )

@@ -1,0 +1,103 @@
+"""Cold-start timing: a fresh process from launch to its first answer.
+
+`status` and `execute` are each one new Python process that imports functions/main.py
+and serves one request through the function (as Cloud Functions would on a cold
+instance). The bare process imports only functions-framework, google-cloud-bigquery,
+google-cloud-firestore and pydantic and makes the same two Firestore reads the status
+request needs (the token, the execution): the floor a function could get down to.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+_BARE = """
+import sys
+import functions_framework, google.cloud.bigquery, pydantic
+from google.cloud import firestore
+from google.auth.credentials import AnonymousCredentials
+client = firestore.Client(project=sys.argv[1], credentials=AnonymousCredentials())
+token = client.collection("tokens").document(sys.argv[2]).get()
+execution = client.collection("orgs").document(sys.argv[3]).collection("executions")
+found = execution.document(sys.argv[4]).get()
+assert token.exists and found.exists
+"""
+
+_FUNCTION = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import main
+from werkzeug.test import EnvironBuilder
+from flask import Request
+method, path, token, body = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+builder = EnvironBuilder(
+    method=method, path=path, data=body or None,
+    headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"},
+)
+response = getattr(main, sys.argv[6])(Request(builder.get_environ()))
+assert response.status_code < 300, response.get_data(as_text=True)
+"""
+
+
+def _run(arguments: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds from launch to exit, and the CPU seconds (user + system) it used:
+    on a shared, busy machine the CPU time is the steadier of the two."""
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-c", *arguments], env=env)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise subprocess.CalledProcessError(process.returncode, arguments[0][:40])
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+@dataclass(frozen=True)
+class ColdStart:
+    wall_seconds: float
+    wall_ratio: float  # to the bare process
+    cpu_seconds: float
+    cpu_ratio: float
+
+
+def cold_start_ratios(
+    env: dict[str, str],
+    *,
+    token: str,
+    org: str,
+    execution_id: str,
+    execute_path: str,
+    execute_body: str,
+    runs: int = 7,
+) -> dict[str, ColdStart]:
+    """Median wall and CPU seconds of each process kind, and their ratios to the bare
+    one's. The kinds are interleaved run by run, so a busy moment hits all of them."""
+    child_env = {**os.environ, **env, "LOG_LEVEL": "WARNING"}
+    token_id = token.removeprefix("wfa_").split("_", 1)[0]
+    functions = str(REPO_ROOT / "functions")
+    status_path = f"/v1/executions/{execution_id}"
+    kinds = {
+        "bare": [_BARE, env["GOOGLE_CLOUD_PROJECT"], token_id, org, execution_id],
+        "status": [_FUNCTION, functions, "GET", status_path, token, "", "status"],
+        "execute": [_FUNCTION, functions, "POST", execute_path, token, execute_body, "execute"],
+    }
+    measured: dict[str, list[tuple[float, float]]] = {kind: [] for kind in kinds}
+    for arguments in kinds.values():
+        _run(arguments, child_env)  # warm the file cache once, not measured
+    for _ in range(runs):
+        for kind, arguments in kinds.items():
+            measured[kind].append(_run(arguments, child_env))
+    wall = {kind: statistics.median(w for w, _ in runs_) for kind, runs_ in measured.items()}
+    cpu = {kind: statistics.median(c for _, c in runs_) for kind, runs_ in measured.items()}
+    return {
+        kind: ColdStart(wall[kind], wall[kind] / wall["bare"], cpu[kind], cpu[kind] / cpu["bare"])
+        for kind in kinds
+    }
