@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from tests.unit.apps import DEMO, GOOD, on_fakes, with_demo_workflow
+from tests.unit.apps import DEMO, DEMO_CONNECTION, GOOD, on_fakes, with_demo_workflow
 from tests.unit.http_client import HttpClient
 from workflows_api.domain.tokens import Grant
 from workflows_api.http.routes import ROUTES
-from workflows_api.service.ports import Connection
 
 PATH = "/v1/workflows/clusters/executions"
 
@@ -38,7 +39,7 @@ def test_a_dry_run_answers_the_estimate_of_the_very_call_a_run_would_make(
         "maximum_bytes_billed": None,
     }
     ((sql, arguments),) = client.world.warehouse.queries
-    assert sql.startswith("CALL `demo-project`.`workflows_temp`.`wfproc_clusters_")
+    assert sql.startswith("CALL `demo-project`.`wfapi_demo`.`wfproc_clusters_")
     assert [a.name for a in arguments] == [
         "number_of_clusters",
         "buffer_radius",
@@ -90,7 +91,7 @@ def test_dry_run_must_be_a_boolean(client: HttpClient) -> None:
 
 
 def test_the_estimate_names_the_cap_the_run_would_have() -> None:
-    connection = Connection("demo", "local", "demo-project", maximum_bytes_billed=20_000_000)
+    connection = replace(DEMO_CONNECTION, maximum_bytes_billed=20_000_000)
     world = on_fakes(connections=(connection,))
     world.app.workflows.put(
         "demo", "clusters", {**DEMO, "settings": {"maximum_bytes_billed": 50_000_000}}

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.apps import DEMO, GOOD, OnFakes, on_fakes, with_demo_workflow
+from tests.unit.apps import DEMO, DEMO_CONNECTION, GOOD, OnFakes, on_fakes, with_demo_workflow
 from workflows_api.domain.executions import JobError, State
 from workflows_api.service.errors import ServiceError
 from workflows_api.service.executions import ExecuteRequest, ExecuteResult
@@ -379,7 +379,7 @@ def test_a_report_racing_an_older_one_is_not_lost() -> None:
 def test_the_job_is_capped_at_the_lower_of_the_workflow_and_connection_caps(
     workflow_cap: int | None, connection_cap: int | None, submitted: int | None
 ) -> None:
-    connection = Connection("demo", "local", "demo-project", maximum_bytes_billed=connection_cap)
+    connection = replace(DEMO_CONNECTION, maximum_bytes_billed=connection_cap)
     world = on_fakes(connections=(connection,))
     definition = {**DEMO, "settings": {**DEMO.get("settings", {})}}
     if workflow_cap is not None:
