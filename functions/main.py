@@ -12,13 +12,17 @@ import logging
 import functions_framework
 from cloudevents.http import CloudEvent
 from flask import Request, Response
+from werkzeug.exceptions import HTTPException
 
 from workflows_api import logs
 from workflows_api.events.bigquery_audit import NotAJobEvent, parse_job_event
 from workflows_api.events.pubsub import NotAPubSubEvent, pubsub_message
 from workflows_api.http.app import get_app
-from workflows_api.http.dispatch import dispatch
+from workflows_api.http.dispatch import dispatch, framework_refusal
 from workflows_api.http.route import API_ACCESS, EXECUTE, STATUS
+
+# JSON, not the framework's HTML, for requests its own routing refuses.
+functions_framework.errorhandler(HTTPException)(framework_refusal)
 
 
 @functions_framework.http

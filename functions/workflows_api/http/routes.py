@@ -8,19 +8,28 @@ use, so the document cannot drift from what is served.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from flask import Request, Response
 
 from workflows_api.bootstrap import App
+from workflows_api.domain.calls import MAX_QUERY_CHARS
+from workflows_api.domain.executions import State
+from workflows_api.domain.identifiers import CONNECTION_PATTERN, WORKFLOW_ID_PATTERN
 from workflows_api.domain.model import Workflow
 from workflows_api.http import carto, executions, health, nexadata, schemas, workflows
+from workflows_api.http.executions import IDEMPOTENCY_KEY_PATTERN
 from workflows_api.http.openapi import openapi_document
 from workflows_api.http.requests import JSON_TYPES, YAML_TYPES
 from workflows_api.http.responses import json_response
 from workflows_api.http.route import (
     API_ACCESS,
     EXECUTE,
+    EXECUTION_ID_PATTERN,
     HTTP_FUNCTIONS,
     STATUS,
+    Link,
     Parameter,
     Route,
 )
@@ -28,9 +37,37 @@ from workflows_api.http.route import (
 _WORKFLOW = "/v1/workflows/<workflow_id>"
 _EXECUTION = "/v1/executions/<execution_id>"
 _CARTO_JOBS = "/v3/sql/<connection>/job"
-_PAGE = (
-    Parameter("page_size", "Items per page.", "integer"),
-    Parameter("page_token", "The next_page_token of the previous page."),
+_ACCESS_TOKEN = Parameter(
+    "access_token", "The API token (or use the Authorization header).", {"type": "string"}
+)
+_TIME = {"type": "string", "format": "date-time"}
+
+
+def _page(page_token: Mapping[str, Any], default: int, most: int) -> tuple[Parameter, ...]:
+    size = {"type": "integer", "minimum": 1, "maximum": most, "default": default}
+    return (
+        Parameter("page_size", "Items per page.", size),
+        Parameter(
+            "page_token",
+            "The next_page_token of the previous page (any other value answers 400).",
+            page_token,
+        ),
+    )
+
+
+_SAME_WORKFLOW = (("workflow_id", "$request.path.workflow_id"),)
+_WORKFLOW_LINKS = (
+    Link("GetWorkflow", "GET", _WORKFLOW, _SAME_WORKFLOW),
+    Link("GetSql", "GET", f"{_WORKFLOW}/sql", _SAME_WORKFLOW),
+    Link("EnableApi", "POST", f"{_WORKFLOW}/api", _SAME_WORKFLOW),
+    Link("GetApi", "GET", f"{_WORKFLOW}/api", _SAME_WORKFLOW),
+    Link("ListExecutions", "GET", f"{_WORKFLOW}/executions", _SAME_WORKFLOW),
+)
+_NEW_EXECUTION = (("execution_id", "$response.body#/id"),)
+_EXECUTION_LINKS = (
+    Link("GetExecution", "GET", _EXECUTION, _NEW_EXECUTION),
+    Link("CancelExecution", "POST", f"{_EXECUTION}/cancel", _NEW_EXECUTION),
+    Link("GetResults", "GET", f"{_EXECUTION}/results", _NEW_EXECUTION),
 )
 
 
@@ -67,7 +104,7 @@ ROUTES: tuple[Route, ...] = (
         workflows.list_workflows,
         "List workflows by id",
         responses=((200, schemas.WorkflowList),),
-        parameters=_PAGE,
+        parameters=_page({"type": "string", "pattern": WORKFLOW_ID_PATTERN.pattern}, 50, 100),
     ),
     Route(
         "PUT",
@@ -76,10 +113,17 @@ ROUTES: tuple[Route, ...] = (
         workflows.put_workflow,
         "Create or replace a workflow definition (JSON or YAML)",
         responses=((201, schemas.SavedWorkflow), (200, schemas.SavedWorkflow)),
-        errors=(400, 401, 403, 404, 413, 415),
+        errors=(400, 401, 403, 404, 413, 415, 503),
         request_body=Workflow,
         request_media_types=JSON_TYPES + YAML_TYPES,
-        parameters=(Parameter("connection", "Connection to run on, if the org has several."),),
+        links=_WORKFLOW_LINKS,
+        parameters=(
+            Parameter(
+                "connection",
+                "Connection to run on, if the org has several.",
+                {"type": "string", "pattern": CONNECTION_PATTERN.pattern},
+            ),
+        ),
     ),
     Route(
         "GET",
@@ -104,7 +148,14 @@ ROUTES: tuple[Route, ...] = (
         workflows.get_sql,
         "The procedure the current version compiles to (Export)",
         responses=((200, schemas.CompiledSql),),
-        parameters=(Parameter("format", "`text` for the SQL alone."),),
+        text_answers=("application/sql",),
+        parameters=(
+            Parameter(
+                "format",
+                "`text` for the SQL alone (application/sql), `json` (default) for the answer.",
+                {"type": "string", "enum": ["json", "text"], "default": "json"},
+            ),
+        ),
     ),
     Route(
         "POST",
@@ -113,7 +164,7 @@ ROUTES: tuple[Route, ...] = (
         workflows.enable_api,
         "Enable API access: create the procedure",
         responses=((200, schemas.ApiState),),
-        errors=(400, 401, 403, 404, 422),
+        errors=(400, 401, 403, 404, 422, 503),
     ),
     Route(
         "GET",
@@ -130,7 +181,7 @@ ROUTES: tuple[Route, ...] = (
         workflows.update_api,
         "Update: deploy the current version",
         responses=((200, schemas.ApiState),),
-        errors=(400, 401, 403, 404, 409, 422),
+        errors=(400, 401, 403, 404, 409, 422, 503),
     ),
     Route(
         "DELETE",
@@ -147,6 +198,7 @@ ROUTES: tuple[Route, ...] = (
         workflows.put_webhooks,
         "Set the URLs notified when an execution ends (the secret is shown once)",
         responses=((200, schemas.WebhookSettings),),
+        errors=(400, 401, 403, 404, 413, 415, 503),
         request_body=schemas.WebhooksRequest,
     ),
     Route(
@@ -174,10 +226,12 @@ ROUTES: tuple[Route, ...] = (
         responses=((202, schemas.Execution), (200, schemas.Execution)),
         errors=(400, 401, 403, 404, 409, 413, 415, 422, 503),
         request_body=executions.ExecuteBody,
+        links=_EXECUTION_LINKS,
         parameters=(
             Parameter(
                 "Idempotency-Key",
                 "A retried request with the same key returns the same execution.",
+                {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN},
                 location="header",
             ),
         ),
@@ -190,10 +244,14 @@ ROUTES: tuple[Route, ...] = (
         "A workflow's executions, newest first",
         responses=((200, schemas.ExecutionList),),
         parameters=(
-            *_PAGE,
-            Parameter("state", "Only executions in this state."),
-            Parameter("created_after", "ISO 8601 time: created at or after."),
-            Parameter("created_before", "ISO 8601 time: created before."),
+            *_page({"type": "string", "pattern": EXECUTION_ID_PATTERN}, 50, 100),
+            Parameter(
+                "state",
+                "Only executions in this state.",
+                {"type": "string", "enum": [state.value for state in State]},
+            ),
+            Parameter("created_after", "ISO 8601 time with a zone: created at or after.", _TIME),
+            Parameter("created_before", "ISO 8601 time with a zone: created before.", _TIME),
         ),
     ),
     Route(
@@ -211,7 +269,7 @@ ROUTES: tuple[Route, ...] = (
         executions.cancel_execution,
         "Cancel an execution",
         responses=((200, schemas.Execution),),
-        errors=(400, 401, 403, 404, 409),
+        errors=(400, 401, 403, 404, 409, 503),
     ),
     Route(
         "GET",
@@ -220,10 +278,14 @@ ROUTES: tuple[Route, ...] = (
         executions.get_results,
         "Output rows of a succeeded execution, page by page",
         responses=((200, schemas.Results),),
-        errors=(400, 401, 403, 404, 409),
+        errors=(400, 401, 403, 404, 409, 503),
         parameters=(
-            *_PAGE,
-            Parameter("geography_format", "`geojson` (default) or `wkt`."),
+            *_page({"type": "string", "pattern": "^[A-Za-z0-9_-]+$"}, 1000, 10_000),
+            Parameter(
+                "geography_format",
+                "How GEOGRAPHY values are written.",
+                {"type": "string", "enum": ["geojson", "wkt"], "default": "geojson"},
+            ),
         ),
     ),
     # CARTO dialect (seeds/: "Executing workflows via API"). Refusals keep the job shape.
@@ -238,6 +300,17 @@ ROUTES: tuple[Route, ...] = (
         error_model=schemas.CartoRefusal,
         refusal=carto.job_refusal,
         request_body=carto.JobBody,
+        links=(
+            Link(
+                "GetJob",
+                "GET",
+                f"{_CARTO_JOBS}/<external_id>",
+                (
+                    ("connection", "$request.path.connection"),
+                    ("external_id", "$response.body#/externalId"),
+                ),
+            ),
+        ),
         tag="carto",
     ),
     Route(
@@ -251,9 +324,18 @@ ROUTES: tuple[Route, ...] = (
         error_model=schemas.CartoRefusal,
         refusal=carto.job_refusal,
         parameters=(
-            Parameter("query", "CALL `project.dataset.procedure`(@a, @b)", required=True),
-            Parameter("queryParameters", "The parameters' values, as a JSON object."),
-            Parameter("access_token", "The API token (or use the Authorization header)."),
+            Parameter(
+                "query",
+                "CALL `project.dataset.procedure`(@a, @b)",
+                {"type": "string", "maxLength": MAX_QUERY_CHARS},
+                required=True,
+            ),
+            Parameter(
+                "queryParameters",
+                "The parameters' values, as a JSON object.",
+                {"type": "string", "contentMediaType": "application/json"},
+            ),
+            _ACCESS_TOKEN,
         ),
         auth="bearer_or_query",
         tag="carto",
@@ -265,10 +347,10 @@ ROUTES: tuple[Route, ...] = (
         carto.get_job,
         "CARTO: job status",
         responses=((200, schemas.CartoJob),),
-        errors=(401, 403, 404, 503),
+        errors=(400, 401, 403, 404, 503),
         error_model=schemas.CartoRefusal,
         refusal=carto.job_refusal,
-        parameters=(Parameter("access_token", "The API token (or the Authorization header)."),),
+        parameters=(_ACCESS_TOKEN,),
         auth="bearer_or_query",
         tag="carto",
     ),
@@ -282,6 +364,14 @@ ROUTES: tuple[Route, ...] = (
         responses=((200, schemas.NexadataExecution),),
         errors=(400, 401, 403, 404, 409, 413, 415, 503),
         request_body=nexadata.NexadataExecuteBody,
+        links=(
+            Link(
+                "GetNexadataExecution",
+                "GET",
+                "/api/v1/workflows/executions/<execution_id>",
+                _NEW_EXECUTION,
+            ),
+        ),
         tag="nexadata",
     ),
     Route(
@@ -291,7 +381,7 @@ ROUTES: tuple[Route, ...] = (
         nexadata.get_execution,
         "Nexadata: execution status",
         responses=((200, schemas.NexadataExecution),),
-        errors=(401, 403, 404),
+        errors=(400, 401, 403, 404, 503),
         tag="nexadata",
     ),
     *(

@@ -79,8 +79,16 @@ def delete_workflow(app: App, request: Request, workflow_id: str) -> Response:
 
 def get_sql(app: App, request: Request, workflow_id: str) -> Response:
     token = caller(app, request, Grant.WORKFLOWS_READ, workflow_id)
+    answer_format = request.args.get("format", "json")
+    if answer_format not in ("json", "text"):
+        raise ApiError(
+            400,
+            "invalid_request",
+            f"format: expected json or text, got {answer_format[:40]!r}",
+            "format",
+        )
     compiled = app.workflows.compiled(token.org, workflow_id)
-    if request.args.get("format") == "text":
+    if answer_format == "text":
         return Response(compiled.sql, mimetype="application/sql")
     body = schemas.CompiledSql(
         workflow_id=workflow_id,

@@ -39,7 +39,7 @@ class SavedWorkflow:
 
 
 def check_workflow_id(workflow_id: str) -> None:
-    if not WORKFLOW_ID_PATTERN.match(workflow_id):
+    if not WORKFLOW_ID_PATTERN.fullmatch(workflow_id):
         raise ServiceError(
             "invalid",
             "invalid_workflow_id",
@@ -118,7 +118,7 @@ class WorkflowService:
         return SavedWorkflow(record, existing is None, warnings)
 
     def get(self, org: str, workflow_id: str) -> WorkflowRecord:
-        if not WORKFLOW_ID_PATTERN.match(workflow_id):
+        if not WORKFLOW_ID_PATTERN.fullmatch(workflow_id):
             raise not_found("workflow", workflow_id[:140])
         record = self._workflows.get_workflow(org, workflow_id)
         if record is None:
