@@ -65,7 +65,8 @@ def _shape_issues(error: ValidationError, data: Mapping[str, Any]) -> list[Issue
                 loc = loc[1:]  # the discriminator's tag adds nothing for the reader
         field = ".".join(str(part) for part in loc) or None
         issues.append(Issue("invalid_field", detail["msg"], node=node_id, field=field))
-    return sorted(set(issues))
+    # Total order: node and field may be None.
+    return sorted(set(issues), key=lambda i: (i.code, i.message, i.node or "", i.field or ""))
 
 
 def validate_workflow(workflow: Workflow) -> list[Issue]:
