@@ -8,6 +8,7 @@ from typing import Any
 from flask import Request, Response
 
 from workflows_api.bootstrap import App
+from workflows_api.domain.identifiers import WORKFLOW_ID_PATTERN
 from workflows_api.domain.tokens import Grant
 from workflows_api.domain.validation import parse_definition_text
 from workflows_api.domain.webhooks import SIGNATURE_HEADER
@@ -60,9 +61,13 @@ def get_workflow(app: App, request: Request, workflow_id: str) -> Response:
 def list_workflows(app: App, request: Request) -> Response:
     token = caller(app, request, Grant.WORKFLOWS_READ)
     page_size = int_argument(request, "page_size", 50, 1, 100)
-    records, next_token = app.workflows.list(
-        token.org, page_size, request.args.get("page_token") or None
-    )
+    page_token = request.args.get("page_token") or None
+    if page_token is not None and not WORKFLOW_ID_PATTERN.fullmatch(page_token):
+        # The tokens this route gives are workflow ids (the last of a page).
+        raise ApiError(
+            400, "invalid_page_token", "page_token: not a token this API gave", "page_token"
+        )
+    records, next_token = app.workflows.list(token.org, page_size, page_token)
     visible = [r for r in records if token.allows_workflow(r.id)]
     body = schemas.WorkflowList(
         workflows=[workflow_model(r, include_definition=False) for r in visible],
