@@ -51,6 +51,25 @@ CHECKS = (
 )
 
 
+# The demo's parameter declarations (so its parameters_schema) over a cheap graph: the run
+# executes a hundred of them, and the demo's k-means and buffers (read back as GeoJSON,
+# ~0.1 s a polygon on the local BigQuery) would make it a BigQuery benchmark. The unused
+# parameters are warnings, and still checked on every execute.
+FUZZ_DEFINITION = {
+    **DEMO_DEFINITION,
+    "nodes": [
+        *(node for node in DEMO_DEFINITION["nodes"] if node["id"] in ("stores", "stores_of_type")),
+        {
+            "id": "result",
+            "type": "select",
+            "inputs": ["stores_of_type"],
+            "settings": {"columns": ["id", "name"]},
+        },
+        {"id": "output", "type": "output", "inputs": ["result"]},
+    ],
+}
+
+
 def org_documents(db: firestore.Client, org: str) -> dict[str, Any]:
     """Every document under orgs/{org}, by path (what a refused request must not change)."""
     found: dict[str, Any] = {}
@@ -90,7 +109,7 @@ class FuzzOrg:
 
 @pytest.fixture(scope="module")
 def fuzz_org(http: requests.Session, stack: Stack) -> FuzzOrg:
-    """An org like the demo's: the local connection, a token, the demo workflow enabled."""
+    """An org like the demo's: the local connection, a token, FUZZ_DEFINITION enabled."""
     org = f"fuzz{uuid.uuid4().hex[:8]}"
     stack.app.admin.put_connection(
         Connection(org, "local", stack.settings.project, dataset=DEFAULT_DATASET)
@@ -99,7 +118,7 @@ def fuzz_org(http: requests.Session, stack: Stack) -> FuzzOrg:
     headers = {"Authorization": f"Bearer {token}"}
     workflow_id = "fuzz_store_clusters"
     put = http.put(
-        stack.url(f"/v1/workflows/{workflow_id}"), json=DEMO_DEFINITION, headers=headers, timeout=60
+        stack.url(f"/v1/workflows/{workflow_id}"), json=FUZZ_DEFINITION, headers=headers, timeout=60
     )
     assert put.status_code == 201, put.text
     enabled = http.post(stack.url(f"/v1/workflows/{workflow_id}/api"), headers=headers, timeout=120)
@@ -108,10 +127,11 @@ def fuzz_org(http: requests.Session, stack: Stack) -> FuzzOrg:
 
 
 def fuzz_document(http: requests.Session, stack: Stack, fuzz: FuzzOrg) -> dict[str, Any]:
-    """The served document, with execute narrowed to the fuzz workflow and its parameters.
+    """The served document, with the execute operations narrowed to the fuzz workflow and
+    its `parameters_schema`, so generated values reach the parameter checks and runs.
 
-    Narrowing only the requests of one operation: every answer is still checked against
-    the served responses. `wait_seconds` stays 0: a wait holds the request by design.
+    Narrowing only requests: every answer is still checked against the served responses.
+    `wait_seconds` stays 0: a wait holds the request by design.
     """
     document: dict[str, Any] = http.get(stack.url("/openapi.json"), timeout=30).json()
     api = http.get(
@@ -119,22 +139,36 @@ def fuzz_document(http: requests.Session, stack: Stack, fuzz: FuzzOrg) -> dict[s
         headers={"Authorization": f"Bearer {fuzz.token}"},
         timeout=30,
     ).json()
-    execute = document["paths"]["/v1/workflows/{workflow_id}/executions"]["post"]
-    for parameter in execute["parameters"]:
-        if parameter["name"] == "workflow_id":
-            parameter["schema"] = {"type": "string", "enum": [fuzz.workflow_id]}
-    body = {
+    values = {k: v for k, v in api["parameters_schema"].items() if k != "$schema"}
+    paths = document["paths"]
+    native = paths["/v1/workflows/{workflow_id}/executions"]["post"]
+    _narrow(native, {"workflow_id": fuzz.workflow_id})
+    _body(native, parameters=values, cache={"type": "boolean"}, wait_seconds={"const": 0})
+    nexadata = paths["/api/v1/workflows/{workflow_id}/execute"]["post"]
+    _narrow(nexadata, {"workflow_id": fuzz.workflow_id})
+    _body(nexadata, parameters=values)
+    carto = paths["/v3/sql/{connection}/job"]["post"]
+    _narrow(carto, {"connection": "local"})
+    names = ",".join(f"@{name}" for name in values["properties"])
+    call = f"CALL `{api['procedure']}`({names})"
+    _body(carto, query={"const": call}, queryParameters=values)
+    return document
+
+
+def _narrow(operation: dict[str, Any], path_values: dict[str, str]) -> None:
+    for parameter in operation["parameters"]:
+        if parameter["name"] in path_values:
+            parameter["schema"] = {"type": "string", "enum": [path_values[parameter["name"]]]}
+
+
+def _body(operation: dict[str, Any], **properties: Any) -> None:
+    schema = {
         "type": "object",
-        "properties": {
-            "parameters": {k: v for k, v in api["parameters_schema"].items() if k != "$schema"},
-            "cache": {"type": "boolean"},
-            "wait_seconds": {"const": 0},
-        },
-        "required": ["parameters"],
+        "properties": properties,
+        "required": [next(iter(properties))],
         "additionalProperties": False,
     }
-    execute["requestBody"]["content"] = {"application/json": {"schema": body}}
-    return document
+    operation["requestBody"]["content"] = {"application/json": {"schema": schema}}
 
 
 def run_schemathesis(
@@ -181,6 +215,7 @@ def run_schemathesis(
         **os.environ,
         "SCHEMATHESIS_HOOKS": "tests.e2e.fuzz_hooks",
         "WFAPI_FUZZ_REFUSED_ONLY": "1" if refused_only else "0",
+        "WFAPI_FUZZ_KEEP_WORKFLOW": fuzz.workflow_id,
         "PYTHONPATH": str(REPO_ROOT),
     }
     done = subprocess.run(
