@@ -133,7 +133,7 @@ def _find_cycle(workflow: Workflow, stuck: set[str]) -> list[str]:
     while current not in position:
         position[current] = len(path)
         path.append(current)
-        if not inputs[current]:  # stuck behind an unknown input (reported apart): no cycle
+        if not inputs[current]:  # its input is a duplicate id (reported apart): no cycle
             return path
         current = inputs[current][0]
     cycle = path[position[current] :]
