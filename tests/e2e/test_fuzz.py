@@ -227,7 +227,7 @@ def run_schemathesis(
         timeout=RUN_TIMEOUT,
         check=False,
         env=env,
-        cwd=REPO_ROOT,
+        cwd=har.parent,  # schemathesis writes .schemathesis/ there
     )
     seconds = time.monotonic() - started
     output = done.stdout + done.stderr
