@@ -8,9 +8,6 @@ use, so the document cannot drift from what is served.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from flask import Request, Response
 
 from workflows_api.bootstrap import App
@@ -39,14 +36,17 @@ _EXECUTION = "/v1/executions/<execution_id>"
 _TIME = {"type": "string", "format": "date-time"}
 
 
-def _page(page_token: Mapping[str, Any], default: int, most: int) -> tuple[Parameter, ...]:
+def _page(token_pattern: str, default: int, most: int) -> tuple[Parameter, ...]:
+    """page_size and page_token; `token_pattern` (anchored) matches the tokens the route
+    gives, and an empty page_token reads as none (the first page)."""
     size = {"type": "integer", "minimum": 1, "maximum": most, "default": default}
+    token = {"type": "string", "pattern": f"^(?:{token_pattern.strip('^$')})?$"}
     return (
         Parameter("page_size", "Items per page.", size),
         Parameter(
             "page_token",
             "The next_page_token of the previous page (any other value answers 400).",
-            page_token,
+            token,
         ),
     )
 
@@ -100,7 +100,7 @@ ROUTES: tuple[Route, ...] = (
         workflows.list_workflows,
         "List workflows by id",
         responses=((200, schemas.WorkflowList),),
-        parameters=_page({"type": "string", "pattern": WORKFLOW_ID_PATTERN.pattern}, 50, 100),
+        parameters=_page(WORKFLOW_ID_PATTERN.pattern, 50, 100),
     ),
     Route(
         "PUT",
@@ -240,7 +240,7 @@ ROUTES: tuple[Route, ...] = (
         "A workflow's executions, newest first",
         responses=((200, schemas.ExecutionList),),
         parameters=(
-            *_page({"type": "string", "pattern": EXECUTION_ID_PATTERN}, 50, 100),
+            *_page(EXECUTION_ID_PATTERN, 50, 100),
             Parameter(
                 "state",
                 "Only executions in this state.",
@@ -276,7 +276,7 @@ ROUTES: tuple[Route, ...] = (
         responses=((200, schemas.Results),),
         errors=(400, 401, 403, 404, 409, 503),
         parameters=(
-            *_page({"type": "string", "pattern": "^[A-Za-z0-9_-]+$"}, 1000, 10_000),
+            *_page("^[A-Za-z0-9_-]+$", 1000, 10_000),
             Parameter(
                 "geography_format",
                 "How GEOGRAPHY values are written.",
