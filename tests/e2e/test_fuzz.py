@@ -44,7 +44,7 @@ SEED = 20261130
 # total clears MIN_REQUESTS whatever the coverage phase adds. `make fuzz` sets more.
 EXAMPLES = int(os.environ.get("WFAPI_FUZZ_EXAMPLES", "100"))
 MIN_REQUESTS = int(os.environ.get("WFAPI_FUZZ_MIN_REQUESTS", "5000"))
-# Generous bounds for a loaded machine (the default budget takes ~2 minutes when idle).
+# Generous bounds for a loaded machine (the default budget took ~3 minutes at load 4.6 on 2 cores).
 RUN_TIMEOUT = max(900, EXAMPLES * 10)
 CHECKS = (
     "not_a_server_error",
