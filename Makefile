@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint format unit integration e2e bench token wfapi clean deploy destroy
+.PHONY: install run test lint format unit integration e2e bench fuzz token wfapi clean deploy destroy
 
 # Create the virtual environment and install the project; quick when already done.
 $(INSTALLED): pyproject.toml
@@ -48,6 +48,11 @@ e2e: install
 # on a fresh local stack of its own (a few minutes). Prints figures; see README "Performance".
 bench: install
 	$(PY) -m benchmarks.bench
+
+# schemathesis against a fresh local stack with a long budget (make test runs a short one).
+FUZZ_EXAMPLES ?= 1000
+fuzz: install
+	WFAPI_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) WFAPI_FUZZ_MIN_REQUESTS=50000 $(PY) -m pytest tests/e2e/test_fuzz.py -s -p no:cacheprovider
 
 # Tokens for the running local stack, e.g. make token ARGS="create --org demo --grant executions:read"
 token: install

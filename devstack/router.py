@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import functions_framework
 from flask import Request, Response
+from werkzeug.exceptions import HTTPException
 
-from workflows_api.http.dispatch import dispatch
+from workflows_api.http.dispatch import dispatch, framework_refusal
+
+# JSON, not the framework's HTML, for requests its own routing refuses.
+functions_framework.errorhandler(HTTPException)(framework_refusal)
 
 
 @functions_framework.http

@@ -12,6 +12,7 @@ import logging
 import functions_framework
 from cloudevents.http import CloudEvent
 from flask import Request, Response
+from werkzeug.exceptions import HTTPException
 
 from workflows_api import logs
 from workflows_api.events.bigquery_audit import NotAJobEvent
@@ -19,9 +20,12 @@ from workflows_api.events.job_events import job_event
 from workflows_api.events.pubsub import NotAPubSubEvent, pubsub_message
 from workflows_api.events.webhook_delivery import NotADelivery, delivery_event
 from workflows_api.http.app import get_app
-from workflows_api.http.dispatch import dispatch
+from workflows_api.http.dispatch import dispatch, framework_refusal
 from workflows_api.http.route import API_ACCESS, EXECUTE, STATUS
 from workflows_api.service.errors import BackendUnavailable, ServiceError
+
+# JSON, not the framework's HTML, for requests its own routing refuses.
+functions_framework.errorhandler(HTTPException)(framework_refusal)
 
 
 @functions_framework.http

@@ -121,11 +121,10 @@ def _output_issues(workflow: Workflow) -> list[Issue]:
 
 
 def _find_cycle(workflow: Workflow, stuck: set[str]) -> list[str]:
-    inputs = {
-        node.id: [s for s in node.inputs if s in stuck]
-        for node in workflow.nodes
-        if node.id in stuck
-    }
+    inputs: dict[str, list[str]] = {}
+    for node in workflow.nodes:  # duplicate ids (reported apart) pool their inputs
+        if node.id in stuck:
+            inputs.setdefault(node.id, []).extend(s for s in node.inputs if s in stuck)
     # Every stuck node leads back into a cycle: walk inputs until a node repeats.
     start = next(node.id for node in workflow.nodes if node.id in stuck)
     path: list[str] = []
@@ -134,6 +133,8 @@ def _find_cycle(workflow: Workflow, stuck: set[str]) -> list[str]:
     while current not in position:
         position[current] = len(path)
         path.append(current)
+        if not inputs[current]:  # its input is a duplicate id (reported apart): no cycle
+            return path
         current = inputs[current][0]
     cycle = path[position[current] :]
     return [*cycle, cycle[0]]

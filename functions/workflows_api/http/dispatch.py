@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
+import flask
 from flask import Request, Response
-from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 
 from workflows_api import logs
@@ -85,9 +86,43 @@ def _match(request: Request, routes: tuple[Route, ...]) -> tuple[Route, Mapping[
 def _serve(route: Route, app: App, request: Request, path_args: Mapping[str, Any]) -> Response:
     """The handler's answer; a refusal in the route's envelope; 500 for a bug."""
     try:
+        _refuse_unknown_arguments(route, request)
         return route.handler(app, request, **path_args)
     except (ApiError, ServiceError, BackendUnavailable) as error:
         return route.refusal(as_api_error(error), request)
     except Exception:
         logger.exception("unhandled error serving %s %s", request.method, request.path)
         return error_response(ApiError(500, "internal", "Internal error; it has been logged."))
+
+
+def _refuse_unknown_arguments(route: Route, request: Request) -> None:
+    """400 for a query-string argument the route does not take (a misspelt `page_size`
+    would otherwise be ignored): the document lists every one."""
+    declared = {p.name for p in route.parameters if p.location == "query"}
+    unknown = sorted(set(request.args) - declared)
+    if unknown and route.auth != "none":  # health probes may add their own
+        expected = ", ".join(sorted(declared)) or "none"
+        raise ApiError(
+            400,
+            "unknown_argument",
+            f"{unknown[0][:40]!r}: not an argument of this route (expected: {expected}).",
+            unknown[0][:40],
+        )
+
+
+def framework_refusal(error: HTTPException) -> Response:
+    """A request the framework refuses before `dispatch` sees it (its catch-all route does
+    not match a path with a line break, for one), as a JSON error in the envelope of the
+    route the path looks like. Registered with `functions_framework.errorhandler` by
+    each entry-point module."""
+    status = error.code or 400
+    refused = (
+        ApiError(404, "route_not_found", "No route for this path.")
+        if status == 404
+        else ApiError(status, "bad_request", f"The request was refused ({status}).")
+    )
+    try:
+        route, _ = _match(flask.request, routes_for(None))
+    except ApiError:
+        return error_response(refused)
+    return route.refusal(refused, flask.request)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from flask import Request, Response
@@ -21,6 +22,8 @@ from workflows_api.http.views import cost_estimate_view, execution_model, execut
 from workflows_api.service.executions import MAX_WAIT_SECONDS, CostEstimate, ExecuteRequest
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 200
+# Printable ASCII (header values are bytes; anything else would be read as Latin-1).
+IDEMPOTENCY_KEY_PATTERN = rf"^[\x20-\x7e]{{1,{MAX_IDEMPOTENCY_KEY_LENGTH}}}$"
 
 
 class ExecuteBody(BaseModel):
@@ -76,11 +79,12 @@ def _idempotency_key(request: Request) -> str | None:
     key = request.headers.get("Idempotency-Key")
     if key is None:
         return None
-    if not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY_LENGTH or not key.isprintable():
+    if not re.fullmatch(IDEMPOTENCY_KEY_PATTERN, key):
         raise ApiError(
             400,
             "invalid_idempotency_key",
-            f"Idempotency-Key: expected 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} printable characters.",
+            f"Idempotency-Key: expected 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII "
+            "characters.",
             "Idempotency-Key",
         )
     return key

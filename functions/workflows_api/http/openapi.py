@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from workflows_api.http.route import Route
+from workflows_api.http.route import PATH_ARGUMENTS, Link, Route
 
 TITLE = "Workflows API"
 VERSION = "1.0.0"
@@ -18,6 +18,14 @@ _SECURITY: dict[str, list[dict[str, list[str]]]] = {
     "bearer": [{"bearerAuth": []}],
     "bearer_or_query": [{"bearerAuth": []}, {"accessToken": []}],
     "none": [],
+}
+_ANY_STRING = {"type": "string"}  # a path argument of a table other than ROUTES
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before retrying.",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[0-9]+$"},
+    }
 }
 _STATUS_TEXT = {
     200: "OK",
@@ -29,7 +37,7 @@ _STATUS_TEXT = {
     403: "The token lacks a grant",
     404: "Not found (or another organization's)",
     409: "The resource's state forbids it",
-    413: "Body over 1 MiB",
+    413: "Body over 1 MiB (1,048,576 bytes)",
     415: "Unsupported content type",
     422: "Refused by BigQuery, or an idempotency key reused",
     503: "A backend is unavailable; retry",
@@ -42,8 +50,12 @@ def openapi_path(path: str) -> str:
 
 
 def operation_id(route: Route) -> str:
-    words = re.sub(r"[^a-z0-9]+", "_", openapi_path(route.path).lower()).strip("_")
-    return f"{route.method.lower()}_{words}"
+    return _operation_id(route.method, route.path)
+
+
+def _operation_id(method: str, path: str) -> str:
+    words = re.sub(r"[^a-z0-9]+", "_", openapi_path(path).lower()).strip("_")
+    return f"{method.lower()}_{words}"
 
 
 @cache
@@ -94,27 +106,20 @@ def _operation(route: Route, refs: dict[Any, Any]) -> dict[str, Any]:
     responses: dict[str, Any] = {}
     for status, model in route.responses:
         responses[str(status)] = _response(status, model, refs)
+        for media_type in route.text_answers:
+            responses[str(status)]["content"][media_type] = {"schema": {"type": "string"}}
+        if route.links and status < 300:
+            responses[str(status)]["links"] = {link.name: _link(link) for link in route.links}
     for status in route.errors:
         responses[str(status)] = _response(status, route.error_model, refs)
+        if status == 503:
+            responses[str(status)]["headers"] = dict(_RETRY_AFTER)
     operation: dict[str, Any] = {
         "operationId": operation_id(route),
         "summary": route.summary,
         "tags": [route.tag],
         "security": _SECURITY[route.auth],
-        "parameters": [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-            for name in _PATH_ARGUMENT.findall(route.path)
-        ]
-        + [
-            {
-                "name": p.name,
-                "in": p.location,
-                "required": p.required,
-                "description": p.description,
-                "schema": {"type": p.type},
-            }
-            for p in route.parameters
-        ],
+        "parameters": _parameters(route),
         "responses": responses,
         "x-cloud-function": route.function,
     }
@@ -122,9 +127,39 @@ def _operation(route: Route, refs: dict[Any, Any]) -> dict[str, Any]:
         schema = refs[(route.body_model, "validation")]
         operation["requestBody"] = {
             "required": True,
+            "description": "At most 1 MiB (413 beyond); other media types answer 415.",
             "content": {media: {"schema": schema} for media in route.request_media_types},
         }
     return operation
+
+
+def _parameters(route: Route) -> list[dict[str, Any]]:
+    in_path = [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": dict(PATH_ARGUMENTS.get(name, _ANY_STRING)),
+        }
+        for name in _PATH_ARGUMENT.findall(route.path)
+    ]
+    return in_path + [
+        {
+            "name": p.name,
+            "in": p.location,
+            "required": p.required,
+            "description": p.description,
+            "schema": dict(p.schema) if p.schema is not None else {"type": "string"},
+        }
+        for p in route.parameters
+    ]
+
+
+def _link(link: Link) -> dict[str, Any]:
+    return {
+        "operationId": _operation_id(link.method, link.path),
+        "parameters": dict(link.parameters),
+    }
 
 
 def _response(status: int, model: type[BaseModel] | None, refs: dict[Any, Any]) -> dict[str, Any]:

@@ -12,25 +12,58 @@ from flask import Request, Response
 from pydantic import BaseModel
 
 from workflows_api.bootstrap import App
-from workflows_api.http import carto, executions, health, nexadata, schemas, workflows
+from workflows_api.domain.executions import State
+from workflows_api.domain.identifiers import CONNECTION_PATTERN, WORKFLOW_ID_PATTERN
+from workflows_api.http import executions, health, schemas, workflows
+from workflows_api.http.dialect_routes import DIALECT_ROUTES
+from workflows_api.http.executions import IDEMPOTENCY_KEY_PATTERN
 from workflows_api.http.openapi import openapi_document
 from workflows_api.http.requests import JSON_TYPES, YAML_TYPES
 from workflows_api.http.responses import json_response
 from workflows_api.http.route import (
     API_ACCESS,
     EXECUTE,
+    EXECUTION_ID_PATTERN,
     HTTP_FUNCTIONS,
     STATUS,
+    Link,
     Parameter,
     Route,
 )
 
 _WORKFLOW = "/v1/workflows/<workflow_id>"
 _EXECUTION = "/v1/executions/<execution_id>"
-_CARTO_JOBS = "/v3/sql/<connection>/job"
-_PAGE = (
-    Parameter("page_size", "Items per page.", "integer"),
-    Parameter("page_token", "The next_page_token of the previous page."),
+_TIME = {"type": "string", "format": "date-time"}
+
+
+def _page(token_pattern: str, default: int, most: int) -> tuple[Parameter, ...]:
+    """page_size and page_token; `token_pattern` (anchored) matches the tokens the route
+    gives, and an empty page_token reads as none (the first page)."""
+    size = {"type": "integer", "minimum": 1, "maximum": most, "default": default}
+    token = {"type": "string", "pattern": f"^(?:{token_pattern.strip('^$')})?$"}
+    return (
+        Parameter("page_size", "Items per page.", size),
+        Parameter(
+            "page_token",
+            "The next_page_token of the previous page (any other value answers 400).",
+            token,
+        ),
+    )
+
+
+_SAME_WORKFLOW = (("workflow_id", "$request.path.workflow_id"),)
+_WORKFLOW_LINKS = (
+    Link("GetWorkflow", "GET", _WORKFLOW, _SAME_WORKFLOW),
+    Link("GetSql", "GET", f"{_WORKFLOW}/sql", _SAME_WORKFLOW),
+    Link("EnableApi", "POST", f"{_WORKFLOW}/api", _SAME_WORKFLOW),
+    Link("GetApi", "GET", f"{_WORKFLOW}/api", _SAME_WORKFLOW),
+    Link("ListExecutions", "GET", f"{_WORKFLOW}/executions", _SAME_WORKFLOW),
+)
+_NEW_EXECUTION = (("execution_id", "$response.body#/id"),)
+_EXECUTION_LINKS = (
+    Link("GetExecution", "GET", _EXECUTION, _NEW_EXECUTION),
+    Link("CancelExecution", "POST", f"{_EXECUTION}/cancel", _NEW_EXECUTION),
+    Link("GetResults", "GET", f"{_EXECUTION}/results", _NEW_EXECUTION),
 )
 
 
@@ -74,7 +107,7 @@ ROUTES: tuple[Route, ...] = (
         workflows.list_workflows,
         "List workflows by id",
         responses=((200, schemas.WorkflowList),),
-        parameters=_PAGE,
+        parameters=_page(WORKFLOW_ID_PATTERN.pattern, 50, 100),
     ),
     Route(
         "PUT",
@@ -83,10 +116,17 @@ ROUTES: tuple[Route, ...] = (
         workflows.put_workflow,
         "Create or replace a workflow definition (JSON or YAML)",
         responses=((201, schemas.SavedWorkflow), (200, schemas.SavedWorkflow)),
-        errors=(400, 401, 403, 404, 413, 415),
+        errors=(400, 401, 403, 404, 413, 415, 503),
         request_body=_workflow_model,
         request_media_types=JSON_TYPES + YAML_TYPES,
-        parameters=(Parameter("connection", "Connection to run on, if the org has several."),),
+        links=_WORKFLOW_LINKS,
+        parameters=(
+            Parameter(
+                "connection",
+                "Connection to run on, if the org has several.",
+                {"type": "string", "pattern": CONNECTION_PATTERN.pattern},
+            ),
+        ),
     ),
     Route(
         "GET",
@@ -111,7 +151,14 @@ ROUTES: tuple[Route, ...] = (
         workflows.get_sql,
         "The procedure the current version compiles to (Export)",
         responses=((200, schemas.CompiledSql),),
-        parameters=(Parameter("format", "`text` for the SQL alone."),),
+        text_answers=("application/sql",),
+        parameters=(
+            Parameter(
+                "format",
+                "`text` for the SQL alone (application/sql), `json` (default) for the answer.",
+                {"type": "string", "enum": ["json", "text"], "default": "json"},
+            ),
+        ),
     ),
     Route(
         "POST",
@@ -120,7 +167,7 @@ ROUTES: tuple[Route, ...] = (
         workflows.enable_api,
         "Enable API access: create the procedure",
         responses=((200, schemas.ApiState),),
-        errors=(400, 401, 403, 404, 422),
+        errors=(400, 401, 403, 404, 422, 503),
     ),
     Route(
         "GET",
@@ -137,7 +184,7 @@ ROUTES: tuple[Route, ...] = (
         workflows.update_api,
         "Update: deploy the current version",
         responses=((200, schemas.ApiState),),
-        errors=(400, 401, 403, 404, 409, 422),
+        errors=(400, 401, 403, 404, 409, 422, 503),
     ),
     Route(
         "DELETE",
@@ -154,6 +201,7 @@ ROUTES: tuple[Route, ...] = (
         workflows.put_webhooks,
         "Set the URLs notified when an execution ends (the secret is shown once)",
         responses=((200, schemas.WebhookSettings),),
+        errors=(400, 401, 403, 404, 413, 415, 503),
         request_body=schemas.WebhooksRequest,
     ),
     Route(
@@ -181,10 +229,12 @@ ROUTES: tuple[Route, ...] = (
         responses=((202, schemas.Execution), (200, schemas.ExecuteAnswer)),
         errors=(400, 401, 403, 404, 409, 413, 415, 422, 503),
         request_body=executions.ExecuteBody,
+        links=_EXECUTION_LINKS,
         parameters=(
             Parameter(
                 "Idempotency-Key",
                 "A retried request with the same key returns the same execution.",
+                {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN},
                 location="header",
             ),
         ),
@@ -197,10 +247,14 @@ ROUTES: tuple[Route, ...] = (
         "A workflow's executions, newest first",
         responses=((200, schemas.ExecutionList),),
         parameters=(
-            *_PAGE,
-            Parameter("state", "Only executions in this state."),
-            Parameter("created_after", "ISO 8601 time: created at or after."),
-            Parameter("created_before", "ISO 8601 time: created before."),
+            *_page(EXECUTION_ID_PATTERN, 50, 100),
+            Parameter(
+                "state",
+                "Only executions in this state.",
+                {"type": "string", "enum": [state.value for state in State]},
+            ),
+            Parameter("created_after", "ISO 8601 time with a zone: created at or after.", _TIME),
+            Parameter("created_before", "ISO 8601 time with a zone: created before.", _TIME),
         ),
     ),
     Route(
@@ -218,7 +272,7 @@ ROUTES: tuple[Route, ...] = (
         executions.cancel_execution,
         "Cancel an execution",
         responses=((200, schemas.Execution),),
-        errors=(400, 401, 403, 404, 409),
+        errors=(400, 401, 403, 404, 409, 503),
     ),
     Route(
         "GET",
@@ -227,94 +281,17 @@ ROUTES: tuple[Route, ...] = (
         executions.get_results,
         "Output rows of a succeeded execution, page by page",
         responses=((200, schemas.Results),),
-        errors=(400, 401, 403, 404, 409),
-        parameters=(
-            *_PAGE,
-            Parameter("geography_format", "`geojson` (default) or `wkt`."),
-        ),
-    ),
-    # CARTO dialect (seeds/: "Executing workflows via API"). Refusals keep the job shape.
-    Route(
-        "POST",
-        _CARTO_JOBS,
-        EXECUTE,
-        carto.create_job,
-        "CARTO: run an API-enabled workflow's CALL",
-        responses=((200, schemas.CartoJob),),
-        errors=(400, 401, 403, 404, 409, 413, 415, 503),
-        error_model=schemas.CartoRefusal,
-        refusal=carto.job_refusal,
-        request_body=carto.JobBody,
-        tag="carto",
-    ),
-    Route(
-        "GET",
-        _CARTO_JOBS,
-        EXECUTE,
-        carto.create_job,
-        "CARTO: the same, as a GET with URL parameters",
-        responses=((200, schemas.CartoJob),),
         errors=(400, 401, 403, 404, 409, 503),
-        error_model=schemas.CartoRefusal,
-        refusal=carto.job_refusal,
         parameters=(
-            Parameter("query", "CALL `project.dataset.procedure`(@a, @b)", required=True),
-            Parameter("queryParameters", "The parameters' values, as a JSON object."),
-            Parameter("access_token", "The API token (or use the Authorization header)."),
+            *_page("^[A-Za-z0-9_-]+$", 1000, 10_000),
+            Parameter(
+                "geography_format",
+                "How GEOGRAPHY values are written.",
+                {"type": "string", "enum": ["geojson", "wkt"], "default": "geojson"},
+            ),
         ),
-        auth="bearer_or_query",
-        tag="carto",
     ),
-    Route(
-        "GET",
-        f"{_CARTO_JOBS}/<external_id>",
-        STATUS,
-        carto.get_job,
-        "CARTO: job status",
-        responses=((200, schemas.CartoJob),),
-        errors=(401, 403, 404, 503),
-        error_model=schemas.CartoRefusal,
-        refusal=carto.job_refusal,
-        parameters=(Parameter("access_token", "The API token (or the Authorization header)."),),
-        auth="bearer_or_query",
-        tag="carto",
-    ),
-    # Nexadata dialect (seeds/: "Executing Workflows via the Nexadata API").
-    Route(
-        "POST",
-        "/api/v1/workflows/<workflow_id>/execute",
-        EXECUTE,
-        nexadata.execute,
-        "Nexadata: execute a workflow (answers `created`; poll the status)",
-        responses=((200, schemas.NexadataExecution),),
-        errors=(400, 401, 403, 404, 409, 413, 415, 503),
-        request_body=nexadata.NexadataExecuteBody,
-        tag="nexadata",
-    ),
-    Route(
-        "GET",
-        "/api/v1/workflows/executions/<execution_id>",
-        STATUS,
-        nexadata.get_execution,
-        "Nexadata: execution status",
-        responses=((200, schemas.NexadataExecution),),
-        errors=(401, 403, 404),
-        tag="nexadata",
-    ),
-    *(
-        Route(
-            method,
-            "/api/v1/pipelines/<path:rest>",
-            STATUS,
-            nexadata.retired_pipeline_endpoint,
-            "Nexadata: the retired pipeline endpoint (always 404)",
-            responses=(),
-            errors=(404,),
-            auth="none",
-            tag="nexadata",
-        )
-        for method in ("GET", "POST")
-    ),
+    *DIALECT_ROUTES,
 )
 
 

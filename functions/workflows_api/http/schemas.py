@@ -94,6 +94,10 @@ class ApiState(_Body):
     enabled_at: str | None
     updated_at: str | None
     parameters: list[ApiParameter]
+    parameters_schema: dict[str, Any] = Field(
+        description="JSON Schema (2020-12) of the `parameters` object an execute request "
+        "carries, from the deployed declarations (the current ones while disabled)."
+    )
     examples: dict[str, str] | None = Field(description="Requests ready to paste.")
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from workflows_api.domain.executions import Execution
 from workflows_api.domain.timestamps import iso_utc, optional_iso_utc
 from workflows_api.http import schemas
+from workflows_api.http.parameter_schema import parameters_schema
 from workflows_api.service.executions import CostEstimate
 from workflows_api.service.ports import WorkflowRecord
 
@@ -106,6 +107,7 @@ def api_state_view(record: WorkflowRecord, procedure: str) -> dict[str, Any]:
             )
             for p in deployed.parameters
         ],
+        parameters_schema=parameters_schema(deployed.parameters),
         examples=_examples(record, example) if enabled else None,
     ).model_dump(mode="json")
 

@@ -9,6 +9,7 @@ from flask import Request, Response
 
 from workflows_api.bootstrap import App
 from workflows_api.domain.errors import WorkflowInvalid
+from workflows_api.domain.identifiers import WORKFLOW_ID_PATTERN
 from workflows_api.domain.tokens import Grant
 from workflows_api.domain.webhooks import SIGNATURE_HEADER
 from workflows_api.http import schemas
@@ -63,9 +64,13 @@ def get_workflow(app: App, request: Request, workflow_id: str) -> Response:
 def list_workflows(app: App, request: Request) -> Response:
     token = caller(app, request, Grant.WORKFLOWS_READ)
     page_size = int_argument(request, "page_size", 50, 1, 100)
-    records, next_token = app.workflows.list(
-        token.org, page_size, request.args.get("page_token") or None
-    )
+    page_token = request.args.get("page_token") or None
+    if page_token is not None and not WORKFLOW_ID_PATTERN.fullmatch(page_token):
+        # The tokens this route gives are workflow ids (the last of a page).
+        raise ApiError(
+            400, "invalid_page_token", "page_token: not a token this API gave", "page_token"
+        )
+    records, next_token = app.workflows.list(token.org, page_size, page_token)
     visible = [r for r in records if token.allows_workflow(r.id)]
     body = schemas.WorkflowList(
         workflows=[workflow_model(r, include_definition=False) for r in visible],
@@ -82,8 +87,16 @@ def delete_workflow(app: App, request: Request, workflow_id: str) -> Response:
 
 def get_sql(app: App, request: Request, workflow_id: str) -> Response:
     token = caller(app, request, Grant.WORKFLOWS_READ, workflow_id)
+    answer_format = request.args.get("format", "json")
+    if answer_format not in ("json", "text"):
+        raise ApiError(
+            400,
+            "invalid_request",
+            f"format: expected json or text, got {answer_format[:40]!r}",
+            "format",
+        )
     compiled = app.workflows.compiled(token.org, workflow_id)
-    if request.args.get("format") == "text":
+    if answer_format == "text":
         return Response(compiled.sql, mimetype="application/sql")
     body = schemas.CompiledSql(
         workflow_id=workflow_id,
