@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 ExecutionState = Literal["created", "running", "succeeded", "failed", "cancelled"]
 TERMINAL_STATES: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
@@ -87,6 +87,10 @@ class ApiState(_Body):
     enabled_at: str | None
     updated_at: str | None
     parameters: list[ApiParameter]
+    parameters_schema: dict[str, Any] = Field(
+        description="JSON Schema (2020-12) of the `parameters` object an execute request "
+        "carries, from the deployed declarations (the current ones while disabled)."
+    )
     examples: dict[str, str] | None = Field(description="Requests ready to paste.")
 
 
@@ -109,6 +113,13 @@ class JobErrorResult(_Body):
     @classmethod
     def of(cls, error: _JobErrorLike) -> JobErrorResult:
         return cls(reason=error.reason, location=error.location, message=error.message)
+
+
+class ExecutionStatistics(_Body):
+    bytes_processed: int | None = Field(description="BigQuery's totalBytesProcessed.")
+    bytes_billed: int | None = Field(description="BigQuery's totalBytesBilled.")
+    slot_ms: int | None = Field(description="BigQuery's totalSlotMs.")
+    child_jobs: int | None = Field(description="Statements the procedure ran (numChildJobs).")
 
 
 class ExecutionLinks(_Body):
@@ -155,10 +166,31 @@ class Execution(_Body):
     notifications: list[Delivery] = Field(
         default_factory=list, description="Every webhook delivery attempt announcing its end."
     )
+    statistics: ExecutionStatistics | None = Field(
+        default=None, description="What the run cost, from its BigQuery job; null until it ends."
+    )
 
     @property
     def is_terminal(self) -> bool:
         return self.state in TERMINAL_STATES
+
+
+class CostEstimate(_Body):
+    """The answer to an execute request with `"dry_run": true`: nothing ran or was recorded."""
+
+    dry_run: Literal[True] = True
+    workflow_id: str
+    parameters: dict[str, Any] = Field(description="Canonical typed values.")
+    estimated_bytes_processed: int | None = Field(
+        description="BigQuery's dry-run totalBytesProcessed of the run's CALL."
+    )
+    maximum_bytes_billed: int | None = Field(
+        description="The cap the run would be submitted with (workflow's or connection's)."
+    )
+
+
+class ExecuteAnswer(RootModel[Execution | CostEstimate]):
+    """An execution, or a dry run's estimate when the request asked for one."""
 
 
 class ExecutionList(_Body):

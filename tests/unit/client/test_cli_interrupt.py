@@ -20,6 +20,7 @@ API_STATE = {
     "enabled_at": None,
     "updated_at": None,
     "parameters": [{"name": "n", "type": "INT64", "required": True, "description": ""}],
+    "parameters_schema": {"type": "object", "properties": {"n": {"type": "integer"}}},
     "examples": None,
 }
 
