@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -11,9 +10,13 @@ from typing import TYPE_CHECKING, Any
 from workflows_api.domain.errors import Issue, WorkflowInvalid
 from workflows_api.domain.identifiers import CONNECTION_PATTERN, WORKFLOW_ID_PATTERN
 from workflows_api.domain.signature import ExecutionSignature
+from workflows_api.service.definition_checks import (
+    check_definition_size,
+    checked,
+    workflow_invalid,
+)
 from workflows_api.service.errors import ServiceError, WarehouseError, not_found
 from workflows_api.service.ports import (
-    DEFAULT_DATASET,
     ApiState,
     Connection,
     ConnectionStore,
@@ -25,28 +28,10 @@ from workflows_api.service.ports import (
 if TYPE_CHECKING:
     from workflows_api.domain.compiler import CompiledProcedure
     from workflows_api.domain.model import Workflow
-    from workflows_api.domain.read_allowlist import ReadPolicy
 
 # The compiler, the definition model and its validation are imported in the functions
 # that use them: a process that only runs or reads executions never loads them.
 MAX_PAGE_SIZE = 100
-MAX_DEFINITION_BYTES = 1024 * 1024
-# Names of generated datasets (the shared default, and per-org `wfapi_<org>`), lowercase.
-GENERATED_DATASET_PREFIXES = (DEFAULT_DATASET.lower(), "wfapi_")
-# Issue codes that name the refusal itself rather than `invalid_workflow`.
-REFUSAL_CODES = frozenset(
-    {
-        "table_not_allowed",
-        "table_not_qualified",
-        "table_invalid",
-        "fragment_forbidden",
-        "fragment_invalid",
-        "fragment_too_deep",
-        "fragment_too_large",
-        "too_many_nodes",
-        "too_many_parameters",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -312,58 +297,3 @@ class WorkflowService:
                 "connection",
             )
         return available[0]
-
-
-def check_definition_size(definition: Mapping[str, Any] | str | bytes) -> None:
-    """413 for a definition over MAX_DEFINITION_BYTES (as text, or as compact JSON)."""
-    if isinstance(definition, str | bytes):
-        size = len(definition.encode("utf-8") if isinstance(definition, str) else definition)
-    else:
-        size = len(json.dumps(definition, separators=(",", ":"), default=str).encode("utf-8"))
-    if size > MAX_DEFINITION_BYTES:
-        raise ServiceError(
-            "too_large",
-            "definition_too_large",
-            f"definition: at most {MAX_DEFINITION_BYTES // 1024 // 1024} MiB, got {size} bytes",
-            "definition",
-        )
-
-
-def read_policy(connection: Connection) -> ReadPolicy:
-    """What the connection's workflows may read: its allowlist. A `project.*` entry does
-    not open generated datasets: the connection's own, nor any named like the default
-    ones (another org's, in a shared project); an entry naming one exactly does."""
-    from workflows_api.domain.read_allowlist import ReadAllowlist, ReadPolicy
-
-    generated = f"{connection.project}.{connection.dataset}"
-    allowlist = ReadAllowlist(
-        connection.read_allowlist, closed=(generated,), closed_prefixes=GENERATED_DATASET_PREFIXES
-    )
-    return ReadPolicy(connection.project, allowlist)
-
-
-def checked(workflow: Workflow, connection: Connection) -> list[Issue]:
-    """Every issue of `workflow` run on `connection` (its reads included); raises the
-    refusal when one is an error."""
-    from workflows_api.domain.validation import validate_workflow
-
-    issues = validate_workflow(workflow, read_policy(connection))
-    if any(issue.severity == "error" for issue in issues):
-        raise workflow_invalid(issues)
-    return issues
-
-
-def workflow_invalid(issues: list[Issue]) -> ServiceError:
-    """400 `invalid_workflow` listing every issue; a refusal of the issue-12 kind (a table
-    outside the allowlist, a forbidden or oversized fragment) is the top-level code
-    itself, 413 for a fragment over its size cap."""
-    errors = [issue for issue in issues if issue.severity == "error"]
-    first = errors[0] if errors else None
-    refusal = next((i.code for i in errors if i.code in REFUSAL_CODES), None)
-    return ServiceError(
-        "too_large" if refusal == "fragment_too_large" else "invalid",
-        refusal or "invalid_workflow",
-        "The workflow definition is invalid: " + "; ".join(i.describe() for i in errors),
-        first.field if first else None,
-        details=[issue.to_dict() for issue in issues],
-    )
