@@ -16,9 +16,9 @@ from workflows_api.domain.calls import format_call
 from workflows_api.domain.tokens import ALL_GRANTS, Grant
 from workflows_api.domain.validation import MAX_NODES, MAX_PARAMETERS
 from workflows_api.http.routes import ROUTES
+from workflows_api.service.definition_checks import MAX_DEFINITION_BYTES
 from workflows_api.service.errors import ServiceError
 from workflows_api.service.ports import Connection
-from workflows_api.service.definition_checks import MAX_DEFINITION_BYTES
 
 
 @pytest.fixture
