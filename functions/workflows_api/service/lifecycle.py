@@ -19,6 +19,7 @@ from workflows_api.domain.compiler import OUTPUT_TABLE_QUERY_PARAMETER, call_sta
 from workflows_api.domain.executions import Execution, JobError, State
 from workflows_api.domain.model import Workflow
 from workflows_api.domain.parameters import bigquery_parameter_types, validate_parameter_values
+from workflows_api.service import deadlines
 from workflows_api.service.errors import BackendUnavailable, ServiceError, WarehouseError
 from workflows_api.service.executions import (
     MAX_WAIT_SECONDS,
@@ -65,13 +66,16 @@ class ExecutionLifecycle:
         self._on_finished = on_finished
 
     def wait(self, execution: Execution, seconds: float) -> Execution:
-        deadline = time.monotonic() + min(seconds, MAX_WAIT_SECONDS)
-        while not execution.is_terminal:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            self._sleep(min(RECONCILE_INTERVAL.total_seconds(), left))
-            execution = self.reconcile(execution, force=True)
+        seconds = min(seconds, MAX_WAIT_SECONDS)
+        deadline = time.monotonic() + seconds
+        # The caller asked to be held this long: the request's deadline moves with it.
+        with deadlines.extended(seconds):
+            while not execution.is_terminal:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._sleep(min(RECONCILE_INTERVAL.total_seconds(), left))
+                execution = self.reconcile(execution, force=True)
         return execution
 
     def reconcile(self, execution: Execution, force: bool = False) -> Execution:
