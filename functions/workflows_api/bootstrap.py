@@ -31,6 +31,7 @@ from workflows_api.service.admission import ExecutionAdmission
 from workflows_api.service.auth import Authenticator
 from workflows_api.service.carto import CartoCalls
 from workflows_api.service.completion import JobCompletions
+from workflows_api.service.health import HealthCheck
 from workflows_api.service.lifecycle import ExecutionLifecycle
 from workflows_api.service.ports import (
     Connection,
@@ -136,6 +137,10 @@ class App:
             "firestore": lambda: health.probe_firestore(self.firestore),
             "bigquery": lambda: health.probe_bigquery(self.bigquery),
         }
+
+    @cached_property
+    def health(self) -> HealthCheck:
+        return HealthCheck(self.health_probes())
 
     # --- services -------------------------------------------------------------------
 
