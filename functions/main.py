@@ -76,3 +76,16 @@ def bigquery_job_completed(cloud_event: CloudEvent) -> None:
         )
         return
     app.job_completions.handle_job_event(event)
+
+
+@functions_framework.cloud_event
+def sweep_executions(cloud_event: CloudEvent) -> None:
+    """Submit the executions left `created` (their submission timed out or the process
+    died), on a schedule: Cloud Scheduler publishes to the sweep topic every few minutes.
+
+    The message carries nothing. Raising (a backend failed) has Pub/Sub deliver it
+    again; the next scheduled run would sweep too.
+    """
+    app = get_app()
+    logs.configure(app.settings.log_level)
+    app.sweep.sweep()

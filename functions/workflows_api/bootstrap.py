@@ -43,6 +43,7 @@ from workflows_api.service.ports import (
 )
 from workflows_api.service.queries import ExecutionQueries
 from workflows_api.service.results import ExecutionResults
+from workflows_api.service.sweep import ExecutionSweep
 from workflows_api.service.triggers import PubSubTriggers
 from workflows_api.service.webhooks import Webhooks
 from workflows_api.service.workflows import WorkflowService
@@ -251,6 +252,10 @@ class App:
             topic_orgs=self.settings.pubsub_topic_orgs,
             clock=self.clock,
         )
+
+    @cached_property
+    def sweep(self) -> ExecutionSweep:
+        return ExecutionSweep(executions=self.store, lifecycle=self.lifecycle, clock=self.clock)
 
 
 def bootstrap(settings: Settings, **adapters: Any) -> App:

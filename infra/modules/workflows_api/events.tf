@@ -35,6 +35,13 @@ locals {
         invoker  = "audit-invoker"
       }
     },
+    local.sweep_function == null ? {} : {
+      "sweep" = {
+        topic    = google_pubsub_topic.sweep.id
+        function = local.sweep_function
+        invoker  = "pubsub-invoker"
+      }
+    },
   )
 
   # The BigQuery audit-log entries that end an execution: a job's change to DONE, for
@@ -67,6 +74,15 @@ resource "google_pubsub_topic" "org" {
 resource "google_pubsub_topic" "job_events" {
   project = var.project_id
   name    = "${var.name_prefix}-bigquery-jobs"
+  labels  = local.labels
+
+  depends_on = [google_project_service.services]
+}
+
+# Ticks of the sweep's schedule (scheduler.tf); the messages carry nothing.
+resource "google_pubsub_topic" "sweep" {
+  project = var.project_id
+  name    = "${var.name_prefix}-sweep"
   labels  = local.labels
 
   depends_on = [google_project_service.services]

@@ -27,6 +27,9 @@ locals {
     http               = var.access_mode == "public" ? "allUsers" : local.gateway_member
     pubsub             = "serviceAccount:${google_service_account.accounts["pubsub-invoker"].email}"
     bigquery_audit_log = "serviceAccount:${google_service_account.accounts["audit-invoker"].email}"
+    # The sweep's messages come from Cloud Scheduler through a push subscription that
+    # signs as the Pub/Sub invoker, like the trigger topics'.
+    schedule = "serviceAccount:${google_service_account.accounts["pubsub-invoker"].email}"
   }
 
   # "dataset" or "project.dataset"
