@@ -38,8 +38,8 @@ _RESERVE_SECONDS = 15.0
 @dataclass(frozen=True)
 class SweepReport:
     found: int
-    submitted: int  # no longer `created`: submitted now, or found submitted
-    left: int  # still `created` (BigQuery did not answer, or out of time)
+    submitted: int  # BigQuery has their jobs now (submitted now, or found submitted)
+    left: int  # BigQuery did not answer (or out of time): for the next sweep
 
 
 class ExecutionSweep:
@@ -54,10 +54,13 @@ class ExecutionSweep:
         self._lifecycle = lifecycle
         self._clock = clock
 
-    def sweep(self, limit: int = SWEEP_BATCH) -> SweepReport:
-        """Reconcile up to `limit` executions left `created`, oldest first."""
+    def sweep(
+        self, limit: int = SWEEP_BATCH, older_than: dt.timedelta = SWEEP_MIN_AGE
+    ) -> SweepReport:
+        """Reconcile up to `limit` executions left `created` for `older_than`, oldest
+        first."""
         with deadlines.within(SWEEP_DEADLINE_SECONDS):
-            stale = self._executions.list_created_executions(self._clock() - SWEEP_MIN_AGE, limit)
+            stale = self._executions.list_created_executions(self._clock() - older_than, limit)
             submitted = 0
             for execution in stale:
                 if deadlines.capped(SWEEP_DEADLINE_SECONDS) < _RESERVE_SECONDS:
@@ -73,7 +76,12 @@ class ExecutionSweep:
                         code=refused.code,
                     )
                     continue
-                if reconciled.state != State.CREATED:
+                # A job BigQuery reported (maybe still PENDING, so still `created`)
+                # marks the execution reconciled; one BigQuery did not answer for not.
+                if (
+                    reconciled.state != State.CREATED
+                    or reconciled.reconciled_at != execution.reconciled_at
+                ):
                     submitted += 1
         report = SweepReport(len(stale), submitted, len(stale) - submitted)
         logs.log(
