@@ -27,23 +27,42 @@ def test_no_deadline_outside_a_request() -> None:
     assert deadlines.capped(7.0) == 7.0
 
 
-def test_nested_deadlines_only_shorten_and_extended_lengthens() -> None:
+def test_nested_deadlines_only_shorten() -> None:
     with deadlines.within(10):
         with deadlines.within(60):
             left = deadlines.time_left()
             assert left is not None and 9 < left <= 10
         with deadlines.within(1):
             assert deadlines.capped(30) <= 1
-        with deadlines.extended(20):
-            left = deadlines.time_left()
-            assert left is not None and 29 < left <= 30
         left = deadlines.time_left()
-        assert left is not None and left <= 10
+        assert left is not None and 9 < left <= 10
     assert deadlines.time_left() is None
 
 
-def test_extended_without_a_deadline_keeps_none() -> None:
-    with deadlines.extended(5):
+def test_time_in_a_paused_block_does_not_count_against_any_enclosing_deadline() -> None:
+    with deadlines.within(10):
+        with deadlines.within(2):
+            with deadlines.paused(20):
+                left = deadlines.time_left()
+                assert left is not None and 21 < left <= 22
+                time.sleep(0.3)
+            # The 0.3 s spent waiting were given back, here and to the request.
+            left = deadlines.time_left()
+            assert left is not None and 1.9 < left <= 2
+        left = deadlines.time_left()
+        assert left is not None and 9.9 < left <= 10
+
+
+def test_a_paused_block_gives_back_at_most_its_allowance() -> None:
+    with deadlines.within(10):
+        with deadlines.paused(0.1):
+            time.sleep(0.3)
+        left = deadlines.time_left()
+        assert left is not None and 9.5 < left <= 9.9
+
+
+def test_paused_without_a_deadline_keeps_none() -> None:
+    with deadlines.paused(5):
         assert deadlines.time_left() is None
 
 

@@ -4,13 +4,11 @@ Every call goes to the client `client_for(connection)` gives (production may bui
 it impersonating the connection's service account), in the connection's project and
 location. The client library's own retries are switched off; `_retrying` applies the
 adapters' one retry policy (adapters/retrying.py): transient errors (5xx, 429, rate
-limits, dropped connections, timeouts) are retried with exponential backoff, then
-BackendUnavailable. Every call is bounded: each HTTP attempt by a timeout, the retries
-by a budget (JOB_CALL_DEADLINE_SECONDS for the calls on an execution's path: submit,
-get, cancel; RETRY_DEADLINE_SECONDS for the rest), and both by the request's deadline
-(service/deadlines.py) when there is one. A frozen BigQuery costs an execute or a
-status read at most JOB_CALL_DEADLINE_SECONDS; the caller keeps the execution recorded.
-Other refusals become WarehouseError carrying BigQuery's reason and message.
+limits, dropped connections, timeouts) are retried with backoff, then BackendUnavailable.
+Each attempt has a timeout, the retries a budget (JOB_CALL_DEADLINE_SECONDS for jobs.insert,
+get, cancel; RETRY_DEADLINE_SECONDS else), both ending by the request's deadline
+(service/deadlines.py): a frozen BigQuery costs an execute or a status read at most
+JOB_CALL_DEADLINE_SECONDS. Other refusals become WarehouseError (BigQuery's reason, message).
 
 Jobs are inserted under the caller's fixed job id, so re-inserting is idempotent:
 BigQuery answers 409 for an id it already has, which counts as submitted. A job
@@ -55,9 +53,8 @@ MAX_RETRY_DELAY_SECONDS = 8.0
 # jobs.insert/get/cancel: BigQuery answers them in about a second; a submission that
 # runs out of time is retried later under the same job id.
 JOB_CALL_DEADLINE_SECONDS = 5.0
-# Per HTTP attempt (each also ends by the current deadline).
-REQUEST_TIMEOUT_SECONDS = 30.0
-# Waiting for rows or a DDL job to finish (also ends by the request's deadline).
+REQUEST_TIMEOUT_SECONDS = 30.0  # per HTTP attempt (also ends by the current deadline)
+# Waiting for rows or a DDL job BigQuery reports (beyond the request's deadline).
 RESULT_TIMEOUT_SECONDS = 120.0
 DDL_TIMEOUT_SECONDS = 120.0
 DDL_JOB_ID_PREFIX = "wfapi_ddl_"
@@ -142,18 +139,21 @@ class BigQueryWarehouse:
             sql=sql,
             job_config=bigquery.QueryJobConfig(),
         )
-        deadline = time.monotonic() + deadlines.capped(DDL_TIMEOUT_SECONDS)
+        deadline = time.monotonic() + DDL_TIMEOUT_SECONDS
         delay = min(self._first_delay, 0.2)
-        while job.state != "DONE":
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise BackendUnavailable("bigquery", f"DDL job {job.job_id} not done in time")
-            time.sleep(min(delay, left))
-            delay = min(delay * 2, MAX_RETRY_DELAY_SECONDS)
-            self._retrying(
-                "get DDL job",
-                lambda: job.reload(retry=_NO_RETRY, timeout=_attempt()),
-            )
+        # A job BigQuery reports (queued, running) is not a frozen backend: the wait
+        with deadlines.paused(DDL_TIMEOUT_SECONDS):  # has its own deadline, not the request's
+            while job.state != "DONE":
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise BackendUnavailable("bigquery", f"DDL job {job.job_id} not done in time")
+                time.sleep(min(delay, left))
+                delay = min(delay * 2, MAX_RETRY_DELAY_SECONDS)
+                self._retrying(
+                    "get DDL job",
+                    lambda: job.reload(retry=_NO_RETRY, timeout=_attempt()),
+                    budget=JOB_CALL_DEADLINE_SECONDS,
+                )
         if job.error_result:
             failure = job_error(job.error_result)
             raise WarehouseError(failure.reason, failure.message, failure.location)
@@ -225,8 +225,9 @@ class BigQueryWarehouse:
                 timeout=_attempt(),
                 job_retry=None,
             )
-            try:
-                rows = job.result(timeout=attempt_timeout(RESULT_TIMEOUT_SECONDS))
+            try:  # a job BigQuery reports: the wait has its own deadline (as DDL)
+                with deadlines.paused(RESULT_TIMEOUT_SECONDS):
+                    rows = job.result(timeout=attempt_timeout(RESULT_TIMEOUT_SECONDS))
             except TimeoutError:  # not transient: running the query again would not help
                 raise BackendUnavailable("bigquery", "rows not ready in time") from None
             return [dict(row.items()) for row in rows]

@@ -69,7 +69,7 @@ class ExecutionLifecycle:
         seconds = min(seconds, MAX_WAIT_SECONDS)
         deadline = time.monotonic() + seconds
         # The caller asked to be held this long: the request's deadline moves with it.
-        with deadlines.extended(seconds):
+        with deadlines.paused(seconds):
             while not execution.is_terminal:
                 left = deadline - time.monotonic()
                 if left <= 0:
