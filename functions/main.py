@@ -125,3 +125,16 @@ def deliver_webhook(cloud_event: CloudEvent) -> None:
 
 def _event_id(cloud_event: CloudEvent) -> dict[str, str | None]:
     return {"event_id": cloud_event.get("id")}
+
+
+@functions_framework.cloud_event
+def sweep_executions(cloud_event: CloudEvent) -> None:
+    """Submit the executions left `created` (their submission timed out or the process
+    died), on a schedule: Cloud Scheduler publishes to the sweep topic every few minutes.
+
+    The message carries nothing. Raising (a backend failed) has Pub/Sub deliver it
+    again; the next scheduled run would sweep too.
+    """
+    app = get_app()
+    logs.configure(app.settings.log_level)
+    app.sweep.sweep()

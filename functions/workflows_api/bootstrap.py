@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from workflows_api.service.auth import Authenticator
     from workflows_api.service.carto import CartoCalls
     from workflows_api.service.completion import JobCompletions
+    from workflows_api.service.health import HealthCheck
     from workflows_api.service.lifecycle import ExecutionLifecycle
     from workflows_api.service.ports import (
         Connection,
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     )
     from workflows_api.service.queries import ExecutionQueries
     from workflows_api.service.results import ExecutionResults
+    from workflows_api.service.sweep import ExecutionSweep
     from workflows_api.service.triggers import PubSubTriggers
     from workflows_api.service.webhooks import Webhooks
     from workflows_api.service.workflows import WorkflowService
@@ -168,6 +170,12 @@ class App:
             "firestore": lambda: health.probe_firestore(self.firestore),
             "bigquery": lambda: health.probe_bigquery(self.bigquery),
         }
+
+    @cached_property
+    def health(self) -> HealthCheck:
+        from workflows_api.service.health import HealthCheck
+
+        return HealthCheck(self.health_probes())
 
     # --- services -------------------------------------------------------------------
 
@@ -309,6 +317,12 @@ class App:
             topic_orgs=self.settings.pubsub_topic_orgs,
             clock=self.clock,
         )
+
+    @cached_property
+    def sweep(self) -> ExecutionSweep:
+        from workflows_api.service.sweep import ExecutionSweep
+
+        return ExecutionSweep(executions=self.store, lifecycle=self.lifecycle, clock=self.clock)
 
 
 def bootstrap(settings: Settings, **adapters: Any) -> App:

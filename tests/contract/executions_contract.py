@@ -143,6 +143,31 @@ class ExecutionStoreContract:
         rest = store.list_executions(ORG, "wf-1", limit=10, after_id=first[-1].id)
         assert [e.id for e in first + rest] == sorted(ids, reverse=True)
 
+    def test_created_executions_of_every_org_oldest_first_before_a_time(self, store: Store) -> None:
+        runs = [
+            replace(execution("late", org=ORG), created_at=at(30)),
+            replace(execution("early", org=OTHER_ORG), created_at=at(10)),
+            replace(execution("middle", org=ORG), created_at=at(20)),
+            replace(execution("too-new", org=ORG), created_at=at(60)),
+            replace(execution("running", org=ORG), created_at=at(5), state=State.RUNNING),
+            replace(execution("done", org=OTHER_ORG), created_at=at(1), state=State.SUCCEEDED),
+        ]
+        for run in runs:
+            store.create_execution(run, expire_at=at(86_400))
+
+        found = store.list_created_executions(at(60), limit=10)
+        assert [(e.org, e.id) for e in found] == [
+            (OTHER_ORG, "early"),
+            (ORG, "middle"),
+            (ORG, "late"),
+        ]
+        assert found[0] == runs[1]
+        assert [e.id for e in store.list_created_executions(at(60), limit=2)] == [
+            "early",
+            "middle",
+        ]
+        assert store.list_created_executions(at(10), limit=10) == []
+
     def test_delivery_attempts_are_appended_and_survive_state_writes(self, store: Store) -> None:
         run = execution()
         store.create_execution(run, expire_at=at(86_400))

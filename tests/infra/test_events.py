@@ -63,6 +63,7 @@ def test_pushes_carry_an_oidc_token_of_the_functions_invoker() -> None:
             "webhook_delivery",
             "hooks-invoker",
         ),
+        ("google_pubsub_topic.sweep.id", "sweep_function", "schedule", "pubsub-invoker"),
     ):
         wired = f'topic = {topic}, function = local.{function}, invoker = "{invoker}"'
         assert wired in wiring, topic
@@ -126,3 +127,18 @@ def test_connections_in_other_projects_get_the_same_sink_on_request() -> None:
     grant = sink_module().resource("google_pubsub_topic_iam_member", "sink_publisher")
     assert grant["role"] == "roles/pubsub.publisher"
     assert expression(grant["member"]) == "google_logging_project_sink.job_events.writer_identity"
+
+
+def test_a_schedule_publishes_the_sweeps_ticks_to_its_topic() -> None:
+    # Executions whose submission timed out stay `created` until swept (issue 13, item 5).
+    config = module()
+    job = config.resource("google_cloud_scheduler_job", "sweep")
+    assert job["schedule"] == "*/5 * * * *"
+    target = block(job, "pubsub_target")
+    assert expression(target["topic_name"]) == "google_pubsub_topic.sweep.id"
+    sweep = functions_by_trigger()["schedule"]
+    assert sweep == "sweep_executions"
+    # The function's timeout covers the sweep's own deadline.
+    from workflows_api.service.sweep import SWEEP_DEADLINE_SECONDS
+
+    assert config.locals["functions"][sweep]["timeout_seconds"] > SWEEP_DEADLINE_SECONDS

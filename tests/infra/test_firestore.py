@@ -7,14 +7,18 @@ import ast
 import re
 
 from tests.infra.hcl import ROOT, blocks, expression, module
-from workflows_api.adapters.firestore import COMPOSITE_INDEXES
+from workflows_api.adapters.firestore import COLLECTION_GROUP_INDEXES, COMPOSITE_INDEXES
 
 STORE = ROOT / "functions" / "workflows_api" / "adapters" / "firestore"
 
 
-def declared_indexes() -> list[tuple[str, str, tuple[tuple[str, str], ...]]]:
+def declared_indexes(
+    scope: str = "COLLECTION",
+) -> list[tuple[str, str, tuple[tuple[str, str], ...]]]:
     found = []
     for name, index in module().all_resources("google_firestore_index").items():
+        if index.get("query_scope", "COLLECTION") != scope:
+            continue
         fields = tuple((f["field_path"], f["order"]) for f in blocks(index, "fields"))
         found.append((name, index["collection"], fields))
     return found
@@ -38,6 +42,14 @@ def test_every_composite_index_the_queries_need_exists() -> None:
         )
 
 
+def test_every_collection_group_index_the_queries_need_exists() -> None:
+    declared = {
+        (collection, without_implicit_name(fields))
+        for _, collection, fields in declared_indexes("COLLECTION_GROUP")
+    }
+    assert declared == set(COLLECTION_GROUP_INDEXES)
+
+
 def test_no_index_the_code_does_not_use() -> None:
     needed = set(COMPOSITE_INDEXES)
     for name, collection, fields in declared_indexes():
@@ -45,10 +57,10 @@ def test_no_index_the_code_does_not_use() -> None:
 
 
 def test_indexes_are_collection_scoped_in_the_deployments_database() -> None:
-    # The queries run on orgs/{org}/executions: collection scope covers every org's
-    # collection of that id.
+    # The per-org queries run on orgs/{org}/executions: collection scope covers every
+    # org's collection of that id. Only the sweep's query spans every org (a group).
     for name, index in module().all_resources("google_firestore_index").items():
-        assert index.get("query_scope", "COLLECTION") == "COLLECTION", name
+        assert index.get("query_scope", "COLLECTION") in ("COLLECTION", "COLLECTION_GROUP"), name
         assert expression(index["database"]) == "local.firestore_database", name
 
 

@@ -11,7 +11,7 @@ from workflows_api.config import ENVIRONMENT_VARIABLES
 from workflows_api.http.routes import HTTP_FUNCTIONS, ROUTES
 from workflows_api.service.executions import MAX_WAIT_SECONDS
 
-EVENT_TRIGGERS = {"pubsub", "bigquery_audit_log", "webhook_delivery"}
+EVENT_TRIGGERS = {"pubsub", "bigquery_audit_log", "webhook_delivery", "schedule"}
 
 # Settings for the local stack and tests only, beside the emulator hosts (config.py
 # says so of each): production must not set them.

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 
 from google.api_core import exceptions
 
-from workflows_api.domain.executions import Execution
+from workflows_api.domain.executions import Execution, State
 from workflows_api.domain.tokens import Principal, Token, principal_key
 from workflows_api.domain.webhooks import DeliveryAttempt, WebhookConfig
 from workflows_api.service.ports import Connection, TriggerRejection, WorkflowRecord
@@ -136,6 +136,18 @@ class InMemoryStore:
             if last is None:
                 return []
             rows = [e for e in rows if (e.created_at, e.id) < (last.created_at, last.id)]
+        return copy.deepcopy(rows[:limit])
+
+    def list_created_executions(self, created_before: dt.datetime, limit: int) -> list[Execution]:
+        _refuse_naive([created_before])
+        rows = sorted(
+            (
+                e
+                for e in self.executions.values()
+                if e.state == State.CREATED and e.created_at < created_before
+            ),
+            key=lambda e: e.created_at,
+        )
         return copy.deepcopy(rows[:limit])
 
     def create_execution(self, execution: Execution, expire_at: dt.datetime) -> None:

@@ -11,7 +11,6 @@ from workflows_api import logs
 from workflows_api.http.dispatch import dispatch
 from workflows_api.http.errors import ApiError
 from workflows_api.http.routes import HTTP_FUNCTIONS, ROUTES, routes_for
-from workflows_api.service.health import check_health
 
 
 def test_every_route_belongs_to_a_known_function_and_is_unique() -> None:
@@ -40,18 +39,6 @@ def test_api_error_body_names_the_field() -> None:
             "field": "parameters.k",
         }
     }
-
-
-def test_health_marks_a_failing_backend_down() -> None:
-    def broken() -> None:
-        raise ConnectionError("refused")
-
-    report = check_health({"firestore": lambda: None, "bigquery": broken})
-    assert not report.ok
-    by_name = {b.name: b for b in report.backends}
-    assert by_name["firestore"].ok
-    assert not by_name["bigquery"].ok
-    assert "refused" in (by_name["bigquery"].error or "")
 
 
 def test_log_lines_are_cloud_logging_json_with_trace() -> None:

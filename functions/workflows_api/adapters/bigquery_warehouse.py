@@ -4,18 +4,19 @@ Every call goes to the client `client_for(connection)` gives (production may bui
 it impersonating the connection's service account), in the connection's project and
 location. The client library's own retries are switched off; `_retrying` applies the
 adapters' one retry policy (adapters/retrying.py): transient errors (5xx, 429, rate
-limits, dropped connections) are retried with exponential backoff for about 20 s,
-then BackendUnavailable. Other refusals become WarehouseError carrying BigQuery's
-reason and message.
+limits, dropped connections, timeouts) are retried with backoff, then BackendUnavailable.
+Each attempt has a timeout, the retries a budget (JOB_CALL_DEADLINE_SECONDS for jobs.insert,
+get, cancel; RETRY_DEADLINE_SECONDS else), both ending by the request's deadline
+(service/deadlines.py): a frozen BigQuery costs an execute or a status read at most
+JOB_CALL_DEADLINE_SECONDS. Other refusals become WarehouseError (BigQuery's reason, message).
 
 Jobs are inserted under the caller's fixed job id, so re-inserting is idempotent:
 BigQuery answers 409 for an id it already has, which counts as submitted. A job
 that runs and fails is not an exception here: its status is DONE with the job's
 errorResult, unchanged.
 
-The local emulator (bqemulator 1.4.0) differs: jobs.insert answers only once the job
-has finished, a duplicate job id is not refused but runs the job again, and labels
-of successful jobs are dropped (tests/integration/test_bigquery_warehouse.py).
+The local emulator (bqemulator 1.4.0, behind devstack's shims) drops the labels of
+successful jobs (tests/integration/test_bigquery_warehouse.py).
 """
 
 from __future__ import annotations
@@ -37,9 +38,10 @@ from workflows_api.adapters.bigquery_conversions import (
     job_status,
     query_parameter,
 )
-from workflows_api.adapters.retrying import call_with_retries
+from workflows_api.adapters.retrying import attempt_timeout, call_with_retries
 from workflows_api.domain.results import Column
 from workflows_api.domain.sql import quote_table_reference
+from workflows_api.service import deadlines
 from workflows_api.service.errors import BackendUnavailable, WarehouseError
 from workflows_api.service.ports import Connection, JobStatus, QueryArgument
 
@@ -48,10 +50,12 @@ T = TypeVar("T")
 RETRY_DEADLINE_SECONDS = 20.0
 FIRST_RETRY_DELAY_SECONDS = 0.5
 MAX_RETRY_DELAY_SECONDS = 8.0
-# Per HTTP request. jobs.insert gets longer: the emulator answers it only when the job
-# is done (BigQuery itself answers in about a second).
-REQUEST_TIMEOUT_SECONDS = 30.0
-SUBMIT_TIMEOUT_SECONDS = 120.0
+# jobs.insert/get/cancel: BigQuery answers them in about a second; a submission that
+# runs out of time is retried later under the same job id.
+JOB_CALL_DEADLINE_SECONDS = 5.0
+REQUEST_TIMEOUT_SECONDS = 30.0  # per HTTP attempt (also ends by the current deadline)
+# Waiting for rows or a DDL job BigQuery reports (beyond the request's deadline).
+RESULT_TIMEOUT_SECONDS = 120.0
 DDL_TIMEOUT_SECONDS = 120.0
 DDL_JOB_ID_PREFIX = "wfapi_ddl_"
 
@@ -59,6 +63,10 @@ DDL_JOB_ID_PREFIX = "wfapi_ddl_"
 _TRANSIENT_REASONS = frozenset({"rateLimitExceeded", "backendError", "internalError", "badGateway"})
 # The client library's own retries are off: `_retrying` is the only policy.
 _NO_RETRY = api_retry.Retry(predicate=api_retry.if_exception_type())
+
+
+def _attempt() -> float:
+    return attempt_timeout(REQUEST_TIMEOUT_SECONDS)
 
 
 class _JobNotVisibleYet(Exception):
@@ -103,9 +111,7 @@ class BigQueryWarehouse:
         try:
             dataset = self._retrying(
                 "get dataset",
-                lambda: client.get_dataset(
-                    reference, retry=_NO_RETRY, timeout=REQUEST_TIMEOUT_SECONDS
-                ),
+                lambda: client.get_dataset(reference, retry=_NO_RETRY, timeout=_attempt()),
                 passing=(api_exceptions.NotFound,),
             )
         except api_exceptions.NotFound:
@@ -114,7 +120,7 @@ class BigQueryWarehouse:
             dataset = self._retrying(
                 "create dataset",
                 lambda: client.create_dataset(
-                    wanted, exists_ok=True, retry=_NO_RETRY, timeout=REQUEST_TIMEOUT_SECONDS
+                    wanted, exists_ok=True, retry=_NO_RETRY, timeout=_attempt()
                 ),
             )
         if dataset.location and dataset.location.lower() != connection.location.lower():
@@ -135,17 +141,19 @@ class BigQueryWarehouse:
         )
         deadline = time.monotonic() + DDL_TIMEOUT_SECONDS
         delay = min(self._first_delay, 0.2)
-        while job.state != "DONE":
-            if time.monotonic() > deadline:
-                raise BackendUnavailable(
-                    "bigquery", f"DDL job {job.job_id} not done after {DDL_TIMEOUT_SECONDS:.0f} s"
+        # A job BigQuery reports (queued, running) is not a frozen backend: the wait
+        with deadlines.paused(DDL_TIMEOUT_SECONDS):  # has its own deadline, not the request's
+            while job.state != "DONE":
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise BackendUnavailable("bigquery", f"DDL job {job.job_id} not done in time")
+                time.sleep(min(delay, left))
+                delay = min(delay * 2, MAX_RETRY_DELAY_SECONDS)
+                self._retrying(
+                    "get DDL job",
+                    lambda: job.reload(retry=_NO_RETRY, timeout=_attempt()),
+                    budget=JOB_CALL_DEADLINE_SECONDS,
                 )
-            time.sleep(delay)
-            delay = min(delay * 2, MAX_RETRY_DELAY_SECONDS)
-            self._retrying(
-                "get DDL job",
-                lambda: job.reload(retry=_NO_RETRY, timeout=REQUEST_TIMEOUT_SECONDS),
-            )
         if job.error_result:
             failure = job_error(job.error_result)
             raise WarehouseError(failure.reason, failure.message, failure.location)
@@ -210,10 +218,15 @@ class BigQueryWarehouse:
                 location=connection.location,
                 project=connection.project,
                 retry=_NO_RETRY,
-                timeout=REQUEST_TIMEOUT_SECONDS,
+                timeout=_attempt(),
                 job_retry=None,
             )
-            return [dict(row.items()) for row in job.result(timeout=SUBMIT_TIMEOUT_SECONDS)]
+            try:  # a job BigQuery reports: the wait has its own deadline (as DDL)
+                with deadlines.paused(RESULT_TIMEOUT_SECONDS):
+                    rows = job.result(timeout=attempt_timeout(RESULT_TIMEOUT_SECONDS))
+            except TimeoutError:  # not transient: running the query again would not help
+                raise BackendUnavailable("bigquery", "rows not ready in time") from None
+            return [dict(row.items()) for row in rows]
 
         return self._retrying("read rows", run)
 
@@ -233,7 +246,7 @@ class BigQueryWarehouse:
                 location=connection.location,
                 project=connection.project,
                 retry=_NO_RETRY,
-                timeout=REQUEST_TIMEOUT_SECONDS,
+                timeout=_attempt(),
                 job_retry=None,
             ),
         )
@@ -258,7 +271,7 @@ class BigQueryWarehouse:
                     location=connection.location,
                     project=connection.project,
                     retry=_NO_RETRY,
-                    timeout=SUBMIT_TIMEOUT_SECONDS,
+                    timeout=_attempt(),
                     job_retry=None,
                 )
             except api_exceptions.Conflict:  # AlreadyExists too: submitted before
@@ -268,12 +281,12 @@ class BigQueryWarehouse:
                         project=connection.project,
                         location=connection.location,
                         retry=_NO_RETRY,
-                        timeout=REQUEST_TIMEOUT_SECONDS,
+                        timeout=_attempt(),
                     )
                 except api_exceptions.NotFound:
                     raise _JobNotVisibleYet(job_id) from None
 
-        return self._retrying("submit job", insert)
+        return self._retrying("submit job", insert, budget=JOB_CALL_DEADLINE_SECONDS)
 
     def _job_request(
         self, operation: str, method: Callable[..., Any], connection: Connection, job_id: str
@@ -287,9 +300,10 @@ class BigQueryWarehouse:
                     project=connection.project,
                     location=connection.location,
                     retry=_NO_RETRY,
-                    timeout=REQUEST_TIMEOUT_SECONDS,
+                    timeout=_attempt(),
                 ),
                 passing=(api_exceptions.NotFound,),
+                budget=JOB_CALL_DEADLINE_SECONDS,
             )
         except api_exceptions.NotFound:
             return None
@@ -298,7 +312,7 @@ class BigQueryWarehouse:
         if job.state not in JOB_STATES:  # a response without status: ask again once
             self._retrying(
                 "get job",
-                lambda: job.reload(retry=_NO_RETRY, timeout=REQUEST_TIMEOUT_SECONDS),
+                lambda: job.reload(retry=_NO_RETRY, timeout=_attempt()),
             )
         return job_status(job)
 
@@ -307,8 +321,10 @@ class BigQueryWarehouse:
         operation: str,
         call: Callable[[], T],
         passing: tuple[type[Exception], ...] = (),
+        budget: float | None = None,
     ) -> T:
-        """`call()` under the retry policy; a refusal BigQuery will repeat becomes a
+        """`call()` under the retry policy for at most `budget` seconds (the warehouse's
+        retry deadline by default); a refusal BigQuery will repeat becomes a
         WarehouseError, except the `passing` ones the caller handles (NotFound)."""
         try:
             return call_with_retries(
@@ -318,7 +334,7 @@ class BigQueryWarehouse:
                 is_transient=_is_transient,
                 first_delay=self._first_delay,
                 max_delay=MAX_RETRY_DELAY_SECONDS,
-                deadline=self._retry_deadline,
+                deadline=min(budget or self._retry_deadline, self._retry_deadline),
             )
         except passing:
             raise

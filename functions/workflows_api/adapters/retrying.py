@@ -1,5 +1,11 @@
 """The adapters' one retry policy: google-api-core's exponential backoff with jitter,
-until a deadline; then BackendUnavailable, which the HTTP layer answers with 503."""
+until a deadline; then BackendUnavailable, which the HTTP layer answers with 503.
+
+The deadline is the call's own budget or the request's (service/deadlines.py),
+whichever ends first. It is also the current deadline while the call runs, so each
+attempt's timeout (`attempt_timeout`) ends by then too: a frozen backend holds the
+caller for the budget, not for budget + one more attempt.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +15,18 @@ from typing import TypeVar
 from google.api_core.exceptions import RetryError
 from google.api_core.retry import Retry
 
+from workflows_api.service import deadlines
 from workflows_api.service.errors import BackendUnavailable
 
 T = TypeVar("T")
+
+# Below this, an attempt could not even connect: give up instead.
+MIN_ATTEMPT_SECONDS = 0.05
+
+
+def attempt_timeout(limit: float) -> float:
+    """The timeout for one attempt: `limit`, or the time left if that is shorter."""
+    return deadlines.capped(limit)
 
 
 def call_with_retries(
@@ -24,16 +39,26 @@ def call_with_retries(
     max_delay: float,
     deadline: float,
 ) -> T:
-    """`call()`, again after each transient error until `deadline` seconds have passed."""
-    retry = Retry(
-        predicate=is_transient,
-        initial=first_delay,
-        maximum=max_delay,
-        multiplier=2.0,
-        timeout=deadline,
-    )
-    try:
-        return retry(call)()
-    except RetryError as exhausted:
-        last = exhausted.cause or exhausted
-        raise BackendUnavailable(backend, f"{operation} kept failing, last: {last}") from last
+    """`call()`, again after each transient error until `deadline` seconds have passed
+    (fewer when the request's deadline comes first)."""
+
+    def attempt() -> T:
+        if deadlines.capped(deadline) < MIN_ATTEMPT_SECONDS:
+            raise BackendUnavailable(backend, f"{operation}: out of time")
+        return call()
+
+    with deadlines.within(deadline):
+        retry = Retry(
+            predicate=is_transient,
+            initial=first_delay,
+            maximum=max_delay,
+            multiplier=2.0,
+            timeout=deadlines.capped(deadline),
+        )
+        try:
+            return retry(attempt)()
+        except RetryError as exhausted:
+            last = exhausted.cause or exhausted
+            raise BackendUnavailable(
+                backend, f"{operation} kept failing, last: {type(last).__name__}: {last}"
+            ) from last

@@ -20,6 +20,7 @@ from workflows_api.http.errors import ApiError, as_api_error
 from workflows_api.http.responses import error_response
 from workflows_api.http.route import Route
 from workflows_api.http.routes import routes_for
+from workflows_api.service import deadlines
 from workflows_api.service.errors import BackendUnavailable, ServiceError
 
 logger = logging.getLogger(__name__)
@@ -49,7 +50,8 @@ def dispatch(
     except ApiError as unrouted:
         response = error_response(unrouted)
     else:
-        response = _serve(route, app or get_app(), request, path_args)
+        with deadlines.within(deadlines.REQUEST_DEADLINE_SECONDS):
+            response = _serve(route, app or get_app(), request, path_args)
     logs.log(
         logger,
         logging.INFO,

@@ -7,15 +7,18 @@ from flask import Request, Response
 from workflows_api.bootstrap import App
 from workflows_api.http import schemas
 from workflows_api.http.responses import json_response
-from workflows_api.service.health import check_health
 
 
 def healthz(app: App, request: Request) -> Response:
-    report = check_health(app.health_probes())
+    """Up/down per backend (a probe at most every few seconds); why a backend is down
+    is in the log, never in the body."""
+    report = app.health.report()
     body = schemas.Health(
         status="ok" if report.ok else "degraded",
         backends={
-            b.name: schemas.BackendHealth(ok=b.ok, latency_ms=b.latency_ms, error=b.error)
+            b.name: schemas.BackendHealth(
+                ok=b.ok, latency_ms=b.latency_ms, error=None if b.ok else "unavailable"
+            )
             for b in report.backends
         },
     )

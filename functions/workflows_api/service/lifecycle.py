@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from workflows_api import logs
 from workflows_api.domain import executions as ex
 from workflows_api.domain.executions import Execution, JobError, State
+from workflows_api.service import deadlines
 from workflows_api.service.errors import BackendUnavailable, ServiceError, WarehouseError
 from workflows_api.service.executions import (
     MAX_WAIT_SECONDS,
@@ -66,13 +67,16 @@ class ExecutionLifecycle:
         self._on_finished = on_finished
 
     def wait(self, execution: Execution, seconds: float) -> Execution:
-        deadline = time.monotonic() + min(seconds, MAX_WAIT_SECONDS)
-        while not execution.is_terminal:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            self._sleep(min(RECONCILE_INTERVAL.total_seconds(), left))
-            execution = self.reconcile(execution, force=True)
+        seconds = min(seconds, MAX_WAIT_SECONDS)
+        deadline = time.monotonic() + seconds
+        # The caller asked to be held this long: the request's deadline moves with it.
+        with deadlines.paused(seconds):
+            while not execution.is_terminal:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._sleep(min(RECONCILE_INTERVAL.total_seconds(), left))
+                execution = self.reconcile(execution, force=True)
         return execution
 
     def reconcile(self, execution: Execution, force: bool = False) -> Execution:

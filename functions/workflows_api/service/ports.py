@@ -163,6 +163,11 @@ class ExecutionStore(Protocol):
         execution of the previous page."""
         ...
 
+    def list_created_executions(self, created_before: dt.datetime, limit: int) -> list[Execution]:
+        """Executions of every org still in state `created` (their job maybe never
+        submitted) that were created before `created_before`, oldest first."""
+        ...
+
     def claim_cache_entry(
         self, org: str, key: str, execution_id: str, expire_at: dt.datetime
     ) -> str | None:

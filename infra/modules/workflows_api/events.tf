@@ -47,6 +47,13 @@ locals {
         invoker  = "hooks-invoker"
       }
     },
+    local.sweep_function == null ? {} : {
+      "sweep" = {
+        topic    = google_pubsub_topic.sweep.id
+        function = local.sweep_function
+        invoker  = "pubsub-invoker"
+      }
+    },
   )
 
   # The BigQuery audit-log entries that end an execution: a job's change to DONE, for
@@ -89,6 +96,15 @@ resource "google_pubsub_topic" "job_events" {
 resource "google_pubsub_topic" "webhook_deliveries" {
   project = var.project_id
   name    = "${var.name_prefix}-webhook-deliveries"
+  labels  = local.labels
+
+  depends_on = [google_project_service.services]
+}
+
+# Ticks of the sweep's schedule (scheduler.tf); the messages carry nothing.
+resource "google_pubsub_topic" "sweep" {
+  project = var.project_id
+  name    = "${var.name_prefix}-sweep"
   labels  = local.labels
 
   depends_on = [google_project_service.services]

@@ -68,6 +68,30 @@ resource "google_firestore_index" "executions_by_workflow_and_state" {
   depends_on = [google_project_service.services, google_firestore_database.records]
 }
 
+# list_created_executions (the sweep): every org's executions still `created`, oldest
+# first, across the orgs/{org}/executions collections.
+resource "google_firestore_index" "created_executions_of_every_org" {
+  project     = var.project_id
+  database    = local.firestore_database
+  collection  = "executions"
+  query_scope = "COLLECTION_GROUP"
+
+  fields {
+    field_path = "state"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "created_at"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "__name__"
+    order      = "ASCENDING"
+  }
+
+  depends_on = [google_project_service.services, google_firestore_database.records]
+}
+
 # TTL: Firestore deletes documents (within about a day) once `expire_at` has passed.
 # Executions and idempotency keys: 90 days after creation; cache entries: when their
 # output table expires. index_config {} turns off the single-field indexes of a

@@ -30,6 +30,9 @@ locals {
     pubsub             = "serviceAccount:${google_service_account.accounts["pubsub-invoker"].email}"
     bigquery_audit_log = "serviceAccount:${google_service_account.accounts["audit-invoker"].email}"
     webhook_delivery   = "serviceAccount:${google_service_account.accounts["hooks-invoker"].email}"
+    # The sweep's messages come from Cloud Scheduler through a push subscription that
+    # signs as the Pub/Sub invoker, like the trigger topics'.
+    schedule = "serviceAccount:${google_service_account.accounts["pubsub-invoker"].email}"
   }
 
   # "dataset" or "project.dataset"

@@ -83,6 +83,16 @@ locals {
       concurrency     = 20
       max_instances   = 10
     }
+    sweep_executions = {
+      trigger     = "schedule"
+      description = "CloudEvent: on a schedule, submit the executions left created (submission timed out)."
+      # One sweep at a time, bounded to 90 s by the code (service/sweep.py); usually a
+      # single Firestore query that finds nothing.
+      memory          = "512Mi"
+      timeout_seconds = 120
+      concurrency     = 1
+      max_instances   = 1
+    }
   }
 
   http_functions = { for name, fn in local.functions : name => fn if fn.trigger == "http" }
@@ -90,6 +100,7 @@ locals {
   pubsub_function     = one([for name, fn in local.functions : name if fn.trigger == "pubsub"])
   completion_function = one([for name, fn in local.functions : name if fn.trigger == "bigquery_audit_log"])
   webhook_function    = one([for name, fn in local.functions : name if fn.trigger == "webhook_delivery"])
+  sweep_function      = one([for name, fn in local.functions : name if fn.trigger == "schedule"])
 
   firestore_database = var.create_firestore_database ? google_firestore_database.records[0].name : var.firestore_database
 

@@ -55,3 +55,25 @@ resource "google_cloud_scheduler_job" "executions" {
 
   depends_on = [google_project_service.services]
 }
+
+# The sweep (functions/workflows_api/service/sweep.py): submits the executions left
+# `created` when BigQuery did not answer their submission in time. Cloud Scheduler
+# publishes a tick to the sweep topic, pushed to the sweep function (events.tf).
+# Missed ticks need no retry: the next one sweeps everything left.
+resource "google_cloud_scheduler_job" "sweep" {
+  project     = var.project_id
+  region      = var.region
+  name        = "${var.name_prefix}-sweep"
+  description = "Submit Workflows API executions left created (sweep)"
+  # Every 5 minutes: how long an execution may stay `created` after BigQuery is back,
+  # when nobody reads its status.
+  schedule  = "*/5 * * * *"
+  time_zone = "Etc/UTC"
+
+  pubsub_target {
+    topic_name = google_pubsub_topic.sweep.id
+    data       = base64encode("{}")
+  }
+
+  depends_on = [google_project_service.services]
+}

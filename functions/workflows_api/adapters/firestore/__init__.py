@@ -13,12 +13,16 @@ Each module's docstring lists the collections it owns.
 from __future__ import annotations
 
 from workflows_api.adapters.firestore.access import FirestoreAccess
-from workflows_api.adapters.firestore.executions import COMPOSITE_INDEXES, FirestoreExecutions
+from workflows_api.adapters.firestore.executions import (
+    COLLECTION_GROUP_INDEXES,
+    COMPOSITE_INDEXES,
+    FirestoreExecutions,
+)
 from workflows_api.adapters.firestore.trigger_rejections import FirestoreTriggerRejections
 from workflows_api.adapters.firestore.webhooks import FirestoreWebhooks
 from workflows_api.adapters.firestore.workflows import FirestoreWorkflows
 
-__all__ = ["COMPOSITE_INDEXES", "FirestoreStore"]
+__all__ = ["COLLECTION_GROUP_INDEXES", "COMPOSITE_INDEXES", "FirestoreStore"]
 
 
 class FirestoreStore(

@@ -1,8 +1,11 @@
 """One Firestore document at a time, for the aggregate modules next to this one.
 
-Every client call is one attempt with a deadline (`ONE_ATTEMPT`); `call` retries
-transient errors under the adapters' one retry policy (adapters/retrying.py) for a few
-seconds and then raises BackendUnavailable. Conditional writes are lock-free:
+Every client call is one attempt with a deadline (`ONE_ATTEMPT`: at most
+ATTEMPT_TIMEOUT_SECONDS, less when the request's deadline is nearer); `call` retries
+transient errors under the adapters' one retry policy (adapters/retrying.py) for at most
+RETRY_DEADLINE_SECONDS (or until the request's deadline) and then raises
+BackendUnavailable: a frozen Firestore is a 503 with Retry-After within the request's
+deadline. Conditional writes are lock-free:
 create-if-absent (`create()`) and compare-and-swap on the last update time, never a
 read-write transaction (the emulator serialises contended ones with lock timeouts).
 
@@ -15,14 +18,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
-from typing import Any, TypedDict, TypeVar
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar
 
 from google.api_core import exceptions
 from google.api_core.retry import if_exception_type
 from google.cloud import firestore
 
-from workflows_api.adapters.retrying import call_with_retries
+from workflows_api.adapters.retrying import attempt_timeout, call_with_retries
 
 T = TypeVar("T")
 
@@ -34,17 +37,31 @@ _TRANSIENT = (
     exceptions.Aborted,
 )
 # How long one store call keeps retrying transient errors before BackendUnavailable.
-RETRY_DEADLINE_SECONDS = 10.0
+RETRY_DEADLINE_SECONDS = 8.0
+ATTEMPT_TIMEOUT_SECONDS = 5.0
 
 
-class _OneAttempt(TypedDict):
-    retry: None
-    timeout: float
+class _OneAttempt(Mapping[str, Any]):
+    """`retry=None, timeout=...` for a client call, the timeout read when the call is
+    made (`**ONE_ATTEMPT`), so that it ends by the current deadline."""
+
+    def __getitem__(self, key: str) -> Any:
+        if key == "retry":
+            return None
+        if key == "timeout":
+            return attempt_timeout(ATTEMPT_TIMEOUT_SECONDS)
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(("retry", "timeout"))
+
+    def __len__(self) -> int:
+        return 2
 
 
 # Passed to every client call: the library's own retries (up to 60-300 s) are off,
 # `call` decides instead.
-ONE_ATTEMPT: _OneAttempt = {"retry": None, "timeout": 5.0}
+ONE_ATTEMPT = _OneAttempt()
 
 
 class FirestoreCollections:

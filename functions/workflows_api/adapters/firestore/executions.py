@@ -51,6 +51,10 @@ COMPOSITE_INDEXES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         (("workflow_id", "ASCENDING"), ("state", "ASCENDING"), ("created_at", "DESCENDING")),
     ),
 )
+# Collection-group indexes (over every org's executions): list_created_executions.
+COLLECTION_GROUP_INDEXES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    ("executions", (("state", "ASCENDING"), ("created_at", "ASCENDING"))),
+)
 _CLAIM_ATTEMPTS = 3
 
 
@@ -119,6 +123,17 @@ class FirestoreExecutions(FirestoreCollections):
                 return []
             query = query.start_after(last)
         return [_execution_from_doc(s.to_dict() or {}) for s in run_query(query.limit(limit))]
+
+    def list_created_executions(self, created_before: dt.datetime, limit: int) -> list[Execution]:
+        # Every org's executions: served by COLLECTION_GROUP_INDEXES.
+        query = (
+            self._client.collection_group("executions")
+            .where(filter=firestore.FieldFilter("state", "==", State.CREATED.value))
+            .where(filter=firestore.FieldFilter("created_at", "<", timestamp(created_before)))
+            .order_by("created_at")
+            .limit(limit)
+        )
+        return [_execution_from_doc(s.to_dict() or {}) for s in run_query(query)]
 
     def delete_execution(self, org: str, execution_id: str) -> None:
         delete(self._org(org, "executions").document(execution_id))
