@@ -32,9 +32,11 @@ import pytest
 import requests
 from google.cloud import firestore
 
+from devstack.iam_credentials_standin import local_service_account
+from devstack.seed import DEMO_DATASET
 from tests.e2e.helpers import DEMO_DEFINITION, Stack
 from workflows_api.domain.tokens import ALL_GRANTS
-from workflows_api.service.ports import DEFAULT_DATASET, Connection
+from workflows_api.service.ports import Connection
 
 pytestmark = pytest.mark.e2e
 
@@ -116,7 +118,14 @@ def fuzz_org(http: requests.Session, stack: Stack) -> FuzzOrg:
     """An org like the demo's: the local connection, a token, FUZZ_DEFINITION enabled."""
     org = f"fuzz{uuid.uuid4().hex[:8]}"
     stack.app.admin.put_connection(
-        Connection(org, "local", stack.settings.project, dataset=DEFAULT_DATASET)
+        Connection(
+            org,
+            "local",
+            stack.settings.project,
+            # The local IAM stand-in knows the two stack orgs' accounts: borrow the demo's.
+            service_account=local_service_account("demo", stack.settings.project),
+            read_allowlist=(f"{stack.settings.project}.{DEMO_DATASET}",),
+        )
     )
     token = stack.app.admin.create_token(org, frozenset(ALL_GRANTS), name="fuzz").secret
     headers = {"Authorization": f"Bearer {token}"}

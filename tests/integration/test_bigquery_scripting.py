@@ -129,8 +129,13 @@ def test_cancel_stops_a_script_between_statements(
         job_id=f"test_{uuid.uuid4().hex}",
         job_retry=None,
     )
+
+    def inserted() -> bool:  # an INSERT has run (the first child job is the DECLARE)
+        children = bq_client.list_jobs(parent_job=job.job_id)
+        return any(child.query.startswith("INSERT") for child in children)
+
     deadline = time.monotonic() + 60
-    while not list(bq_client.list_jobs(parent_job=job.job_id)) and time.monotonic() < deadline:
+    while not inserted() and time.monotonic() < deadline:
         time.sleep(0.05)
 
     bq_client.cancel_job(job.job_id)

@@ -1,5 +1,6 @@
 """The Warehouse port's records to and from the BigQuery client's: typed query
-parameters going in, job status and errorResult coming out."""
+parameters going in, job status and errorResult coming out, and the client's errors
+sorted into transient ones (retried) and refusals (WarehouseError)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,13 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any, cast
 
+import requests
+from google.api_core import exceptions as api_exceptions
+from google.auth import exceptions as auth_exceptions
 from google.cloud import bigquery
 
 from workflows_api.domain.executions import JobError, JobStatistics
+from workflows_api.service.errors import WarehouseError
 from workflows_api.service.ports import JobState, JobStatus, QueryArgument
 
 SCALAR_TYPES = frozenset({"STRING", "INT64", "FLOAT64", "NUMERIC", "BOOL", "DATE", "TIMESTAMP"})
@@ -73,3 +78,49 @@ def _utc(value: dt.datetime | None) -> dt.datetime | None:
     if value.tzinfo is None:
         return value.replace(tzinfo=dt.UTC)
     return value.astimezone(dt.UTC)
+
+
+class JobNotVisibleYet(Exception):
+    """jobs.insert said 409 but jobs.get says 404: BigQuery is catching up; retry."""
+
+
+_TRANSIENT_TYPES: tuple[type[BaseException], ...] = (
+    api_exceptions.ServiceUnavailable,
+    api_exceptions.InternalServerError,
+    api_exceptions.TooManyRequests,
+    api_exceptions.BadGateway,
+    api_exceptions.GatewayTimeout,
+    ConnectionError,
+    requests.exceptions.ConnectionError,
+    requests.exceptions.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    auth_exceptions.TransportError,
+    JobNotVisibleYet,
+)
+
+
+# BigQuery's errors[0].reason values that mean "try again" (as its client library).
+_TRANSIENT_REASONS = frozenset({"rateLimitExceeded", "backendError", "internalError", "badGateway"})
+
+
+def is_transient(error: BaseException) -> bool:
+    if isinstance(error, requests.exceptions.SSLError):
+        return False
+    errors = getattr(error, "errors", None)
+    if (
+        isinstance(errors, list)
+        and errors
+        and isinstance(errors[0], Mapping)
+        and errors[0].get("reason") in _TRANSIENT_REASONS
+    ):
+        return True
+    return isinstance(error, _TRANSIENT_TYPES)
+
+
+def refused(error: api_exceptions.GoogleAPICallError) -> WarehouseError:
+    """A non-transient API error as WarehouseError (BigQuery's first error, else the status)."""
+    first = error.errors[0] if error.errors and isinstance(error.errors[0], Mapping) else {}
+    reason = str(first.get("reason") or getattr(error, "reason", None) or error.code or "error")
+    message = str(first.get("message") or error.message)
+    location = first.get("location")
+    return WarehouseError(reason, message, None if location is None else str(location))

@@ -23,10 +23,9 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, TypeVar
 
-import requests
 from google.api_core import exceptions as api_exceptions
 from google.api_core import retry as api_retry
 from google.auth import exceptions as auth_exceptions
@@ -34,9 +33,12 @@ from google.cloud import bigquery
 
 from workflows_api.adapters.bigquery_conversions import (
     JOB_STATES,
+    JobNotVisibleYet,
+    is_transient,
     job_error,
     job_status,
     query_parameter,
+    refused,
 )
 from workflows_api.adapters.retrying import attempt_timeout, call_with_retries
 from workflows_api.domain.results import Column
@@ -59,33 +61,12 @@ RESULT_TIMEOUT_SECONDS = 120.0
 DDL_TIMEOUT_SECONDS = 120.0
 DDL_JOB_ID_PREFIX = "wfapi_ddl_"
 
-# BigQuery's errors[0].reason values that mean "try again" (as its client library).
-_TRANSIENT_REASONS = frozenset({"rateLimitExceeded", "backendError", "internalError", "badGateway"})
 # The client library's own retries are off: `_retrying` is the only policy.
 _NO_RETRY = api_retry.Retry(predicate=api_retry.if_exception_type())
 
 
 def _attempt() -> float:
     return attempt_timeout(REQUEST_TIMEOUT_SECONDS)
-
-
-class _JobNotVisibleYet(Exception):
-    """jobs.insert said 409 but jobs.get says 404: BigQuery is catching up; retry."""
-
-
-_TRANSIENT_TYPES: tuple[type[BaseException], ...] = (
-    api_exceptions.ServiceUnavailable,
-    api_exceptions.InternalServerError,
-    api_exceptions.TooManyRequests,
-    api_exceptions.BadGateway,
-    api_exceptions.GatewayTimeout,
-    ConnectionError,
-    requests.exceptions.ConnectionError,
-    requests.exceptions.Timeout,
-    requests.exceptions.ChunkedEncodingError,
-    auth_exceptions.TransportError,
-    _JobNotVisibleYet,
-)
 
 
 class BigQueryWarehouse:
@@ -284,7 +265,7 @@ class BigQueryWarehouse:
                         timeout=_attempt(),
                     )
                 except api_exceptions.NotFound:
-                    raise _JobNotVisibleYet(job_id) from None
+                    raise JobNotVisibleYet(job_id) from None
 
         return self._retrying("submit job", insert, budget=JOB_CALL_DEADLINE_SECONDS)
 
@@ -331,7 +312,7 @@ class BigQueryWarehouse:
                 "bigquery",
                 operation,
                 call,
-                is_transient=_is_transient,
+                is_transient=is_transient,
                 first_delay=self._first_delay,
                 max_delay=MAX_RETRY_DELAY_SECONDS,
                 deadline=min(budget or self._retry_deadline, self._retry_deadline),
@@ -339,7 +320,7 @@ class BigQueryWarehouse:
         except passing:
             raise
         except api_exceptions.GoogleAPICallError as error:
-            raise _refused(error) from error
+            raise refused(error) from error
         except auth_exceptions.RefreshError as error:
             # The IAM Credentials API refused to mint a token for the connection's
             # service account (its text is the API's answer: not repeated).
@@ -348,26 +329,3 @@ class BigQueryWarehouse:
                 "The runtime may not impersonate the connection's service account: it "
                 "needs roles/iam.serviceAccountTokenCreator on that account.",
             ) from error
-
-
-def _is_transient(error: BaseException) -> bool:
-    if isinstance(error, requests.exceptions.SSLError):
-        return False
-    errors = getattr(error, "errors", None)
-    if (
-        isinstance(errors, list)
-        and errors
-        and isinstance(errors[0], Mapping)
-        and errors[0].get("reason") in _TRANSIENT_REASONS
-    ):
-        return True
-    return isinstance(error, _TRANSIENT_TYPES)
-
-
-def _refused(error: api_exceptions.GoogleAPICallError) -> WarehouseError:
-    """A non-transient API error as WarehouseError (BigQuery's first error, else the status)."""
-    first = error.errors[0] if error.errors and isinstance(error.errors[0], Mapping) else {}
-    reason = str(first.get("reason") or getattr(error, "reason", None) or error.code or "error")
-    message = str(first.get("message") or error.message)
-    location = first.get("location")
-    return WarehouseError(reason, message, None if location is None else str(location))

@@ -23,10 +23,10 @@ from typing import Literal
 from workflows_api import logs
 from workflows_api.domain import executions as ex
 from workflows_api.domain.executions import State
+from workflows_api.domain.job_events import BigQueryJobEvent
 from workflows_api.service.errors import ServiceError
 from workflows_api.service.lifecycle import ExecutionLifecycle
 from workflows_api.service.ports import (
-    BigQueryJobEvent,
     Connection,
     ExecutionStore,
     JobStatus,

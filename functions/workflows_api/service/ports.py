@@ -9,7 +9,7 @@ retrying did not help.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from workflows_api.domain.executions import Execution
@@ -83,21 +83,6 @@ class QueryArgument:
     name: str
     type: str  # "INT64", "ARRAY<STRING>"...
     value: Any
-
-
-@dataclass(frozen=True)
-class BigQueryJobEvent:
-    """What one audit-log entry says about one BigQuery job (events/ parses it)."""
-
-    project: str
-    job_id: str
-    status: JobStatus
-    labels: dict[str, str] = field(default_factory=dict)
-    location: str | None = None
-    # Set on the child jobs a script (our CALL) runs; they never end an execution.
-    parent_job: str | None = None
-    # The google.rpc.Code of the event's error, when it reports one.
-    rpc_code: int | None = None
 
 
 @dataclass(frozen=True)
