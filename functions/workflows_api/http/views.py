@@ -8,7 +8,6 @@ from typing import Any
 from workflows_api.domain.executions import Execution
 from workflows_api.domain.timestamps import iso_utc, optional_iso_utc
 from workflows_api.http import schemas
-from workflows_api.http.parameter_schema import parameters_schema
 from workflows_api.service.executions import CostEstimate
 from workflows_api.service.ports import WorkflowRecord
 
@@ -107,7 +106,7 @@ def api_state_view(record: WorkflowRecord, procedure: str) -> dict[str, Any]:
             )
             for p in deployed.parameters
         ],
-        parameters_schema=parameters_schema(deployed.parameters),
+        parameters_schema=_parameters_schema(deployed.parameters),
         examples=_examples(record, example) if enabled else None,
     ).model_dump(mode="json")
 
@@ -145,3 +144,10 @@ def _example_value(kind: str, default: Any) -> Any:
     if kind.startswith("ARRAY<"):
         return [_EXAMPLES.get(kind[6:-1], "text")]
     return _EXAMPLES.get(kind, "text")
+
+
+def _parameters_schema(parameters: Any) -> dict[str, Any]:
+    # Imported here: it loads the definition model, which a status process never needs.
+    from workflows_api.http.parameter_schema import parameters_schema
+
+    return parameters_schema(parameters)
