@@ -297,6 +297,7 @@ class App:
             workflow_store=self.store,
             admission=self.admission,
             queries=self.queries,
+            executions=self.store,
         )
 
     @cached_property
