@@ -305,6 +305,7 @@ class App:
             workflow_store=self.store,
             admission=self.admission,
             queries=self.queries,
+            executions=self.store,
         )
 
     @cached_property

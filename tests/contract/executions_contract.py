@@ -168,6 +168,46 @@ class ExecutionStoreContract:
         ]
         assert store.list_created_executions(at(10), limit=10) == []
 
+    def test_list_org_executions_spans_workflows_newest_first_with_cursor(
+        self, store: Store
+    ) -> None:
+        workflows = ["wf-a", "wf-b", "wf-c"]
+        for i in range(6):
+            run = replace(execution(f"exec-{i}"), workflow_id=workflows[i % 3], created_at=at(i))
+            store.create_execution(run, expire_at=at(86_400))
+        store.create_execution(replace(execution("theirs"), org=OTHER_ORG), at(86_400))
+        seen: list[str] = []
+        after = None
+        while True:
+            page = store.list_org_executions(ORG, limit=4, after_id=after)
+            seen += [e.id for e in page]
+            if len(page) < 4:
+                break
+            after = page[-1].id
+        assert seen == [f"exec-{i}" for i in reversed(range(6))]
+        limited = store.list_org_executions(ORG, limit=10, workflow_ids=("wf-a", "wf-c"))
+        assert [e.id for e in limited] == ["exec-5", "exec-3", "exec-2", "exec-0"]
+        after_three = store.list_org_executions(
+            ORG, limit=10, workflow_ids=("wf-a", "wf-c"), after_id="exec-3"
+        )
+        assert [e.id for e in after_three] == ["exec-2", "exec-0"]
+        assert store.list_org_executions(ORG, limit=10, workflow_ids=()) == []
+        assert [e.id for e in store.list_org_executions(OTHER_ORG, limit=10)] == ["theirs"]
+        assert store.list_org_executions(ORG, limit=10, after_id="theirs") == []
+
+    def test_list_org_executions_limited_to_more_workflows_than_one_in_filter_takes(
+        self, store: Store
+    ) -> None:
+        many = tuple(f"wf-{i:02d}" for i in range(31))  # Firestore's `in` takes 30 at most
+        for i, workflow_id in enumerate(("wf-00", "wf-30", "wf-other")):
+            run = replace(execution(f"exec-{i}"), workflow_id=workflow_id, created_at=at(i))
+            store.create_execution(run, expire_at=at(86_400))
+        found = store.list_org_executions(ORG, limit=10, workflow_ids=many)
+        assert [e.id for e in found] == ["exec-1", "exec-0"]
+        assert [e.id for e in store.list_org_executions(ORG, limit=1, workflow_ids=many)] == [
+            "exec-1"
+        ]
+
     def test_delivery_attempts_are_appended_and_survive_state_writes(self, store: Store) -> None:
         run = execution()
         store.create_execution(run, expire_at=at(86_400))

@@ -107,6 +107,12 @@ SCENARIOS: dict[str, Call] = {
     "GET /v3/sql/<connection>/job/<external_id>": lambda http, stack, ids: http.get(
         stack.url(f"/v3/sql/local/job/job_{ids['execution']}"), headers=_bearer(stack), timeout=30
     ),
+    "DELETE /v3/sql/<connection>/job/<external_id>": lambda http, stack, ids: http.delete(
+        stack.url(f"/v3/sql/local/job/job_{ids['execution']}"), headers=_bearer(stack), timeout=30
+    ),
+    "GET /v3/sql/jobs": lambda http, stack, ids: http.get(
+        stack.url("/v3/sql/jobs?page_size=2"), headers=_bearer(stack), timeout=30
+    ),
     "POST /api/v1/workflows/<workflow_id>/execute": lambda http, stack, ids: http.post(
         stack.url(f"/api/v1/workflows/{ids['workflow']}/execute"),
         json={"parameters": SEED_VALUES},

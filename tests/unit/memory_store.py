@@ -150,6 +150,30 @@ class InMemoryStore:
         )
         return copy.deepcopy(rows[:limit])
 
+    def list_org_executions(
+        self,
+        org: str,
+        *,
+        limit: int,
+        workflow_ids: tuple[str, ...] | None = None,
+        after_id: str | None = None,
+    ) -> list[Execution]:
+        rows = sorted(
+            (
+                e
+                for (o, _), e in self.executions.items()
+                if o == org and (workflow_ids is None or e.workflow_id in workflow_ids)
+            ),
+            key=lambda e: (e.created_at, e.id),
+            reverse=True,
+        )
+        if after_id is not None:
+            last = self.executions.get((org, after_id))
+            if last is None:
+                return []
+            rows = [e for e in rows if (e.created_at, e.id) < (last.created_at, last.id)]
+        return copy.deepcopy(rows[:limit])
+
     def create_execution(self, execution: Execution, expire_at: dt.datetime) -> None:
         _refuse_naive(expire_at)
         stored = _stored(replace(execution, deliveries=()))

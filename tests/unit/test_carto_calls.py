@@ -228,3 +228,25 @@ def test_an_execution_is_read_through_its_own_connection_only() -> None:
         with pytest.raises(ServiceError) as refused:
             world.app.carto.execution_for_connection(org, connection, execution_id)
         assert (refused.value.kind, refused.value.code) == ("not_found", code)
+
+
+def test_jobs_list_across_connections_with_each_jobs_connection() -> None:
+    world = carto_world()
+    procedure = enable(world, "elsewhere", connection="second")
+    first = call(world).result.execution
+    world.clock.advance(1)
+    second = call(world, call_query(world, procedure=procedure), connection="second")
+    jobs, next_token = world.app.carto.list_jobs(
+        "demo", page_size=10, page_token=None, workflow_ids=None
+    )
+    listed = [(job.execution.id, job.connection.id, job.connection.location) for job in jobs]
+    assert listed == [(second.result.execution.id, "second", "US"), (first.id, "local", "EU")]
+    assert next_token is None
+    only, _ = world.app.carto.list_jobs(
+        "demo", page_size=10, page_token=None, workflow_ids=("clusters",)
+    )
+    assert [job.execution.id for job in only] == [first.id]
+    # A connection removed since still names its jobs (location unknown: BigQuery's default).
+    del world.store.connections[("demo", "local")]
+    jobs, _ = world.app.carto.list_jobs("demo", page_size=10, page_token=None, workflow_ids=None)
+    assert [(job.connection.id, job.connection.location) for job in jobs][-1] == ("local", "US")

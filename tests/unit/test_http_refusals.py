@@ -4,11 +4,12 @@ the one mapping of an unavailable backend to 503 with Retry-After."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from tests.unit.apps import GOOD, with_demo_workflow
+from tests.unit.apps import DEMO_CONNECTION, GOOD, with_demo_workflow
 from tests.unit.http_client import Answer, HttpClient
 from workflows_api.domain.calls import format_call
 from workflows_api.domain.tokens import Grant
@@ -173,6 +174,53 @@ def test_carto_bad_input(client: HttpClient) -> None:
     )
     assert not_a_call["error"]["field"] == "query"
     unchanged(client)
+
+
+def test_carto_cancel_refusals_change_nothing(client: HttpClient) -> None:
+    running = execution_id(client)
+    job = f"/v3/sql/local/job/job_{running}"
+    carto(client.call("DELETE", job), 401, "missing_token", "unauthorized")
+    reader = client.token(grants=(Grant.EXECUTIONS_READ,))
+    carto(client.call("DELETE", job, token=reader), 403, "missing_grant", "accessDenied")
+    other_org = client.token("other")
+    client.world.store.put_connection(replace(DEMO_CONNECTION, org="other"))
+    for token, path in [
+        (other_org, job),  # the same connection name in another org
+        (client.token("nobody"), job),  # an org without the connection
+        (client.token(), f"/v3/sql/elsewhere/job/job_{running}"),
+        (client.token(), "/v3/sql/local/job/job_" + "0" * 32),
+        (client.token(), "/v3/sql/local/job/not-a-job"),
+        (limited(client, "someone_else"), job),
+    ]:
+        carto(client.call("DELETE", path, token=token), 404, "job_not_found", "notFound")
+    assert client.world.app.queries.stored("demo", running).state.value == "running"
+
+
+def test_carto_job_list_refusals_and_limits(client: HttpClient) -> None:
+    execution_id(client)
+    carto(client.call("GET", "/v3/sql/jobs"), 401, "missing_token", "unauthorized")
+    token = client.token()
+    for query, code in [
+        ({"page_token": "not-a-token"}, "invalid_page_token"),
+        ({"page_size": "0"}, "invalid_request"),
+        ({"page_size": "101"}, "invalid_request"),
+    ]:
+        refused = carto(
+            client.call("GET", "/v3/sql/jobs", token=token, query=query), 400, code, "invalid"
+        )
+        assert refused["error"]["field"] == next(iter(query))
+    assert client.call("GET", "/v3/sql/jobs", token=client.token("other")).body["jobs"] == []
+    assert (
+        client.call("GET", "/v3/sql/jobs", token=limited(client, "someone_else")).body["jobs"] == []
+    )
+    mine = client.call("GET", "/v3/sql/jobs", token=limited(client, "clusters")).body["jobs"]
+    assert len(mine) == 1
+
+
+def limited(client: HttpClient, workflow_id: str) -> str:
+    """A token of org demo limited to `workflow_id`."""
+    grants = frozenset(Grant)
+    return client.world.app.admin.create_token("demo", grants, workflows=(workflow_id,)).secret
 
 
 # --- Nexadata -----------------------------------------------------------------------

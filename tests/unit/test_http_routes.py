@@ -259,6 +259,43 @@ def _carto_job(client: HttpClient) -> None:
     assert answer.body["query"] == carto_query(client)
 
 
+@case(f"DELETE {CARTO_JOBS}/<external_id>")
+def _carto_cancel(client: HttpClient) -> None:
+    token = client.token()
+    execution_id = execute(client, token)
+    answer = client.call("DELETE", f"/v3/sql/local/job/job_{execution_id}", token=token)
+    assert (answer.status, answer.body["externalId"]) == (200, f"job_{execution_id}")
+    assert answer.body["status"]["state"] == "DONE"
+    assert answer.body["status"]["errorResult"]["reason"] == "stopped"
+    stored = client.world.app.queries.stored("demo", execution_id)
+    assert stored.state.value == "cancelled"
+    again = client.call("DELETE", f"/v3/sql/local/job/job_{execution_id}", token=token)
+    assert (again.status, again.body["error"]["code"]) == (409, "execution_finished")
+    assert again.body["status"]["state"] == "DONE"  # CARTO's refusal envelope
+
+
+@case("GET /v3/sql/jobs")
+def _carto_jobs(client: HttpClient) -> None:
+    token = client.token()
+    older = execute(client, token)
+    client.world.clock.advance(1)
+    newer = client.call(
+        "POST",
+        "/v1/workflows/clusters/executions",
+        token=token,
+        body={"parameters": {**GOOD, "number_of_clusters": 3}},
+    ).body["id"]
+    first = client.call("GET", "/v3/sql/jobs", query={"page_size": "1", "access_token": token})
+    assert first.status == 200, first.body
+    assert [j["externalId"] for j in first.body["jobs"]] == [f"job_{newer}"]
+    assert first.body["jobs"][0]["connectionId"] == "local"
+    rest = client.call(
+        "GET", "/v3/sql/jobs", token=token, query={"page_token": first.body["next_page_token"]}
+    )
+    assert [j["externalId"] for j in rest.body["jobs"]] == [f"job_{older}"]
+    assert rest.body["next_page_token"] is None
+
+
 # --- Nexadata -----------------------------------------------------------------------
 
 

@@ -2,7 +2,8 @@
 
 `POST` with `{"query": "CALL `p.d.r`(@a,@b)", "queryParameters": {...}}`, the same as a
 `GET` with `query`, `queryParameters` (JSON) and `access_token` in the URL, and
-`GET .../job/{externalId}` for the status. Handlers only read the request, check the
+`GET .../job/{externalId}` for the status, `DELETE` of it to cancel, and `GET
+/v3/sql/jobs` for the org's jobs, newest first. Handlers only read the request, check the
 token and shape the answer; the use case is `CartoCalls` (service/carto.py) over the
 same services as the native API. Every refusal answers in CARTO's job shape: the
 routes choose `job_refusal` as their envelope.
@@ -16,12 +17,18 @@ from flask import Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from workflows_api.bootstrap import App
-from workflows_api.domain.calls import MAX_QUERY_CHARS, format_call
+from workflows_api.domain.calls import MAX_QUERY_CHARS
 from workflows_api.domain.tokens import Caller, Grant
 from workflows_api.http.auth import authorized, presented_credential
-from workflows_api.http.carto_views import error_body, execution_id_of, job_view
+from workflows_api.http.carto_views import (
+    error_body,
+    execution_id_of,
+    job_list_view,
+    job_view,
+    stored_query,
+)
 from workflows_api.http.errors import ApiError
-from workflows_api.http.requests import json_body, parse_json, parse_model
+from workflows_api.http.requests import int_argument, json_body, parse_json, parse_model
 from workflows_api.http.responses import json_response
 from workflows_api.service.errors import ServiceError
 
@@ -57,6 +64,35 @@ def create_job(app: App, request: Request, connection: str) -> Response:
 
 def get_job(app: App, request: Request, connection: str, external_id: str) -> Response:
     token = _caller(app, request, Grant.EXECUTIONS_READ)
+    found = app.carto.execution_for_connection(
+        token.org, connection, _execution_id(external_id), token.allows_workflow
+    )
+    execution = found.execution
+    return json_response(job_view(execution, found.connection, token.id, stored_query(execution)))
+
+
+def cancel_job(app: App, request: Request, connection: str, external_id: str) -> Response:
+    token = _caller(app, request, Grant.EXECUTIONS_CANCEL)
+    found = app.carto.cancel_job(
+        token.org, connection, _execution_id(external_id), token.allows_workflow
+    )
+    execution = found.execution
+    return json_response(job_view(execution, found.connection, token.id, stored_query(execution)))
+
+
+def list_jobs(app: App, request: Request) -> Response:
+    token = _caller(app, request, Grant.EXECUTIONS_READ)
+    jobs, next_token = app.carto.list_jobs(
+        token.org,
+        page_size=int_argument(request, "page_size", 50, 1, 100),
+        page_token=request.args.get("page_token") or None,
+        workflow_ids=token.workflows,
+    )
+    pairs = [(job.execution, job.connection) for job in jobs]
+    return json_response(job_list_view(pairs, token.id, next_token))
+
+
+def _execution_id(external_id: str) -> str:
     execution_id = execution_id_of(external_id)
     if execution_id is None:
         raise ServiceError(
@@ -65,13 +101,7 @@ def get_job(app: App, request: Request, connection: str, external_id: str) -> Re
             f"No job {external_id[:140]!r}; expected an externalId like job_<id>.",
             "externalId",
         )
-    found = app.carto.execution_for_connection(
-        token.org, connection, execution_id, token.allows_workflow
-    )
-    execution = found.execution
-    # The query as CARTO's UI writes it: the declared parameters, in order.
-    query = format_call(execution.procedure, list(execution.parameters))
-    return json_response(job_view(execution, found.connection, token.id, query))
+    return execution_id
 
 
 def job_refusal(error: ApiError, request: Request) -> Response:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from workflows_api.domain.calls import format_call
 from workflows_api.domain.executions import CANCELLED_ERROR, Execution, State
 from workflows_api.domain.timestamps import iso_utc
 from workflows_api.http import schemas
@@ -69,6 +70,21 @@ def job_view(
     ).model_dump(mode="json")
     job["status"] = status_view(execution)
     return job
+
+
+def job_list_view(
+    jobs: list[tuple[Execution, Connection]], user_id: str, next_page_token: str | None
+) -> dict[str, Any]:
+    """Each job as GET .../job/{externalId} answers it."""
+    return {
+        "jobs": [job_view(e, c, user_id, stored_query(e)) for e, c in jobs],
+        "next_page_token": next_page_token,
+    }
+
+
+def stored_query(execution: Execution) -> str:
+    """The query as CARTO's UI writes it: the declared parameters, in order."""
+    return format_call(execution.procedure, list(execution.parameters))
 
 
 def status_view(execution: Execution) -> dict[str, Any]:

@@ -4,12 +4,32 @@ from __future__ import annotations
 
 from workflows_api.domain.calls import MAX_QUERY_CHARS
 from workflows_api.http import carto, nexadata, schemas
-from workflows_api.http.route import EXECUTE, STATUS, Link, Parameter, Route
+from workflows_api.http.route import (
+    EXECUTE,
+    EXECUTION_ID_PATTERN,
+    STATUS,
+    Link,
+    Parameter,
+    Route,
+)
 
 _CARTO_JOBS = "/v3/sql/<connection>/job"
 _NEW_EXECUTION = (("execution_id", "$response.body#/id"),)
 _ACCESS_TOKEN = Parameter(
     "access_token", "The API token (or use the Authorization header).", {"type": "string"}
+)
+# As the native list's (routes._page): the page token is the last job's execution id.
+_JOBS_PAGE = (
+    Parameter(
+        "page_size",
+        "Jobs per page.",
+        {"type": "integer", "minimum": 1, "maximum": 100, "default": 50},
+    ),
+    Parameter(
+        "page_token",
+        "The next_page_token of the previous page (any other value answers 400).",
+        {"type": "string", "pattern": f"^(?:{EXECUTION_ID_PATTERN.strip('^$')})?$"},
+    ),
 )
 
 DIALECT_ROUTES: tuple[Route, ...] = (
@@ -76,6 +96,34 @@ DIALECT_ROUTES: tuple[Route, ...] = (
         error_model=schemas.CartoRefusal,
         refusal=carto.job_refusal,
         parameters=(_ACCESS_TOKEN,),
+        auth="bearer_or_query",
+        tag="carto",
+    ),
+    Route(
+        "DELETE",
+        f"{_CARTO_JOBS}/<external_id>",
+        EXECUTE,
+        carto.cancel_job,
+        "CARTO: cancel a job (409 once it ended)",
+        responses=((200, schemas.CartoJob),),
+        errors=(400, 401, 403, 404, 409, 503),
+        error_model=schemas.CartoRefusal,
+        refusal=carto.job_refusal,
+        parameters=(_ACCESS_TOKEN,),
+        auth="bearer_or_query",
+        tag="carto",
+    ),
+    Route(
+        "GET",
+        "/v3/sql/jobs",
+        STATUS,
+        carto.list_jobs,
+        "CARTO: the org's jobs, newest first",
+        responses=((200, schemas.CartoJobList),),
+        errors=(400, 401, 403, 503),
+        error_model=schemas.CartoRefusal,
+        refusal=carto.job_refusal,
+        parameters=(*_JOBS_PAGE, _ACCESS_TOKEN),
         auth="bearer_or_query",
         tag="carto",
     ),

@@ -102,6 +102,13 @@ class CartoJob(_Body):
     status: CartoJobStatus
 
 
+class CartoJobList(_Body):
+    """A page of the org's jobs, newest first."""
+
+    jobs: list[CartoJob]
+    next_page_token: str | None = Field(description="The next page's page_token; null at the end.")
+
+
 class CartoRefusal(_Body):
     """A refusal in CARTO's shape: a finished job with an errorResult, plus our code."""
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from workflows_api.domain import executions as ex
 from workflows_api.domain.calls import CallSyntaxError, ProcedureCall, format_call, parse_call
 from workflows_api.domain.executions import Execution
 from workflows_api.service.admission import ExecutionAdmission
@@ -24,7 +25,7 @@ from workflows_api.service.executions import (
     WorkflowFilter,
     any_workflow,
 )
-from workflows_api.service.ports import Connection, WorkflowStore
+from workflows_api.service.ports import Connection, ExecutionStore, WorkflowStore
 from workflows_api.service.queries import ExecutionQueries
 from workflows_api.service.workflows import WorkflowService, api_disabled, deployed_definition_of
 
@@ -61,9 +62,11 @@ class CartoCalls:
         workflow_store: WorkflowStore,
         admission: ExecutionAdmission,
         queries: ExecutionQueries,
+        executions: ExecutionStore,
     ) -> None:
         self._workflows = workflows
         self._workflow_store = workflow_store
+        self._executions = executions
         self._admission = admission
         self._queries = queries
 
@@ -136,6 +139,71 @@ class CartoCalls:
         if execution.connection != connection.id:
             raise not_found("execution", execution_id)
         return ConnectionExecution(connection, execution)
+
+    def cancel_job(
+        self,
+        org: str,
+        connection_id: str,
+        execution_id: str,
+        may_see: WorkflowFilter = any_workflow,
+    ) -> ConnectionExecution:
+        """Cancel an execution seen through a connection; 409 once it ended, as the
+        native cancel. Whatever is not there for the caller (connection, execution, or
+        one that ran elsewhere) is one 404 `job_not_found`: nothing to tell apart."""
+        try:
+            connection = self._workflows.connection(org, connection_id)
+            # The record, not reconciled first, as the native cancel (lifecycle.cancel).
+            if self._queries.stored(org, execution_id, may_see).connection != connection.id:
+                raise not_found("execution", execution_id)
+        except ServiceError as error:
+            if error.kind != "not_found":
+                raise
+            raise ServiceError(
+                "not_found",
+                "job_not_found",
+                f"No job of execution {execution_id[:64]!r} on connection {connection_id[:140]!r}.",
+                "externalId",
+            ) from None
+        return ConnectionExecution(connection, self._queries.cancel(org, execution_id, may_see))
+
+    def list_jobs(
+        self,
+        org: str,
+        *,
+        page_size: int,
+        page_token: str | None,
+        workflow_ids: tuple[str, ...] | None,
+    ) -> tuple[list[ConnectionExecution], str | None]:
+        """A page of the org's executions (of `workflow_ids` alone, when given), newest
+        first, each with its connection, and the next page's token."""
+        if page_token is not None and not ex.is_execution_id(page_token):
+            raise ServiceError(
+                "invalid",
+                "invalid_page_token",
+                "page_token: not a token this API gave",
+                "page_token",
+            )
+        page = self._executions.list_org_executions(
+            org, limit=page_size + 1, workflow_ids=workflow_ids, after_id=page_token
+        )
+        next_token = page[page_size - 1].id if len(page) > page_size else None
+        connections: dict[str, Connection] = {}
+        jobs = []
+        for execution in page[:page_size]:
+            if execution.connection not in connections:
+                connections[execution.connection] = self._connection_of(org, execution)
+            jobs.append(ConnectionExecution(connections[execution.connection], execution))
+        return jobs, next_token
+
+    def _connection_of(self, org: str, execution: Execution) -> Connection:
+        """The execution's connection; one removed since still names the job's (its
+        location then unknown: BigQuery's default)."""
+        try:
+            return self._workflows.connection(org, execution.connection)
+        except ServiceError as error:
+            if error.kind != "not_found":
+                raise
+            return Connection(org=org, id=execution.connection, project="")
 
 
 def _parameters(call: ProcedureCall, supplied: Mapping[str, Any]) -> dict[str, Any]:

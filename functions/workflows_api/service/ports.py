@@ -153,6 +153,17 @@ class ExecutionStore(Protocol):
         submitted) that were created before `created_before`, oldest first."""
         ...
 
+    def list_org_executions(
+        self,
+        org: str,
+        *,
+        limit: int,
+        workflow_ids: tuple[str, ...] | None = None,
+        after_id: str | None = None,
+    ) -> list[Execution]:
+        """The org's (of `workflow_ids` alone, when given), ordered as list_executions."""
+        ...
+
     def claim_cache_entry(
         self, org: str, key: str, execution_id: str, expire_at: dt.datetime
     ) -> str | None:

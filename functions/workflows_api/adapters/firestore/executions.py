@@ -56,6 +56,7 @@ COLLECTION_GROUP_INDEXES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = 
     ("executions", (("state", "ASCENDING"), ("created_at", "ASCENDING"))),
 )
 _CLAIM_ATTEMPTS = 3
+_IN_LIMIT = 30  # Firestore's most values for an `in` filter
 
 
 class FirestoreExecutions(FirestoreCollections):
@@ -134,6 +135,41 @@ class FirestoreExecutions(FirestoreCollections):
             .limit(limit)
         )
         return [_execution_from_doc(s.to_dict() or {}) for s in run_query(query)]
+
+    def list_org_executions(
+        self,
+        org: str,
+        *,
+        limit: int,
+        workflow_ids: tuple[str, ...] | None = None,
+        after_id: str | None = None,
+    ) -> list[Execution]:
+        executions = self._org(org, "executions")
+        newest_first = executions.order_by(
+            "created_at", direction=firestore.Query.DESCENDING
+        ).order_by(FieldPath.document_id(), direction=firestore.Query.DESCENDING)
+        if after_id is not None:
+            last = call(lambda: executions.document(after_id).get(**ONE_ATTEMPT))
+            if not last.exists:
+                return []
+            newest_first = newest_first.start_after(last)
+        if workflow_ids is None:  # the single-field index on created_at serves it
+            queries = [newest_first]
+        else:  # `in` takes 30 values at most: one query per chunk, merged below
+            chunks = [
+                workflow_ids[i : i + _IN_LIMIT] for i in range(0, len(workflow_ids), _IN_LIMIT)
+            ]
+            queries = [
+                newest_first.where(filter=firestore.FieldFilter("workflow_id", "in", list(chunk)))
+                for chunk in chunks
+            ]
+        found = [
+            _execution_from_doc(s.to_dict() or {})
+            for q in queries
+            for s in run_query(q.limit(limit))
+        ]
+        found.sort(key=lambda e: (e.created_at, e.id), reverse=True)
+        return found[:limit]
 
     def delete_execution(self, org: str, execution_id: str) -> None:
         delete(self._org(org, "executions").document(execution_id))
