@@ -44,8 +44,11 @@ def until_running(http: requests.Session, stack: Stack, external_id: str) -> Non
 
 def test_jobs_are_listed_newest_first_page_by_page(http: requests.Session, stack: Stack) -> None:
     query = seed_query(stack.info["procedure"])
-    older = checked(post_job(http, stack, query, SEED_VALUES), stack.token)
-    newer_values = {**SEED_VALUES, "number_of_clusters": 3}
+    # Values never sent before: each call runs a job of its own (no cache hit).
+    radius = 1000 + uuid.uuid4().int % 90_000 + uuid.uuid4().int % 1000 / 1000
+    older_values = {**SEED_VALUES, "buffer_radius": radius}
+    older = checked(post_job(http, stack, query, older_values), stack.token)
+    newer_values = {**SEED_VALUES, "buffer_radius": radius + 1}
     newer = checked(post_job(http, stack, query, newer_values), stack.token)
 
     first = jobs_page(http, stack, stack.token, page_size="1")
