@@ -94,40 +94,25 @@ def _print_api(state: ApiState) -> None:
         typer.echo(f"  {parameter.name} {parameter.type} ({required}) {parameter.description}")
 
 
-@workflows_app.command("enable")
-def workflows_enable(
-    workflow_id: WorkflowId,
-    url: UrlOption = None,
-    token: TokenOption = None,
-    profile: ProfileOption = "default",
-) -> None:
-    """Enable the API: create the procedure from the current version."""
-    with api_errors(), connect(url, token, profile) as client:
-        _print_api(client.workflows.enable(workflow_id))
+def _api_command(name: str, summary: str) -> None:
+    """`wfapi workflows <name> ID`: one API toggle (enable, update, disable) and its state."""
+
+    def command(
+        workflow_id: WorkflowId,
+        url: UrlOption = None,
+        token: TokenOption = None,
+        profile: ProfileOption = "default",
+    ) -> None:
+        with api_errors(), connect(url, token, profile) as client:
+            _print_api(getattr(client.workflows, name)(workflow_id))
+
+    command.__doc__ = summary
+    workflows_app.command(name)(command)
 
 
-@workflows_app.command("update")
-def workflows_update(
-    workflow_id: WorkflowId,
-    url: UrlOption = None,
-    token: TokenOption = None,
-    profile: ProfileOption = "default",
-) -> None:
-    """Recreate the procedure from the current version."""
-    with api_errors(), connect(url, token, profile) as client:
-        _print_api(client.workflows.update(workflow_id))
-
-
-@workflows_app.command("disable")
-def workflows_disable(
-    workflow_id: WorkflowId,
-    url: UrlOption = None,
-    token: TokenOption = None,
-    profile: ProfileOption = "default",
-) -> None:
-    """Disable the API: drop the procedure."""
-    with api_errors(), connect(url, token, profile) as client:
-        _print_api(client.workflows.disable(workflow_id))
+_api_command("enable", "Enable the API: create the procedure from the current version.")
+_api_command("update", "Recreate the procedure from the current version.")
+_api_command("disable", "Disable the API: drop the procedure.")
 
 
 def login(
