@@ -140,6 +140,12 @@ def test_cancel_stops_a_script_between_statements(
 
     bq_client.cancel_job(job.job_id)
 
+    # Cancelling is asynchronous, as on BigQuery: the job reports DONE once it stopped.
+    deadline = time.monotonic() + 60
+    job.reload()
+    while job.state != "DONE" and time.monotonic() < deadline:
+        time.sleep(0.1)
+        job.reload()
     with pytest.raises(api_exceptions.GoogleAPICallError):
         job.result()
     # The loop never ends by itself: DONE means the cancel stopped it.
