@@ -50,6 +50,14 @@ class ClaimsContract:
         assert store.claim_cache_entry(ORG, "key", "exec-a", expire_at=at(60)) is None
         assert store.claim_cache_entry(ORG, "key", "exec-b", expire_at=at(60)) == "exec-a"
 
+    def test_get_cache_entry_reads_the_holder_of_its_org(self, store: Store) -> None:
+        assert store.get_cache_entry(ORG, "key") is None
+        assert store.claim_cache_entry(ORG, "key", "exec-a", expire_at=at(60)) is None
+        assert store.get_cache_entry(ORG, "key") == "exec-a"
+        assert store.get_cache_entry("another-org", "key") is None
+        assert store.replace_cache_entry(ORG, "key", "exec-a", "exec-b", expire_at=at(120))
+        assert store.get_cache_entry(ORG, "key") == "exec-b"
+
     def test_replace_cache_entry_is_compare_and_swap(self, store: Store) -> None:
         assert store.claim_cache_entry(ORG, "key", "exec-a", expire_at=at(60)) is None
 

@@ -210,6 +210,9 @@ class InMemoryStore:
                 execution, deliveries=(*execution.deliveries, attempt)
             )
 
+    def get_cache_entry(self, org: str, key: str) -> str | None:
+        return self.cache_entries.get((org, key))
+
     def claim_cache_entry(
         self, org: str, key: str, execution_id: str, expire_at: dt.datetime
     ) -> str | None:

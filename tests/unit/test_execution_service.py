@@ -53,6 +53,19 @@ def test_identical_request_joins_without_a_new_job() -> None:
     assert len(world.store.executions) == 1  # the loser's record was removed
 
 
+def test_a_cache_hit_writes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    world = with_demo_workflow()
+    first = execute(world).execution
+
+    def no_write(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("a cache hit wrote to the store")
+
+    for write in ("create_execution", "claim_cache_entry", "delete_execution"):
+        monkeypatch.setattr(world.store, write, no_write)
+    again = execute(world)
+    assert again.reused and again.execution.id == first.id
+
+
 def test_different_parameters_make_a_different_table() -> None:
     world = with_demo_workflow()
     first = execute(world).execution

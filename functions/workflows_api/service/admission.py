@@ -54,6 +54,11 @@ class ExecutionAdmission:
         use_cache = workflow.settings.cache if request.cache is None else request.cache
         execution = self._new_execution(record, workflow, values, use_cache)
         fingerprint = _fingerprint(workflow_id, execution.cache_key, use_cache)
+        if use_cache and request.idempotency_key is None:
+            # A cache hit writes nothing: its holder answers, as the claim below would.
+            reusable = self._reusable_holder(org, execution.cache_key)
+            if reusable is not None:
+                return self._finish(ExecuteResult(reusable, True), request.wait_seconds)
         if request.idempotency_key is not None:
             replayed = self._replay(org, request.idempotency_key, fingerprint)
             if replayed is not None:
@@ -129,6 +134,11 @@ class ExecutionAdmission:
             output_expires_at=ex.output_expiry(now, workflow.settings.output_expiration_days),
             labels=ex.job_labels(record.org, record.id, execution_id),
         )
+
+    def _reusable_holder(self, org: str, key: str) -> Execution | None:
+        holder_id = self._executions.get_cache_entry(org, key)
+        holder = None if holder_id is None else self._executions.get_execution(org, holder_id)
+        return holder if holder is not None and holder.reusable_at(self._clock()) else None
 
     def _claim_cache_entry(self, execution: Execution) -> Execution | None:
         """None when `execution` now holds its cache key, else the reusable holder."""

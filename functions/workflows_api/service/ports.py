@@ -1,9 +1,8 @@
 """The small interfaces the services need, and the records that cross them.
 
-Firestore implements the stores (`adapters/firestore/`), BigQuery the
-warehouse (`adapters/bigquery_warehouse.py`); unit tests use in-memory fakes.
-Adapters retry transient errors themselves and raise BackendUnavailable when
-retrying did not help.
+Firestore implements the stores (`adapters/firestore/`), BigQuery the warehouse
+(`adapters/bigquery_warehouse.py`); unit tests use in-memory fakes. Adapters retry
+transient errors themselves and raise BackendUnavailable when retrying did not help.
 """
 
 from __future__ import annotations
@@ -163,6 +162,9 @@ class ExecutionStore(Protocol):
     ) -> list[Execution]:
         """The org's (of `workflow_ids` alone, when given), ordered as list_executions."""
         ...
+
+    def get_cache_entry(self, org: str, key: str) -> str | None:
+        """The execution id holding `key`; None when there is no entry."""
 
     def claim_cache_entry(
         self, org: str, key: str, execution_id: str, expire_at: dt.datetime

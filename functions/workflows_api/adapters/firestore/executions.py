@@ -176,6 +176,9 @@ class FirestoreExecutions(FirestoreCollections):
 
     # Cache entries: the execution currently answering a cache key.
 
+    def get_cache_entry(self, org: str, key: str) -> str | None:
+        return _cache_holder(self._org(org, "cache_entries").document(key))
+
     def claim_cache_entry(
         self, org: str, key: str, execution_id: str, expire_at: dt.datetime
     ) -> str | None:
