@@ -1,8 +1,12 @@
 """Cloud Functions entry points: one source tree, one function per name below.
 
-Each HTTP function serves its share of the routing table
-(`workflows_api.http.routes.ROUTES`); each CloudEvent function parses its event
-and calls a service. All the work happens in the service layer.
+Each HTTP function serves its own routing table (`workflows_api.http.routes`); each
+CloudEvent function reads its event and calls a service. All the work happens in the
+service layer.
+
+Every function of a deployment loads this file, so it imports only what they all
+share; a CloudEvent function imports its event's reader in its body. A cold instance
+thus loads only what it serves (HTTP functions: their own table, see http/routes.py).
 """
 
 from __future__ import annotations
@@ -15,14 +19,11 @@ from flask import Request, Response
 from werkzeug.exceptions import HTTPException
 
 from workflows_api import logs
-from workflows_api.events.bigquery_audit import NotAJobEvent
-from workflows_api.events.job_events import job_event
-from workflows_api.events.pubsub import NotAPubSubEvent, pubsub_message
-from workflows_api.events.webhook_delivery import NotADelivery, delivery_event
+from workflows_api.bootstrap import App
+from workflows_api.events.acknowledging import failures_acknowledged, read_event
 from workflows_api.http.app import get_app
 from workflows_api.http.dispatch import dispatch, framework_refusal
 from workflows_api.http.route import API_ACCESS, EXECUTE, STATUS
-from workflows_api.service.errors import BackendUnavailable, ServiceError
 
 # JSON, not the framework's HTML, for requests its own routing refuses.
 functions_framework.errorhandler(HTTPException)(framework_refusal)
@@ -36,7 +37,7 @@ def api_access(request: Request) -> Response:
 
 @functions_framework.http
 def execute(request: Request) -> Response:
-    """Start executions."""
+    """Start and cancel executions."""
     return dispatch(request, EXECUTE)
 
 
@@ -46,6 +47,12 @@ def status(request: Request) -> Response:
     return dispatch(request, STATUS)
 
 
+def _event_app() -> App:
+    app = get_app()
+    logs.configure(app.settings.log_level)
+    return app
+
+
 @functions_framework.cloud_event
 def pubsub_trigger(cloud_event: CloudEvent) -> None:
     """Start an execution from a Pub/Sub message (Eventarc, or a push subscription).
@@ -53,17 +60,16 @@ def pubsub_trigger(cloud_event: CloudEvent) -> None:
     Returning acknowledges the message; raising (only a transient backend failure:
     the service records every other failure) has Pub/Sub deliver it again.
     """
-    app = get_app()
-    logs.configure(app.settings.log_level)
-    try:
-        message = pubsub_message(cloud_event["source"], cloud_event.data)
-    except NotAPubSubEvent as error:
-        logs.log(logging.getLogger(__name__), logging.ERROR, f"event ignored: {error}")
-        return
-    except Exception:  # an event no redelivery can make readable: acknowledged
-        logging.getLogger(__name__).exception("unreadable Pub/Sub event ignored")
-        return
-    app.pubsub_triggers.handle(message.topic, message.message_id, message.data)
+    from workflows_api.events.pubsub import NotAPubSubEvent, pubsub_message
+
+    app = _event_app()
+    message = read_event(
+        cloud_event,
+        lambda: pubsub_message(cloud_event["source"], cloud_event.data),
+        NotAPubSubEvent,
+    )
+    if message is not None:
+        app.pubsub_triggers.handle(message.topic, message.message_id, message.data)
 
 
 @functions_framework.cloud_event
@@ -75,29 +81,20 @@ def bigquery_job_completed(cloud_event: CloudEvent) -> None:
     already applied; raising (only a transient backend failure) has it delivered again.
     Any other failure would fail again: logged and acknowledged.
     """
-    app = get_app()
-    logs.configure(app.settings.log_level)
-    logger = logging.getLogger(__name__)
-    try:
-        event, event_id = job_event(
+    from workflows_api.events.job_events import NotAJobEvent, job_event
+
+    app = _event_app()
+    event = read_event(
+        cloud_event,
+        lambda: job_event(
             cloud_event["type"], cloud_event["source"], cloud_event["id"], cloud_event.data
-        )
-    except NotAJobEvent as error:
-        logs.log(logger, logging.INFO, f"event ignored: {error}", event_id=cloud_event["id"])
-        return
-    except Exception:
-        logger.exception("unreadable job event ignored", extra={"fields": _event_id(cloud_event)})
-        return
-    try:
-        app.job_completions.handle_job_event(event, event_id)
-    except BackendUnavailable:
-        raise
-    except ServiceError as refused:
-        if refused.kind == "unavailable":
-            raise
-        logs.log(logger, logging.ERROR, f"job event refused: {refused}", job_id=event.job_id)
-    except Exception:
-        logger.exception("job event failed; acknowledged", extra={"fields": _event_id(cloud_event)})
+        ),
+        NotAJobEvent,
+        level=logging.INFO,  # most audit entries are about jobs that are not ours
+    )
+    if event is not None:
+        with failures_acknowledged(cloud_event):
+            app.job_completions.handle_job_event(*event)
 
 
 @functions_framework.cloud_event
@@ -108,23 +105,14 @@ def deliver_webhook(cloud_event: CloudEvent) -> None:
     a delivery); raising (the attempt failed, or a backend did) has Pub/Sub deliver it
     again after the subscription's backoff.
     """
-    app = get_app()
-    logs.configure(app.settings.log_level)
-    try:
-        delivery, attempt = delivery_event(cloud_event["source"], cloud_event.data)
-    except NotADelivery as error:
-        logs.log(
-            logging.getLogger(__name__),
-            logging.ERROR,
-            f"event ignored: {error}",
-            event_id=cloud_event["id"],
-        )
-        return
-    app.webhooks.deliver(delivery, attempt)
+    from workflows_api.events.webhook_delivery import NotADelivery, delivery_event
 
-
-def _event_id(cloud_event: CloudEvent) -> dict[str, str | None]:
-    return {"event_id": cloud_event.get("id")}
+    app = _event_app()
+    delivery = read_event(
+        cloud_event, lambda: delivery_event(cloud_event["source"], cloud_event.data), NotADelivery
+    )
+    if delivery is not None:
+        app.webhooks.deliver(*delivery)
 
 
 @functions_framework.cloud_event
@@ -135,6 +123,4 @@ def sweep_executions(cloud_event: CloudEvent) -> None:
     The message carries nothing. Raising (a backend failed) has Pub/Sub deliver it
     again; the next scheduled run would sweep too.
     """
-    app = get_app()
-    logs.configure(app.settings.log_level)
-    app.sweep.sweep()
+    _event_app().sweep.sweep()

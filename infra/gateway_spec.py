@@ -1,7 +1,7 @@
 """Write the API Gateway's OpenAPI 2.0 (Swagger) document from the routing table.
 
 API Gateway only reads OpenAPI 2.0, while the service publishes OpenAPI 3.1
-(`workflows_api.http.openapi`). This script turns the routing table (ROUTES) into a
+(`workflows_api.http.openapi`). This script turns the routing table (routes.all_routes()) into a
 Swagger 2.0 document whose every operation names its Cloud Function in an
 `x-google-backend` block. The backend addresses and deadlines are Terraform
 `templatefile` placeholders (`${backends["execute"].address}`), filled in by
@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "functions"))
 import yaml  # noqa: E402
 
 from workflows_api.http.openapi import TITLE, VERSION, operation_id  # noqa: E402
-from workflows_api.http.routes import ROUTES, Route  # noqa: E402
+from workflows_api.http.routes import Route, all_routes  # noqa: E402
 
 TEMPLATE = ROOT / "infra" / "modules" / "workflows_api" / "gateway.swagger.yaml.tftpl"
 # Werkzeug's <name> and <converter:name>; `path` converters span several segments.
@@ -66,7 +66,7 @@ def swagger_document() -> dict[str, Any]:
     stale: the contract is the service's own GET /openapi.json.
     """
     paths: dict[str, dict[str, Any]] = {}
-    for route in ROUTES:
+    for route in all_routes():
         operation: dict[str, Any] = {"operationId": operation_id(route)}
         names = [match["name"] for match in _ARGUMENT.finditer(route.path)]
         if names:
@@ -126,7 +126,7 @@ def main(argv: list[str]) -> int:
         print("usage: gateway_spec.py [--check]")
         return 2
     TEMPLATE.write_text(text)
-    print(f"wrote {TEMPLATE.relative_to(ROOT)} ({len(ROUTES)} routes)")
+    print(f"wrote {TEMPLATE.relative_to(ROOT)} ({len(all_routes())} routes)")
     return 0
 
 

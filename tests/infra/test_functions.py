@@ -8,7 +8,7 @@ from typing import Any
 
 from tests.infra.hcl import block, entry_points, expression, module, root
 from workflows_api.config import ENVIRONMENT_VARIABLES
-from workflows_api.http.routes import HTTP_FUNCTIONS, ROUTES
+from workflows_api.http.routes import HTTP_FUNCTIONS, all_routes
 from workflows_api.service.executions import MAX_WAIT_SECONDS
 
 EVENT_TRIGGERS = {"pubsub", "bigquery_audit_log", "webhook_delivery", "schedule"}
@@ -64,7 +64,7 @@ def test_one_function_resource_runs_each_entry_point_on_python_3_12() -> None:
 
 def test_http_functions_are_the_routing_tables() -> None:
     http = {name for name, spec in declared_functions().items() if spec["trigger"] == "http"}
-    assert http == set(HTTP_FUNCTIONS) == {route.function for route in ROUTES}
+    assert http == set(HTTP_FUNCTIONS) == {route.function for route in all_routes()}
 
 
 def test_sizing_is_chosen_for_each_function() -> None:

@@ -25,7 +25,7 @@ from tests.infra.hcl import (
     run_terraform,
     terraform,
 )
-from workflows_api.http.routes import ROUTES, Route
+from workflows_api.http.routes import Route, all_routes
 
 TEMPLATE = MODULE / "gateway.swagger.yaml.tftpl"
 _PLACEHOLDER = re.compile(r'\$\{backends\["(\w+)"\]\.(address|deadline|disable_auth)\}')
@@ -84,7 +84,7 @@ def operations(access_mode: str = "public") -> dict[tuple[str, str], dict[str, A
 def test_every_route_and_only_the_routes_reach_their_function() -> None:
     found = operations()
     module_spec = generator()
-    expected = {(route.method, module_spec.gateway_path(route)): route for route in ROUTES}
+    expected = {(route.method, module_spec.gateway_path(route)): route for route in all_routes()}
     assert set(found) == set(expected)
     for key, route in expected.items():
         backend = found[key]["x-google-backend"]
@@ -117,8 +117,8 @@ def test_the_gateway_and_the_functions_route_a_path_alike() -> None:
     # A request the gateway sends to a function is one that function routes to the
     # same handler: compare the gateway's templates with the functions' Werkzeug rules.
     gateway = [(method, gateway_regex(path), op) for (method, path), op in operations().items()]
-    rules = Map([Rule(r.path, methods=[r.method], endpoint=r.name) for r in ROUTES]).bind("x")
-    for route in ROUTES:
+    rules = Map([Rule(r.path, methods=[r.method], endpoint=r.name) for r in all_routes()]).bind("x")
+    for route in all_routes():
         path = example_path(route)
         matches = [
             op for method, regex, op in gateway if method == route.method and regex.match(path)
@@ -170,7 +170,7 @@ def test_base_url_is_the_gateways() -> None:
 @pytest.mark.skipif(terraform() is None, reason="terraform is not installed")
 def test_terraform_renders_the_template(tmp_path: Path) -> None:
     # templatefile() itself, not a stand-in: Terraform's core functions need no provider.
-    functions = sorted({route.function for route in ROUTES})
+    functions = sorted({route.function for route in all_routes()})
     backends = ", ".join(
         f'{name} = {{ address = "{fake_backend(name)}", deadline = format("%.1f", 120), '
         "disable_auth = true }"

@@ -18,7 +18,7 @@ from tests.infra.hcl import (
     run_terraform,
     terraform,
 )
-from workflows_api.http.routes import ROUTES
+from workflows_api.http.routes import all_routes
 from workflows_api.service.ports import DEFAULT_DATASET
 
 
@@ -129,7 +129,7 @@ def test_scheduler_jobs_call_the_execute_route_with_an_oidc_token() -> None:
     path = uri.removeprefix("${local.execute_url}").replace(
         "${each.value.workflow}", "<workflow_id>"
     )
-    (route,) = [r for r in ROUTES if r.method == "POST" and r.path == path]
+    (route,) = [r for r in all_routes() if r.method == "POST" and r.path == path]
     assert route.function == "execute"
     assert '"execute"' in expression(config.locals["execute_url"])
     oidc = block(target, "oidc_token")

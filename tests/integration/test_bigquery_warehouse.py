@@ -107,8 +107,8 @@ def _deploy(
 
 def _arguments(workflow: Any, supplied: dict[str, Any], output: str) -> list[QueryArgument]:
     """Production's arguments: canonical values, BigQuery types, then the output table."""
-    values = validate_parameter_values(workflow, supplied)
-    types = bigquery_parameter_types(workflow)
+    values = validate_parameter_values(workflow.parameters, supplied)
+    types = bigquery_parameter_types(workflow.parameters)
     return [
         *(QueryArgument(name, types[name], value) for name, value in values.items()),
         QueryArgument(OUTPUT_TABLE_QUERY_PARAMETER, "STRING", output),

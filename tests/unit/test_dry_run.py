@@ -9,14 +9,14 @@ import pytest
 from tests.unit.apps import DEMO, DEMO_CONNECTION, GOOD, on_fakes, with_demo_workflow
 from tests.unit.http_client import HttpClient
 from workflows_api.domain.tokens import Grant
-from workflows_api.http.routes import ROUTES
+from workflows_api.http.routes import all_routes
 
 PATH = "/v1/workflows/clusters/executions"
 
 
 @pytest.fixture
 def client() -> HttpClient:
-    return HttpClient(with_demo_workflow(), ROUTES)
+    return HttpClient(with_demo_workflow(), all_routes())
 
 
 def test_a_dry_run_answers_the_estimate_of_the_very_call_a_run_would_make(
@@ -97,7 +97,7 @@ def test_the_estimate_names_the_cap_the_run_would_have() -> None:
         "demo", "clusters", {**DEMO, "settings": {"maximum_bytes_billed": 50_000_000}}
     )
     world.app.workflows.enable_api("demo", "clusters")
-    client = HttpClient(world, ROUTES)
+    client = HttpClient(world, all_routes())
     answer = client.call(
         "POST", PATH, token=client.token(), body={"parameters": GOOD, "dry_run": True}
     )

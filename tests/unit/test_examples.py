@@ -108,7 +108,7 @@ def test_example_reads_only_tables_the_local_stack_seeds(example: Example) -> No
 def test_example_parameters_pass_the_workflows_checks(example: Example) -> None:
     workflow = parse_workflow(example.text)
     supplied: dict[str, Any] = example.parameters
-    values = validate_parameter_values(workflow, supplied)
+    values = validate_parameter_values(workflow.parameters, supplied)
     assert set(supplied) == set(values), "every parameter gets an example value"
 
 

@@ -15,7 +15,7 @@ from tests.unit.http_client import HttpClient
 from tests.unit.test_oidc import AUDIENCE, ISSUER, verifier
 from workflows_api.config import Settings
 from workflows_api.domain.tokens import Grant
-from workflows_api.http.routes import ROUTES
+from workflows_api.http.routes import all_routes
 
 GATEWAY = "wfapi-gateway@demo-project.iam.gserviceaccount.com"
 SCHEDULER = "wfapi-scheduler@demo-project.iam.gserviceaccount.com"
@@ -29,7 +29,7 @@ def client(trusted: bool) -> HttpClient:
         gateway_service_account=GATEWAY,
     )
     world = with_demo_workflow(settings=settings, id_token_verifier=verifier(), now=now())
-    return HttpClient(world, ROUTES)
+    return HttpClient(world, all_routes())
 
 
 def now() -> dt.datetime:

@@ -11,12 +11,12 @@ from tests.unit.http_client import HttpClient
 from workflows_api.domain.errors import WorkflowInvalid
 from workflows_api.domain.validation import load_workflow
 from workflows_api.http.dispatch import framework_refusal
-from workflows_api.http.routes import ROUTES
+from workflows_api.http.routes import all_routes
 
 
 @pytest.fixture
 def client() -> HttpClient:
-    return HttpClient(with_demo_workflow(), ROUTES)
+    return HttpClient(with_demo_workflow(), all_routes())
 
 
 def test_an_argument_the_route_does_not_take_is_refused(client: HttpClient) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from tests.unit.apps import on_fakes
 from tests.unit.http_client import HttpClient
-from workflows_api.http.routes import ROUTES
+from workflows_api.http.routes import all_routes
 from workflows_api.service.health import HEALTH_CACHE_SECONDS, HealthCheck, check_health
 
 LEAKY = "dial tcp 10.128.0.7:443: project secret-project-42, token=abc"
@@ -57,7 +57,9 @@ def test_the_report_is_reused_for_a_few_seconds() -> None:
 
 def test_healthz_says_which_backend_is_down_without_the_exceptions_text() -> None:
     probe = _Counted()
-    client = HttpClient(on_fakes(health_probes={"firestore": probe, "bigquery": _broken}), ROUTES)
+    client = HttpClient(
+        on_fakes(health_probes={"firestore": probe, "bigquery": _broken}), all_routes()
+    )
 
     answer = client.call("GET", "/healthz")
 
@@ -76,7 +78,7 @@ def test_healthz_says_which_backend_is_down_without_the_exceptions_text() -> Non
 
 
 def test_healthz_is_ok_when_every_backend_answers() -> None:
-    client = HttpClient(on_fakes(health_probes={"firestore": lambda: None}), ROUTES)
+    client = HttpClient(on_fakes(health_probes={"firestore": lambda: None}), all_routes())
     answer = client.call("GET", "/healthz")
     assert answer.status == 200
     assert answer.body["status"] == "ok"

@@ -11,13 +11,13 @@ import pytest
 from tests.unit.apps import DEMO, GOOD, with_demo_workflow
 from tests.unit.http_client import Answer, HttpClient
 from workflows_api.http.responses import json_response
-from workflows_api.http.routes import ROUTES
+from workflows_api.http.routes import all_routes
 from workflows_api.service.executions import ExecuteRequest
 
 
 @pytest.fixture
 def client() -> HttpClient:
-    return HttpClient(with_demo_workflow(outcome="succeeded"), ROUTES)
+    return HttpClient(with_demo_workflow(outcome="succeeded"), all_routes())
 
 
 def refused(answer: Answer, status: int, code: str, field: str) -> dict[str, Any]:

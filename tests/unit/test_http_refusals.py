@@ -13,14 +13,14 @@ from tests.unit.apps import DEMO_CONNECTION, GOOD, with_demo_workflow
 from tests.unit.http_client import Answer, HttpClient
 from workflows_api.domain.calls import format_call
 from workflows_api.domain.tokens import Grant
-from workflows_api.http.routes import ROUTES
+from workflows_api.http.routes import all_routes
 from workflows_api.service.errors import BackendUnavailable
 from workflows_api.service.executions import ExecuteRequest
 
 
 @pytest.fixture
 def client() -> HttpClient:
-    return HttpClient(with_demo_workflow(), ROUTES)
+    return HttpClient(with_demo_workflow(), all_routes())
 
 
 def native(answer: Answer, status: int, code: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from workflows_api.domain.model import Parameter
 from workflows_api.domain.parameters import validate_parameter_values
 from workflows_api.domain.validation import parse_workflow
 from workflows_api.http.parameter_schema import parameters_schema
-from workflows_api.http.routes import ROUTES
+from workflows_api.http.routes import all_routes
 
 DECLARED = [
     Parameter(name="n", type="INT64", minimum=1, maximum=50),
@@ -92,7 +92,7 @@ def test_required_parameters_are_required_and_defaults_published() -> None:
 
 
 def test_the_api_state_publishes_the_demo_schema() -> None:
-    client = HttpClient(with_demo_workflow(), ROUTES)
+    client = HttpClient(with_demo_workflow(), all_routes())
     answer = client.call("GET", "/v1/workflows/clusters/api", token=client.token())
     assert answer.status == 200, answer.body
     schema = answer.body["parameters_schema"]

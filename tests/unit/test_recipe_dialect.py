@@ -1,9 +1,13 @@
 """Recipe "add a dialect", followed once with a test-only surface ("Acme").
 
 A dialect is request models, a parse into the service's request, a view, and Route
-entries; it reuses the shared execute/status skeleton (http/executing.py) and, when
-its errors have their own shape, brings its refusal envelope. Nothing else changes:
-the dispatcher, the services and the OpenAPI generator serve it as they are.
+entries; it reuses the shared execute and status skeletons (http/executing.py,
+http/executions.py) and, when its errors have their own shape, brings its refusal
+envelope. Nothing else changes: the dispatcher, the services and the OpenAPI generator
+serve it as they are. (In the source tree, its request models go in
+http/request_bodies.py and its answers' models in http/schemas.py, named by its routes;
+its execute and status handlers are separate modules, the status ones with plain-data
+views and no pydantic: see ARCHITECTURE.md.)
 """
 
 from __future__ import annotations
@@ -19,9 +23,11 @@ from workflows_api.bootstrap import App
 from workflows_api.domain.executions import Execution
 from workflows_api.domain.timestamps import iso_utc
 from workflows_api.http.errors import ApiError
-from workflows_api.http.executing import execute_workflow, read_execution
+from workflows_api.http.executing import execute_workflow
+from workflows_api.http.executions import read_execution
 from workflows_api.http.openapi import openapi_document
-from workflows_api.http.requests import json_body, parse_model
+from workflows_api.http.request_bodies import parse_model
+from workflows_api.http.requests import json_body
 from workflows_api.http.responses import json_response
 from workflows_api.http.route import EXECUTE, STATUS, Route
 from workflows_api.service.executions import ExecuteRequest
@@ -80,7 +86,7 @@ def acme_refusal(error: ApiError, request: Request) -> Response:
     return json_response(body, error.status, error.headers)
 
 
-# 6. Its routes (in production: entries in http/routes.py's ROUTES).
+# 6. Its routes (in production: entries in the tables of execute_routes.py and status_routes.py).
 
 ACME_ROUTES = (
     Route(

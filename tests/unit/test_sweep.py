@@ -6,7 +6,7 @@ from __future__ import annotations
 from tests.unit.apps import GOOD, OnFakes, with_demo_workflow
 from tests.unit.http_client import HttpClient
 from workflows_api.domain.executions import Execution, State
-from workflows_api.http.routes import ROUTES
+from workflows_api.http.routes import all_routes
 from workflows_api.service.executions import ExecuteRequest
 from workflows_api.service.sweep import SWEEP_MIN_AGE
 
@@ -74,7 +74,7 @@ def test_the_sweep_finds_a_submission_that_did_land_without_repeating_it() -> No
 
 def test_over_http_execute_answers_202_created_and_a_read_submits_later() -> None:
     world = with_demo_workflow()
-    client = HttpClient(world, ROUTES)
+    client = HttpClient(world, all_routes())
     token = client.token()
     world.warehouse.fail_submits = 1
 

@@ -15,7 +15,7 @@ from tests.unit.http_client import Answer, HttpClient
 from workflows_api.domain.calls import format_call
 from workflows_api.domain.tokens import ALL_GRANTS, Grant
 from workflows_api.domain.validation import MAX_NODES, MAX_PARAMETERS
-from workflows_api.http.routes import ROUTES
+from workflows_api.http.routes import all_routes
 from workflows_api.service.definition_checks import MAX_DEFINITION_BYTES
 from workflows_api.service.errors import ServiceError
 from workflows_api.service.ports import Connection
@@ -23,7 +23,7 @@ from workflows_api.service.ports import Connection
 
 @pytest.fixture
 def client() -> HttpClient:
-    return HttpClient(with_demo_workflow(), ROUTES)
+    return HttpClient(with_demo_workflow(), all_routes())
 
 
 def reading(table: str) -> dict[str, Any]:
@@ -106,7 +106,7 @@ def test_a_fragment_reaching_another_table_is_refused(client: HttpClient, sql: s
 def test_read_table_of_information_schema_is_refused_even_under_a_wildcard(table: str) -> None:
     wildcard = ("demo-project.*", "region-us.*")
     connection = replace(DEMO_CONNECTION, read_allowlist=wildcard)
-    client = HttpClient(with_demo_workflow(connections=(connection,)), ROUTES)
+    client = HttpClient(with_demo_workflow(connections=(connection,)), all_routes())
     refused_and_absent(client, put(client, "new", reading(table)), 400, "table_invalid")
 
 
@@ -124,7 +124,7 @@ def test_allowed_tables_and_time_travel_are_accepted(client: HttpClient) -> None
 
 def test_a_project_wildcard_opens_every_dataset_but_generated_ones() -> None:
     wildcard = replace(DEMO_CONNECTION, read_allowlist=("demo-project.*",))
-    client = HttpClient(with_demo_workflow(connections=(wildcard,)), ROUTES)
+    client = HttpClient(with_demo_workflow(connections=(wildcard,)), all_routes())
     assert put(client, "other", reading("sales.orders")).status == 201
     own_output = reading("workflows_temp.wfproc_x_out_1")
     refused_and_absent(client, put(client, "new", own_output), 400, "table_not_allowed")

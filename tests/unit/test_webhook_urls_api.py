@@ -14,7 +14,7 @@ from tests.unit.fake_queue import InMemoryDeliveryQueue
 from tests.unit.http_client import HttpClient
 from tests.unit.test_webhook_urls import INTERNAL, MALFORMED
 from workflows_api.adapters.webhook_http import HttpWebhookSender
-from workflows_api.http.routes import ROUTES
+from workflows_api.http.routes import all_routes
 from workflows_api.service.executions import ExecuteRequest
 
 PATH = "/v1/workflows/clusters/webhooks"
@@ -22,7 +22,7 @@ PATH = "/v1/workflows/clusters/webhooks"
 
 @pytest.fixture(scope="module")
 def client() -> HttpClient:
-    return HttpClient(with_demo_workflow(), ROUTES)
+    return HttpClient(with_demo_workflow(), all_routes())
 
 
 @pytest.mark.parametrize("url", INTERNAL + MALFORMED)
@@ -56,7 +56,7 @@ def test_a_name_resolving_to_loopback_fails_delivery_with_a_reason_code() -> Non
     world = with_demo_workflow(
         "succeeded", webhook_sender=HttpWebhookSender(resolver=stub_resolver)
     )
-    client = HttpClient(world, ROUTES)
+    client = HttpClient(world, all_routes())
     body = {"urls": ["https://hooks.example.com/x"]}
     assert client.call("PUT", PATH, token=client.token(), body=body).status == 200
     execution = world.app.admission.execute("demo", "clusters", ExecuteRequest(GOOD)).execution

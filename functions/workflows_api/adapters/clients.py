@@ -21,10 +21,8 @@ from contextlib import contextmanager
 
 import google.auth
 from google.api_core.client_options import ClientOptions
-from google.auth import impersonated_credentials
 from google.auth.credentials import AnonymousCredentials, Credentials
 from google.cloud import bigquery, firestore
-from google.oauth2 import credentials as oauth2_credentials
 
 from workflows_api.config import Settings
 from workflows_api.service.ports import Connection
@@ -91,6 +89,10 @@ class BigQueryClients:
             return client
 
     def _impersonated(self, service_account: str) -> Credentials:
+        # Imported with the first BigQuery client: a status or execute answered from
+        # Firestore alone never loads it (cold start).
+        from google.auth import impersonated_credentials
+
         return impersonated_credentials.Credentials(
             source_credentials=self._source_credentials(),
             target_principal=service_account,
@@ -106,6 +108,8 @@ class BigQueryClients:
                 # Anonymous credentials cannot be refreshed, which google-auth does
                 # to a source without a token: locally the runtime presents a fixed
                 # token to the IAM Credentials stand-in instead.
+                from google.oauth2 import credentials as oauth2_credentials
+
                 self._source = oauth2_credentials.Credentials(token=LOCAL_RUNTIME_TOKEN)
             else:
                 self._source, _ = google.auth.default(scopes=[CLOUD_PLATFORM_SCOPE])

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from .definition import Parameter
 from .errors import ParameterError, ParameterValuesInvalid
-from .model import Parameter, Workflow
 from .parameter_scalars import ValueRejected, describe_value, scalar
 from .patterns import PatternRefused, full_match
 
@@ -39,21 +39,20 @@ def bigquery_type(parameter: Parameter) -> str:
     return "STRING" if parameter.type == "GEOGRAPHY" else parameter.type
 
 
-def bigquery_parameter_types(parameters: Workflow | Iterable[Parameter]) -> dict[str, str]:
+def bigquery_parameter_types(parameters: Iterable[Parameter]) -> dict[str, str]:
     """Parameter name -> BigQuery query-parameter type name ("INT64", "ARRAY<STRING>"), in order."""
-    declared = parameters.parameters if isinstance(parameters, Workflow) else parameters
-    return {p.name: bigquery_type(p) for p in declared}
+    return {p.name: bigquery_type(p) for p in parameters}
 
 
 def validate_parameter_values(
-    parameters: Workflow | Sequence[Parameter], supplied: Mapping[str, Any]
+    parameters: Sequence[Parameter], supplied: Mapping[str, Any]
 ) -> dict[str, Any]:
     """Typed canonical values for every declared parameter, in declared order.
 
     Missing optional parameters take their default (or None). Raises
     ParameterValuesInvalid listing every problem, each naming the parameter.
     """
-    declared = list(parameters.parameters if isinstance(parameters, Workflow) else parameters)
+    declared = list(parameters)
     names = {p.name for p in declared}
     errors: list[ParameterError] = []
     if not isinstance(supplied, Mapping):

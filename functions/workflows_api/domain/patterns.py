@@ -9,8 +9,10 @@ group nesting, its repetition counts and the memory of its compiled program.
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
-import re2
+if TYPE_CHECKING:
+    import re2
 
 MAX_PATTERN_LENGTH = 1_000
 MAX_GROUP_NESTING = 32
@@ -44,6 +46,8 @@ def _compiled(pattern: str) -> re2._Regexp:
         raise PatternRefused(f"nests groups {nesting} deep; at most {MAX_GROUP_NESTING}")
     if repeat > MAX_REPEAT:
         raise PatternRefused(f"repeats {repeat} times; at most {MAX_REPEAT}")
+    import re2  # only where a pattern is declared or matched (cold start)
+
     options = re2.Options()
     options.max_mem = MAX_PATTERN_MEMORY
     options.log_errors = False

@@ -12,8 +12,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import yaml
-
 # Definitions nest about 8 levels (nodes, settings, conditions...), GeoJSON 6.
 MAX_NESTING = 64
 # Values walked in one document: more than any definition, less than YAML aliases
@@ -89,29 +87,3 @@ def lone_surrogate_path(data: Any, limit: int = MAX_VALUES) -> str | None:
                 (f"{path}.{i}" if path else str(i), item, depth + 1) for i, item in enumerate(value)
             )
     return None
-
-
-class BoundedSafeLoader(yaml.SafeLoader):
-    """yaml.SafeLoader with its nesting bounded: the composer recurses once per level,
-    and the scanner does work proportional to the open [ and { on every token."""
-
-    _depth = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        self._depth += 1
-        try:
-            if self._depth > MAX_NESTING:
-                raise TooDeep(f"nests deeper than {MAX_NESTING} levels")
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-    def fetch_flow_collection_start(self, TokenClass: Any) -> None:
-        if self.flow_level >= MAX_NESTING:
-            raise TooDeep(f"nests deeper than {MAX_NESTING} levels")
-        super().fetch_flow_collection_start(TokenClass)
-
-
-def load_yaml(text: str | bytes) -> Any:
-    """YAML (or JSON) text to plain data, nesting bounded; raises TooDeep or yaml.YAMLError."""
-    return yaml.load(text, Loader=BoundedSafeLoader)  # noqa: S506 (a SafeLoader)

@@ -19,8 +19,9 @@ from .model import Workflow
 from .nodes import registry
 from .nodes.checks import NodeChecker
 from .parameter_declarations import parameter_issues
-from .plain_data import MAX_NESTING, TooDeep, load_yaml, lone_surrogate_path
+from .plain_data import MAX_NESTING, TooDeep, lone_surrogate_path
 from .read_allowlist import ReadPolicy
+from .yaml_text import load_yaml
 
 MAX_NODES = 500
 MAX_PARAMETERS = 100

@@ -12,7 +12,6 @@ from typing import Any, Literal
 from workflows_api.domain.calls import format_call
 from workflows_api.domain.executions import CANCELLED_ERROR, Execution, State
 from workflows_api.domain.timestamps import iso_utc
-from workflows_api.http import schemas
 from workflows_api.http.errors import ApiError
 from workflows_api.service.ports import Connection
 
@@ -55,21 +54,20 @@ def job_view(
     execution: Execution, connection: Connection, user_id: str, query: str
 ) -> dict[str, Any]:
     """`user_id` is the calling token's public id, never its secret."""
-    job = schemas.CartoJob(
-        externalId=external_id(execution.id),
-        accountId=execution.org,
-        userId=user_id,
-        connectionId=connection.id,
-        metadata={},
-        createdAt=iso_utc(execution.created_at, milliseconds=True),
-        query=query,
-        jobMetadata=schemas.CartoJobMetadata(
-            location=connection.location, workflowOutputTableName=execution.output_table
-        ),
-        status=_status(execution),
-    ).model_dump(mode="json")
-    job["status"] = status_view(execution)
-    return job
+    return {  # schemas.CartoJob
+        "externalId": external_id(execution.id),
+        "accountId": execution.org,
+        "userId": user_id,
+        "connectionId": connection.id,
+        "metadata": {},
+        "createdAt": iso_utc(execution.created_at, milliseconds=True),
+        "query": query,
+        "jobMetadata": {
+            "location": connection.location,
+            "workflowOutputTableName": execution.output_table,
+        },
+        "status": status_view(execution),
+    }
 
 
 def job_list_view(
@@ -77,9 +75,14 @@ def job_list_view(
 ) -> dict[str, Any]:
     """Each job as GET .../job/{externalId} answers it."""
     return {
-        "jobs": [job_view(e, c, user_id, stored_query(e)) for e, c in jobs],
+        "jobs": [stored_job_view(e, c, user_id) for e, c in jobs],
         "next_page_token": next_page_token,
     }
+
+
+def stored_job_view(execution: Execution, connection: Connection, user_id: str) -> dict[str, Any]:
+    """The job of a stored execution, its query as CARTO's UI writes it."""
+    return job_view(execution, connection, user_id, stored_query(execution))
 
 
 def stored_query(execution: Execution) -> str:
@@ -89,18 +92,11 @@ def stored_query(execution: Execution) -> str:
 
 def status_view(execution: Execution) -> dict[str, Any]:
     """`errorResult` only when there is one (CARTO's successful status has none)."""
-    status = _status(execution).model_dump(mode="json")
-    if status["errorResult"] is None:
-        del status["errorResult"]
-    return status
-
-
-def _status(execution: Execution) -> schemas.CartoJobStatus:
+    status: dict[str, Any] = {"state": _STATE_OF_EXECUTION[execution.state]}
     error = execution.job_error  # BigQuery's, unchanged, or `stopped`
-    return schemas.CartoJobStatus(
-        state=_STATE_OF_EXECUTION[execution.state],
-        errorResult=schemas.JobErrorResult.of(error) if error else None,
-    )
+    if error is not None:
+        status["errorResult"] = error.to_dict()
+    return status
 
 
 def error_body(error: ApiError, query: str | None) -> dict[str, Any]:
@@ -112,24 +108,16 @@ def error_body(error: ApiError, query: str | None) -> dict[str, Any]:
         if error.code == "invalid_parameters" and error.details
         else error.message
     )
-    refusal = schemas.CartoRefusal(
-        status=schemas.CartoJobStatus(
-            state="DONE",
-            errorResult=schemas.JobErrorResult(
-                reason=reason, location="query" if is_query_error else None, message=message
-            ),
-        ),
-        query=query,
-        error=schemas.ErrorDetail(
-            code=error.code,
-            message=error.message,
-            field=error.field,
-            details=error.details or None,
-        ),
-    )
-    body = refusal.model_dump(mode="json")
-    body["error"] = {k: v for k, v in body["error"].items() if v is not None}
-    return body
+    error_result = {
+        "reason": reason,
+        "location": "query" if is_query_error else None,
+        "message": message,
+    }
+    return {  # schemas.CartoRefusal
+        "status": {"state": "DONE", "errorResult": error_result},
+        "query": query,
+        "error": error.detail(),
+    }
 
 
 def parameter_error_message(details: list[dict[str, Any]]) -> str:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from workflows_api import logs
-from workflows_api.http.schemas import ErrorBody, ErrorDetail
 from workflows_api.service.errors import BackendUnavailable, ServiceError
 
 logger = logging.getLogger(__name__)
@@ -52,10 +51,17 @@ class ApiError(Exception):
         return f"{self.status} {self.code}: {self.message}"
 
     def to_body(self) -> dict[str, Any]:
-        detail = ErrorDetail(
-            code=self.code, message=self.message, field=self.field, details=self.details or None
-        )
-        return ErrorBody(error=detail).model_dump(mode="json", exclude_none=True)
+        """The native error body (schemas.ErrorBody), without the fields that are empty."""
+        return {"error": self.detail()}
+
+    def detail(self) -> dict[str, Any]:
+        """schemas.ErrorDetail: code and message; field and details when there are any."""
+        detail: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.field is not None:
+            detail["field"] = self.field
+        if self.details:
+            detail["details"] = self.details
+        return detail
 
 
 def api_error(error: ServiceError) -> ApiError:

@@ -9,7 +9,8 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from workflows_api.http.route import PATH_ARGUMENTS, Link, Route
+from workflows_api.http import schemas
+from workflows_api.http.route import PATH_ARGUMENTS, Link, ModelRef, Route
 
 TITLE = "Workflows API"
 VERSION = "1.0.0"
@@ -19,7 +20,7 @@ _SECURITY: dict[str, list[dict[str, list[str]]]] = {
     "bearer_or_query": [{"bearerAuth": []}, {"accessToken": []}],
     "none": [],
 }
-_ANY_STRING = {"type": "string"}  # a path argument of a table other than ROUTES
+_ANY_STRING = {"type": "string"}  # a path argument PATH_ARGUMENTS does not know
 _RETRY_AFTER = {
     "Retry-After": {
         "description": "Seconds to wait before retrying.",
@@ -60,7 +61,7 @@ def _operation_id(method: str, path: str) -> str:
 
 @cache
 def openapi_document(routes: tuple[Route, ...]) -> dict[str, Any]:
-    """The document of a routing table (`routes.ROUTES`)."""
+    """The document of a routing table (`routes.all_routes()`)."""
     models = _models(routes)
     refs, definitions = models_json_schema(
         [(model, mode) for model, mode in models], ref_template="#/components/schemas/{model}"
@@ -89,29 +90,41 @@ def openapi_document(routes: tuple[Route, ...]) -> dict[str, Any]:
     }
 
 
+def model_of(ref: ModelRef) -> type[BaseModel]:
+    """The model a route names (a model of `http/schemas.py`), holds, or imports."""
+    if isinstance(ref, type):
+        return ref
+    if not isinstance(ref, str):
+        return ref()
+    model = getattr(schemas, ref, None)
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        raise LookupError(f"http/schemas.py has no model {ref!r}")
+    return model
+
+
 def _models(routes: tuple[Route, ...]) -> list[tuple[type[BaseModel], JsonSchemaMode]]:
     found: dict[tuple[type[BaseModel], JsonSchemaMode], None] = {}
     for route in routes:
-        if route.body_model is not None:
-            found[(route.body_model, "validation")] = None
+        if route.request_body is not None:
+            found[(model_of(route.request_body), "validation")] = None
         for _, model in route.responses:
             if model is not None:
-                found[(model, "serialization")] = None
+                found[(model_of(model), "serialization")] = None
         if route.errors:
-            found[(route.error_model, "serialization")] = None
+            found[(model_of(route.error_model), "serialization")] = None
     return list(found)
 
 
 def _operation(route: Route, refs: dict[Any, Any]) -> dict[str, Any]:
     responses: dict[str, Any] = {}
     for status, model in route.responses:
-        responses[str(status)] = _response(status, model, refs)
+        responses[str(status)] = _response(status, None if model is None else model_of(model), refs)
         for media_type in route.text_answers:
             responses[str(status)]["content"][media_type] = {"schema": {"type": "string"}}
         if route.links and status < 300:
             responses[str(status)]["links"] = {link.name: _link(link) for link in route.links}
     for status in route.errors:
-        responses[str(status)] = _response(status, route.error_model, refs)
+        responses[str(status)] = _response(status, model_of(route.error_model), refs)
         if status == 503:
             responses[str(status)]["headers"] = dict(_RETRY_AFTER)
     operation: dict[str, Any] = {
@@ -123,8 +136,8 @@ def _operation(route: Route, refs: dict[Any, Any]) -> dict[str, Any]:
         "responses": responses,
         "x-cloud-function": route.function,
     }
-    if route.body_model is not None:
-        schema = refs[(route.body_model, "validation")]
+    if route.request_body is not None:
+        schema = refs[(model_of(route.request_body), "validation")]
         operation["requestBody"] = {
             "required": True,
             "description": "At most 1 MiB (413 beyond); other media types answer 415.",

@@ -1,12 +1,12 @@
-"""Reading requests: bodies within limits, strict JSON, typed request models, tokens."""
+"""Reading requests: bodies within limits, strict JSON, arguments, tokens (typed request
+models: `request_bodies.parse_model`)."""
 
 from __future__ import annotations
 
 import json
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import Request
-from pydantic import BaseModel, ValidationError
 
 from workflows_api.domain.plain_data import TooDeep, check_json_nesting, lone_surrogate_path
 from workflows_api.http.errors import ApiError
@@ -14,8 +14,6 @@ from workflows_api.http.errors import ApiError
 MAX_BODY_BYTES = 1024 * 1024
 JSON_TYPES = ("application/json",)
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml")
-
-Model = TypeVar("Model", bound=BaseModel)
 
 
 def bearer_token(request: Request) -> str | None:
@@ -83,30 +81,6 @@ def parse_json(body: bytes) -> Any:
             where,
         )
     return data
-
-
-def parse_model(model: type[Model], data: Any) -> Model:
-    """A request model from parsed JSON; 400 naming the first bad field (all in details)."""
-    if not isinstance(data, dict):
-        raise ApiError(400, "invalid_request", "The request body must be a JSON object.")
-    try:
-        return model.model_validate(data)
-    except ValidationError as invalid:
-        details = [
-            {
-                "field": ".".join(str(part) for part in error["loc"]),
-                "message": error["msg"],
-            }
-            for error in invalid.errors(include_url=False, include_input=False)
-        ]
-        first = details[0]
-        raise ApiError(
-            400,
-            "invalid_request",
-            f"{first['field']}: {first['message']}",
-            first["field"],
-            details,
-        ) from None
 
 
 def int_argument(request: Request, name: str, default: int, low: int, high: int) -> int:

@@ -1,28 +1,36 @@
 """What a route is: method, path, the function serving it, its handler and its contract.
 
-The table itself is `routes.py`; `openapi.py` documents any table of these.
+Each HTTP function has its own table (`api_access_routes.py`, `execute_routes.py`,
+`status_routes.py`), importing only its own handlers; `routes.py` joins them, and
+`openapi.py` documents any table of these.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from flask import Request, Response
-from pydantic import BaseModel
 
 from workflows_api.domain.identifiers import CONNECTION_PATTERN, WORKFLOW_ID_PATTERN
-from workflows_api.http import schemas
 from workflows_api.http.errors import ApiError
 from workflows_api.http.requests import JSON_TYPES
 from workflows_api.http.responses import native_refusal
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 # A handler takes the App (the services), the request and the path's arguments.
 Handler = Callable[..., Response]
 # A refusal envelope: how a route answers an error (its body shape).
 Refusal = Callable[[ApiError, Request], Response]
 Auth = Literal["bearer", "bearer_or_query", "none"]
+# A body's model: the name of a model in `http/schemas.py`, the model itself (a dialect
+# bringing its own), or a function importing it (the definition model). Names keep
+# pydantic out of the tables: a table loads with its function, and `status` serves
+# without pydantic (cold start); `openapi.py` resolves them when the document is built.
+ModelRef: TypeAlias = "str | type[BaseModel] | Callable[[], type[BaseModel]]"
 
 _EXECUTION_ID = "[0-9a-f]{32}"
 # What each path argument accepts (JSON Schema); anything else answers 400 or 404.
@@ -75,15 +83,14 @@ class Route:
     handler: Handler
     summary: str
     # (status, body model) of the answers it gives when all goes well; None: no body.
-    responses: tuple[tuple[int, type[BaseModel] | None], ...] = ((200, None),)
+    responses: tuple[tuple[int, ModelRef | None], ...] = ((200, None),)
     # Statuses of the errors it may answer, all with the error body of `error_model`.
     # 503 (with Retry-After): a backend is unavailable; every authenticated route reads one.
     errors: tuple[int, ...] = (400, 401, 403, 404, 503)
-    error_model: type[BaseModel] = schemas.ErrorBody
+    error_model: ModelRef = "ErrorBody"
     # Answers every refusal of this route, in the body of `error_model`.
     refusal: Refusal = native_refusal
-    # The model, or a function giving it (a model imported only when it is needed).
-    request_body: type[BaseModel] | Callable[[], type[BaseModel]] | None = None
+    request_body: ModelRef | None = None
     request_media_types: tuple[str, ...] = JSON_TYPES
     parameters: tuple[Parameter, ...] = ()
     auth: Auth = "bearer"
@@ -93,11 +100,31 @@ class Route:
     text_answers: tuple[str, ...] = ()
 
     @property
-    def body_model(self) -> type[BaseModel] | None:
-        """The request body's model (request_body, resolved)."""
-        body = self.request_body
-        return body if body is None or isinstance(body, type) else body()
-
-    @property
     def name(self) -> str:
         return f"{self.method} {self.path}"
+
+
+# --- Parts the tables share -------------------------------------------------------------
+
+WORKFLOW_PATH = "/v1/workflows/<workflow_id>"
+EXECUTION_PATH = "/v1/executions/<execution_id>"
+CARTO_JOBS_PATH = "/v3/sql/<connection>/job"
+TIME_SCHEMA = {"type": "string", "format": "date-time"}
+ACCESS_TOKEN = Parameter(
+    "access_token", "The API token (or use the Authorization header).", {"type": "string"}
+)
+
+
+def page_parameters(token_pattern: str, default: int, most: int) -> tuple[Parameter, ...]:
+    """page_size and page_token; `token_pattern` (anchored) matches the tokens the route
+    gives, and an empty page_token reads as none (the first page)."""
+    size = {"type": "integer", "minimum": 1, "maximum": most, "default": default}
+    token = {"type": "string", "pattern": f"^(?:{token_pattern.strip('^$')})?$"}
+    return (
+        Parameter("page_size", "Items per page.", size),
+        Parameter(
+            "page_token",
+            "The next_page_token of the previous page (any other value answers 400).",
+            token,
+        ),
+    )

@@ -1,7 +1,10 @@
-"""The JSON bodies the native API answers with, as pydantic models.
+"""The JSON bodies of the API's answers, as pydantic models (and, re-exported, the
+request bodies of `request_bodies.py`): what the routes name and the OpenAPI document
+is generated from.
 
-Views build their answers through these models and the OpenAPI document is
-generated from them, so the document cannot drift from what is served.
+Answers are built as plain data by the views, so only the document and api_access
+load these (a cold `status` or `execute` instance does not); tests hold every view to
+its model here, so the document cannot drift from what is served.
 """
 
 from __future__ import annotations
@@ -9,6 +12,13 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from workflows_api.http.request_bodies import (
+    CartoJobBody,
+    ExecuteBody,
+    NexadataExecuteBody,
+    WebhooksRequest,
+)
 
 # The native API's answers are the SDK's models: one definition for server and clients.
 from workflows_api_client.models import (
@@ -38,21 +48,25 @@ __all__ = [
     "ApiState",
     "Argument",
     "BackendHealth",
+    "CartoJobBody",
     "CompiledSql",
     "CostEstimate",
     "Delivery",
     "ErrorBody",
     "ErrorDetail",
     "ExecuteAnswer",
+    "ExecuteBody",
     "Execution",
     "ExecutionLinks",
     "ExecutionList",
     "ExecutionStatistics",
     "Health",
     "JobErrorResult",
+    "NexadataExecuteBody",
     "ResultColumn",
     "Results",
     "SavedWorkflow",
+    "WebhooksRequest",
     "WorkflowList",
     "WorkflowResource",
 ]
@@ -129,13 +143,6 @@ class NexadataExecution(_Body):
     end_at: str | None
     errors: list[JobErrorResult]
     warnings: list[str]
-
-
-class WebhooksRequest(_Body):
-    """PUT /v1/workflows/{workflow_id}/webhooks."""
-
-    urls: list[str] = Field(description="HTTPS URLs that get one signed POST per execution end.")
-    rotate_secret: bool = Field(default=False, description="Make a new signing secret.")
 
 
 class WebhookSettings(_Body):

@@ -1,153 +1,57 @@
-"""Records as the native API's JSON (one function per resource)."""
+"""Executions as the native API's JSON: plain data shaped like `schemas.Execution` (and
+the models it holds). No pydantic here: status answers with these, and a cold status
+instance should load no more than it serves; tests hold every view to its model."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from workflows_api.domain.executions import Execution
 from workflows_api.domain.timestamps import iso_utc, optional_iso_utc
-from workflows_api.http import schemas
 from workflows_api.service.executions import CostEstimate
-from workflows_api.service.ports import WorkflowRecord
 
 
 def execution_view(execution: Execution, *, cached: bool = False) -> dict[str, Any]:
     """`cached` is true on an execute answer served by an earlier request's execution
     (no new BigQuery job); every stored execution ran its own job, so status says false."""
-    return execution_model(execution, cached=cached).model_dump(mode="json")
-
-
-def execution_model(execution: Execution, *, cached: bool = False) -> schemas.Execution:
-    return schemas.Execution(
-        id=execution.id,
-        workflow_id=execution.workflow_id,
-        state=execution.state.value,
-        created_at=iso_utc(execution.created_at),
-        started_at=optional_iso_utc(execution.started_at),
-        ended_at=optional_iso_utc(execution.ended_at),
-        parameters=execution.parameters,
-        output_table=execution.output_table,
-        cached=cached,
-        cache_enabled=execution.cache_enabled,
-        bigquery_job_id=execution.bigquery_job_id,
-        error=schemas.JobErrorResult.of(execution.error) if execution.error else None,
-        version=execution.version,
-        links=schemas.ExecutionLinks(status=f"/v1/executions/{execution.id}"),
-        notifications=[
-            schemas.Delivery(
-                url=d.url,
-                attempt=d.attempt,
-                at=iso_utc(d.at),
-                state=d.state,
-                status_code=d.status_code,
-                error=d.error,
-                event_id=d.event_id,
-                dead_lettered=d.dead_lettered,
-            )
+    statistics = execution.statistics
+    return {
+        "id": execution.id,
+        "workflow_id": execution.workflow_id,
+        "state": execution.state.value,
+        "created_at": iso_utc(execution.created_at),
+        "started_at": optional_iso_utc(execution.started_at),
+        "ended_at": optional_iso_utc(execution.ended_at),
+        "parameters": execution.parameters,
+        "output_table": execution.output_table,
+        "cached": cached,
+        "cache_enabled": execution.cache_enabled,
+        "bigquery_job_id": execution.bigquery_job_id,
+        "error": execution.error.to_dict() if execution.error else None,
+        "version": execution.version,
+        "links": {"status": f"/v1/executions/{execution.id}"},
+        "notifications": [
+            {
+                "url": d.url,
+                "attempt": d.attempt,
+                "at": iso_utc(d.at),
+                "state": d.state,
+                "status_code": d.status_code,
+                "error": d.error,
+                "event_id": d.event_id,
+                "dead_lettered": d.dead_lettered,
+            }
             for d in execution.deliveries
         ],
-        statistics=(
-            None
-            if execution.statistics is None
-            else schemas.ExecutionStatistics(**execution.statistics.to_dict())
-        ),
-    )
-
-
-def cost_estimate_view(estimate: CostEstimate) -> dict[str, Any]:
-    return schemas.CostEstimate(
-        workflow_id=estimate.workflow_id,
-        parameters=estimate.parameters,
-        estimated_bytes_processed=estimate.bytes_processed,
-        maximum_bytes_billed=estimate.maximum_bytes_billed,
-    ).model_dump(mode="json")
-
-
-def workflow_model(
-    record: WorkflowRecord, *, include_definition: bool = True
-) -> schemas.WorkflowResource:
-    return schemas.WorkflowResource(
-        id=record.id,
-        name=str(record.definition.get("name", "")),
-        connection=record.connection,
-        version=record.version,
-        created_at=iso_utc(record.created_at),
-        updated_at=iso_utc(record.updated_at),
-        api_enabled=bool(record.api and record.api.enabled),
-        definition=record.definition if include_definition else None,
-    )
-
-
-def api_state_view(record: WorkflowRecord, procedure: str) -> dict[str, Any]:
-    api = record.api
-    enabled = bool(api and api.enabled)
-    # Imported here: the definition model (and its node types) only where one is read.
-    from workflows_api.domain.validation import parse_workflow
-
-    deployed = parse_workflow(api.deployed_definition if api else record.definition)
-    example = {p.name: _example_value(p.type, p.default) for p in deployed.parameters}
-    return schemas.ApiState(
-        workflow_id=record.id,
-        enabled=enabled,
-        procedure=procedure,
-        deployed_version=api.deployed_version if enabled and api else None,
-        current_version=record.version,
-        in_sync=bool(enabled and api and api.deployed_version == record.version),
-        enabled_at=optional_iso_utc(api.enabled_at) if enabled and api else None,
-        updated_at=optional_iso_utc(api.updated_at) if api else None,
-        parameters=[
-            schemas.ApiParameter(
-                name=p.name,
-                type=p.type,
-                required=p.is_required,
-                description=p.description,
-                default=p.default,
-            )
-            for p in deployed.parameters
-        ],
-        parameters_schema=_parameters_schema(deployed.parameters),
-        examples=_examples(record, example) if enabled else None,
-    ).model_dump(mode="json")
-
-
-def _examples(record: WorkflowRecord, example: dict[str, Any]) -> dict[str, str]:
-    """Requests ready to paste (host and token to fill in)."""
-    body = json.dumps({"parameters": example})
-    return {
-        "execute": (
-            f'curl -sS -X POST "$BASE_URL/v1/workflows/{record.id}/executions" '
-            f"-H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' "
-            f"-d '{body}'"
-        ),
-        "status": (
-            'curl -sS "$BASE_URL/v1/executions/$EXECUTION_ID" -H "Authorization: Bearer $TOKEN"'
-        ),
+        "statistics": None if statistics is None else statistics.to_dict(),
     }
 
 
-_EXAMPLES: dict[str, Any] = {
-    "STRING": "text",
-    "INT64": 1,
-    "FLOAT64": 1.5,
-    "NUMERIC": "1.5",
-    "BOOL": True,
-    "DATE": "2026-01-31",
-    "TIMESTAMP": "2026-01-31T12:00:00Z",
-    "GEOGRAPHY": "POINT(-3.7038 40.4168)",
-}
-
-
-def _example_value(kind: str, default: Any) -> Any:
-    if default is not None:
-        return default
-    if kind.startswith("ARRAY<"):
-        return [_EXAMPLES.get(kind[6:-1], "text")]
-    return _EXAMPLES.get(kind, "text")
-
-
-def _parameters_schema(parameters: Any) -> dict[str, Any]:
-    # Imported here: it loads the definition model, which a status process never needs.
-    from workflows_api.http.parameter_schema import parameters_schema
-
-    return parameters_schema(parameters)
+def cost_estimate_view(estimate: CostEstimate) -> dict[str, Any]:
+    return {
+        "dry_run": True,
+        "workflow_id": estimate.workflow_id,
+        "parameters": estimate.parameters,
+        "estimated_bytes_processed": estimate.bytes_processed,
+        "maximum_bytes_billed": estimate.maximum_bytes_billed,
+    }

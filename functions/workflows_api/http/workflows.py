@@ -12,7 +12,7 @@ from workflows_api.domain.errors import WorkflowInvalid
 from workflows_api.domain.identifiers import WORKFLOW_ID_PATTERN
 from workflows_api.domain.tokens import Grant
 from workflows_api.domain.webhooks import SIGNATURE_HEADER
-from workflows_api.http import schemas
+from workflows_api.http import request_bodies, schemas
 from workflows_api.http.auth import caller
 from workflows_api.http.errors import ApiError
 from workflows_api.http.requests import (
@@ -21,11 +21,10 @@ from workflows_api.http.requests import (
     int_argument,
     json_body,
     parse_json,
-    parse_model,
     raw_body,
 )
 from workflows_api.http.responses import json_response
-from workflows_api.http.views import api_state_view, workflow_model
+from workflows_api.http.workflow_views import api_state_view, workflow_model
 from workflows_api.service.ports import WorkflowRecord
 
 
@@ -139,7 +138,7 @@ def _api_answer(
 
 def put_webhooks(app: App, request: Request, workflow_id: str) -> Response:
     token = caller(app, request, Grant.WORKFLOWS_WRITE, workflow_id)
-    body = parse_model(schemas.WebhooksRequest, json_body(request))
+    body = request_bodies.parse_model(request_bodies.WebhooksRequest, json_body(request))
     config, secret = app.webhooks.configure(token.org, workflow_id, body.urls, body.rotate_secret)
     return json_response(_webhook_settings(workflow_id, list(config.urls), secret))
 

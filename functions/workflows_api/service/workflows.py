@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 from workflows_api.domain.errors import Issue, WorkflowInvalid
 from workflows_api.domain.identifiers import CONNECTION_PATTERN, WORKFLOW_ID_PATTERN
-from workflows_api.domain.signature import ExecutionSignature
 from workflows_api.service.definition_checks import (
     check_definition_size,
     checked,
@@ -28,9 +27,12 @@ from workflows_api.service.ports import (
 if TYPE_CHECKING:
     from workflows_api.domain.compiler import CompiledProcedure
     from workflows_api.domain.model import Workflow
+    from workflows_api.domain.signature import ExecutionSignature
 
-# The compiler, the definition model and its validation are imported in the functions
-# that use them: a process that only runs or reads executions never loads them.
+# The compiler, the definition model, its validation and the execution signature (the
+# parameter declarations, pydantic models) are imported in the functions that use them:
+# a process that only reads executions never loads them, one that runs them never
+# loads the compiler.
 MAX_PAGE_SIZE = 100
 
 
@@ -69,6 +71,8 @@ def deployed_definition_of(record: WorkflowRecord) -> Workflow:
 def execution_signature_of(record: WorkflowRecord) -> ExecutionSignature:
     """What execute needs of the deployed definition, from the API state; a state
     written before signatures were kept has it derived from the definition (on read)."""
+    from workflows_api.domain.signature import ExecutionSignature
+
     if record.api is None or not record.api.enabled:
         raise api_disabled(record.id)
     if record.api.signature is not None:
@@ -230,7 +234,7 @@ class WorkflowService:
             deployed_definition=record.definition,
             enabled_at=record.api.enabled_at if record.api and record.api.enabled else now,
             updated_at=now,
-            signature=ExecutionSignature.of(workflow).to_json(),
+            signature=_signature_json(workflow),
         )
         updated = replace(record, api=api)
         self._workflows.put_workflow(updated)
@@ -297,3 +301,9 @@ class WorkflowService:
                 "connection",
             )
         return available[0]
+
+
+def _signature_json(workflow: Workflow) -> dict[str, Any]:
+    from workflows_api.domain.signature import ExecutionSignature
+
+    return ExecutionSignature.of(workflow).to_json()

@@ -1,0 +1,27 @@
+"""Nexadata dialect, the execute function's part: `POST /api/v1/workflows/{id}/execute`
+queues a run and answers the execution in `created` state; see nexadata.py."""
+
+from __future__ import annotations
+
+from flask import Request, Response
+
+from workflows_api.bootstrap import App
+from workflows_api.http import request_bodies
+from workflows_api.http.executing import execute_workflow
+from workflows_api.http.nexadata import execution_record
+from workflows_api.http.requests import json_body
+from workflows_api.http.responses import json_response
+from workflows_api.service.executions import ExecuteRequest
+
+
+def execute(app: App, request: Request, workflow_id: str) -> Response:
+    result = execute_workflow(app, request, workflow_id, _execute_request)
+    # Nexadata's contract: the run is queued, the answer is `created`, callers poll.
+    return json_response(execution_record(result.execution, queued=True))
+
+
+def _execute_request(request: Request) -> ExecuteRequest:
+    body = request_bodies.parse_model(
+        request_bodies.NexadataExecuteBody, json_body(request, empty_allowed=True)
+    )
+    return ExecuteRequest(parameters=body.parameters)

@@ -1,0 +1,98 @@
+"""Each function imports only what it serves (cold start): a fresh process imports
+functions/main.py, serves one request through one function against the local stack,
+and says which modules it loaded by then.
+
+The compiler and sqlglot load only where definitions are compiled, YAML only where
+one is read, Secret Manager only where webhooks are signed, pydantic not at all in
+`status` (its answers are plain data; execute parses bodies with it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from devstack.demo import WORKFLOW_ID
+from devstack.emulators import Emulators
+from tests.e2e.helpers import SEED_VALUES, Stack, execute, poll
+
+pytestmark = pytest.mark.e2e
+
+FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
+_SERVE_ONE = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import main
+from flask import Request
+from werkzeug.test import EnvironBuilder
+function, method, path, token, body = sys.argv[2:7]
+builder = EnvironBuilder(
+    method=method, path=path, data=body or None,
+    headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"},
+)
+response = getattr(main, function)(Request(builder.get_environ()))
+print(json.dumps({"status": response.status_code, "modules": sorted(sys.modules)}))
+"""
+# Never in any HTTP function serving these requests.
+COMPILING = ("sqlglot", "yaml", "workflows_api.domain.compiler", "workflows_api.domain.model")
+SECRETS = ("google.cloud.secretmanager",)
+
+
+def serve_cold(
+    emulators_running: Emulators, function: str, method: str, path: str, token: str, body: str = ""
+) -> tuple[int, set[str]]:
+    """The status a fresh process answers and the modules it holds after answering."""
+    arguments = [str(FUNCTIONS), function, method, path, token, body]
+    env = {**os.environ, **emulators_running.env(), "LOG_LEVEL": "WARNING"}
+    done = subprocess.run(
+        [sys.executable, "-c", _SERVE_ONE, *arguments],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    answer: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return answer["status"], set(answer["modules"])
+
+
+def loaded(modules: set[str], packages: tuple[str, ...]) -> set[str]:
+    return {m for m in modules for p in packages if m == p or m.startswith(p + ".")}
+
+
+@pytest.fixture(scope="module")
+def finished_id(http: requests.Session, stack: Stack) -> str:
+    created = execute(http, stack, WORKFLOW_ID, SEED_VALUES).json()
+    assert poll(http, stack, created["id"])["state"] == "succeeded"
+    return str(created["id"])
+
+
+def test_status_loads_no_compiler_nor_pydantic(
+    emulators_running: Emulators, stack: Stack, finished_id: str
+) -> None:
+    path = f"/v1/executions/{finished_id}"
+    status, modules = serve_cold(emulators_running, "status", "GET", path, stack.token)
+    assert status == 200
+    assert loaded(modules, (*COMPILING, *SECRETS, "pydantic.main", "re2")) == set()
+    # Only the status function's handlers: none of execute's or api_access's.
+    assert (
+        loaded(modules, ("workflows_api.http.executing", "workflows_api.http.workflows")) == set()
+    )
+
+
+def test_execute_loads_no_compiler(
+    emulators_running: Emulators, stack: Stack, finished_id: str
+) -> None:
+    path = f"/v1/workflows/{WORKFLOW_ID}/executions"
+    body = json.dumps({"parameters": SEED_VALUES})
+    status, modules = serve_cold(emulators_running, "execute", "POST", path, stack.token, body)
+    assert status == 200  # the finished execution answers (a cache hit)
+    assert loaded(modules, (*COMPILING, *SECRETS)) == set()
+    assert loaded(modules, ("workflows_api.http.workflows",)) == set()
