@@ -6,6 +6,12 @@ instance). The bare process imports only functions-framework, google-cloud-bigqu
 google-cloud-firestore and pydantic and makes the same two Firestore reads the status
 request needs (the token, the execution): the floor a function could get down to.
 
+Wall time runs from launch to the answer (each process prints the monotonic clock
+then; the interpreter's exit, about 0.13 s with gRPC's shutdown, is not an answer);
+CPU time is the whole process's (user + system, from wait4). `import pydantic` loads
+only pydantic-core: pydantic 2 loads its model machinery (`pydantic.main`, ~40 ms) on
+first use, so a second floor, `bare+models`, also defines one model, for reference.
+
 Both start from bytecode: the libraries' was compiled when pip installed them, and the
 functions' source is compiled first here, as Cloud Functions' Python buildpack does
 when it builds a function (`python3 -m compileall -f -q .`, GoogleCloudPlatform/
@@ -25,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+RUNS = 15
 
 _BARE = """
 import sys
@@ -36,6 +43,16 @@ token = client.collection("tokens").document(sys.argv[2]).get()
 execution = client.collection("orgs").document(sys.argv[3]).collection("executions")
 found = execution.document(sys.argv[4]).get()
 assert token.exists and found.exists
+"""
+_MODELS = """
+from pydantic import BaseModel
+class Loaded(BaseModel):
+    name: str
+"""
+# Every process ends by saying when it answered (CLOCK_MONOTONIC: one clock for all).
+_ANSWERED = """
+import time
+print(time.monotonic(), flush=True)
 """
 
 _FUNCTION = """
@@ -55,16 +72,19 @@ assert response.status_code < 300, response.get_data(as_text=True)
 
 
 def _run(arguments: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds from launch to exit, and the CPU seconds (user + system) it used:
-    on a shared, busy machine the CPU time is the steadier of the two."""
-    started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-c", *arguments], env=env)
+    """Wall seconds from launch to the answer, and the CPU seconds (user + system) the
+    process used: on a shared, busy machine the CPU time is the steadier of the two."""
+    script, *argv = arguments
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, "-c", script + _ANSWERED, *argv], env=env, stdout=subprocess.PIPE
+    )
+    output = process.stdout.read() if process.stdout else b""
     _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise subprocess.CalledProcessError(process.returncode, arguments[0][:40])
-    return wall, usage.ru_utime + usage.ru_stime
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise subprocess.CalledProcessError(os.waitstatus_to_exitcode(status), script[:40])
+    answered = float(output.split()[-1])
+    return answered - started, usage.ru_utime + usage.ru_stime
 
 
 @dataclass(frozen=True)
@@ -83,7 +103,7 @@ def cold_start_ratios(
     execution_id: str,
     execute_path: str,
     execute_body: str,
-    runs: int = 7,
+    runs: int = RUNS,
 ) -> dict[str, ColdStart]:
     """Median wall and CPU seconds of each process kind, and their ratios to the bare
     one's. The kinds are interleaved run by run, so a busy moment hits all of them."""
@@ -93,6 +113,7 @@ def cold_start_ratios(
     status_path = f"/v1/executions/{execution_id}"
     kinds = {
         "bare": [_BARE, env["GOOGLE_CLOUD_PROJECT"], token_id, org, execution_id],
+        "bare+models": [_BARE + _MODELS, env["GOOGLE_CLOUD_PROJECT"], token_id, org, execution_id],
         "status": [_FUNCTION, functions, "GET", status_path, token, "", "status"],
         "execute": [_FUNCTION, functions, "POST", execute_path, token, execute_body, "execute"],
     }
