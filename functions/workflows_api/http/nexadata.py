@@ -5,8 +5,8 @@ in `created` state (callers poll; the body may be empty); `GET
 /api/v1/workflows/executions/{id}` reads it with `start_at`, `end_at`, `errors` and
 `warnings`, in Nexadata's four states. The work is the native API's execute and
 status (`nexadata_execute.py` holds the execute function's handler); errors use the
-native error shape. The retired pipeline
-endpoint answers 404 with a pointer to these two.
+native error shape. The retired pipeline endpoint answers 404 with a pointer to these
+two.
 """
 
 from __future__ import annotations
