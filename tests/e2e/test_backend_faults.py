@@ -12,6 +12,7 @@ import datetime as dt
 import os
 import signal
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from typing import Any
 
 import pytest
 import requests
+from google.cloud import bigquery
 
 from devstack import emulators
 from devstack.demo import provision_demo
@@ -34,6 +36,12 @@ from workflows_api.config import Settings
 pytestmark = pytest.mark.e2e
 
 BOUND_SECONDS = 12.0
+# Minutes of DuckDB work. The local BigQuery runs one job at a time, so a results
+# query submitted meanwhile stays queued (BigQuery answers PENDING) until it is cancelled.
+BLOCKER_SQL = (
+    "SELECT SUM(MOD(a * b, 7)) AS n "
+    "FROM UNNEST(GENERATE_ARRAY(1, 200000)) a CROSS JOIN UNNEST(GENERATE_ARRAY(1, 200000)) b"
+)
 # A light workflow (one read, no parameters): the emulator runs its jobs in moments,
 # which keeps the module well under 90 s once its stack is up.
 LIGHT_DEFINITION: dict[str, Any] = {
@@ -112,6 +120,38 @@ def _health(http: requests.Session, stack: Stack) -> requests.Response:
     return http.get(stack.url("/healthz"), timeout=60)
 
 
+def _results(stack: Stack, execution_id: str) -> requests.Response:
+    """The first page of an execution's rows (on a session of its own: thread-safe)."""
+    with requests.Session() as http:
+        return http.get(
+            stack.url(f"/v1/executions/{execution_id}/results"),
+            headers=stack.headers(),
+            timeout=60,
+        )
+
+
+def _until_its_rows_query_waits(client: bigquery.Client, output_table: str) -> None:
+    """Until BigQuery holds a results query of `output_table` that is not DONE: the
+    results request is then waiting on it."""
+    table = output_table.split(".")[-1]
+    started = time.monotonic()
+    while time.monotonic() - started < 60:
+        for job in client.list_jobs(max_results=50):
+            query = getattr(job, "query", None) or ""
+            if table in query and "LIMIT @" in query and job.state != "DONE":
+                return
+        time.sleep(0.2)
+    raise AssertionError("the results request never submitted its query")
+
+
+def _assert_no_backend_text(response: requests.Response, running: Emulators) -> None:
+    """A 503 names the backend, never the address or words of its client library."""
+    for host in (running.bigquery_host, running.firestore_host):
+        for part in (host, host.rsplit(":", 1)[-1]):
+            assert part not in response.text, response.text
+    assert "Timeout" not in response.text and "kept failing" not in response.text
+
+
 def test_bigquery_frozen_execute_and_status_answer_in_time_and_nothing_is_lost(
     faulty: Stack, own_emulators: tuple[Emulators, Path]
 ) -> None:
@@ -172,10 +212,48 @@ def test_firestore_frozen_is_a_503_with_retry_after_in_time(
         for response, seconds in answers:
             assert response.status_code == 503, response.text
             assert response.headers["Retry-After"].isdigit()
-            assert response.json()["error"]["code"]
+            assert response.json()["error"]["code"] == "backend_unavailable"
+            assert response.json()["error"]["message"] == (
+                f"firestore is unavailable; retry after {response.headers['Retry-After']} seconds."
+            )
+            _assert_no_backend_text(response, own_emulators[0])
             assert seconds <= BOUND_SECONDS, seconds
 
         # Firestore is back: the service is too.
         again = _execute(http, faulty)
         assert again.status_code in (200, 202), again.text
         assert poll(http, faulty, again.json()["id"], timeout=120)["state"] == "succeeded"
+
+
+def test_bigquery_frozen_while_results_wait_is_a_503_in_time_then_the_page_reads(
+    faulty: Stack, own_emulators: tuple[Emulators, Path]
+) -> None:
+    bigquery_process = _process(own_emulators[0], "BigQuery emulator")
+    client = clients.bigquery_client(faulty.settings)
+    with requests.Session() as http, ThreadPoolExecutor(1) as pool:
+        executed = _execute(http, faulty).json()
+        assert poll(http, faulty, executed["id"], timeout=120)["state"] == "succeeded"
+        blocker = client.query(BLOCKER_SQL, job_id=f"fault_{uuid.uuid4().hex}", job_retry=None)
+        try:
+            waiting = pool.submit(timed, lambda: _results(faulty, executed["id"]))
+            # The request waits on a job BigQuery reports queued (not charged to its
+            # deadline), then BigQuery freezes: the next poll goes unanswered.
+            _until_its_rows_query_waits(client, executed["output_table"])
+            with frozen(bigquery_process):
+                frozen_at = time.monotonic()
+                answer, _ = waiting.result(timeout=60)
+                seconds = time.monotonic() - frozen_at
+        finally:
+            client.cancel_job(blocker.job_id)
+
+        assert answer.status_code == 503, answer.text
+        assert answer.headers["Retry-After"].isdigit()
+        assert answer.json()["error"]["code"] == "backend_unavailable"
+        assert answer.json()["error"]["message"].startswith("bigquery is unavailable")
+        _assert_no_backend_text(answer, own_emulators[0])
+        assert seconds <= BOUND_SECONDS, seconds
+
+        # BigQuery answers again: the same request reads the page.
+        again = _results(faulty, executed["id"])
+        assert again.status_code == 200, again.text
+        assert len(again.json()["rows"]) > 0

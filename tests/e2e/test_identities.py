@@ -32,8 +32,10 @@ from tests.recording_proxy import Recorded, RecordingProxy
 
 pytestmark = pytest.mark.e2e
 
-_JOB_ID = re.compile(r'"jobId"\s*:\s*"([^"]+)"')
-_JOB_PATH = re.compile(r"/(?:jobs|queries)/([^/?]+)")
+# A job, or its result table (the emulator's `_bqemu_anonymous.anon<job id>`), is read
+# by id alone: it belongs to the org whose dataset the request that made it named.
+_JOB_ID = re.compile(r'"(?:jobId|tableId)"\s*:\s*"([^"]+)"')
+_JOB_PATH = re.compile(r"/(?:jobs|queries|_bqemu_anonymous/tables)/([^/?]+)")
 
 
 @dataclass(frozen=True)

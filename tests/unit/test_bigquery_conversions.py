@@ -4,14 +4,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+import requests
+from google.api_core import exceptions as api_exceptions
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 
-from workflows_api.adapters.bigquery_conversions import job_status, query_parameter
+from workflows_api.adapters.bigquery_conversions import job_status, query_parameter, refused
 from workflows_api.domain.executions import JobError, JobStatistics
 from workflows_api.service.ports import JobStatus, QueryArgument
 
@@ -89,3 +92,36 @@ def test_a_finished_job_carries_what_bigquery_reports_it_cost() -> None:
 def test_a_job_without_a_known_state_reads_as_pending() -> None:
     job = SimpleNamespace(job_id="j", state=None, error_result=None, started=None, ended=None)
     assert job_status(job) == JobStatus("j", "PENDING")
+
+
+def _http_error(status: int, payload: object) -> api_exceptions.GoogleAPICallError:
+    """The exception the client library raises for an HTTP answer (its own factory)."""
+    response = requests.Response()
+    response.status_code = status
+    response._content = json.dumps(payload).encode()
+    response.request = requests.Request(
+        "POST", "http://10.1.2.3:9050/bigquery/v2/projects/p/jobs?prettyPrint=false"
+    ).prepare()
+    return api_exceptions.from_http_response(response)
+
+
+def test_a_refusal_keeps_bigquerys_own_error() -> None:
+    error = _http_error(
+        400,
+        {
+            "error": {
+                "message": "Syntax error",
+                "errors": [{"reason": "invalidQuery", "message": "Syntax error at [1:8]"}],
+            }
+        },
+    )
+    refusal = refused(error)
+    assert (refusal.reason, refusal.message) == ("invalidQuery", "Syntax error at [1:8]")
+
+
+def test_a_refusal_without_bigquerys_errors_never_names_the_endpoint() -> None:
+    error = _http_error(404, {"error": {"message": "Not found: table p:d.t"}})
+    assert "10.1.2.3" in str(error)  # what the library says...
+    refusal = refused(error)
+    assert refusal.message == "Not found: table p:d.t"  # ...and what a caller may read
+    assert refusal.reason == "404"

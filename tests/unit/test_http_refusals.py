@@ -4,6 +4,8 @@ the one mapping of an unavailable backend to 503 with Retry-After."""
 
 from __future__ import annotations
 
+import json
+import logging
 from dataclasses import replace
 from typing import Any
 
@@ -117,20 +119,37 @@ def test_executions_bad_input(client: HttpClient) -> None:
     assert native(listing, 400, "invalid_request")["field"] == "state"
 
 
-def test_an_unavailable_backend_is_503_with_retry_after(client: HttpClient) -> None:
+# What a client library's exception says when an emulator or endpoint does not answer.
+LIBRARY_TEXT = "ReadTimeout: HTTPConnectionPool(host='10.1.2.3', port=8086): Read timed out."
+
+
+def test_an_unavailable_backend_is_503_with_retry_after(
+    client: HttpClient, caplog: pytest.LogCaptureFixture
+) -> None:
     def down(*args: Any, **kwargs: Any) -> Any:
-        raise BackendUnavailable("firestore", "deadline exceeded")
+        raise BackendUnavailable(
+            "firestore", f"a Firestore request kept failing, last: {LIBRARY_TEXT}"
+        )
 
     token, body = client.token(), carto_body(client)
     client.world.store.get_workflow = down  # type: ignore[method-assign]
     client.world.store.get_connection = down  # type: ignore[method-assign]
-    answer = client.call("GET", "/v1/workflows/clusters", token=token)
-    native(answer, 503, "backend_unavailable")
+    with caplog.at_level(logging.WARNING, logger="workflows_api.http.errors"):
+        answer = client.call("GET", "/v1/workflows/clusters", token=token)
+        refused = client.call("POST", "/v3/sql/local/job", token=token, body=body)
+    error = native(answer, 503, "backend_unavailable")
     assert answer.headers["Retry-After"] == "5"
-    refused = client.call("POST", "/v3/sql/local/job", token=token, body=body)
+    assert error["message"] == "firestore is unavailable; retry after 5 seconds."
     # The same mapping, in CARTO's envelope.
     carto(refused, 503, "backend_unavailable", "backendError")
     assert refused.headers["Retry-After"] == "5"
+    # The library's text (an endpoint's address) is in no answer, in the log of each.
+    for leaked in ("10.1.2.3", "8086", "ReadTimeout", "kept failing"):
+        assert leaked not in json.dumps(answer.body) and leaked not in json.dumps(refused.body)
+    logged = [getattr(r, "fields", {}) for r in caplog.records]
+    assert [f.get("reason") for f in logged if f.get("backend") == "firestore"] == [
+        f"a Firestore request kept failing, last: {LIBRARY_TEXT}"
+    ] * 2
 
 
 # --- CARTO --------------------------------------------------------------------------

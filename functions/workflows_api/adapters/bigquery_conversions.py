@@ -5,6 +5,7 @@ sorted into transient ones (retried) and refusals (WarehouseError)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Any, cast
 
@@ -121,6 +122,11 @@ def refused(error: api_exceptions.GoogleAPICallError) -> WarehouseError:
     """A non-transient API error as WarehouseError (BigQuery's first error, else the status)."""
     first = error.errors[0] if error.errors and isinstance(error.errors[0], Mapping) else {}
     reason = str(first.get("reason") or getattr(error, "reason", None) or error.code or "error")
-    message = str(first.get("message") or error.message)
+    message = str(first.get("message") or _REQUEST_LINE.sub("", error.message, count=1))
     location = first.get("location")
     return WarehouseError(reason, message, None if location is None else str(location))
+
+
+# The client library starts an HTTP error's message with the request ("POST
+# https://host:port/bigquery/v2/...: "): an endpoint's address is not for callers.
+_REQUEST_LINE = re.compile(r"^[A-Z]+ \S+://\S+: ")

@@ -8,7 +8,8 @@ limits, dropped connections, timeouts) are retried with backoff, then BackendUna
 Each attempt has a timeout, the retries a budget (JOB_CALL_DEADLINE_SECONDS for jobs.insert,
 get, cancel; RETRY_DEADLINE_SECONDS else), both ending by the request's deadline
 (service/deadlines.py): a frozen BigQuery costs an execute or a status read at most
-JOB_CALL_DEADLINE_SECONDS. Other refusals become WarehouseError (BigQuery's reason, message).
+JOB_CALL_DEADLINE_SECONDS, any other request at most its deadline, even mid-wait.
+Other refusals become WarehouseError (BigQuery's reason, message).
 
 Jobs are inserted under the caller's fixed job id, so re-inserting is idempotent:
 BigQuery answers 409 for an id it already has, which counts as submitted. A job
@@ -56,9 +57,12 @@ MAX_RETRY_DELAY_SECONDS = 8.0
 # runs out of time is retried later under the same job id.
 JOB_CALL_DEADLINE_SECONDS = 5.0
 REQUEST_TIMEOUT_SECONDS = 30.0  # per HTTP attempt (also ends by the current deadline)
-# Waiting for rows or a DDL job BigQuery reports (beyond the request's deadline).
+# Waiting for rows or a DDL job BigQuery reports (beyond the request's deadline),
+# polling it at growing intervals.
 RESULT_TIMEOUT_SECONDS = 120.0
 DDL_TIMEOUT_SECONDS = 120.0
+FIRST_POLL_DELAY_SECONDS = 0.1
+MAX_POLL_DELAY_SECONDS = 2.0
 DDL_JOB_ID_PREFIX = "wfapi_ddl_"
 
 # The client library's own retries are off: `_retrying` is the only policy.
@@ -120,24 +124,7 @@ class BigQueryWarehouse:
             sql=sql,
             job_config=bigquery.QueryJobConfig(),
         )
-        deadline = time.monotonic() + DDL_TIMEOUT_SECONDS
-        delay = min(self._first_delay, 0.2)
-        # A job BigQuery reports (queued, running) is not a frozen backend: the wait
-        with deadlines.paused(DDL_TIMEOUT_SECONDS):  # has its own deadline, not the request's
-            while job.state != "DONE":
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise BackendUnavailable("bigquery", f"DDL job {job.job_id} not done in time")
-                time.sleep(min(delay, left))
-                delay = min(delay * 2, MAX_RETRY_DELAY_SECONDS)
-                self._retrying(
-                    "get DDL job",
-                    lambda: job.reload(retry=_NO_RETRY, timeout=_attempt()),
-                    budget=JOB_CALL_DEADLINE_SECONDS,
-                )
-        if job.error_result:
-            failure = job_error(job.error_result)
-            raise WarehouseError(failure.reason, failure.message, failure.location)
+        self._wait_until_done(job, "DDL job", DDL_TIMEOUT_SECONDS)
 
     def submit_query(
         self,
@@ -191,9 +178,9 @@ class BigQueryWarehouse:
     ) -> list[dict[str, Any]]:
         client = self._client_for(connection)
         config = bigquery.QueryJobConfig(query_parameters=[query_parameter(a) for a in arguments])
-
-        def run() -> list[dict[str, Any]]:
-            job = client.query(
+        job = self._retrying(
+            "run rows query",
+            lambda: client.query(
                 sql,
                 job_config=config,
                 location=connection.location,
@@ -201,15 +188,19 @@ class BigQueryWarehouse:
                 retry=_NO_RETRY,
                 timeout=_attempt(),
                 job_retry=None,
-            )
-            try:  # a job BigQuery reports: the wait has its own deadline (as DDL)
-                with deadlines.paused(RESULT_TIMEOUT_SECONDS):
-                    rows = job.result(timeout=attempt_timeout(RESULT_TIMEOUT_SECONDS))
-            except TimeoutError:  # not transient: running the query again would not help
-                raise BackendUnavailable("bigquery", "rows not ready in time") from None
-            return [dict(row.items()) for row in rows]
-
-        return self._retrying("read rows", run)
+            ),
+        )
+        self._wait_until_done(job, "rows query", RESULT_TIMEOUT_SECONDS)
+        # The rows are in the job's (anonymous) destination table. tabledata.list reads
+        # them with the attempt's timeout; jobs.getQueryResults (QueryJob.result) would
+        # not: the client library gives each of its calls at least 120 s.
+        return self._retrying(
+            "read rows",
+            lambda: [
+                dict(row.items())
+                for row in client.list_rows(job.destination, retry=_NO_RETRY, timeout=_attempt())
+            ],
+        )
 
     # --- helpers ------------------------------------------------------------------
 
@@ -289,6 +280,30 @@ class BigQueryWarehouse:
         except api_exceptions.NotFound:
             return None
 
+    def _wait_until_done(self, job: Any, operation: str, at_most: float) -> None:
+        """Poll `job` until DONE (WarehouseError if it failed), for at most `at_most` s.
+        Time BigQuery answered "still running" (the pause, the poll) is not charged to the
+        request's deadline, but each poll must answer within what is left of it: a
+        BigQuery that freezes during the wait is BackendUnavailable in time."""
+        gives_up_at = time.monotonic() + at_most
+        delay = FIRST_POLL_DELAY_SECONDS
+        while job.state != "DONE":
+            left = gives_up_at - time.monotonic()
+            if left <= 0:
+                raise BackendUnavailable("bigquery", f"{operation} {job.job_id} not done in time")
+            poll_budget = deadlines.capped(JOB_CALL_DEADLINE_SECONDS)  # before the pause
+            with deadlines.paused(left):
+                time.sleep(min(delay, left))
+                self._retrying(
+                    f"poll {operation}",
+                    lambda: job.reload(retry=_NO_RETRY, timeout=_attempt()),
+                    budget=poll_budget,
+                )
+            delay = min(delay * 2, MAX_POLL_DELAY_SECONDS)
+        if job.error_result:
+            failure = job_error(job.error_result)
+            raise WarehouseError(failure.reason, failure.message, failure.location)
+
     def _status(self, job: Any) -> JobStatus:
         if job.state not in JOB_STATES:  # a response without status: ask again once
             self._retrying(
@@ -315,7 +330,9 @@ class BigQueryWarehouse:
                 is_transient=is_transient,
                 first_delay=self._first_delay,
                 max_delay=MAX_RETRY_DELAY_SECONDS,
-                deadline=min(budget or self._retry_deadline, self._retry_deadline),
+                deadline=min(
+                    self._retry_deadline if budget is None else budget, self._retry_deadline
+                ),
             )
         except passing:
             raise

@@ -77,10 +77,18 @@ def as_api_error(error: ApiError | ServiceError | BackendUnavailable) -> ApiErro
         return error
     if isinstance(error, ServiceError):
         return api_error(error)
-    logs.log(logger, logging.WARNING, str(error), backend=error.backend)
+    # Why the backend failed (`reason`) may quote a client library's exception (an
+    # endpoint's host and port, internal messages): the log keeps it, the answer does not.
+    logs.log(
+        logger,
+        logging.WARNING,
+        "backend unavailable",
+        backend=error.backend,
+        reason=error.reason,
+    )
     return ApiError(
         503,
         "backend_unavailable",
-        f"{error.backend} is unavailable ({error.reason}); retry shortly.",
+        f"{error.backend} is unavailable; retry after {RETRY_AFTER_SECONDS} seconds.",
         headers={"Retry-After": RETRY_AFTER_SECONDS},
     )
