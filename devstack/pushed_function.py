@@ -3,7 +3,7 @@ topic on the Pub/Sub emulator, the function on a port of its own, and a push
 subscription from one to the other.
 
 The webhook deliveries, the demo org's trigger topic and the sweep are all started
-this way (devstack/webhook_delivery.py, devstack/run.py, devstack/scheduler.py).
+this way (devstack/webhook_delivery.py, devstack/run.py, devstack/scheduler_standin.py).
 """
 
 from __future__ import annotations
