@@ -3,7 +3,9 @@ code, legitimate ones are accepted and rendered with their meaning intact."""
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 
 import pytest
 
@@ -270,3 +272,23 @@ def test_the_parser_thread_answers_too_deep_and_keeps_serving() -> None:
         fragments._deep(lambda: 1 // 0)
     first, second = _thread_of_each_render(["SELECT x FROM $a", "SELECT x FROM $a"])
     assert first is second and first.is_alive()
+
+
+def test_a_forked_process_parses_on_a_parser_thread_of_its_own() -> None:
+    # As gunicorn forks workers from the process that imported (maybe used) the code.
+    fragments.parse_query("SELECT x FROM $a")
+    child = os.fork()
+    if child == 0:  # the child: exit 0 once a parse answered, 1 if it failed
+        code = 1
+        try:
+            fragments.parse_query("SELECT y FROM $a")
+            code = 0
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + 30
+    while (done := os.waitpid(child, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if done[0] == 0:
+        os.kill(child, 9)
+        os.waitpid(child, 0)
+    assert done[0] == child and os.waitstatus_to_exitcode(done[1]) == 0

@@ -258,8 +258,11 @@ class _ParserThread:
 
     def _start_once(self) -> None:
         with self._start_lock:
-            if self._thread is not None:
+            # Not alive after a fork (functions-framework imports the code, then gunicorn
+            # forks its workers): the child starts its own, with a queue of its own.
+            if self._thread is not None and self._thread.is_alive():
                 return
+            self._work = queue.SimpleQueue()
             previous = threading.stack_size(_WORKER_STACK_BYTES)
             try:
                 thread = threading.Thread(target=self._serve, name="sql-fragment", daemon=True)
