@@ -2,8 +2,9 @@
 
 Starts the Firestore, BigQuery and Pub/Sub emulators and the IAM Credentials stand-in
 (each org's connection impersonates its own service account), seeds the demo data, serves every
-route on one port through the dev router, writes `.local/stack.json` and waits
-for Ctrl-C, which stops every process it started.
+route on one port through the dev router, starts the CloudEvent functions with their topics
+and the sweep's schedule (devstack/scheduler_standin.py), writes `.local/stack.json` and
+waits for Ctrl-C, which stops every process it started.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import os
 import signal
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -24,6 +24,8 @@ from rich.table import Table
 from devstack import emulators, pubsub
 from devstack.demo import DEMO_ORG, SEED_VALUES, example_commands
 from devstack.emulators import REPO_ROOT, StackError
+from devstack.pushed_function import PushedFunction, start_pushed_function
+from devstack.scheduler_standin import SWEEP_SECONDS_VARIABLE, LocalSweep, sweep_seconds
 
 LOCAL_DIR = REPO_ROOT / ".local"
 STACK_FILE = LOCAL_DIR / "stack.json"
@@ -81,35 +83,32 @@ def print_stack(info: dict[str, Any]) -> None:
     message = {"workflow": info["workflow_id"], "parameters": SEED_VALUES}
     command = pubsub.publish_command(info["pubsub_emulator_host"], info["pubsub_topic"], message)
     console.print(f"  {command}", markup=False, soft_wrap=True)
+    from workflows_api.service.sweep import SWEEP_MIN_AGE
+
+    console.print(
+        f"The sweep runs every {info['sweep_seconds']:g} s ({SWEEP_SECONDS_VARIABLE}; "
+        "deployed: every 5 minutes): it submits the executions left `created` for over "
+        f"{SWEEP_MIN_AGE.total_seconds():g} s.",
+        markup=False,
+    )
     console.print("Point wfapi (and the SDK) at it:")
     console.print(f"  export WFAPI_URL={info['base_url']}", markup=False)
     console.print(f"  export WFAPI_TOKEN={info['token']}", markup=False, soft_wrap=True)
     console.print("Ctrl-C stops everything.", style="bold")
 
 
-@dataclass(frozen=True)
-class PubSubTrigger:
-    topic: str
-    function: emulators.ManagedProcess
-
-
-def start_pubsub_trigger(running: emulators.Emulators, log_dir: Path) -> PubSubTrigger:
+def start_pubsub_trigger(running: emulators.Emulators, log_dir: Path) -> PushedFunction:
     """The `pubsub_trigger` function, and a topic bound to org demo that pushes to it."""
-    topic = pubsub.create_topic(running.pubsub_host, LOCAL_PROJECT, DEMO_TOPIC)
-    function_port = emulators.free_port()
+    topic = pubsub.topic_name(LOCAL_PROJECT, DEMO_TOPIC)
     env = {**running.env(), "WFAPI_PUBSUB_TOPICS": json.dumps({topic: DEMO_ORG})}
-    function = emulators.start_cloudevent_function("pubsub_trigger", function_port, env, log_dir)
-    pubsub.create_push_subscription(
-        running.pubsub_host,
-        LOCAL_PROJECT,
-        f"{DEMO_TOPIC}-push",
-        topic,
-        f"http://127.0.0.1:{function_port}/{topic}",
+    return start_pushed_function(
+        running.pubsub_host, LOCAL_PROJECT, DEMO_TOPIC, "pubsub_trigger", env, log_dir
     )
-    return PubSubTrigger(topic, function)
 
 
-def start_stack(port: int) -> tuple[list[emulators.ManagedProcess], dict[str, Any]]:
+def start_stack(
+    port: int, sweep_interval: float
+) -> tuple[list[emulators.ManagedProcess], dict[str, Any], LocalSweep]:
     log_dir = LOCAL_DIR / "logs"
     processes: list[emulators.ManagedProcess] = []
     try:
@@ -138,6 +137,13 @@ def start_stack(port: int) -> tuple[list[emulators.ManagedProcess], dict[str, An
             processes.append(
                 start_webhook_delivery(running.pubsub_host, LOCAL_PROJECT, running.env(), log_dir)
             )
+        with console.status("Starting the sweep function, its topic and its schedule..."):
+            from devstack.scheduler_standin import start_local_sweep
+
+            sweep = start_local_sweep(
+                running.pubsub_host, LOCAL_PROJECT, running.env(), log_dir, sweep_interval
+            )
+            processes.append(sweep.pushed.function)
     except BaseException:
         for managed in reversed(processes):
             managed.stop()
@@ -152,9 +158,11 @@ def start_stack(port: int) -> tuple[list[emulators.ManagedProcess], dict[str, An
         **demo,
         "pubsub_emulator_host": running.pubsub_host,
         "pubsub_topic": trigger.topic,
+        "sweep_topic": sweep.pushed.topic,
+        "sweep_seconds": sweep_interval,
         "logs": str(log_dir.relative_to(REPO_ROOT)),
     }
-    return processes, info
+    return processes, info, sweep
 
 
 def main() -> int:
@@ -167,6 +175,7 @@ def main() -> int:
         return 1
     try:
         port = _requested_port()
+        sweep_interval = sweep_seconds(os.environ)
         if not emulators.port_is_free(port):
             raise StackError(
                 f"Port {port} is already in use. Free it, or choose another: `PORT=8081 make run`."
@@ -174,7 +183,7 @@ def main() -> int:
         LOCAL_DIR.mkdir(exist_ok=True)
         PID_FILE.write_text(str(os.getpid()))
         started = time.monotonic()
-        processes, info = start_stack(port)
+        processes, info, sweep = start_stack(port, sweep_interval)
     except StackError as error:
         console.print(f"[red]Cannot start the local stack:[/red] {error}")
         PID_FILE.unlink(missing_ok=True)
@@ -208,6 +217,7 @@ def main() -> int:
             time.sleep(0.5)
     finally:
         console.print("Stopping...")
+        sweep.schedule.stop()  # no tick to an emulator that is stopping
         for managed in reversed(processes):
             managed.stop()
         PID_FILE.unlink(missing_ok=True)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from devstack import emulators, pubsub
+from devstack import emulators
+from devstack.pushed_function import start_pushed_function
 from workflows_api.config import DEFAULT_DELIVERY_TOPIC
 
 
@@ -18,18 +19,7 @@ def start_webhook_delivery(
     pubsub_host: str, project: str, env: dict[str, str], log_dir: Path
 ) -> emulators.ManagedProcess:
     """Create the topic, start `deliver_webhook` with `env` and subscribe it (push)."""
-    topic = pubsub.create_topic(pubsub_host, project, DEFAULT_DELIVERY_TOPIC)
-    port = emulators.free_port()
-    function = emulators.start_cloudevent_function("deliver_webhook", port, env, log_dir)
-    try:
-        pubsub.create_push_subscription(
-            pubsub_host,
-            project,
-            f"{DEFAULT_DELIVERY_TOPIC}-push",
-            topic,
-            f"http://127.0.0.1:{port}/{topic}",
-        )
-    except BaseException:
-        function.stop()
-        raise
-    return function
+    pushed = start_pushed_function(
+        pubsub_host, project, DEFAULT_DELIVERY_TOPIC, "deliver_webhook", env, log_dir
+    )
+    return pushed.function

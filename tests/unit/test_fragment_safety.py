@@ -3,6 +3,10 @@ code, legitimate ones are accepted and rendered with their meaning intact."""
 
 from __future__ import annotations
 
+import os
+import threading
+import time
+
 import pytest
 
 from tests.hostile_fragments import HOSTILE_QUERIES
@@ -227,3 +231,64 @@ def test_a_wildcard_does_not_open_closed_datasets() -> None:
     assert not allowlist.allows(TableName("home-project", "wfapi_theirs", "t"))
     assert not allowlist.allows(TableName("home-project", "WFAPI_theirs", "t"))
     assert allowlist.allows(TableName("home-project", "wfapi_mine", "t"))  # named exactly
+
+
+def _thread_of_each_render(texts: list[str]) -> list[threading.Thread]:
+    """The thread each rendering ran on (its `input_table` callback runs there)."""
+    seen: list[threading.Thread] = []
+
+    def input_table(letter: str) -> str:
+        seen.append(threading.current_thread())
+        return "`p`.`d`.`t`"
+
+    for text in texts:
+        fragments.render(fragments.parse_query(text), input_table=input_table, parameter={})
+    return seen
+
+
+def test_parses_reuse_one_long_lived_parser_thread() -> None:
+    seen = _thread_of_each_render(["SELECT x FROM $a", "SELECT y AS z FROM $a"])
+    assert len(seen) == 2
+    parser = seen[0]
+    assert seen[1] is parser
+    assert parser is not threading.current_thread()
+    assert parser.daemon and parser.is_alive()
+    # The big stack was for that thread only: threads started now get the default.
+    assert threading.stack_size() == 0
+
+
+def test_the_parser_thread_answers_too_deep_and_keeps_serving() -> None:
+    def recurse(depth: int) -> int:
+        return recurse(depth + 1)
+
+    with pytest.raises(FragmentRefused) as refused:
+        fragments._deep(lambda: recurse(0))
+    assert refused.value.code == "fragment_too_deep"
+    with pytest.raises(FragmentRefused) as refused:
+        fragments.parse_query("SELECT " + "(" * 250 + "1" + ")" * 250)
+    assert refused.value.code == "fragment_too_deep"
+    # Other errors reach the caller as they were raised; the thread lives on.
+    with pytest.raises(ZeroDivisionError):
+        fragments._deep(lambda: 1 // 0)
+    first, second = _thread_of_each_render(["SELECT x FROM $a", "SELECT x FROM $a"])
+    assert first is second and first.is_alive()
+
+
+def test_a_forked_process_parses_on_a_parser_thread_of_its_own() -> None:
+    # As gunicorn forks workers from the process that imported (maybe used) the code.
+    fragments.parse_query("SELECT x FROM $a")
+    child = os.fork()
+    if child == 0:  # the child: exit 0 once a parse answered, 1 if it failed
+        code = 1
+        try:
+            fragments.parse_query("SELECT y FROM $a")
+            code = 0
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + 30
+    while (done := os.waitpid(child, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if done[0] == 0:
+        os.kill(child, 9)
+        os.waitpid(child, 0)
+    assert done[0] == child and os.waitstatus_to_exitcode(done[1]) == 0

@@ -15,17 +15,19 @@ Every fragment goes through four gates before it may reach a procedure:
    one statement on which both lexers agree.
 
 sqlglot parses and renders recursively (about 30 Python frames per nesting level), so
-the parse and the rendering run in a worker thread with a large stack and a raised
-recursion limit; the token-level cap keeps them far below it.
+the parse and the rendering run on one long-lived worker thread with a large stack and a
+raised recursion limit; the token-level cap keeps them far below it.
 """
 
 from __future__ import annotations
 
 import bisect
+import queue
 import sys
 import threading
 from collections.abc import Callable, Mapping
-from typing import TypeVar
+from concurrent.futures import Future
+from typing import Any, TypeVar
 
 import sqlglot
 from sqlglot import exp
@@ -223,33 +225,61 @@ def _function_name(node: exp.Func) -> str:
 
 
 def _deep(work: Callable[[], T]) -> T:
-    """Run sqlglot's recursive work on a thread whose stack fits MAX_NESTING levels."""
-    outcome: dict[str, object] = {}
+    """Run sqlglot's recursive work on the parser thread, whose stack fits MAX_NESTING
+    levels; wait for its result. Errors are re-raised here, on the caller's thread."""
+    try:
+        return _PARSER.run(work)
+    except RecursionError:
+        raise FragmentRefused("fragment_too_deep", "nests too deeply") from None
+    except FragmentRefused:
+        raise
+    except sqltext.FragmentError as error:
+        raise FragmentRefused(error.code, str(error)) from None
 
-    def run() -> None:
+
+class _ParserThread:
+    """One long-lived daemon thread with a big stack that runs the parses in turn.
+
+    `threading.stack_size` is process-wide: any thread started while it is raised gets
+    the big stack too. So the thread is started once, on first use, and the size is
+    restored right after; every later parse reuses it through the queue.
+    """
+
+    def __init__(self) -> None:
+        self._work: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+
+    def run(self, work: Callable[[], T]) -> T:
+        self._start_once()
+        result: Future[T] = Future()
+        self._work.put((work, result))
+        return result.result()
+
+    def _start_once(self) -> None:
+        with self._start_lock:
+            # Not alive after a fork (functions-framework imports the code, then gunicorn
+            # forks its workers): the child starts its own, with a queue of its own.
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._work = queue.SimpleQueue()
+            previous = threading.stack_size(_WORKER_STACK_BYTES)
+            try:
+                thread = threading.Thread(target=self._serve, name="sql-fragment", daemon=True)
+                thread.start()
+            finally:
+                threading.stack_size(previous)
+            self._thread = thread
+
+    def _serve(self) -> None:
         if sys.getrecursionlimit() < _RECURSION_LIMIT:
             sys.setrecursionlimit(_RECURSION_LIMIT)  # raised once, never lowered
-        try:
-            outcome["value"] = work()
-        except BaseException as error:  # re-raised on the caller's thread
-            outcome["error"] = error
-
-    with _STACK_SIZE_LOCK:
-        previous = threading.stack_size(_WORKER_STACK_BYTES)
-        try:
-            worker = threading.Thread(target=run, name="sql-fragment", daemon=True)
-            worker.start()
-        finally:
-            threading.stack_size(previous)
-    worker.join()
-    if "error" in outcome:
-        error = outcome["error"]
-        if isinstance(error, RecursionError):
-            raise FragmentRefused("fragment_too_deep", "nests too deeply") from None
-        if isinstance(error, sqltext.FragmentError) and not isinstance(error, FragmentRefused):
-            raise FragmentRefused(error.code, str(error)) from None
-        raise error  # type: ignore[misc]
-    return outcome["value"]  # type: ignore[return-value]
+        while True:
+            work, result = self._work.get()
+            try:
+                result.set_result(work())
+            except BaseException as error:  # handed to the waiting caller
+                result.set_exception(error)
 
 
-_STACK_SIZE_LOCK = threading.Lock()
+_PARSER = _ParserThread()

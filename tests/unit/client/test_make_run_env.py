@@ -21,6 +21,7 @@ def test_make_run_prints_wfapi_url_and_token(monkeypatch: pytest.MonkeyPatch) ->
             "token": token,
             "pubsub_emulator_host": "127.0.0.1:8085",
             "pubsub_topic": "projects/p/topics/t",
+            "sweep_seconds": 60.0,
         }
     )
     lines = out.getvalue().splitlines()
