@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -44,8 +45,10 @@ STOPPED_ERROR = {
 }
 # BigQuery holds a getQueryResults call open at most ~10 s, whatever timeoutMs asks.
 MAX_RESULTS_WAIT_SECONDS = 10.0
+# How often a cancelled job's statement is interrupted again until the job ends.
+_INTERRUPT_EVERY_SECONDS = 0.05
 
-_worker = threading.local()  # .cursor: the worker thread's own DuckDB connection
+_worker = threading.local()  # .cursor: the DuckDB connection of the job the worker runs
 
 
 @dataclass
@@ -84,8 +87,7 @@ class JobRunner:
         if job is None:
             return
         job.cancel_requested = True
-        if job.cursor is not None:
-            job.cursor.interrupt()
+        threading.Thread(target=_interrupt_until_done, args=(job,), daemon=True).start()
 
     async def _run(self, job: _Job, ctx: Any) -> None:
         loop = asyncio.get_running_loop()
@@ -100,27 +102,47 @@ class JobRunner:
 RUNNER = JobRunner()
 
 
+def _interrupt_until_done(job: _Job) -> None:
+    """DuckDB's interrupt stops only the statement running at that moment: one that
+    arrives while the worker is about to start a statement (its cursor just opened) is
+    lost, and the statement would then run to its end. So it is repeated until the job
+    ends; a queued job sees `cancel_requested` when its turn comes."""
+    while not job.done.is_set():
+        cursor = job.cursor
+        if cursor is not None:
+            cursor.interrupt()
+        time.sleep(_INTERRUPT_EVERY_SECONDS)
+
+
 def worker_cursor() -> Any | None:
-    """The DuckDB connection of the job worker when called on it, else None."""
+    """The DuckDB connection of the job the worker runs when called on it, else None."""
     return getattr(_worker, "cursor", None)
 
 
-def _open_worker_cursor(ctx: Any) -> Any:
-    if worker_cursor() is None:
-        from bqemulator.storage.engine import DuckDBEngine
+def _open_job_cursor(ctx: Any) -> Any:
+    """A DuckDB connection of the job's own (a cursor of the engine's): interrupting it
+    can never reach the job after it, and the worker thread is where it is used."""
+    from bqemulator.storage.engine import DuckDBEngine
 
-        assert isinstance(ctx.engine, DuckDBEngine) and _main_connection is not None
-        cursor = _main_connection(ctx.engine).cursor()
-        cursor.execute("SET TimeZone = 'UTC'")  # as the engine sets its own connection
-        _worker.cursor = cursor
-    return worker_cursor()
+    assert isinstance(ctx.engine, DuckDBEngine) and _main_connection is not None
+    cursor = _main_connection(ctx.engine).cursor()
+    cursor.execute("SET TimeZone = 'UTC'")  # as the engine sets its own connection
+    return cursor
 
 
 def _run_in_worker(job: _Job, ctx: Any, loop: asyncio.AbstractEventLoop) -> Any:
     """Runs on the worker thread: the job from PENDING to its final JobMeta."""
     if job.cancel_requested:
         return _finished_meta(job, ctx, None, STOPPED_ERROR)
-    job.cursor = _open_worker_cursor(ctx)
+    cursor = job.cursor = _worker.cursor = _open_job_cursor(ctx)
+    try:
+        return _run_started(job, ctx, loop)
+    finally:
+        job.cursor = _worker.cursor = None
+        cursor.close()
+
+
+def _run_started(job: _Job, ctx: Any, loop: asyncio.AbstractEventLoop) -> Any:
     job.started = ctx.clock.now()
     running = _job_meta(job, ctx, state="RUNNING")
     loop.call_soon_threadsafe(ctx.catalog.upsert_job, running)
@@ -132,8 +154,6 @@ def _run_in_worker(job: _Job, ctx: Any, loop: asyncio.AbstractEventLoop) -> Any:
     except Exception as exc:
         error = STOPPED_ERROR if job.cancel_requested else _error_result(exc)
         return _finished_meta(job, ctx, None, error)
-    finally:
-        job.cursor = None
     if job.cancel_requested:
         return _finished_meta(job, ctx, None, STOPPED_ERROR)
     return _finished_meta(job, ctx, result, result.error_result)
