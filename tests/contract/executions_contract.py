@@ -10,7 +10,7 @@ import pytest
 from google.api_core import exceptions
 
 from tests.contract.support import ORG, OTHER_ORG, Store, at, execution
-from workflows_api.domain.executions import JobError, JobStatistics, State
+from workflows_api.domain.executions import JobError, JobStatistics, JobStatus, State
 from workflows_api.domain.webhooks import DeliveryAttempt
 
 
@@ -143,30 +143,54 @@ class ExecutionStoreContract:
         rest = store.list_executions(ORG, "wf-1", limit=10, after_id=first[-1].id)
         assert [e.id for e in first + rest] == sorted(ids, reverse=True)
 
-    def test_created_executions_of_every_org_oldest_first_before_a_time(self, store: Store) -> None:
+    def test_unconfirmed_executions_of_every_org_oldest_first_before_a_time(
+        self, store: Store
+    ) -> None:
         runs = [
             replace(execution("late", org=ORG), created_at=at(30)),
             replace(execution("early", org=OTHER_ORG), created_at=at(10)),
-            replace(execution("middle", org=ORG), created_at=at(20)),
+            replace(execution("middle", org=ORG), created_at=at(20), submit_attempts=3),
             replace(execution("too-new", org=ORG), created_at=at(60)),
             replace(execution("running", org=ORG), created_at=at(5), state=State.RUNNING),
             replace(execution("done", org=OTHER_ORG), created_at=at(1), state=State.SUCCEEDED),
+            # BigQuery reported its job (queued: still `created`): not the sweep's.
+            replace(execution("queued", org=ORG), created_at=at(2), reconciled_at=at(3)),
         ]
         for run in runs:
             store.create_execution(run, expire_at=at(86_400))
 
-        found = store.list_created_executions(at(60), limit=10)
+        found = store.list_unconfirmed_executions(at(60), limit=10)
         assert [(e.org, e.id) for e in found] == [
             (OTHER_ORG, "early"),
             (ORG, "middle"),
             (ORG, "late"),
         ]
         assert found[0] == runs[1]
-        assert [e.id for e in store.list_created_executions(at(60), limit=2)] == [
+        assert [e.id for e in store.list_unconfirmed_executions(at(60), limit=2)] == [
             "early",
             "middle",
         ]
-        assert store.list_created_executions(at(10), limit=10) == []
+        assert store.list_unconfirmed_executions(at(10), limit=10) == []
+
+    def test_an_execution_leaves_the_unconfirmed_once_a_job_report_is_saved(
+        self, store: Store
+    ) -> None:
+        queued = [replace(execution(f"queued-{i}"), created_at=at(i)) for i in range(3)]
+        lost = replace(execution("lost"), created_at=at(3))
+        for run in (*queued, lost):
+            store.create_execution(run, expire_at=at(86_400))
+        assert [e.id for e in store.list_unconfirmed_executions(at(60), limit=3)] == [
+            "queued-0",
+            "queued-1",
+            "queued-2",
+        ]
+
+        # BigQuery answers PENDING for each: they stay `created`, marked reconciled.
+        for run in queued:
+            pending = run.with_job_report(JobStatus(run.id, "PENDING"), at=at(40))
+            assert pending.state == State.CREATED
+            assert store.save_execution(pending, expected_state=State.CREATED)
+        assert [e.id for e in store.list_unconfirmed_executions(at(60), limit=3)] == ["lost"]
 
     def test_list_org_executions_spans_workflows_newest_first_with_cursor(
         self, store: Store

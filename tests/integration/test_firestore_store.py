@@ -178,3 +178,38 @@ def test_a_connection_stored_before_its_newer_fields_reads_with_defaults(
     assert store.get_connection(ORG, "old") == Connection(
         ORG, "old", "proj-a", "US", org_dataset(ORG), None
     )
+
+
+def test_an_execution_stored_by_the_first_release_is_found_by_the_sweeps_query(
+    store: FirestoreStore, firestore_client: firestore.Client
+) -> None:
+    # The fields the first FirestoreStore wrote (no statistics, no webhook deliveries):
+    # `reconciled_at` was written as null from the start, so the sweep's query (which
+    # Firestore could not run on a missing field) needs no migration.
+    run = replace(execution("first-release"), created_at=at(10))
+    legacy = {
+        "id": run.id,
+        "org": ORG,
+        "workflow_id": run.workflow_id,
+        "version": run.version,
+        "parameters": '{"radius": 1.5}',
+        "cache_key": run.cache_key,
+        "output_table": run.output_table,
+        "procedure": run.procedure,
+        "connection": run.connection,
+        "created_at": run.created_at,
+        "state": "created",
+        "bigquery_job_id": "wfapi_exec_first-release",
+        "started_at": None,
+        "ended_at": None,
+        "error": None,
+        "cache_enabled": True,
+        "output_expires_at": None,
+        "reconciled_at": None,
+        "submit_attempts": 1,
+        "labels": {},
+        "expire_at": at(86_400),
+    }
+    firestore_client.document(f"orgs/{ORG}/executions/{run.id}").set(legacy)
+    (found,) = store.list_unconfirmed_executions(at(60), limit=10)
+    assert (found.id, found.state, found.job_confirmed) == (run.id, State.CREATED, False)

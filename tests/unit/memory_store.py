@@ -138,15 +138,15 @@ class InMemoryStore:
             rows = [e for e in rows if (e.created_at, e.id) < (last.created_at, last.id)]
         return copy.deepcopy(rows[:limit])
 
-    def list_created_executions(self, created_before: dt.datetime, limit: int) -> list[Execution]:
-        _refuse_naive([created_before])
+    def list_unconfirmed_executions(self, before: dt.datetime, limit: int) -> list[Execution]:
+        _refuse_naive([before])
         rows = sorted(
             (
                 e
                 for e in self.executions.values()
-                if e.state == State.CREATED and e.created_at < created_before
+                if e.state == State.CREATED and not e.job_confirmed and e.created_at < before
             ),
-            key=lambda e: e.created_at,
+            key=lambda e: (e.created_at, e.org, e.id),  # Firestore: ties by document path
         )
         return copy.deepcopy(rows[:limit])
 

@@ -136,6 +136,8 @@ class Execution:
     error: JobError | None = None
     cache_enabled: bool = True
     output_expires_at: dt.datetime | None = None
+    # When a report of BigQuery's about its job was last applied (with_job_report); None
+    # while BigQuery has never confirmed the job (see job_confirmed).
     reconciled_at: dt.datetime | None = None
     submit_attempts: int = 0
     labels: dict[str, str] = field(default_factory=dict)
@@ -171,6 +173,15 @@ class Execution:
     @property
     def is_terminal(self) -> bool:
         return self.state.is_terminal
+
+    @property
+    def job_confirmed(self) -> bool:
+        """Has BigQuery ever reported this execution's job (an insert that answered, a
+        lookup or an event that found it)? Only a job report sets `reconciled_at`, so a
+        `created` execution without one may never have been submitted: the sweep looks
+        for those (stored `reconciled_at: null`, what every record is created with),
+        and never for one whose job BigQuery holds, however long it stays queued."""
+        return self.reconciled_at is not None
 
     @property
     def may_be_cancelled(self) -> bool:

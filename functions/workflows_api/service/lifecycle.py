@@ -175,7 +175,8 @@ class ExecutionLifecycle:
                 ),
             )
         except BackendUnavailable as unavailable:
-            # Accepted and recorded: reading its status submits it again.
+            # Accepted and recorded: reading its status (or the sweep, as no job report
+            # confirmed it: reconciled_at unchanged) submits it again.
             _log_unavailable(execution, unavailable)
             return self._save(attempted, execution.state)
         except WarehouseError as refused:

@@ -147,9 +147,9 @@ class ExecutionStore(Protocol):
         execution of the previous page."""
         ...
 
-    def list_created_executions(self, created_before: dt.datetime, limit: int) -> list[Execution]:
-        """Executions of every org still in state `created` (their job maybe never
-        submitted) that were created before `created_before`, oldest first."""
+    def list_unconfirmed_executions(self, before: dt.datetime, limit: int) -> list[Execution]:
+        """Every org's executions created before `before`, still `created` and never
+        `job_confirmed` (maybe never submitted), oldest first."""
         ...
 
     def list_org_executions(

@@ -8,6 +8,14 @@ schedule runs every few minutes (infra: Cloud Scheduler -> Pub/Sub -> the
 `sweep_executions` function). Reconciling asks BigQuery for the job (its id is derived
 from the execution's, so a submission that did land is found, not repeated) and
 submits it when BigQuery does not know it.
+
+The sweep looks only for executions BigQuery has never confirmed a job for
+(`Execution.job_confirmed`): admission's insert that answered, or a reconcile that found
+the job, confirms it. A job BigQuery accepted but has not started (PENDING, queued
+behind others) keeps its execution `created`, yet the sweep never reads it again, so
+any number of queued executions cannot hide one whose submission did not happen; each
+run reconciles at most SWEEP_BATCH, oldest first, and each one it reaches is confirmed
+or ended (and leaves the query), or left for the next run (BigQuery did not answer).
 """
 
 from __future__ import annotations
@@ -18,7 +26,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from workflows_api import logs
-from workflows_api.domain.executions import State
 from workflows_api.service import deadlines
 from workflows_api.service.errors import ServiceError
 from workflows_api.service.lifecycle import ExecutionLifecycle
@@ -38,8 +45,9 @@ _RESERVE_SECONDS = 15.0
 @dataclass(frozen=True)
 class SweepReport:
     found: int
-    submitted: int  # BigQuery has their jobs now (submitted now, or found submitted)
-    left: int  # BigQuery did not answer (or out of time): for the next sweep
+    submitted: int  # BigQuery holds their jobs now (submitted now, or found submitted)
+    ended: int  # ended now (job found done, refused by BigQuery, or its workflow changed)
+    left: int  # BigQuery did not answer, refused by us, or out of time: for the next sweep
 
 
 class ExecutionSweep:
@@ -57,16 +65,16 @@ class ExecutionSweep:
     def sweep(
         self, limit: int = SWEEP_BATCH, older_than: dt.timedelta = SWEEP_MIN_AGE
     ) -> SweepReport:
-        """Reconcile up to `limit` executions left `created` for `older_than`, oldest
-        first."""
+        """Reconcile up to `limit` executions left `created` for `older_than` whose job
+        BigQuery never confirmed, oldest first."""
         with deadlines.within(SWEEP_DEADLINE_SECONDS):
-            stale = self._executions.list_created_executions(self._clock() - older_than, limit)
-            submitted = 0
+            stale = self._executions.list_unconfirmed_executions(self._clock() - older_than, limit)
+            swept = []
             for execution in stale:
                 if deadlines.capped(SWEEP_DEADLINE_SECONDS) < _RESERVE_SECONDS:
                     break
                 try:
-                    reconciled = self._lifecycle.reconcile(execution, force=True)
+                    swept.append(self._lifecycle.reconcile(execution, force=True))
                 except ServiceError as refused:  # e.g. its connection was deleted
                     logs.log(
                         logger,
@@ -75,21 +83,16 @@ class ExecutionSweep:
                         execution_id=execution.id,
                         code=refused.code,
                     )
-                    continue
-                # A job BigQuery reported (maybe still PENDING, so still `created`)
-                # marks the execution reconciled; one BigQuery did not answer for not.
-                if (
-                    reconciled.state != State.CREATED
-                    or reconciled.reconciled_at != execution.reconciled_at
-                ):
-                    submitted += 1
-        report = SweepReport(len(stale), submitted, len(stale) - submitted)
+        ended = sum(1 for e in swept if e.is_terminal)
+        submitted = sum(1 for e in swept if not e.is_terminal and e.job_confirmed)
+        report = SweepReport(len(stale), submitted, ended, len(stale) - submitted - ended)
         logs.log(
             logger,
             logging.INFO if report.left == 0 else logging.WARNING,
             "sweep of executions left created",
             found=report.found,
             submitted=report.submitted,
+            ended=report.ended,
             left=report.left,
         )
         return report

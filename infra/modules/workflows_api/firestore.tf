@@ -68,9 +68,10 @@ resource "google_firestore_index" "executions_by_workflow_and_state" {
   depends_on = [google_project_service.services, google_firestore_database.records]
 }
 
-# list_created_executions (the sweep): every org's executions still `created`, oldest
-# first, across the orgs/{org}/executions collections.
-resource "google_firestore_index" "created_executions_of_every_org" {
+# list_unconfirmed_executions (the sweep): every org's executions still `created` whose
+# job BigQuery never confirmed (`reconciled_at` null), oldest first, across the
+# orgs/{org}/executions collections.
+resource "google_firestore_index" "unconfirmed_executions_of_every_org" {
   project     = var.project_id
   database    = local.firestore_database
   collection  = "executions"
@@ -78,6 +79,10 @@ resource "google_firestore_index" "created_executions_of_every_org" {
 
   fields {
     field_path = "state"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "reconciled_at"
     order      = "ASCENDING"
   }
   fields {

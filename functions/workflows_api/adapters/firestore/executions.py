@@ -51,9 +51,12 @@ COMPOSITE_INDEXES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         (("workflow_id", "ASCENDING"), ("state", "ASCENDING"), ("created_at", "DESCENDING")),
     ),
 )
-# Collection-group indexes (over every org's executions): list_created_executions.
+# Collection-group indexes (over every org's executions): list_unconfirmed_executions.
 COLLECTION_GROUP_INDEXES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
-    ("executions", (("state", "ASCENDING"), ("created_at", "ASCENDING"))),
+    (
+        "executions",
+        (("state", "ASCENDING"), ("reconciled_at", "ASCENDING"), ("created_at", "ASCENDING")),
+    ),
 )
 _CLAIM_ATTEMPTS = 3
 _IN_LIMIT = 30  # Firestore's most values for an `in` filter
@@ -125,12 +128,15 @@ class FirestoreExecutions(FirestoreCollections):
             query = query.start_after(last)
         return [_execution_from_doc(s.to_dict() or {}) for s in run_query(query.limit(limit))]
 
-    def list_created_executions(self, created_before: dt.datetime, limit: int) -> list[Execution]:
-        # Every org's executions: served by COLLECTION_GROUP_INDEXES.
+    def list_unconfirmed_executions(self, before: dt.datetime, limit: int) -> list[Execution]:
+        # Every org's executions: served by COLLECTION_GROUP_INDEXES. Every record is
+        # written with `reconciled_at` (null until a job report), so `== None` (IS NULL)
+        # matches the records of every release, and none whose job BigQuery reported.
         query = (
             self._client.collection_group("executions")
             .where(filter=firestore.FieldFilter("state", "==", State.CREATED.value))
-            .where(filter=firestore.FieldFilter("created_at", "<", timestamp(created_before)))
+            .where(filter=firestore.FieldFilter("reconciled_at", "==", None))
+            .where(filter=firestore.FieldFilter("created_at", "<", timestamp(before)))
             .order_by("created_at")
             .limit(limit)
         )
