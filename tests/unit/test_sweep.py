@@ -187,3 +187,18 @@ def test_queued_executions_whose_answer_was_lost_are_confirmed_a_batch_per_sweep
     assert others == [e.bigquery_job_id for e in queued]
 
     assert world.app.sweep.sweep().found == 0
+
+
+def test_an_execution_whose_workflow_was_deleted_ends_instead_of_coming_back() -> None:
+    world = with_demo_workflow()
+    accepted = _accepted_while_bigquery_is_down(world)
+    world.app.workflows.delete("demo", "clusters")
+    world.clock.advance(SWEEP_MIN_AGE.total_seconds() + 1)
+
+    report = world.app.sweep.sweep()
+    assert (report.found, report.submitted, report.ended, report.left) == (1, 0, 1, 0)
+    assert accepted.bigquery_job_id not in world.warehouse.jobs  # nothing ran
+    stored = world.store.get_execution("demo", accepted.id)
+    assert stored is not None and stored.state == State.FAILED
+    assert stored.error is not None and stored.error.reason == "workflowChanged"
+    assert world.app.sweep.sweep().found == 0  # it no longer holds a place in the batch

@@ -42,8 +42,8 @@ logger = logging.getLogger(__name__)
 # What a job whose workflow changed before it could be submitted ends with.
 WORKFLOW_CHANGED = JobError(
     "workflowChanged",
-    "The workflow's API was disabled or updated before this execution could be submitted; "
-    "execute it again.",
+    "The workflow's API was disabled or updated, or the workflow deleted, before this "
+    "execution could be submitted; execute it again.",
 )
 
 
@@ -195,8 +195,8 @@ class ExecutionLifecycle:
         return self._apply(attempted, status, stored_state=execution.state)
 
     def _resubmit(self, execution: Execution, connection: Connection) -> Execution:
-        record = self._workflows.get(execution.org, execution.workflow_id)
-        if record.api is None or record.api.deployed_version != execution.version:
+        record = self._workflows.stored(execution.org, execution.workflow_id)
+        if record is None or record.api is None or record.api.deployed_version != execution.version:
             # The procedure it was meant to call is gone or different: do not run another.
             changed = JobStatus(execution.bigquery_job_id, "DONE", WORKFLOW_CHANGED)
             return self._apply(execution, changed)

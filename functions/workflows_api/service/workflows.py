@@ -144,12 +144,16 @@ class WorkflowService:
         return SavedWorkflow(record, existing is None, warnings)
 
     def get(self, org: str, workflow_id: str) -> WorkflowRecord:
-        if not WORKFLOW_ID_PATTERN.fullmatch(workflow_id):
-            raise not_found("workflow", workflow_id[:140])
-        record = self._workflows.get_workflow(org, workflow_id)
+        record = self.stored(org, workflow_id)
         if record is None:
-            raise not_found("workflow", workflow_id)
+            raise not_found("workflow", workflow_id[:140])
         return record
+
+    def stored(self, org: str, workflow_id: str) -> WorkflowRecord | None:
+        """The workflow, or None when there is none (no store read for an impossible id)."""
+        if not WORKFLOW_ID_PATTERN.fullmatch(workflow_id):
+            return None
+        return self._workflows.get_workflow(org, workflow_id)
 
     def list(
         self, org: str, page_size: int, page_token: str | None
