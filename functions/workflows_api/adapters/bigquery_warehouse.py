@@ -61,7 +61,7 @@ REQUEST_TIMEOUT_SECONDS = 30.0  # per HTTP attempt (also ends by the current dea
 # polling it at growing intervals.
 RESULT_TIMEOUT_SECONDS = 120.0
 DDL_TIMEOUT_SECONDS = 120.0
-FIRST_POLL_DELAY_SECONDS = 0.1
+FIRST_POLL_DELAY_SECONDS = 0.02  # a small query is done in tens of ms: read it soon
 MAX_POLL_DELAY_SECONDS = 2.0
 DDL_JOB_ID_PREFIX = "wfapi_ddl_"
 
