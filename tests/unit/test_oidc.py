@@ -57,19 +57,32 @@ def test_a_good_token_verifies_and_certificates_are_cached() -> None:
 
 
 @pytest.mark.parametrize(
-    "token",
+    ("token", "reason"),
     [
-        ISSUER.token(email=SA, audience="https://someone-else.example"),
-        ISSUER.token(email=SA, audience=AUDIENCE, lifetime=60, issued_ago=3600),
-        ISSUER.token(email=SA, audience=AUDIENCE, issuer="https://evil.example"),
-        Issuer(key_id="test-key-1").token(email=SA, audience=AUDIENCE),  # same kid, other key
-        "not.a.jwt",
+        (
+            ISSUER.token(email=SA, audience="https://someone-else.example"),
+            "it was issued for another audience",
+        ),
+        (
+            ISSUER.token(email=SA, audience=AUDIENCE, lifetime=60, issued_ago=3600),
+            "it has expired",
+        ),
+        (
+            ISSUER.token(email=SA, audience=AUDIENCE, issuer="https://evil.example"),
+            "issuer 'https://evil.example' is not Google",
+        ),
+        (
+            Issuer(key_id="test-key-1").token(email=SA, audience=AUDIENCE),  # other key
+            "its signature does not verify",
+        ),
+        ("not.a.jwt", "it cannot be decoded"),
     ],
     ids=["wrong audience", "expired", "wrong issuer", "bad signature", "garbage"],
 )
-def test_bad_tokens_are_refused(token: str) -> None:
-    with pytest.raises(InvalidIdToken):
+def test_bad_tokens_are_refused_saying_which_check_failed(token: str, reason: str) -> None:
+    with pytest.raises(InvalidIdToken) as refused:
         verifier().verify(token)
+    assert str(refused.value) == reason  # never google-auth's text: it quotes our audience
 
 
 def test_an_unknown_key_id_fetches_the_certificates_again_at_most_once_a_minute() -> None:

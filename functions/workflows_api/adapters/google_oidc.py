@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import re
 import threading
 import time
@@ -24,8 +25,11 @@ import requests
 from google.auth import exceptions as auth_exceptions
 from google.auth import jwt
 
+from workflows_api import logs
 from workflows_api.service.errors import BackendUnavailable
 from workflows_api.service.ports import InvalidIdToken
+
+logger = logging.getLogger(__name__)
 
 GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
 GOOGLE_ISSUERS = frozenset({"accounts.google.com", "https://accounts.google.com"})
@@ -76,7 +80,7 @@ class GoogleIdTokenVerifier:
                 clock_skew_in_seconds=CLOCK_SKEW_SECONDS,
             )
         except (ValueError, auth_exceptions.GoogleAuthError) as error:
-            raise InvalidIdToken(str(error)) from None
+            raise _refusal(error) from None
         except RecursionError:  # a header or payload nested thousands deep
             raise InvalidIdToken("the token is nested too deeply") from None
         if claims.get("iss") not in GOOGLE_ISSUERS:
@@ -108,3 +112,21 @@ def _key_id(token: str) -> str | None:
         return None
     kid = header.get("kid") if isinstance(header, dict) else None
     return kid if isinstance(kid, str) else None
+
+
+# google-auth's own text can quote the audience we expect (the deployment's URL) or our
+# key ids: a caller learns only which check failed; the text goes to the log.
+_REASONS = (
+    ("expired", "it has expired"),
+    ("too early", "it is not valid yet"),
+    ("audience", "it was issued for another audience"),
+    ("signature", "its signature does not verify"),
+)
+
+
+def _refusal(error: Exception) -> InvalidIdToken:
+    text = str(error)
+    logs.log(logger, logging.INFO, "ID token refused", reason=text[:500])
+    lowered = text.lower()
+    reason = next((said for found, said in _REASONS if found in lowered), None)
+    return InvalidIdToken(reason or "it cannot be decoded")
