@@ -39,7 +39,7 @@ QUERY_SEEN = "workflows_api.carto.query"
 def get_job(app: App, request: Request, connection: str, external_id: str) -> Response:
     token = carto_caller(app, request, Grant.EXECUTIONS_READ)
     found = app.carto.execution_for_connection(
-        token.org, connection, execution_id(external_id), token.allows_workflow
+        token.org, connection, job_execution_id(external_id), token.allows_workflow
     )
     return json_response(stored_job_view(found.execution, found.connection, token.id))
 
@@ -56,7 +56,7 @@ def list_jobs(app: App, request: Request) -> Response:
     return json_response(job_list_view(pairs, token.id, next_token))
 
 
-def execution_id(external_id: str) -> str:
+def job_execution_id(external_id: str) -> str:
     execution_id = execution_id_of(external_id)
     if execution_id is None:
         raise ServiceError(

@@ -10,7 +10,7 @@ from flask import Request, Response
 from workflows_api.bootstrap import App
 from workflows_api.domain.tokens import Grant
 from workflows_api.http import request_bodies
-from workflows_api.http.carto import carto_caller, execution_id, saw_query
+from workflows_api.http.carto import carto_caller, job_execution_id, saw_query
 from workflows_api.http.carto_views import job_view, stored_job_view
 from workflows_api.http.errors import ApiError
 from workflows_api.http.requests import json_body, parse_json
@@ -34,7 +34,7 @@ def create_job(app: App, request: Request, connection: str) -> Response:
 def cancel_job(app: App, request: Request, connection: str, external_id: str) -> Response:
     token = carto_caller(app, request, Grant.EXECUTIONS_CANCEL)
     found = app.carto.cancel_job(
-        token.org, connection, execution_id(external_id), token.allows_workflow
+        token.org, connection, job_execution_id(external_id), token.allows_workflow
     )
     return json_response(stored_job_view(found.execution, found.connection, token.id))
 
