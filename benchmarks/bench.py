@@ -29,8 +29,8 @@ from devstack.seed import seed_demo_tables
 from workflows_api.adapters import clients
 from workflows_api.bootstrap import App
 from workflows_api.config import Settings
-from workflows_api.domain.compiler import compile_procedure
-from workflows_api.domain.validation import load_workflow
+from workflows_api.domain.workflow.compiler import compile_procedure
+from workflows_api.domain.workflow.validation import load_workflow
 
 PROJECT = "workflows-bench"
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

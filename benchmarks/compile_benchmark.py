@@ -10,8 +10,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from workflows_api.domain.compiler import compile_procedure
-from workflows_api.domain.model import Workflow
+from workflows_api.domain.workflow.compiler import compile_procedure
+from workflows_api.domain.workflow.model import Workflow
 
 _STEPS: list[dict[str, Any]] = [
     {

@@ -1,9 +1,10 @@
 """Reference k-means in plain Python: what the kmeans node's SQL must answer.
 
-Written from the node's documented algorithm (functions/workflows_api/domain/nodes/kmeans.py),
-not from its SQL: points on a local equirectangular plane in metres, start centres
-evenly spaced among the distinct locations in (x, y) order, Lloyd rounds until no
-centre moves more than a millimetre (and none empties) or `max_iterations` rounds.
+Written from the node's documented algorithm
+(functions/workflows_api/domain/workflow/nodes/kmeans.py), not from its SQL: points on a
+local equirectangular plane in metres, start centres evenly spaced among the distinct
+locations in (x, y) order, Lloyd rounds until no centre moves more than a millimetre (and
+none empties) or `max_iterations` rounds.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from workflows_api.config import Settings
-from workflows_api.domain.executions import Execution
+from workflows_api.domain.execution.states import Execution
 
 if TYPE_CHECKING:
     from google.cloud import bigquery, firestore

@@ -8,7 +8,7 @@ import pytest
 from google.api_core import exceptions
 
 from tests.contract.support import ORG, OTHER_ORG, Store, at, token
-from workflows_api.domain.tokens import Grant, Principal
+from workflows_api.domain.access.tokens import Grant, Principal
 
 
 class AccessContract:

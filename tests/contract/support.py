@@ -6,8 +6,8 @@ import datetime as dt
 import uuid
 from typing import Any, Protocol
 
-from workflows_api.domain.executions import Execution
-from workflows_api.domain.tokens import Grant, Token
+from workflows_api.domain.access.tokens import Grant, Token
+from workflows_api.domain.execution.states import Execution
 from workflows_api.service.ports import ApiState, Store, WorkflowRecord
 
 __all__ = ["Store"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.contract.support import ORG, OTHER_ORG, Store, at
-from workflows_api.domain.webhooks import WebhookConfig
+from workflows_api.domain.execution.webhooks import WebhookConfig
 
 
 class WebhooksContract:

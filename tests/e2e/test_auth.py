@@ -10,7 +10,7 @@ import requests
 
 from tests.e2e.conftest import TOKEN_CACHE_SECONDS
 from tests.e2e.helpers import SEED_VALUES, Stack, execute, execution_ids
-from workflows_api.domain.tokens import ALL_GRANTS, Grant, make_token
+from workflows_api.domain.access.tokens import ALL_GRANTS, Grant, make_token
 
 pytestmark = pytest.mark.e2e
 

@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from tests.e2e.helpers import SEED_VALUES, Stack, execution_ids, new_workflow
-from workflows_api.domain.tokens import Grant
+from workflows_api.domain.access.tokens import Grant
 
 pytestmark = pytest.mark.e2e
 

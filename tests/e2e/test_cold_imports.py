@@ -41,7 +41,12 @@ response = getattr(main, function)(Request(builder.get_environ()))
 print(json.dumps({"status": response.status_code, "modules": sorted(sys.modules)}))
 """
 # Never in any HTTP function serving these requests.
-COMPILING = ("sqlglot", "yaml", "workflows_api.domain.compiler", "workflows_api.domain.model")
+COMPILING = (
+    "sqlglot",
+    "yaml",
+    "workflows_api.domain.workflow.compiler",
+    "workflows_api.domain.workflow.model",
+)
 SECRETS = ("google.cloud.secretmanager",)
 
 

@@ -11,7 +11,7 @@ from google.cloud import bigquery
 from devstack.seed import generate_stores
 from tests.e2e.helpers import SEED_VALUES, Stack, execute, new_workflow, poll
 from workflows_api.bootstrap import App
-from workflows_api.domain.tokens import Grant
+from workflows_api.domain.access.tokens import Grant
 from workflows_api.service.executions import ExecuteRequest
 
 pytestmark = pytest.mark.e2e

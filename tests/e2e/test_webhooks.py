@@ -23,7 +23,7 @@ from tests.e2e.helpers import (
     new_workflow,
     poll,
 )
-from workflows_api.domain.webhooks import SIGNATURE_HEADER, verify_signature
+from workflows_api.domain.execution.webhooks import SIGNATURE_HEADER, verify_signature
 from workflows_api.service.webhooks import DEFAULT_ATTEMPTS
 
 pytestmark = pytest.mark.e2e

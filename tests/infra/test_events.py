@@ -6,7 +6,7 @@ project and, optionally, in connections' projects (item 6)."""
 from __future__ import annotations
 
 from tests.infra.hcl import block, expression, module, root, sink_module
-from workflows_api.domain.executions import EXECUTION_LABEL
+from workflows_api.domain.execution.states import EXECUTION_LABEL
 
 
 def functions_by_trigger() -> dict[str, str]:

@@ -15,7 +15,7 @@ from google.cloud import bigquery
 from workflows_api.adapters import clients
 from workflows_api.adapters.bigquery_warehouse import BigQueryWarehouse
 from workflows_api.config import Settings
-from workflows_api.domain.executions import JobStatistics
+from workflows_api.domain.execution.states import JobStatistics
 from workflows_api.service.ports import Connection, JobStatus, QueryArgument
 
 pytestmark = pytest.mark.integration

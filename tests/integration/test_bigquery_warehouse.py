@@ -33,15 +33,18 @@ from google.cloud import bigquery
 from workflows_api.adapters import clients
 from workflows_api.adapters.bigquery_warehouse import BigQueryWarehouse
 from workflows_api.config import Settings
-from workflows_api.domain.compiler import (
+from workflows_api.domain.execution.states import job_id, job_labels, new_execution_id
+from workflows_api.domain.workflow.compiler import (
     OUTPUT_TABLE_QUERY_PARAMETER,
     call_statement,
     compile_procedure,
     procedure_name,
 )
-from workflows_api.domain.executions import job_id, job_labels, new_execution_id
-from workflows_api.domain.parameters import bigquery_parameter_types, validate_parameter_values
-from workflows_api.domain.validation import load_workflow
+from workflows_api.domain.workflow.parameters import (
+    bigquery_parameter_types,
+    validate_parameter_values,
+)
+from workflows_api.domain.workflow.validation import load_workflow
 from workflows_api.service.errors import BackendUnavailable, WarehouseError
 from workflows_api.service.ports import Connection, JobStatus, QueryArgument
 

@@ -22,8 +22,8 @@ from google.api_core.exceptions import BadRequest
 from google.cloud import bigquery
 
 from devstack.seed import generate_stores, seed_stores
-from workflows_api.domain.compiler import compile_procedure, procedure_name
-from workflows_api.domain.validation import load_workflow
+from workflows_api.domain.workflow.compiler import compile_procedure, procedure_name
+from workflows_api.domain.workflow.validation import load_workflow
 
 pytestmark = pytest.mark.integration
 

@@ -26,13 +26,13 @@ from google.cloud import bigquery
 
 from devstack.seed import generate_stores, seed_stores
 from tests.kmeans_reference import kmeans
-from workflows_api.domain.compiler import (
+from workflows_api.domain.workflow.compiler import (
     OUTPUT_TABLE_QUERY_PARAMETER,
     CompiledProcedure,
     call_statement,
     compile_procedure,
 )
-from workflows_api.domain.validation import load_workflow
+from workflows_api.domain.workflow.validation import load_workflow
 
 pytestmark = pytest.mark.integration
 

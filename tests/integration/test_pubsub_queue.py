@@ -13,7 +13,7 @@ import requests
 from devstack import emulators, pubsub
 from devstack.emulators import Emulators
 from workflows_api.adapters.pubsub_queue import delivery_queue
-from workflows_api.domain.webhook_deliveries import (
+from workflows_api.domain.execution.webhook_deliveries import (
     WebhookDelivery,
     event_id,
     parse_delivery_message,

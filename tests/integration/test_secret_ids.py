@@ -20,7 +20,7 @@ from workflows_api.adapters.secret_manager import (
     legacy_secret_id,
     secret_id,
 )
-from workflows_api.domain.webhooks import WebhookConfig
+from workflows_api.domain.execution.webhooks import WebhookConfig
 from workflows_api.service.secret_migration import migrate_signing_secrets
 
 pytestmark = pytest.mark.integration

@@ -17,7 +17,7 @@ from tests.unit.fake_queue import InMemoryDeliveryQueue
 from tests.unit.fakes import FakeWarehouse, InMemoryStore
 from workflows_api.bootstrap import App, bootstrap
 from workflows_api.config import Settings
-from workflows_api.domain.executions import JobError
+from workflows_api.domain.execution.states import JobError
 from workflows_api.http.views import execution_view
 from workflows_api.service.ports import Connection, Store, Warehouse
 

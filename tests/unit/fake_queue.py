@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from workflows_api.domain.webhook_deliveries import (
+from workflows_api.domain.execution.webhook_deliveries import (
     WebhookDelivery,
     delivery_message,
     parse_delivery_message,

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.unit.memory_store import InMemoryStore
-from workflows_api.domain.executions import JobError
-from workflows_api.domain.results import Column
+from workflows_api.domain.execution.results import Column
+from workflows_api.domain.execution.states import JobError
 from workflows_api.service.errors import BackendUnavailable
 from workflows_api.service.ports import Connection, JobStatus, QueryArgument
 

@@ -25,9 +25,9 @@ from typing import Any, TypeVar
 
 from google.api_core import exceptions
 
-from workflows_api.domain.executions import Execution, State
-from workflows_api.domain.tokens import Principal, Token, principal_key
-from workflows_api.domain.webhooks import DeliveryAttempt, WebhookConfig
+from workflows_api.domain.access.tokens import Principal, Token, principal_key
+from workflows_api.domain.execution.states import Execution, State
+from workflows_api.domain.execution.webhooks import DeliveryAttempt, WebhookConfig
 from workflows_api.service.ports import Connection, TriggerRejection, WorkflowRecord
 
 T = TypeVar("T")

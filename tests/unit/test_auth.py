@@ -9,7 +9,13 @@ import pytest
 from tests.unit.apps import on_fakes
 from tests.unit.fakes import InMemoryStore
 from workflows_api.config import Settings
-from workflows_api.domain.tokens import ALL_GRANTS, Grant, hash_secret, make_token, split_token
+from workflows_api.domain.access.tokens import (
+    ALL_GRANTS,
+    Grant,
+    hash_secret,
+    make_token,
+    split_token,
+)
 from workflows_api.service.admin import AdminService
 from workflows_api.service.auth import Authenticator, require
 from workflows_api.service.errors import ServiceError

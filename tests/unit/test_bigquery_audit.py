@@ -15,7 +15,7 @@ from tests.bigquery_audit_events import (
     job_change_entry,
     legacy_job_completed_entry,
 )
-from workflows_api.domain.executions import JobError, JobStatistics
+from workflows_api.domain.execution.states import JobError, JobStatistics
 from workflows_api.events.bigquery_audit import (
     FALLBACK_REASON,
     NotAJobEvent,

@@ -15,7 +15,7 @@ from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 
 from workflows_api.adapters.bigquery_conversions import job_status, query_parameter, refused
-from workflows_api.domain.executions import JobError, JobStatistics
+from workflows_api.domain.execution.states import JobError, JobStatistics
 from workflows_api.service.ports import JobStatus, QueryArgument
 
 

@@ -16,9 +16,9 @@ import requests
 from google.cloud import bigquery
 from google.cloud.bigquery.table import Row
 
+from workflows_api import deadlines
 from workflows_api.adapters import bigquery_warehouse
 from workflows_api.adapters.bigquery_warehouse import BigQueryWarehouse
-from workflows_api.service import deadlines
 from workflows_api.service.errors import BackendUnavailable, WarehouseError
 from workflows_api.service.ports import Connection, QueryArgument
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from workflows_api.domain.calls import (
+from workflows_api.domain.execution.calls import (
     EXPECTED_FORM,
     MAX_QUERY_CHARS,
     CallSyntaxError,

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from tests.unit.apps import DEMO, GOOD, OnFakes, on_fakes
-from workflows_api.domain.calls import format_call
-from workflows_api.domain.executions import State
+from workflows_api.domain.execution.calls import format_call
+from workflows_api.domain.execution.states import State
 from workflows_api.service.errors import ServiceError
 from workflows_api.service.executions import ExecuteRequest
 from workflows_api.service.ports import Connection

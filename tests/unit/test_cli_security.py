@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from tests.unit.apps import on_fakes
 from workflows_api import cli
-from workflows_api.domain.webhooks import WebhookConfig
+from workflows_api.domain.execution.webhooks import WebhookConfig
 from workflows_api.service.secret_migration import MigratableSecrets
 
 

@@ -23,9 +23,9 @@ from sqlglot import exp
 
 from tests.unit.procedure_text import body_statements, walk
 from tests.unit.workflow_factory import definition, output, read
-from workflows_api.domain.compiler import CompiledProcedure, compile_procedure
 from workflows_api.domain.errors import WorkflowInvalid
-from workflows_api.domain.validation import load_workflow, parse_workflow
+from workflows_api.domain.workflow.compiler import CompiledProcedure, compile_procedure
+from workflows_api.domain.workflow.validation import load_workflow, parse_workflow
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("WFAPI_UPDATE_GOLDEN") == "1"
@@ -58,7 +58,7 @@ def test_golden_sql(case: str) -> None:
 
 
 def test_every_node_type_has_a_golden() -> None:
-    from workflows_api.domain.model import NODE_TYPES
+    from workflows_api.domain.workflow.model import NODE_TYPES
 
     assert {path.stem for path in GOLDEN.glob("*.sql")} == set(CASES)
     covered = {node["type"] for case in CASES.values() for node in case["nodes"]}

@@ -1,5 +1,5 @@
 """Bounded waits: the request's deadline caps every backend call, its retries and each
-attempt's timeout (service/deadlines.py, adapters/retrying.py and their users)."""
+attempt's timeout (deadlines.py, adapters/retrying.py and their users)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import requests
 from google.api_core import exceptions as api_exceptions
 from google.cloud import bigquery
 
+from workflows_api import deadlines
 from workflows_api.adapters import bigquery_warehouse
 from workflows_api.adapters.bigquery_warehouse import BigQueryWarehouse
 from workflows_api.adapters.firestore.documents import ATTEMPT_TIMEOUT_SECONDS, ONE_ATTEMPT
 from workflows_api.adapters.retrying import call_with_retries
-from workflows_api.service import deadlines
 from workflows_api.service.errors import BackendUnavailable
 from workflows_api.service.ports import Connection
 

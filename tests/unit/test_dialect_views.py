@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from workflows_api.domain.executions import Execution, JobError, State
+from workflows_api.domain.execution.states import Execution, JobError, State
 from workflows_api.domain.timestamps import iso_utc
 from workflows_api.http import carto_views, nexadata
 from workflows_api.http.errors import ApiError

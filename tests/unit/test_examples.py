@@ -17,10 +17,10 @@ import pytest
 
 from devstack.seed import DEMO_DATASET, DEMO_TABLES
 from tests.example_files import Example, examples
-from workflows_api.domain.compiler import compile_procedure, procedure_name
-from workflows_api.domain.model import workflow_json_schema
-from workflows_api.domain.parameters import validate_parameter_values
-from workflows_api.domain.validation import parse_workflow, validate_workflow
+from workflows_api.domain.workflow.compiler import compile_procedure, procedure_name
+from workflows_api.domain.workflow.model import workflow_json_schema
+from workflows_api.domain.workflow.parameters import validate_parameter_values
+from workflows_api.domain.workflow.validation import parse_workflow, validate_workflow
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schemas" / "workflow.schema.json"
 EXAMPLES = examples()

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from workflows_api.domain import executions as ex
-from workflows_api.domain.executions import Execution, InvalidTransition, JobError, State
-from workflows_api.domain.sql import OUTPUT_TABLE_PATTERN
+from workflows_api.domain.execution import states as ex
+from workflows_api.domain.execution.states import Execution, InvalidTransition, JobError, State
+from workflows_api.domain.workflow.sql_render import OUTPUT_TABLE_PATTERN
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 PROC = "p-project.workflows_temp.wfproc_demo_0123456789abcdef"

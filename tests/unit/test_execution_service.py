@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.unit.apps import DEMO, DEMO_CONNECTION, GOOD, OnFakes, on_fakes, with_demo_workflow
-from workflows_api.domain.executions import JobError, State
+from workflows_api.domain.execution.states import JobError, State
 from workflows_api.service.errors import ServiceError
 from workflows_api.service.executions import ExecuteRequest, ExecuteResult
 from workflows_api.service.ports import Connection
@@ -269,7 +269,7 @@ def test_cancel_of_a_never_submitted_execution_keeps_it_from_running() -> None:
 
 
 def test_results_pages_return_every_row_once_with_geojson() -> None:
-    from workflows_api.domain.results import Column
+    from workflows_api.domain.execution.results import Column
 
     world = with_demo_workflow(outcome="succeeded")
     world.warehouse.columns = [Column("id", "INTEGER"), Column("geom", "GEOGRAPHY")]
@@ -427,7 +427,7 @@ def test_execute_reads_the_api_states_signature_and_never_parses_the_definition(
     def no_parsing(definition: object) -> None:
         raise AssertionError("execute parsed the deployed definition")
 
-    monkeypatch.setattr("workflows_api.domain.validation.parse_workflow", no_parsing)
+    monkeypatch.setattr("workflows_api.domain.workflow.validation.parse_workflow", no_parsing)
     first = execute(world).execution
     assert first.state == State.RUNNING
     with pytest.raises(ServiceError) as bad:

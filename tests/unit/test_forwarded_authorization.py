@@ -14,7 +14,7 @@ from tests.unit.apps import with_demo_workflow
 from tests.unit.http_client import HttpClient
 from tests.unit.test_oidc import AUDIENCE, ISSUER, verifier
 from workflows_api.config import Settings
-from workflows_api.domain.tokens import Grant
+from workflows_api.domain.access.tokens import Grant
 from workflows_api.http.routes import all_routes
 
 GATEWAY = "wfapi-gateway@demo-project.iam.gserviceaccount.com"

@@ -10,9 +10,9 @@ import time
 import pytest
 
 from tests.hostile_fragments import HOSTILE_QUERIES
-from workflows_api.domain import fragments, googlesql_lexer, sql
-from workflows_api.domain.fragments import FragmentRefused
-from workflows_api.domain.read_allowlist import ReadAllowlist, TableName, tables_read
+from workflows_api.domain.workflow import fragments, googlesql_lexer, sql_render
+from workflows_api.domain.workflow.fragments import FragmentRefused
+from workflows_api.domain.workflow.read_allowlist import ReadAllowlist, TableName, tables_read
 
 
 @pytest.mark.parametrize("text", HOSTILE_QUERIES.values(), ids=HOSTILE_QUERIES.keys())
@@ -216,8 +216,8 @@ def test_allowlist_entries() -> None:
 @pytest.mark.parametrize("name", ["stores\n", "stores\r\n", "sto res", ""])
 def test_quoting_checks_the_whole_name(name: str) -> None:
     # `re.match` with a `$` anchor let a trailing newline through.
-    with pytest.raises(sql.UnsafeIdentifier):
-        sql.quote_identifier(name, "table")
+    with pytest.raises(sql_render.UnsafeIdentifier):
+        sql_render.quote_identifier(name, "table")
 
 
 def test_a_wildcard_does_not_open_closed_datasets() -> None:

@@ -9,7 +9,7 @@ from werkzeug.exceptions import NotFound
 from tests.unit.apps import DEMO, GOOD, with_demo_workflow
 from tests.unit.http_client import HttpClient
 from workflows_api.domain.errors import WorkflowInvalid
-from workflows_api.domain.validation import load_workflow
+from workflows_api.domain.workflow.validation import load_workflow
 from workflows_api.http.dispatch import framework_refusal
 from workflows_api.http.routes import all_routes
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workflows_api.domain.googlesql_lexer import LexError, code_tokens, lex, nesting_depth
+from workflows_api.domain.workflow.googlesql_lexer import LexError, code_tokens, lex, nesting_depth
 
 
 def kinds(text: str) -> list[tuple[str, str]]:

@@ -10,17 +10,22 @@ from typing import Any
 
 import pytest
 
-from workflows_api.domain import plain_data, sqltext
+from workflows_api.domain import plain_data
 from workflows_api.domain.errors import (
     Issue,
     ParameterError,
     ParameterValuesInvalid,
     WorkflowInvalid,
 )
-from workflows_api.domain.model import Parameter
-from workflows_api.domain.parameters import validate_parameter_values
-from workflows_api.domain.patterns import PatternRefused, check_pattern, full_match
-from workflows_api.domain.validation import load_workflow, parse_definition_text, parse_workflow
+from workflows_api.domain.workflow import fragment_parsing
+from workflows_api.domain.workflow.model import Parameter
+from workflows_api.domain.workflow.parameters import validate_parameter_values
+from workflows_api.domain.workflow.patterns import PatternRefused, check_pattern, full_match
+from workflows_api.domain.workflow.validation import (
+    load_workflow,
+    parse_definition_text,
+    parse_workflow,
+)
 
 NODES: list[dict[str, Any]] = [
     {"id": "src", "type": "read_table", "settings": {"table": "retail.stores"}},
@@ -248,8 +253,8 @@ def test_json_nesting_is_measured_outside_strings(text: str, deep: bool) -> None
 
 
 def test_sql_nested_too_deep_to_parse_is_a_fragment_error() -> None:
-    with pytest.raises(sqltext.FragmentError) as refused:
-        sqltext.parse_query("SELECT " + "(" * 3000 + "1" + ")" * 3000 + " AS x FROM $a")
+    with pytest.raises(fragment_parsing.FragmentError) as refused:
+        fragment_parsing.parse_query("SELECT " + "(" * 3000 + "1" + ")" * 3000 + " AS x FROM $a")
     assert refused.value.code in ("custom_sql_too_deep", "custom_sql_parse_error")
 
 

@@ -14,7 +14,7 @@ from tests.bigquery_audit_events import (
     legacy_job_completed_entry,
 )
 from tests.unit.apps import GOOD, OnFakes, with_demo_workflow
-from workflows_api.domain.executions import Execution, JobError, State
+from workflows_api.domain.execution.states import Execution, JobError, State
 from workflows_api.events.bigquery_audit import AUDIT_LOG_WRITTEN, parse_job_event
 from workflows_api.service.completion import CompletionOutcome
 from workflows_api.service.errors import BackendUnavailable

@@ -1,6 +1,6 @@
 """The "add a node type" recipe, followed once with a test-only `limit` node.
 
-Everything a node type brings is defined here, as its module under domain/nodes/ would
+Everything a node type brings is defined here, as its module under domain/workflow/nodes/ would
 (settings model, checks, compile rule), and registered through the registry's public
 function; no other module is edited. It validates, compiles and appears in the JSON
 Schema, and unregistering it restores the published schema.
@@ -18,21 +18,25 @@ import pytest
 from pydantic import StrictInt
 
 from tests.unit.workflow_factory import definition, output, single
-from workflows_api.domain import model
-from workflows_api.domain.compiler import compile_procedure
-from workflows_api.domain.definition import Strict
 from workflows_api.domain.errors import WorkflowInvalid
-from workflows_api.domain.nodes import registry
-from workflows_api.domain.nodes.base import NodeBase
-from workflows_api.domain.nodes.checks import NodeChecker
-from workflows_api.domain.nodes.compiling import CompileContext, NodeSql, Query, relation
-from workflows_api.domain.nodes.spec import NodeType
-from workflows_api.domain.validation import load_workflow, parse_workflow, validate_workflow
+from workflows_api.domain.workflow import model
+from workflows_api.domain.workflow.compiler import compile_procedure
+from workflows_api.domain.workflow.nodes import registry
+from workflows_api.domain.workflow.nodes.base import NodeBase
+from workflows_api.domain.workflow.nodes.checks import NodeChecker
+from workflows_api.domain.workflow.nodes.compiling import CompileContext, NodeSql, Query, relation
+from workflows_api.domain.workflow.nodes.spec import NodeType
+from workflows_api.domain.workflow.parts import Strict
+from workflows_api.domain.workflow.validation import (
+    load_workflow,
+    parse_workflow,
+    validate_workflow,
+)
 
 SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "workflow.schema.json"
 
 
-# --- what would be domain/nodes/limit.py -------------------------------------------------
+# --- what would be domain/workflow/nodes/limit.py -------------------------------------------------
 
 
 class LimitSettings(Strict):

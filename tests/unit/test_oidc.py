@@ -18,7 +18,7 @@ from workflows_api.adapters.google_oidc import (
     GoogleIdTokenVerifier,
 )
 from workflows_api.config import Settings
-from workflows_api.domain.tokens import Grant
+from workflows_api.domain.access.tokens import Grant
 from workflows_api.service.admin import AdminService
 from workflows_api.service.auth import Authenticator
 from workflows_api.service.errors import ServiceError

@@ -7,8 +7,8 @@ from typing import Any
 
 from openapi_spec_validator import validate
 
-from workflows_api.domain.executions import State, new_execution_id
-from workflows_api.domain.identifiers import WORKFLOW_ID_PATTERN
+from workflows_api.domain.access.identifiers import WORKFLOW_ID_PATTERN
+from workflows_api.domain.execution.states import State, new_execution_id
 from workflows_api.http.openapi import openapi_document, openapi_path
 from workflows_api.http.routes import all_routes
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from workflows_api.domain.errors import ParameterValuesInvalid
-from workflows_api.domain.model import Parameter
-from workflows_api.domain.parameters import (
+from workflows_api.domain.workflow.model import Parameter
+from workflows_api.domain.workflow.parameters import (
     bigquery_parameter_types,
     to_json_values,
     validate_parameter_values,

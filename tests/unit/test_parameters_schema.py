@@ -10,9 +10,9 @@ import pytest
 from tests.unit.apps import DEMO, GOOD, with_demo_workflow
 from tests.unit.http_client import HttpClient
 from workflows_api.domain.errors import ParameterValuesInvalid
-from workflows_api.domain.model import Parameter
-from workflows_api.domain.parameters import validate_parameter_values
-from workflows_api.domain.validation import parse_workflow
+from workflows_api.domain.workflow.model import Parameter
+from workflows_api.domain.workflow.parameters import validate_parameter_values
+from workflows_api.domain.workflow.validation import parse_workflow
 from workflows_api.http.parameter_schema import parameters_schema
 from workflows_api.http.routes import all_routes
 

@@ -18,8 +18,8 @@ from sqlglot import exp
 
 from tests.unit.procedure_text import body_statements, most_executed, statement_count, walk
 from tests.unit.workflow_factory import definition, output, read
-from workflows_api.domain.compiler import CompiledProcedure, compile_procedure
-from workflows_api.domain.validation import load_workflow
+from workflows_api.domain.workflow.compiler import CompiledProcedure, compile_procedure
+from workflows_api.domain.workflow.validation import load_workflow
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 DEMO = EXAMPLES / "store_clusters.yaml"

@@ -9,7 +9,7 @@ import requests
 from google.auth.exceptions import DefaultCredentialsError
 
 from workflows_api.adapters.pubsub_queue import PubSubDeliveryQueue
-from workflows_api.domain.webhook_deliveries import WebhookDelivery
+from workflows_api.domain.execution.webhook_deliveries import WebhookDelivery
 from workflows_api.service.errors import BackendUnavailable
 
 

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from workflows_api.domain.webhooks import signature
+from workflows_api.domain.execution.webhooks import signature
 
 README = Path(__file__).parents[2] / "README.md"
 

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tests.unit.apps import GOOD, with_demo_workflow
 from tests.unit.http_client import HttpClient
 from workflows_api.bootstrap import App
-from workflows_api.domain.executions import Execution
+from workflows_api.domain.execution.states import Execution
 from workflows_api.domain.timestamps import iso_utc
 from workflows_api.http.errors import ApiError
 from workflows_api.http.executing import execute_workflow

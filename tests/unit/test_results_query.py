@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import sqlglot
 
-from workflows_api.domain.results import Column, offset_of, page_token, results_query
-from workflows_api.domain.sql import UnsafeIdentifier
+from workflows_api.domain.execution.results import Column, offset_of, page_token, results_query
+from workflows_api.domain.workflow.sql_render import UnsafeIdentifier
 
 COLUMNS = [
     Column("id", "INTEGER"),

@@ -11,17 +11,17 @@ import yaml
 from typer.testing import CliRunner
 
 from workflows_api.cli import app
-from workflows_api.domain.compiler import procedure_name
-from workflows_api.domain.model import NODE_TYPES, workflow_json_schema_text
-from workflows_api.domain.sql import (
+from workflows_api.domain.workflow.compiler import procedure_name
+from workflows_api.domain.workflow.model import NODE_TYPES, workflow_json_schema_text
+from workflows_api.domain.workflow.sql_render import (
     OUTPUT_TABLE_PATTERN,
     UnsafeIdentifier,
     literal,
     quote_identifier,
     quote_table_reference,
 )
-from workflows_api.domain.validation import load_workflow
-from workflows_api.domain.version import workflow_version
+from workflows_api.domain.workflow.validation import load_workflow
+from workflows_api.domain.workflow.version import workflow_version
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "examples" / "store_clusters.yaml"

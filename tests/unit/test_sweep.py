@@ -7,7 +7,7 @@ import pytest
 
 from tests.unit.apps import GOOD, START, OnFakes, with_demo_workflow
 from tests.unit.http_client import HttpClient
-from workflows_api.domain.executions import Execution, JobStatus, State
+from workflows_api.domain.execution.states import Execution, JobStatus, State
 from workflows_api.http.routes import all_routes
 from workflows_api.service.executions import ExecuteRequest
 from workflows_api.service.ports import Connection

@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 
-from workflows_api.domain.webhooks import address_problem, url_problem
+from workflows_api.domain.execution.webhooks import address_problem, url_problem
 
 INTERNAL = [
     "https://169.254.169.254/computeMetadata/v1/",

@@ -10,14 +10,14 @@ import pytest
 
 from tests.unit.apps import GOOD, OnFakes, with_demo_workflow
 from tests.unit.fake_queue import InMemoryDeliveryQueue
-from workflows_api.domain.executions import JobError, State
-from workflows_api.domain.webhook_deliveries import (
+from workflows_api.domain.execution.states import JobError, State
+from workflows_api.domain.execution.webhook_deliveries import (
     NotADelivery,
     WebhookDelivery,
     delivery_message,
     parse_delivery_message,
 )
-from workflows_api.domain.webhooks import (
+from workflows_api.domain.execution.webhooks import (
     SIGNATURE_HEADER,
     DeliveryAttempt,
     signature,

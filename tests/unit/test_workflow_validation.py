@@ -8,7 +8,11 @@ import pytest
 
 from tests.unit.workflow_factory import definition, output, read, single
 from workflows_api.domain.errors import Issue, WorkflowInvalid
-from workflows_api.domain.validation import load_workflow, parse_workflow, validate_workflow
+from workflows_api.domain.workflow.validation import (
+    load_workflow,
+    parse_workflow,
+    validate_workflow,
+)
 
 
 def issues_of(data: dict[str, Any]) -> list[Issue]:

@@ -14,7 +14,7 @@ from google.api_core import exceptions as api_exceptions
 from google.auth import exceptions as auth_exceptions
 from google.cloud import bigquery
 
-from workflows_api.domain.executions import JobError, JobStatistics
+from workflows_api.domain.execution.states import JobError, JobStatistics
 from workflows_api.service.errors import WarehouseError
 from workflows_api.service.ports import JobState, JobStatus, QueryArgument
 

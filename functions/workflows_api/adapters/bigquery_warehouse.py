@@ -7,7 +7,7 @@ adapters' one retry policy (adapters/retrying.py): transient errors (5xx, 429, r
 limits, dropped connections, timeouts) are retried with backoff, then BackendUnavailable.
 Each attempt has a timeout, the retries a budget (JOB_CALL_DEADLINE_SECONDS for jobs.insert,
 get, cancel; RETRY_DEADLINE_SECONDS else), both ending by the request's deadline
-(service/deadlines.py): a frozen BigQuery costs an execute or a status read at most
+(deadlines.py): a frozen BigQuery costs an execute or a status read at most
 JOB_CALL_DEADLINE_SECONDS, any other request at most its deadline, even mid-wait.
 Other refusals become WarehouseError (BigQuery's reason, message).
 
@@ -32,6 +32,7 @@ from google.api_core import retry as api_retry
 from google.auth import exceptions as auth_exceptions
 from google.cloud import bigquery
 
+from workflows_api import deadlines
 from workflows_api.adapters.bigquery_conversions import (
     JOB_STATES,
     JobNotVisibleYet,
@@ -42,9 +43,8 @@ from workflows_api.adapters.bigquery_conversions import (
     refused,
 )
 from workflows_api.adapters.retrying import attempt_timeout, call_with_retries
-from workflows_api.domain.results import Column
-from workflows_api.domain.sql import quote_table_reference
-from workflows_api.service import deadlines
+from workflows_api.domain.execution.results import Column
+from workflows_api.domain.workflow.sql_render import quote_table_reference
 from workflows_api.service.errors import BackendUnavailable, WarehouseError
 from workflows_api.service.ports import Connection, JobStatus, QueryArgument
 

@@ -18,7 +18,7 @@ import google.auth.exceptions
 import requests
 from google.auth.transport.requests import AuthorizedSession
 
-from workflows_api.domain.webhook_deliveries import WebhookDelivery, delivery_message
+from workflows_api.domain.execution.webhook_deliveries import WebhookDelivery, delivery_message
 from workflows_api.service.errors import BackendUnavailable
 
 PUBSUB_API = "https://pubsub.googleapis.com"

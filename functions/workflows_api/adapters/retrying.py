@@ -1,7 +1,7 @@
 """The adapters' one retry policy: google-api-core's exponential backoff with jitter,
 until a deadline; then BackendUnavailable, which the HTTP layer answers with 503.
 
-The deadline is the call's own budget or the request's (service/deadlines.py),
+The deadline is the call's own budget or the request's (deadlines.py),
 whichever ends first. It is also the current deadline while the call runs, so each
 attempt's timeout (`attempt_timeout`) ends by then too: a frozen backend holds the
 caller for the budget, not for budget + one more attempt.
@@ -15,7 +15,7 @@ from typing import TypeVar
 from google.api_core.exceptions import RetryError
 from google.api_core.retry import Retry
 
-from workflows_api.service import deadlines
+from workflows_api import deadlines
 from workflows_api.service.errors import BackendUnavailable
 
 T = TypeVar("T")

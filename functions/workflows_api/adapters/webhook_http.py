@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 import certifi
 
-from workflows_api.domain.webhooks import address_problem, url_problem
+from workflows_api.domain.execution.webhooks import address_problem, url_problem
 from workflows_api.service.ports import WebhookSendError
 
 # Receivers should answer at once and work later; the delivery waits no longer.

@@ -35,8 +35,8 @@ import re
 from collections.abc import Mapping
 from typing import Any, cast
 
-from workflows_api.domain.executions import CANCELLED_REASON, JobError, JobStatistics
-from workflows_api.domain.job_events import BigQueryJobEvent
+from workflows_api.domain.execution.job_events import BigQueryJobEvent
+from workflows_api.domain.execution.states import CANCELLED_REASON, JobError, JobStatistics
 from workflows_api.service.ports import JobState, JobStatus
 
 AUDIT_LOG_WRITTEN = "google.cloud.audit.log.v1.written"

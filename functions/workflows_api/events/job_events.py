@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows_api.domain.job_events import BigQueryJobEvent
+from workflows_api.domain.execution.job_events import BigQueryJobEvent
 from workflows_api.events.bigquery_audit import NotAJobEvent, parse_job_event
 from workflows_api.events.pubsub import PUBSUB_SOURCE_PREFIX, NotAPubSubEvent, pubsub_message
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows_api.domain.webhook_deliveries import (
+from workflows_api.domain.execution.webhook_deliveries import (
     NotADelivery,
     WebhookDelivery,
     parse_delivery_message,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from workflows_api.domain.identifiers import CONNECTION_PATTERN, WORKFLOW_ID_PATTERN
+from workflows_api.domain.access.identifiers import CONNECTION_PATTERN, WORKFLOW_ID_PATTERN
 from workflows_api.http import workflows
 from workflows_api.http.requests import JSON_TYPES, YAML_TYPES
 from workflows_api.http.route import (
@@ -32,7 +32,7 @@ _WORKFLOW_LINKS = (
 
 def _workflow_model() -> type[BaseModel]:
     """The definition model, imported when the document is built, not with the table."""
-    from workflows_api.domain.model import Workflow
+    from workflows_api.domain.workflow.model import Workflow
 
     return Workflow
 

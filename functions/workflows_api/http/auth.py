@@ -15,7 +15,7 @@ from __future__ import annotations
 from flask import Request
 
 from workflows_api.bootstrap import App
-from workflows_api.domain.tokens import Caller, Grant
+from workflows_api.domain.access.tokens import Caller, Grant
 from workflows_api.http.requests import bearer_token
 from workflows_api.service.auth import require
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 from flask import Request, Response
 
 from workflows_api.bootstrap import App
-from workflows_api.domain.calls import MAX_QUERY_CHARS
-from workflows_api.domain.tokens import Caller, Grant
+from workflows_api.domain.access.tokens import Caller, Grant
+from workflows_api.domain.execution.calls import MAX_QUERY_CHARS
 from workflows_api.http.auth import authorized, presented_credential
 from workflows_api.http.carto_views import (
     error_body,

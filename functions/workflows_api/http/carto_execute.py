@@ -8,7 +8,7 @@ from typing import Any
 from flask import Request, Response
 
 from workflows_api.bootstrap import App
-from workflows_api.domain.tokens import Grant
+from workflows_api.domain.access.tokens import Grant
 from workflows_api.http import request_bodies
 from workflows_api.http.carto import carto_caller, job_execution_id, saw_query
 from workflows_api.http.carto_views import job_view, stored_job_view

@@ -12,7 +12,7 @@ from flask import Request, Response
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 
-from workflows_api import logs
+from workflows_api import deadlines, logs
 from workflows_api.bootstrap import App
 from workflows_api.config import get_settings
 from workflows_api.http.app import get_app
@@ -20,7 +20,6 @@ from workflows_api.http.errors import ApiError, as_api_error
 from workflows_api.http.responses import error_response
 from workflows_api.http.route import Route
 from workflows_api.http.routes import routes_for
-from workflows_api.service import deadlines
 from workflows_api.service.errors import BackendUnavailable, ServiceError
 
 logger = logging.getLogger(__name__)

@@ -3,7 +3,7 @@ in the CARTO and Nexadata dialects. Models are named (`http/schemas.py`), see ro
 
 from __future__ import annotations
 
-from workflows_api.domain.calls import MAX_QUERY_CHARS
+from workflows_api.domain.execution.calls import MAX_QUERY_CHARS
 from workflows_api.http import carto, carto_execute, executing, nexadata_execute
 from workflows_api.http.executing import IDEMPOTENCY_KEY_PATTERN
 from workflows_api.http.route import (

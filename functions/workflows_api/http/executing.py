@@ -10,7 +10,7 @@ from collections.abc import Callable
 from flask import Request, Response
 
 from workflows_api.bootstrap import App
-from workflows_api.domain.tokens import Grant
+from workflows_api.domain.access.tokens import Grant
 from workflows_api.http import request_bodies
 from workflows_api.http.auth import caller
 from workflows_api.http.errors import ApiError

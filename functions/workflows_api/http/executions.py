@@ -8,8 +8,8 @@ import datetime as dt
 from flask import Request, Response
 
 from workflows_api.bootstrap import App
-from workflows_api.domain.executions import Execution, State
-from workflows_api.domain.tokens import Grant
+from workflows_api.domain.access.tokens import Grant
+from workflows_api.domain.execution.states import Execution, State
 from workflows_api.http.auth import caller
 from workflows_api.http.errors import ApiError
 from workflows_api.http.requests import int_argument

@@ -16,15 +16,15 @@ from typing import Any, Literal
 from flask import Request, Response
 
 from workflows_api.bootstrap import App
-from workflows_api.domain import executions
-from workflows_api.domain.executions import Execution, State
+from workflows_api.domain.execution import states
+from workflows_api.domain.execution.states import Execution, State
 from workflows_api.domain.timestamps import iso_utc, optional_iso_utc
 from workflows_api.http.errors import ApiError
 from workflows_api.http.executions import read_execution
 from workflows_api.http.responses import json_response
 
 # What a cancelled run reads as in `errors` (Nexadata has no cancelled state).
-CANCELLED_ERROR = executions.CANCELLED_ERROR.to_dict()
+CANCELLED_ERROR = states.CANCELLED_ERROR.to_dict()
 # Nexadata has no cancelled state: a cancelled run reads as failed, saying why.
 _STATE: dict[State, Literal["created", "running", "succeeded", "failed"]] = {
     State.CREATED: "created",

@@ -2,7 +2,7 @@
 request may carry, so callers and fuzzers can generate valid and invalid values.
 
 Derived from the declarations only, and no looser than the checks in
-`domain/parameters.py` where JSON Schema can say them (types, ranges, lengths,
+`domain/workflow/parameters.py` where JSON Schema can say them (types, ranges, lengths,
 patterns, allowed values, array sizes). What it cannot say (NUMERIC's digit limits
 when given as a number) is in the property's description.
 """
@@ -13,15 +13,19 @@ from collections.abc import Sequence
 from typing import Any
 
 from workflows_api.domain.errors import ParameterValuesInvalid
-from workflows_api.domain.model import Parameter
-from workflows_api.domain.parameter_scalars import (
+from workflows_api.domain.workflow.model import Parameter
+from workflows_api.domain.workflow.parameter_scalars import (
     INT64_MAX,
     INT64_MIN,
     MAX_STRING_LENGTH,
     NUMERIC_MAX_INTEGER_DIGITS,
     NUMERIC_MAX_SCALE,
 )
-from workflows_api.domain.parameters import MAX_ARRAY_ITEMS, canonical_value, to_json_values
+from workflows_api.domain.workflow.parameters import (
+    MAX_ARRAY_ITEMS,
+    canonical_value,
+    to_json_values,
+)
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 # No control characters but tab, newline and carriage return (parameter_scalars._check_text).

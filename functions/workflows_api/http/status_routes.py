@@ -9,7 +9,7 @@ loads no more than it serves.
 
 from __future__ import annotations
 
-from workflows_api.domain.executions import State
+from workflows_api.domain.execution.states import State
 from workflows_api.http import carto, executions, health, nexadata
 from workflows_api.http.route import (
     ACCESS_TOKEN,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows_api.domain.executions import Execution
+from workflows_api.domain.execution.states import Execution
 from workflows_api.domain.timestamps import iso_utc, optional_iso_utc
 from workflows_api.service.executions import CostEstimate
 

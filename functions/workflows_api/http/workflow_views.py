@@ -29,7 +29,7 @@ def api_state_view(record: WorkflowRecord, procedure: str) -> dict[str, Any]:
     api = record.api
     enabled = bool(api and api.enabled)
     # Imported here: the definition model (and its node types) only where one is read.
-    from workflows_api.domain.validation import parse_workflow
+    from workflows_api.domain.workflow.validation import parse_workflow
 
     deployed = parse_workflow(api.deployed_definition if api else record.definition)
     example = {p.name: _example_value(p.type, p.default) for p in deployed.parameters}

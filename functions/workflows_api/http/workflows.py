@@ -8,10 +8,10 @@ from typing import Any
 from flask import Request, Response
 
 from workflows_api.bootstrap import App
+from workflows_api.domain.access.identifiers import WORKFLOW_ID_PATTERN
+from workflows_api.domain.access.tokens import Grant
 from workflows_api.domain.errors import WorkflowInvalid
-from workflows_api.domain.identifiers import WORKFLOW_ID_PATTERN
-from workflows_api.domain.tokens import Grant
-from workflows_api.domain.webhooks import SIGNATURE_HEADER
+from workflows_api.domain.execution.webhooks import SIGNATURE_HEADER
 from workflows_api.http import request_bodies, schemas
 from workflows_api.http.auth import caller
 from workflows_api.http.errors import ApiError
@@ -35,7 +35,9 @@ def put_workflow(app: App, request: Request, workflow_id: str) -> Response:
     if media_type in JSON_TYPES:
         definition = parse_json(body)
     else:
-        from workflows_api.domain.validation import parse_definition_text  # YAML: only here
+        from workflows_api.domain.workflow.validation import (
+            parse_definition_text,  # YAML: only here
+        )
 
         try:
             definition = parse_definition_text(body)

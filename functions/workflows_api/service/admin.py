@@ -5,10 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 
-from workflows_api.domain.identifiers import EMAIL_PATTERN, ORG_PATTERN, SERVICE_ACCOUNT_PATTERN
-from workflows_api.domain.read_allowlist import entry_problem
-from workflows_api.domain.sql import DATASET_PATTERN, PROJECT_PATTERN
-from workflows_api.domain.tokens import Grant, NewToken, Principal, Token, make_token
+from workflows_api.domain.access.identifiers import (
+    EMAIL_PATTERN,
+    ORG_PATTERN,
+    SERVICE_ACCOUNT_PATTERN,
+)
+from workflows_api.domain.access.tokens import Grant, NewToken, Principal, Token, make_token
+from workflows_api.domain.workflow.read_allowlist import entry_problem
+from workflows_api.domain.workflow.sql_render import DATASET_PATTERN, PROJECT_PATTERN
 from workflows_api.service.errors import ServiceError, WarehouseError
 from workflows_api.service.ports import (
     Connection,

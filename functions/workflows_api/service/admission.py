@@ -15,9 +15,9 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import replace
 
-from workflows_api.domain import executions as ex
-from workflows_api.domain.executions import Execution
-from workflows_api.domain.signature import ExecutionSignature
+from workflows_api.domain.execution import states as ex
+from workflows_api.domain.execution.states import Execution
+from workflows_api.domain.workflow.signature import ExecutionSignature
 from workflows_api.service.errors import ServiceError
 from workflows_api.service.executions import (
     RECORD_RETENTION,

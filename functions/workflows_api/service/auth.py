@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from workflows_api.domain.tokens import (
+from workflows_api.domain.access.tokens import (
     TOKEN_PREFIX,
     Caller,
     Grant,

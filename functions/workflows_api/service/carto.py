@@ -14,9 +14,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from workflows_api.domain import executions as ex
-from workflows_api.domain.calls import CallSyntaxError, ProcedureCall, format_call, parse_call
-from workflows_api.domain.executions import Execution
+from workflows_api.domain.execution import states as ex
+from workflows_api.domain.execution.calls import (
+    CallSyntaxError,
+    ProcedureCall,
+    format_call,
+    parse_call,
+)
+from workflows_api.domain.execution.states import Execution
 from workflows_api.service.admission import ExecutionAdmission
 from workflows_api.service.errors import ServiceError, not_found
 from workflows_api.service.executions import (

@@ -2,7 +2,7 @@
 
 An audit-log entry (events/bigquery_audit.py; delivered as a Pub/Sub message of the
 log sink's topic, events/job_events.py) names a job and its labels. Ours carry
-`wfapi_org` and `wfapi_execution` (domain/executions.job_labels) and the job id
+`wfapi_org` and `wfapi_execution` (domain/execution/states.job_labels) and the job id
 `wfapi_exec_<execution id>`; both must agree with the stored execution. An event
 without those labels is not ours and is acknowledged: the job id alone would give
 the execution but not its org, and executions are kept per org. Nothing is lost by
@@ -21,9 +21,9 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from workflows_api import logs
-from workflows_api.domain import executions as ex
-from workflows_api.domain.executions import State
-from workflows_api.domain.job_events import BigQueryJobEvent
+from workflows_api.domain.execution import states as ex
+from workflows_api.domain.execution.job_events import BigQueryJobEvent
+from workflows_api.domain.execution.states import State
 from workflows_api.service.errors import ServiceError
 from workflows_api.service.lifecycle import ExecutionLifecycle
 from workflows_api.service.ports import (

@@ -13,8 +13,8 @@ from workflows_api.service.errors import ServiceError
 from workflows_api.service.ports import DEFAULT_DATASET, Connection
 
 if TYPE_CHECKING:
-    from workflows_api.domain.model import Workflow
-    from workflows_api.domain.read_allowlist import ReadPolicy
+    from workflows_api.domain.workflow.model import Workflow
+    from workflows_api.domain.workflow.read_allowlist import ReadPolicy
 
 MAX_DEFINITION_BYTES = 1024 * 1024
 # Names of generated datasets (the shared default, and per-org `wfapi_<org>`), lowercase.
@@ -54,7 +54,7 @@ def read_policy(connection: Connection) -> ReadPolicy:
     """What the connection's workflows may read: its allowlist. A `project.*` entry does
     not open generated datasets: the connection's own, nor any named like the default
     ones (another org's, in a shared project); an entry naming one exactly does."""
-    from workflows_api.domain.read_allowlist import ReadAllowlist, ReadPolicy
+    from workflows_api.domain.workflow.read_allowlist import ReadAllowlist, ReadPolicy
 
     generated = f"{connection.project}.{connection.dataset}"
     allowlist = ReadAllowlist(
@@ -66,7 +66,7 @@ def read_policy(connection: Connection) -> ReadPolicy:
 def checked(workflow: Workflow, connection: Connection) -> list[Issue]:
     """Every issue of `workflow` run on `connection` (its reads included); raises the
     refusal when one is an error."""
-    from workflows_api.domain.validation import validate_workflow
+    from workflows_api.domain.workflow.validation import validate_workflow
 
     issues = validate_workflow(workflow, read_policy(connection))
     if any(issue.severity == "error" for issue in issues):

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from workflows_api.domain.errors import ParameterValuesInvalid
-from workflows_api.domain.executions import Execution
+from workflows_api.domain.execution.states import Execution
 from workflows_api.service.errors import ServiceError
 
 if TYPE_CHECKING:
-    from workflows_api.domain.definition import Parameter
+    from workflows_api.domain.workflow.parts import Parameter
 
 # Execution records (and idempotency keys) are kept this long (Firestore TTL).
 RECORD_RETENTION = dt.timedelta(days=90)
@@ -87,7 +87,7 @@ def parameter_values(declared: Sequence[Parameter], supplied: Mapping[str, Any])
     """Canonical JSON values of the supplied parameters; 400 listing every problem."""
     # Imported here, as everywhere on the status path: a process that only reads
     # executions never loads the definition model (cold start).
-    from workflows_api.domain.parameters import to_json_values, validate_parameter_values
+    from workflows_api.domain.workflow.parameters import to_json_values, validate_parameter_values
 
     try:
         return to_json_values(validate_parameter_values(declared, supplied))

@@ -14,10 +14,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from workflows_api import logs
-from workflows_api.domain import executions as ex
-from workflows_api.domain.executions import Execution, JobError, State
-from workflows_api.service import deadlines
+from workflows_api import deadlines, logs
+from workflows_api.domain.execution import states as ex
+from workflows_api.domain.execution.states import Execution, JobError, State
 from workflows_api.service.errors import BackendUnavailable, ServiceError, WarehouseError
 from workflows_api.service.executions import (
     MAX_WAIT_SECONDS,
@@ -35,7 +34,7 @@ from workflows_api.service.ports import (
 from workflows_api.service.workflows import WorkflowService, execution_signature_of
 
 if TYPE_CHECKING:
-    from workflows_api.domain.signature import ExecutionSignature
+    from workflows_api.domain.workflow.signature import ExecutionSignature
 
 logger = logging.getLogger(__name__)
 
@@ -243,8 +242,11 @@ class ExecutionLifecycle:
 def _call(execution: Execution, workflow: ExecutionSignature) -> tuple[str, list[QueryArgument]]:
     """The CALL of the execution's procedure and its typed query parameters."""
     # Imported here: reading an execution (status) never needs the compiler.
-    from workflows_api.domain.compiler import OUTPUT_TABLE_QUERY_PARAMETER, call_statement
-    from workflows_api.domain.parameters import bigquery_parameter_types, validate_parameter_values
+    from workflows_api.domain.workflow.compiler import OUTPUT_TABLE_QUERY_PARAMETER, call_statement
+    from workflows_api.domain.workflow.parameters import (
+        bigquery_parameter_types,
+        validate_parameter_values,
+    )
 
     types = bigquery_parameter_types(workflow.parameters)
     typed = validate_parameter_values(workflow.parameters, execution.parameters)

@@ -11,14 +11,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from workflows_api.domain.executions import Execution
-from workflows_api.domain.executions import JobState as JobState  # re-exported
-from workflows_api.domain.executions import JobStatus as JobStatus  # re-exported
-from workflows_api.domain.identifiers import org_dataset
-from workflows_api.domain.results import Column
-from workflows_api.domain.tokens import Principal, Token
-from workflows_api.domain.webhook_deliveries import WebhookDelivery
-from workflows_api.domain.webhooks import DeliveryAttempt, WebhookConfig
+from workflows_api.domain.access.identifiers import org_dataset
+from workflows_api.domain.access.tokens import Principal, Token
+from workflows_api.domain.execution.results import Column
+from workflows_api.domain.execution.states import Execution
+from workflows_api.domain.execution.states import JobState as JobState  # re-exported
+from workflows_api.domain.execution.states import JobStatus as JobStatus  # re-exported
+from workflows_api.domain.execution.webhook_deliveries import WebhookDelivery
+from workflows_api.domain.execution.webhooks import DeliveryAttempt, WebhookConfig
 
 # The dataset Terraform creates for a single-org deployment (infra `dataset_id`), and
 # the one connections registered before per-org datasets used. New connections

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from workflows_api.domain import executions as ex
-from workflows_api.domain.executions import Execution, State
+from workflows_api.domain.execution import states as ex
+from workflows_api.domain.execution.states import Execution, State
 from workflows_api.service.errors import ServiceError, not_found
 from workflows_api.service.executions import WorkflowFilter, any_workflow
 from workflows_api.service.lifecycle import ExecutionLifecycle

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from workflows_api.domain import results
-from workflows_api.domain.executions import Execution, State
-from workflows_api.domain.results import Column, GeographyFormat
+from workflows_api.domain.execution import results
+from workflows_api.domain.execution.results import Column, GeographyFormat
+from workflows_api.domain.execution.states import Execution, State
 from workflows_api.service.errors import ServiceError
 from workflows_api.service.executions import WorkflowFilter, any_workflow
 from workflows_api.service.ports import QueryArgument, Warehouse

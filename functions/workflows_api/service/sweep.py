@@ -25,8 +25,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from workflows_api import logs
-from workflows_api.service import deadlines
+from workflows_api import deadlines, logs
 from workflows_api.service.errors import ServiceError
 from workflows_api.service.lifecycle import ExecutionLifecycle
 from workflows_api.service.ports import ExecutionStore

@@ -24,9 +24,9 @@ from collections.abc import Callable
 from typing import Any
 
 from workflows_api import logs
-from workflows_api.domain.executions import Execution
-from workflows_api.domain.webhook_deliveries import WebhookDelivery, event_id
-from workflows_api.domain.webhooks import (
+from workflows_api.domain.execution.states import Execution
+from workflows_api.domain.execution.webhook_deliveries import WebhookDelivery, event_id
+from workflows_api.domain.execution.webhooks import (
     DELIVERY_HEADER,
     EVENT_HEADER,
     MAX_URLS,

@@ -7,8 +7,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from workflows_api.domain.access.identifiers import CONNECTION_PATTERN, WORKFLOW_ID_PATTERN
 from workflows_api.domain.errors import Issue, WorkflowInvalid
-from workflows_api.domain.identifiers import CONNECTION_PATTERN, WORKFLOW_ID_PATTERN
 from workflows_api.service.definition_checks import (
     check_definition_size,
     checked,
@@ -25,9 +25,9 @@ from workflows_api.service.ports import (
 )
 
 if TYPE_CHECKING:
-    from workflows_api.domain.compiler import CompiledProcedure
-    from workflows_api.domain.model import Workflow
-    from workflows_api.domain.signature import ExecutionSignature
+    from workflows_api.domain.workflow.compiler import CompiledProcedure
+    from workflows_api.domain.workflow.model import Workflow
+    from workflows_api.domain.workflow.signature import ExecutionSignature
 
 # The compiler, the definition model, its validation and the execution signature (the
 # parameter declarations, pydantic models) are imported in the functions that use them:
@@ -55,7 +55,7 @@ def check_workflow_id(workflow_id: str) -> None:
 
 
 def definition_of(record: WorkflowRecord) -> Workflow:
-    from workflows_api.domain.validation import parse_workflow
+    from workflows_api.domain.workflow.validation import parse_workflow
 
     return parse_workflow(record.definition)
 
@@ -63,7 +63,7 @@ def definition_of(record: WorkflowRecord) -> Workflow:
 def deployed_definition_of(record: WorkflowRecord) -> Workflow:
     if record.api is None or not record.api.enabled:
         raise api_disabled(record.id)
-    from workflows_api.domain.validation import parse_workflow
+    from workflows_api.domain.workflow.validation import parse_workflow
 
     return parse_workflow(record.api.deployed_definition)
 
@@ -71,7 +71,7 @@ def deployed_definition_of(record: WorkflowRecord) -> Workflow:
 def execution_signature_of(record: WorkflowRecord) -> ExecutionSignature:
     """What execute needs of the deployed definition, from the API state; a state
     written before signatures were kept has it derived from the definition (on read)."""
-    from workflows_api.domain.signature import ExecutionSignature
+    from workflows_api.domain.workflow.signature import ExecutionSignature
 
     if record.api is None or not record.api.enabled:
         raise api_disabled(record.id)
@@ -114,8 +114,8 @@ class WorkflowService:
         connection_id: str | None = None,
     ) -> SavedWorkflow:
         """Create or replace a definition; the API keeps running the deployed version."""
-        from workflows_api.domain.validation import parse_workflow
-        from workflows_api.domain.version import canonical_definition, workflow_version
+        from workflows_api.domain.workflow.validation import parse_workflow
+        from workflows_api.domain.workflow.version import canonical_definition, workflow_version
 
         check_workflow_id(workflow_id)
         check_definition_size(definition)
@@ -211,7 +211,7 @@ class WorkflowService:
 
     def disable_api(self, org: str, workflow_id: str) -> WorkflowRecord:
         """Drop the procedure; executions are refused until the API is enabled again."""
-        from workflows_api.domain.compiler import drop_procedure_statement
+        from workflows_api.domain.workflow.compiler import drop_procedure_statement
 
         record = self.get(org, workflow_id)
         if record.api is None or not record.api.enabled:
@@ -249,7 +249,7 @@ class WorkflowService:
         (the connection is read only in that case)."""
         if record.api is not None:
             return record.api.procedure
-        from workflows_api.domain.compiler import procedure_name
+        from workflows_api.domain.workflow.compiler import procedure_name
 
         connection = self.connection(record.org, record.connection)
         return f"{connection.project}.{connection.dataset}.{procedure_name(record.org, record.id)}"
@@ -257,7 +257,7 @@ class WorkflowService:
     def _compile(
         self, record: WorkflowRecord, workflow: Workflow, connection: Connection | None = None
     ) -> CompiledProcedure:
-        from workflows_api.domain.compiler import compile_procedure, procedure_name
+        from workflows_api.domain.workflow.compiler import compile_procedure, procedure_name
 
         connection = connection or self.connection(record.org, record.connection)
         return compile_procedure(
@@ -308,6 +308,6 @@ class WorkflowService:
 
 
 def _signature_json(workflow: Workflow) -> dict[str, Any]:
-    from workflows_api.domain.signature import ExecutionSignature
+    from workflows_api.domain.workflow.signature import ExecutionSignature
 
     return ExecutionSignature.of(workflow).to_json()

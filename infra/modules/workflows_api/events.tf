@@ -57,7 +57,7 @@ locals {
   )
 
   # The BigQuery audit-log entries that end an execution: a job's change to DONE, for
-  # jobs labelled with an execution id (functions/workflows_api/domain/executions.py,
+  # jobs labelled with an execution id (functions/workflows_api/domain/execution/states.py,
   # EXECUTION_LABEL). Child jobs of our procedures carry no labels; every other job of
   # the project never leaves Cloud Logging.
   completion_log_filter = join(" AND ", [
@@ -92,7 +92,7 @@ resource "google_pubsub_topic" "job_events" {
 }
 
 # {org, workflow_id, execution_id, url, event_id, state, body}: one webhook delivery
-# (functions/workflows_api/domain/webhook_deliveries.py).
+# (functions/workflows_api/domain/execution/webhook_deliveries.py).
 resource "google_pubsub_topic" "webhook_deliveries" {
   project = var.project_id
   name    = "${var.name_prefix}-webhook-deliveries"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel
 
-from workflows_api.domain.executions import JobError
+from workflows_api.domain.execution.states import JobError
 from workflows_api.http import schemas
 from workflows_api_client import models
 

@@ -27,7 +27,7 @@ from workflows_api.adapters.firestore.documents import (
     utc,
     write,
 )
-from workflows_api.domain.tokens import Grant, Principal, Token, principal_key
+from workflows_api.domain.access.tokens import Grant, Principal, Token, principal_key
 
 
 class FirestoreAccess(FirestoreCollections):

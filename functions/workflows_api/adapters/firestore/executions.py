@@ -38,8 +38,8 @@ from workflows_api.adapters.firestore.documents import (
     utc,
     write,
 )
-from workflows_api.domain.executions import Execution, JobError, JobStatistics, State
-from workflows_api.domain.webhooks import DeliveryAttempt
+from workflows_api.domain.execution.states import Execution, JobError, JobStatistics, State
+from workflows_api.domain.execution.webhooks import DeliveryAttempt
 from workflows_api.service.errors import BackendUnavailable
 
 # The composite indexes list_executions needs (collection group, fields in order).

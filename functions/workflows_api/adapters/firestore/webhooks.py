@@ -22,7 +22,7 @@ from workflows_api.adapters.firestore.documents import (
     utc,
     write,
 )
-from workflows_api.domain.webhooks import WebhookConfig
+from workflows_api.domain.execution.webhooks import WebhookConfig
 
 
 class FirestoreWebhooks(FirestoreCollections):

@@ -1,0 +1,50 @@
+"""What running a deployed workflow needs of its definition, and nothing more.
+
+Executing checks the supplied values against the declared parameters and reads the
+workflow's settings (cache, output expiration, bytes cap); the procedure's name and
+version are on the API state beside it. Kept with the API state when the API is
+enabled, so an execute request never parses nor validates the whole definition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from .parts import Parameter, WorkflowSettings
+
+
+class _Declared(Protocol):
+    @property
+    def parameters(self) -> Any: ...
+
+    @property
+    def settings(self) -> WorkflowSettings: ...
+
+
+@dataclass(frozen=True)
+class ExecutionSignature:
+    parameters: tuple[Parameter, ...]
+    settings: WorkflowSettings
+
+    @classmethod
+    def of(cls, workflow: _Declared) -> ExecutionSignature:
+        return cls(tuple(workflow.parameters), workflow.settings)
+
+    def parameter(self, name: str) -> Parameter | None:
+        return next((p for p in self.parameters if p.name == name), None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "parameters": [p.model_dump(mode="json") for p in self.parameters],
+            "settings": self.settings.model_dump(mode="json"),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ExecutionSignature:
+        """Reads what to_json wrote (the models validate it again: a stored record is
+        input like any other)."""
+        return cls(
+            tuple(Parameter.model_validate(p) for p in data["parameters"]),
+            WorkflowSettings.model_validate(data["settings"]),
+        )
