@@ -15,8 +15,8 @@ from devstack.iam_credentials_standin import LOCAL_ORGS, local_service_account
 from devstack.seed import DEMO_DATASET, OTHER_ORG_DATASET
 from workflows_api.bootstrap import App
 from workflows_api.config import Settings
+from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.access.tokens import ALL_GRANTS
-from workflows_api.service.ports import Connection
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEMO_WORKFLOW_FILE = REPO_ROOT / "examples" / "store_clusters.yaml"

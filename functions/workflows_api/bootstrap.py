@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from google.cloud.bigquery import Client as BigQueryClient
 
     from workflows_api.adapters.clients import BigQueryClients
+    from workflows_api.domain.access.connections import Connection
     from workflows_api.service.admin import AdminService
     from workflows_api.service.admission import ExecutionAdmission
     from workflows_api.service.auth import Authenticator
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
     from workflows_api.service.health import HealthCheck
     from workflows_api.service.lifecycle import ExecutionLifecycle
     from workflows_api.service.ports import (
-        Connection,
         DeliveryQueue,
         IdTokenVerifier,
         SigningSecrets,

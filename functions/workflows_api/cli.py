@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.access.tokens import ALL_GRANTS, Token
 from workflows_api.domain.errors import WorkflowInvalid
 from workflows_api.domain.workflow.compiler import compile_procedure, procedure_name
@@ -27,7 +28,6 @@ from workflows_api.domain.workflow.validation import load_workflow, validate_wor
 from workflows_api.http.app import get_app
 from workflows_api.service.admin import parse_grants
 from workflows_api.service.errors import ServiceError
-from workflows_api.service.ports import Connection
 from workflows_api.service.secret_migration import migrate_signing_secrets
 from workflows_api_client.cli import register as register_caller_commands
 

@@ -16,7 +16,7 @@ from tests.contract.support import ORG, OTHER_ORG, STORE_PORTS, Store, at, execu
 from tests.contract.trigger_rejections_contract import TriggerRejectionsContract
 from tests.contract.webhooks_contract import WebhooksContract
 from tests.contract.workflows_contract import WorkflowStoreContract
-from workflows_api.service.ports import Connection
+from workflows_api.domain.access.connections import Connection
 
 
 class StoreContract(

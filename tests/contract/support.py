@@ -8,7 +8,8 @@ from typing import Any, Protocol
 
 from workflows_api.domain.access.tokens import Grant, Token
 from workflows_api.domain.execution.states import Execution
-from workflows_api.service.ports import ApiState, Store, WorkflowRecord
+from workflows_api.domain.workflow.records import ApiState, WorkflowRecord
+from workflows_api.service.ports import Store
 
 __all__ = ["Store"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from tests.contract.support import ORG, OTHER_ORG, Store, at
-from workflows_api.service.ports import TriggerRejection
+from workflows_api.domain.execution.records import TriggerRejection
 
 
 class TriggerRejectionsContract:

@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from tests.contract.support import ORG, OTHER_ORG, Store, at, workflow
-from workflows_api.service.ports import Connection
+from workflows_api.domain.access.connections import Connection
 
 
 class WorkflowStoreContract:

@@ -35,8 +35,8 @@ from google.cloud import firestore
 from devstack.iam_credentials_standin import local_service_account
 from devstack.seed import DEMO_DATASET
 from tests.e2e.helpers import DEMO_DEFINITION, Stack
+from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.access.tokens import ALL_GRANTS
-from workflows_api.service.ports import Connection
 
 pytestmark = pytest.mark.e2e
 

@@ -24,9 +24,9 @@ from devstack.seed import DEMO_DATASET
 from tests.e2e.helpers import Stack
 from workflows_api.bootstrap import App
 from workflows_api.config import Settings
+from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.execution.states import Execution, JobStatus, State
 from workflows_api.service.executions import ExecuteRequest
-from workflows_api.service.ports import Connection
 from workflows_api.service.sweep import SWEEP_MIN_AGE
 
 pytestmark = pytest.mark.e2e

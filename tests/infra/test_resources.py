@@ -18,8 +18,8 @@ from tests.infra.hcl import (
     run_terraform,
     terraform,
 )
+from workflows_api.domain.access.connections import DEFAULT_DATASET
 from workflows_api.http.routes import all_routes
-from workflows_api.service.ports import DEFAULT_DATASET
 
 
 def test_providers_are_pinned_alike_in_the_module_and_the_root() -> None:

@@ -15,8 +15,9 @@ from google.cloud import bigquery
 from workflows_api.adapters import clients
 from workflows_api.adapters.bigquery_warehouse import BigQueryWarehouse
 from workflows_api.config import Settings
+from workflows_api.domain.access.connections import Connection
+from workflows_api.domain.execution.records import QueryArgument
 from workflows_api.service.errors import WarehouseError
-from workflows_api.service.ports import Connection, QueryArgument
 
 pytestmark = pytest.mark.integration
 

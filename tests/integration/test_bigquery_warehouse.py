@@ -33,7 +33,9 @@ from google.cloud import bigquery
 from workflows_api.adapters import clients
 from workflows_api.adapters.bigquery_warehouse import BigQueryWarehouse
 from workflows_api.config import Settings
-from workflows_api.domain.execution.states import job_id, job_labels, new_execution_id
+from workflows_api.domain.access.connections import Connection
+from workflows_api.domain.execution.records import QueryArgument
+from workflows_api.domain.execution.states import JobStatus, job_id, job_labels, new_execution_id
 from workflows_api.domain.workflow.compiler import (
     OUTPUT_TABLE_QUERY_PARAMETER,
     call_statement,
@@ -46,7 +48,6 @@ from workflows_api.domain.workflow.parameters import (
 )
 from workflows_api.domain.workflow.validation import load_workflow
 from workflows_api.service.errors import BackendUnavailable, WarehouseError
-from workflows_api.service.ports import Connection, JobStatus, QueryArgument
 
 pytestmark = pytest.mark.integration
 

@@ -19,10 +19,11 @@ from tests.contract.support import ORG, Store, at, execution, token
 from workflows_api.adapters import clients
 from workflows_api.adapters.firestore import FirestoreStore, documents
 from workflows_api.config import Settings
+from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.access.identifiers import org_dataset
+from workflows_api.domain.execution.records import TriggerRejection
 from workflows_api.domain.execution.states import JobError, State
 from workflows_api.service.errors import BackendUnavailable
-from workflows_api.service.ports import Connection, TriggerRejection
 
 pytestmark = pytest.mark.integration
 

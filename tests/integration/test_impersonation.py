@@ -21,8 +21,8 @@ from workflows_api.adapters.clients import (
     generate_access_token_url,
 )
 from workflows_api.config import Settings
+from workflows_api.domain.access.connections import Connection
 from workflows_api.service.errors import WarehouseError
-from workflows_api.service.ports import Connection
 
 pytestmark = pytest.mark.integration
 

@@ -22,7 +22,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from workflows_api.adapters.webhook_http import HttpWebhookSender
-from workflows_api.service.ports import WebhookSender, WebhookSendError
+from workflows_api.service.errors import WebhookSendError
+from workflows_api.service.ports import WebhookSender
 
 pytestmark = pytest.mark.integration
 

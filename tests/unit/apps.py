@@ -17,9 +17,10 @@ from tests.unit.fake_queue import InMemoryDeliveryQueue
 from tests.unit.fakes import FakeWarehouse, InMemoryStore
 from workflows_api.bootstrap import App, bootstrap
 from workflows_api.config import Settings
+from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.execution.states import JobError
 from workflows_api.http.views import execution_view
-from workflows_api.service.ports import Connection, Store, Warehouse
+from workflows_api.service.ports import Store, Warehouse
 
 DEMO: dict[str, Any] = yaml.safe_load(
     (Path(__file__).parents[2] / "examples" / "store_clusters.yaml").read_text(encoding="utf-8")

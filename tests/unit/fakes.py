@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.unit.memory_store import InMemoryStore
+from workflows_api.domain.access.connections import Connection
+from workflows_api.domain.execution.records import QueryArgument
 from workflows_api.domain.execution.results import Column
-from workflows_api.domain.execution.states import JobError
+from workflows_api.domain.execution.states import JobError, JobStatus
 from workflows_api.service.errors import BackendUnavailable
-from workflows_api.service.ports import Connection, JobStatus, QueryArgument
 
 __all__ = ["FakeWarehouse", "InMemoryStore", "SubmittedJob"]
 

@@ -25,10 +25,12 @@ from typing import Any, TypeVar
 
 from google.api_core import exceptions
 
+from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.access.tokens import Principal, Token, principal_key
+from workflows_api.domain.execution.records import TriggerRejection
 from workflows_api.domain.execution.states import Execution, State
 from workflows_api.domain.execution.webhooks import DeliveryAttempt, WebhookConfig
-from workflows_api.service.ports import Connection, TriggerRejection, WorkflowRecord
+from workflows_api.domain.workflow.records import WorkflowRecord
 
 T = TypeVar("T")
 

@@ -15,8 +15,8 @@ from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 
 from workflows_api.adapters.bigquery_conversions import job_status, query_parameter, refused
-from workflows_api.domain.execution.states import JobError, JobStatistics
-from workflows_api.service.ports import JobStatus, QueryArgument
+from workflows_api.domain.execution.records import QueryArgument
+from workflows_api.domain.execution.states import JobError, JobStatistics, JobStatus
 
 
 def test_scalar_parameters_keep_their_type_and_null() -> None:

@@ -19,8 +19,9 @@ from google.cloud.bigquery.table import Row
 from workflows_api import deadlines
 from workflows_api.adapters import bigquery_warehouse
 from workflows_api.adapters.bigquery_warehouse import BigQueryWarehouse
+from workflows_api.domain.access.connections import Connection
+from workflows_api.domain.execution.records import QueryArgument
 from workflows_api.service.errors import BackendUnavailable, WarehouseError
-from workflows_api.service.ports import Connection, QueryArgument
 
 CONNECTION = Connection(org="acme", id="main", project="p", location="EU", dataset="d")
 ROWS = [Row((1, "x"), {"a": 0, "b": 1}), Row((2, "y"), {"a": 0, "b": 1})]

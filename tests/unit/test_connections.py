@@ -12,10 +12,10 @@ from typer.testing import CliRunner
 from tests.unit.apps import OnFakes, on_fakes
 from workflows_api import cli
 from workflows_api.config import Settings
+from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.access.identifiers import ORG_PATTERN, org_dataset
 from workflows_api.domain.workflow.sql_render import DATASET_PATTERN
 from workflows_api.service.errors import ServiceError
-from workflows_api.service.ports import Connection
 
 ACCOUNT = "wfapi-acme@acme-project.iam.gserviceaccount.com"
 

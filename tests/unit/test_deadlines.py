@@ -16,8 +16,8 @@ from workflows_api.adapters import bigquery_warehouse
 from workflows_api.adapters.bigquery_warehouse import BigQueryWarehouse
 from workflows_api.adapters.firestore.documents import ATTEMPT_TIMEOUT_SECONDS, ONE_ATTEMPT
 from workflows_api.adapters.retrying import call_with_retries
+from workflows_api.domain.access.connections import Connection
 from workflows_api.service.errors import BackendUnavailable
-from workflows_api.service.ports import Connection
 
 CONNECTION = Connection(org="acme", id="main", project="p", location="EU", dataset="d")
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
+from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.execution.states import Execution, JobError, State
 from workflows_api.domain.timestamps import iso_utc
 from workflows_api.http import carto_views, nexadata
 from workflows_api.http.errors import ApiError
-from workflows_api.service.ports import Connection
 
 CREATED = dt.datetime(2023, 10, 4, 16, 10, 35, 732123, tzinfo=dt.UTC)
 EXECUTION = Execution(

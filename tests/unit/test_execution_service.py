@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from tests.unit.apps import DEMO, DEMO_CONNECTION, GOOD, OnFakes, on_fakes, with_demo_workflow
+from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.execution.states import JobError, State
 from workflows_api.service.errors import ServiceError
 from workflows_api.service.executions import ExecuteRequest, ExecuteResult
-from workflows_api.service.ports import Connection
 
 
 def execute(world: OnFakes, parameters: dict[str, Any] = GOOD, **options: Any) -> ExecuteResult:
@@ -321,7 +321,7 @@ def test_a_caller_limited_to_other_workflows_cannot_see_the_execution() -> None:
 
 
 def test_job_reports_are_idempotent_and_order_proof() -> None:
-    from workflows_api.service.ports import JobStatus
+    from workflows_api.domain.execution.states import JobStatus
 
     world = with_demo_workflow()
     execution = execute(world).execution
@@ -340,7 +340,7 @@ def test_job_reports_are_idempotent_and_order_proof() -> None:
 
 
 def test_a_stopped_job_is_cancelled_and_another_error_failed() -> None:
-    from workflows_api.service.ports import JobStatus
+    from workflows_api.domain.execution.states import JobStatus
 
     world = with_demo_workflow()
     stopped = execute(world).execution
@@ -355,7 +355,7 @@ def test_a_stopped_job_is_cancelled_and_another_error_failed() -> None:
 
 def test_a_report_racing_an_older_one_is_not_lost() -> None:
     """A RUNNING report lands between our read and our write of DONE: DONE still wins."""
-    from workflows_api.service.ports import JobStatus
+    from workflows_api.domain.execution.states import JobStatus
 
     world = with_demo_workflow()
     world.warehouse.fail_submits = 1

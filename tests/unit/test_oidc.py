@@ -21,8 +21,7 @@ from workflows_api.config import Settings
 from workflows_api.domain.access.tokens import Grant
 from workflows_api.service.admin import AdminService
 from workflows_api.service.auth import Authenticator
-from workflows_api.service.errors import ServiceError
-from workflows_api.service.ports import InvalidIdToken
+from workflows_api.service.errors import InvalidIdToken, ServiceError
 
 AUDIENCE = "https://execute.example.run.app"
 SA = "scheduler@demo-project.iam.gserviceaccount.com"

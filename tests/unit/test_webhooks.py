@@ -24,9 +24,8 @@ from workflows_api.domain.execution.webhooks import (
     url_problem,
     verify_signature,
 )
-from workflows_api.service.errors import ServiceError
+from workflows_api.service.errors import ServiceError, WebhookSendError
 from workflows_api.service.executions import ExecuteRequest, ExecuteResult
-from workflows_api.service.ports import WebhookSendError
 from workflows_api.service.webhooks import DEFAULT_ATTEMPTS, ENQUEUE_FAILED, Webhooks
 
 

@@ -14,9 +14,9 @@ from google.api_core import exceptions as api_exceptions
 from google.auth import exceptions as auth_exceptions
 from google.cloud import bigquery
 
-from workflows_api.domain.execution.states import JobError, JobStatistics
+from workflows_api.domain.execution.records import QueryArgument
+from workflows_api.domain.execution.states import JobError, JobState, JobStatistics, JobStatus
 from workflows_api.service.errors import WarehouseError
-from workflows_api.service.ports import JobState, JobStatus, QueryArgument
 
 SCALAR_TYPES = frozenset({"STRING", "INT64", "FLOAT64", "NUMERIC", "BOOL", "DATE", "TIMESTAMP"})
 JOB_STATES: frozenset[str] = frozenset({"PENDING", "RUNNING", "DONE"})

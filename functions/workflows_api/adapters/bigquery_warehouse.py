@@ -43,10 +43,12 @@ from workflows_api.adapters.bigquery_conversions import (
     refused,
 )
 from workflows_api.adapters.retrying import attempt_timeout, call_with_retries
+from workflows_api.domain.access.connections import Connection
+from workflows_api.domain.execution.records import QueryArgument
 from workflows_api.domain.execution.results import Column
+from workflows_api.domain.execution.states import JobStatus
 from workflows_api.domain.workflow.sql_render import quote_table_reference
 from workflows_api.service.errors import BackendUnavailable, WarehouseError
-from workflows_api.service.ports import Connection, JobStatus, QueryArgument
 
 T = TypeVar("T")
 

@@ -25,7 +25,7 @@ from google.auth.credentials import AnonymousCredentials, Credentials
 from google.cloud import bigquery, firestore
 
 from workflows_api.config import Settings
-from workflows_api.service.ports import Connection
+from workflows_api.domain.access.connections import Connection
 
 IAM_CREDENTIALS_ENDPOINT = "https://iamcredentials.googleapis.com"
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"

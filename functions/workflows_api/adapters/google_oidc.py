@@ -26,8 +26,7 @@ from google.auth import exceptions as auth_exceptions
 from google.auth import jwt
 
 from workflows_api import logs
-from workflows_api.service.errors import BackendUnavailable
-from workflows_api.service.ports import InvalidIdToken
+from workflows_api.service.errors import BackendUnavailable, InvalidIdToken
 
 logger = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 import certifi
 
 from workflows_api.domain.execution.webhooks import address_problem, url_problem
-from workflows_api.service.ports import WebhookSendError
+from workflows_api.service.errors import WebhookSendError
 
 # Receivers should answer at once and work later; the delivery waits no longer.
 TIMEOUT_SECONDS = 5.0

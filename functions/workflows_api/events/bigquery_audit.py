@@ -36,8 +36,13 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from workflows_api.domain.execution.job_events import BigQueryJobEvent
-from workflows_api.domain.execution.states import CANCELLED_REASON, JobError, JobStatistics
-from workflows_api.service.ports import JobState, JobStatus
+from workflows_api.domain.execution.states import (
+    CANCELLED_REASON,
+    JobError,
+    JobState,
+    JobStatistics,
+    JobStatus,
+)
 
 AUDIT_LOG_WRITTEN = "google.cloud.audit.log.v1.written"
 AUDIT_LOG_SOURCE_PREFIX = "//cloudaudit.googleapis.com/"

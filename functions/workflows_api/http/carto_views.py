@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.execution.calls import format_call
 from workflows_api.domain.execution.states import CANCELLED_ERROR, Execution, State
 from workflows_api.domain.timestamps import iso_utc
 from workflows_api.http.errors import ApiError
-from workflows_api.service.ports import Connection
 
 JOB_PREFIX = "job_"
 CANCELLED_MESSAGE = CANCELLED_ERROR.message

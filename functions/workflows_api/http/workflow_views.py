@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from workflows_api.domain.timestamps import iso_utc, optional_iso_utc
+from workflows_api.domain.workflow.records import WorkflowRecord
 from workflows_api.http import schemas
-from workflows_api.service.ports import WorkflowRecord
 
 
 def workflow_model(

@@ -12,6 +12,7 @@ from workflows_api.domain.access.identifiers import WORKFLOW_ID_PATTERN
 from workflows_api.domain.access.tokens import Grant
 from workflows_api.domain.errors import WorkflowInvalid
 from workflows_api.domain.execution.webhooks import SIGNATURE_HEADER
+from workflows_api.domain.workflow.records import WorkflowRecord
 from workflows_api.http import request_bodies, schemas
 from workflows_api.http.auth import caller
 from workflows_api.http.errors import ApiError
@@ -25,7 +26,6 @@ from workflows_api.http.requests import (
 )
 from workflows_api.http.responses import json_response
 from workflows_api.http.workflow_views import api_state_view, workflow_model
-from workflows_api.service.ports import WorkflowRecord
 
 
 def put_workflow(app: App, request: Request, workflow_id: str) -> Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 
+from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.access.identifiers import (
     EMAIL_PATTERN,
     ORG_PATTERN,
@@ -14,13 +15,7 @@ from workflows_api.domain.access.tokens import Grant, NewToken, Principal, Token
 from workflows_api.domain.workflow.read_allowlist import entry_problem
 from workflows_api.domain.workflow.sql_render import DATASET_PATTERN, PROJECT_PATTERN
 from workflows_api.service.errors import ServiceError, WarehouseError
-from workflows_api.service.ports import (
-    Connection,
-    ConnectionStore,
-    PrincipalStore,
-    TokenStore,
-    Warehouse,
-)
+from workflows_api.service.ports import ConnectionStore, PrincipalStore, TokenStore, Warehouse
 
 
 def check_org(org: str) -> None:

@@ -17,6 +17,7 @@ from dataclasses import replace
 
 from workflows_api.domain.execution import states as ex
 from workflows_api.domain.execution.states import Execution
+from workflows_api.domain.workflow.records import WorkflowRecord
 from workflows_api.domain.workflow.signature import ExecutionSignature
 from workflows_api.service.errors import ServiceError
 from workflows_api.service.executions import (
@@ -29,7 +30,7 @@ from workflows_api.service.executions import (
     until_settled,
 )
 from workflows_api.service.lifecycle import ExecutionLifecycle, bytes_billed_cap
-from workflows_api.service.ports import ExecutionStore, WorkflowRecord
+from workflows_api.service.ports import ExecutionStore
 from workflows_api.service.workflows import WorkflowService, execution_signature_of
 
 

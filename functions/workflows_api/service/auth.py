@@ -28,8 +28,8 @@ from workflows_api.domain.access.tokens import (
     secret_matches,
     split_token,
 )
-from workflows_api.service.errors import ServiceError
-from workflows_api.service.ports import IdTokenVerifier, InvalidIdToken, PrincipalStore, TokenStore
+from workflows_api.service.errors import InvalidIdToken, ServiceError
+from workflows_api.service.ports import IdTokenVerifier, PrincipalStore, TokenStore
 
 
 class Authenticator:

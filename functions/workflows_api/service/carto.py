@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.execution import states as ex
 from workflows_api.domain.execution.calls import (
     CallSyntaxError,
@@ -30,7 +31,7 @@ from workflows_api.service.executions import (
     WorkflowFilter,
     any_workflow,
 )
-from workflows_api.service.ports import Connection, ExecutionStore, WorkflowStore
+from workflows_api.service.ports import ExecutionStore, WorkflowStore
 from workflows_api.service.queries import ExecutionQueries
 from workflows_api.service.workflows import WorkflowService, api_disabled, deployed_definition_of
 

@@ -21,17 +21,13 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from workflows_api import logs
+from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.execution import states as ex
 from workflows_api.domain.execution.job_events import BigQueryJobEvent
-from workflows_api.domain.execution.states import State
+from workflows_api.domain.execution.states import JobStatus, State
 from workflows_api.service.errors import ServiceError
 from workflows_api.service.lifecycle import ExecutionLifecycle
-from workflows_api.service.ports import (
-    Connection,
-    ExecutionStore,
-    JobStatus,
-    Warehouse,
-)
+from workflows_api.service.ports import ExecutionStore, Warehouse
 from workflows_api.service.workflows import WorkflowService
 
 logger = logging.getLogger(__name__)

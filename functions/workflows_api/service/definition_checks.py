@@ -8,9 +8,9 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from workflows_api.domain.access.connections import DEFAULT_DATASET, Connection
 from workflows_api.domain.errors import Issue
 from workflows_api.service.errors import ServiceError
-from workflows_api.service.ports import DEFAULT_DATASET, Connection
 
 if TYPE_CHECKING:
     from workflows_api.domain.workflow.model import Workflow

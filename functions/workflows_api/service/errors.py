@@ -53,3 +53,11 @@ def not_found(kind: str, identifier: str) -> ServiceError:
     return ServiceError(
         "not_found", f"{kind}_not_found", f"No {kind.replace('_', ' ')} {identifier!r}."
     )
+
+
+class InvalidIdToken(Exception):
+    """An OIDC ID token that is malformed, badly signed, expired or for someone else."""
+
+
+class WebhookSendError(Exception):
+    """No HTTP answer came (connection refused, timeout...)."""

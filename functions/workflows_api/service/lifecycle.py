@@ -15,8 +15,10 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from workflows_api import deadlines, logs
+from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.execution import states as ex
-from workflows_api.domain.execution.states import Execution, JobError, State
+from workflows_api.domain.execution.records import QueryArgument
+from workflows_api.domain.execution.states import Execution, JobError, JobStatus, State
 from workflows_api.service.errors import BackendUnavailable, ServiceError, WarehouseError
 from workflows_api.service.executions import (
     MAX_WAIT_SECONDS,
@@ -24,13 +26,7 @@ from workflows_api.service.executions import (
     Settled,
     until_settled,
 )
-from workflows_api.service.ports import (
-    Connection,
-    ExecutionStore,
-    JobStatus,
-    QueryArgument,
-    Warehouse,
-)
+from workflows_api.service.ports import ExecutionStore, Warehouse
 from workflows_api.service.workflows import WorkflowService, execution_signature_of
 
 if TYPE_CHECKING:

@@ -1,93 +1,28 @@
-"""The small interfaces the services need, and the records that cross them.
+"""The small interfaces the services need: Protocols only.
 
 Firestore implements the stores (`adapters/firestore/`), BigQuery the warehouse
-(`adapters/bigquery_warehouse.py`); unit tests use in-memory fakes. Adapters retry
-transient errors themselves and raise BackendUnavailable when retrying did not help.
+(`adapters/bigquery_warehouse.py`); unit tests use in-memory fakes (one contract suite runs
+against both). The records that cross these ports are domain types (`domain/`).
+
+Errors are part of every port's contract (`service/errors.py`): an adapter retries
+transient errors itself and raises `BackendUnavailable` when retrying did not help; the
+warehouse raises `WarehouseError` for what BigQuery refused; the ID-token verifier raises
+`InvalidIdToken`, the webhook sender `WebhookSendError`. No other exception crosses a port.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any, Protocol
 
-from workflows_api.domain.access.identifiers import org_dataset
+from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.access.tokens import Principal, Token
+from workflows_api.domain.execution.records import QueryArgument, TriggerRejection
 from workflows_api.domain.execution.results import Column
-from workflows_api.domain.execution.states import Execution
-from workflows_api.domain.execution.states import JobState as JobState  # re-exported
-from workflows_api.domain.execution.states import JobStatus as JobStatus  # re-exported
+from workflows_api.domain.execution.states import Execution, JobStatus
 from workflows_api.domain.execution.webhook_deliveries import WebhookDelivery
 from workflows_api.domain.execution.webhooks import DeliveryAttempt, WebhookConfig
-
-# The dataset Terraform creates for a single-org deployment (infra `dataset_id`), and
-# the one connections registered before per-org datasets used. New connections
-# default to their org's own dataset (`Connection.dataset`).
-DEFAULT_DATASET = "workflows_temp"
-
-
-@dataclass(frozen=True)
-class Connection:
-    """Where an org's workflows run (CARTO's `/v3/sql/{connection}`)."""
-
-    org: str
-    id: str
-    project: str
-    location: str = "US"
-    # Where its procedures and output tables go; empty means the org's own dataset
-    # (`wfapi_<org>`, domain.identifiers.org_dataset). Never shared between orgs.
-    dataset: str = ""
-    # The service account every BigQuery call of this connection impersonates; None
-    # runs as the runtime identity (single-org deployments only).
-    service_account: str | None = None
-    # `project.dataset` / `project.*` entries the org's workflows may read (nothing if empty).
-    read_allowlist: tuple[str, ...] = ()
-    # Cap on the bytes any one run may bill (maximumBytesBilled); None: no cap.
-    maximum_bytes_billed: int | None = None
-
-    def __post_init__(self) -> None:
-        if not self.dataset:
-            object.__setattr__(self, "dataset", org_dataset(self.org))
-
-
-@dataclass(frozen=True)
-class ApiState:
-    enabled: bool
-    procedure: str  # project.dataset.routine
-    deployed_version: str
-    deployed_definition: dict[str, Any]
-    enabled_at: dt.datetime
-    updated_at: dt.datetime
-    # ExecutionSignature.to_json() of the deployed definition: what execute reads instead
-    # of parsing it. None on records written before it was kept (derived on read).
-    signature: dict[str, Any] | None = None
-
-
-@dataclass(frozen=True)
-class WorkflowRecord:
-    org: str
-    id: str
-    connection: str
-    definition: dict[str, Any]  # canonical JSON of the definition
-    version: str
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    api: ApiState | None = None
-
-
-@dataclass(frozen=True)
-class QueryArgument:
-    """One named, typed query parameter of a job (value canonical: int, Decimal, date...)."""
-
-    name: str
-    type: str  # "INT64", "ARRAY<STRING>"...
-    value: Any
-
-
-@dataclass(frozen=True)
-class CacheEntry:
-    key: str
-    execution_id: str
+from workflows_api.domain.workflow.records import WorkflowRecord
 
 
 class ConnectionStore(Protocol):
@@ -198,19 +133,6 @@ class ExecutionStore(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class TriggerRejection:
-    """Why a Pub/Sub message started no execution (kept for the org to read)."""
-
-    org: str
-    message_id: str
-    topic: str
-    code: str
-    message: str
-    received_at: dt.datetime
-    workflow_id: str | None = None
-
-
 class TriggerRejectionStore(Protocol):
     def record_trigger_rejection(
         self, rejection: TriggerRejection, expire_at: dt.datetime
@@ -224,10 +146,6 @@ class PrincipalStore(Protocol):
     def put_principal(self, principal: Principal) -> None: ...
     def delete_principal(self, email: str) -> bool: ...
     def list_principals(self, org: str) -> list[Principal]: ...
-
-
-class InvalidIdToken(Exception):
-    """An OIDC ID token that is malformed, badly signed, expired or for someone else."""
 
 
 class IdTokenVerifier(Protocol):
@@ -255,10 +173,6 @@ class SigningSecrets(Protocol):
     def get_signing_secret(self, org: str, workflow_id: str) -> str | None: ...
     def put_signing_secret(self, org: str, workflow_id: str, secret: str) -> None: ...
     def delete_signing_secret(self, org: str, workflow_id: str) -> None: ...
-
-
-class WebhookSendError(Exception):
-    """No HTTP answer came (connection refused, timeout...)."""
 
 
 class WebhookSender(Protocol):

@@ -11,11 +11,12 @@ from decimal import Decimal
 from typing import Any
 
 from workflows_api.domain.execution import results
+from workflows_api.domain.execution.records import QueryArgument
 from workflows_api.domain.execution.results import Column, GeographyFormat
 from workflows_api.domain.execution.states import Execution, State
 from workflows_api.service.errors import ServiceError
 from workflows_api.service.executions import WorkflowFilter, any_workflow
-from workflows_api.service.ports import QueryArgument, Warehouse
+from workflows_api.service.ports import Warehouse
 from workflows_api.service.queries import ExecutionQueries
 from workflows_api.service.workflows import WorkflowService
 

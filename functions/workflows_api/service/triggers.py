@@ -22,11 +22,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from workflows_api import logs
+from workflows_api.domain.execution.records import TriggerRejection
 from workflows_api.domain.plain_data import TooDeep, check_json_nesting, printable
 from workflows_api.service.admission import ExecutionAdmission
 from workflows_api.service.errors import BackendUnavailable, ServiceError
 from workflows_api.service.executions import ExecuteRequest
-from workflows_api.service.ports import TriggerRejection, TriggerRejectionStore
+from workflows_api.service.ports import TriggerRejectionStore
 
 logger = logging.getLogger(__name__)
 

@@ -37,13 +37,12 @@ from workflows_api.domain.execution.webhooks import (
     signature,
     url_problem,
 )
-from workflows_api.service.errors import ServiceError
+from workflows_api.service.errors import ServiceError, WebhookSendError
 from workflows_api.service.ports import (
     DeliveryQueue,
     ExecutionStore,
     SigningSecrets,
     WebhookSender,
-    WebhookSendError,
     WebhookStore,
 )
 from workflows_api.service.workflows import WorkflowService

@@ -7,22 +7,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.access.identifiers import CONNECTION_PATTERN, WORKFLOW_ID_PATTERN
 from workflows_api.domain.errors import Issue, WorkflowInvalid
+from workflows_api.domain.workflow.records import ApiState, WorkflowRecord
 from workflows_api.service.definition_checks import (
     check_definition_size,
     checked,
     workflow_invalid,
 )
 from workflows_api.service.errors import ServiceError, WarehouseError, not_found
-from workflows_api.service.ports import (
-    ApiState,
-    Connection,
-    ConnectionStore,
-    Warehouse,
-    WorkflowRecord,
-    WorkflowStore,
-)
+from workflows_api.service.ports import ConnectionStore, Warehouse, WorkflowStore
 
 if TYPE_CHECKING:
     from workflows_api.domain.workflow.compiler import CompiledProcedure

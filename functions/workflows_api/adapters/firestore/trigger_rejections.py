@@ -20,7 +20,7 @@ from workflows_api.adapters.firestore.documents import (
     utc,
     write,
 )
-from workflows_api.service.ports import TriggerRejection
+from workflows_api.domain.execution.records import TriggerRejection
 
 
 class FirestoreTriggerRejections(FirestoreCollections):

@@ -34,7 +34,8 @@ from workflows_api.adapters.firestore.documents import (
     utc,
     write,
 )
-from workflows_api.service.ports import ApiState, Connection, WorkflowRecord
+from workflows_api.domain.access.connections import Connection
+from workflows_api.domain.workflow.records import ApiState, WorkflowRecord
 
 
 class FirestoreWorkflows(FirestoreCollections):
