@@ -25,7 +25,7 @@ from devstack.emulators import Emulators, free_port, start_cloudevent_function
 from tests.bigquery_audit_events import binary_request, job_change_entry
 from tests.e2e.helpers import Stack, execute, new_workflow, poll, wait_for_job
 from workflows_api.bootstrap import App
-from workflows_api.service.executions import RECONCILE_INTERVAL
+from workflows_api.service.lifecycle import RECONCILE_INTERVAL
 
 pytestmark = pytest.mark.e2e
 

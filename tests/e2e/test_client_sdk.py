@@ -14,7 +14,7 @@ from google.cloud import bigquery
 
 from tests.e2e.helpers import DEMO_DEFINITION, SEED_VALUES, Stack, new_workflow
 from workflows_api.bootstrap import App
-from workflows_api.service.executions import ExecuteRequest
+from workflows_api.service.execution_requests import ExecuteRequest
 from workflows_api_client import AsyncClient, BadRequest, Client, Conflict, NotFound, Unauthorized
 
 pytestmark = pytest.mark.e2e

@@ -39,7 +39,7 @@ from tests.e2e.helpers import SEED_VALUES, Stack, new_workflow, wait_for_job
 from workflows_api.bootstrap import App
 from workflows_api.domain.execution.states import Execution, State
 from workflows_api.service.errors import BackendUnavailable
-from workflows_api.service.executions import ExecuteRequest
+from workflows_api.service.execution_requests import ExecuteRequest
 
 pytestmark = pytest.mark.e2e
 

@@ -12,7 +12,7 @@ from devstack.seed import generate_stores
 from tests.e2e.helpers import SEED_VALUES, Stack, execute, new_workflow, poll
 from workflows_api.bootstrap import App
 from workflows_api.domain.access.tokens import Grant
-from workflows_api.service.executions import ExecuteRequest
+from workflows_api.service.execution_requests import ExecuteRequest
 
 pytestmark = pytest.mark.e2e
 

@@ -26,7 +26,7 @@ from workflows_api.bootstrap import App
 from workflows_api.config import Settings
 from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.execution.states import Execution, JobStatus, State
-from workflows_api.service.executions import ExecuteRequest
+from workflows_api.service.execution_requests import ExecuteRequest
 from workflows_api.service.sweep import SWEEP_MIN_AGE
 
 pytestmark = pytest.mark.e2e

@@ -12,7 +12,7 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 from tests.e2e.helpers import SEED_VALUES, Stack, new_workflow, poll
 from workflows_api.bootstrap import App
 from workflows_api.domain.execution.states import State
-from workflows_api.service.executions import ExecuteRequest
+from workflows_api.service.execution_requests import ExecuteRequest
 
 pytestmark = pytest.mark.e2e
 

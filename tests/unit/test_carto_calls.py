@@ -11,7 +11,7 @@ from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.execution.calls import format_call
 from workflows_api.domain.execution.states import State
 from workflows_api.service.errors import ServiceError
-from workflows_api.service.executions import ExecuteRequest
+from workflows_api.service.execution_requests import ExecuteRequest
 
 NAMES = ["number_of_clusters", "buffer_radius", "store_type"]
 CONNECTIONS = (

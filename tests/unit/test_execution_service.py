@@ -13,7 +13,7 @@ from tests.unit.apps import DEMO, DEMO_CONNECTION, GOOD, OnFakes, on_fakes, with
 from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.execution.states import JobError, State
 from workflows_api.service.errors import ServiceError
-from workflows_api.service.executions import ExecuteRequest, ExecuteResult
+from workflows_api.service.execution_requests import ExecuteRequest, ExecuteResult
 
 
 def execute(world: OnFakes, parameters: dict[str, Any] = GOOD, **options: Any) -> ExecuteResult:

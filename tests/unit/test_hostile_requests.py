@@ -12,7 +12,7 @@ from tests.unit.apps import DEMO, GOOD, with_demo_workflow
 from tests.unit.http_client import Answer, HttpClient
 from workflows_api.http.responses import json_response
 from workflows_api.http.routes import all_routes
-from workflows_api.service.executions import ExecuteRequest
+from workflows_api.service.execution_requests import ExecuteRequest
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from workflows_api.domain.access.tokens import Grant
 from workflows_api.domain.execution.calls import format_call
 from workflows_api.http.routes import all_routes
 from workflows_api.service.errors import BackendUnavailable
-from workflows_api.service.executions import ExecuteRequest
+from workflows_api.service.execution_requests import ExecuteRequest
 
 
 @pytest.fixture

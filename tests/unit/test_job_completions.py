@@ -18,7 +18,7 @@ from workflows_api.domain.execution.states import Execution, JobError, State
 from workflows_api.events.bigquery_audit import AUDIT_LOG_WRITTEN, parse_job_event
 from workflows_api.service.completion import CompletionOutcome
 from workflows_api.service.errors import BackendUnavailable
-from workflows_api.service.executions import ExecuteRequest
+from workflows_api.service.execution_requests import ExecuteRequest
 
 PROJECT = "demo-project"
 SOURCE = f"//cloudaudit.googleapis.com/projects/{PROJECT}/logs/data_access"

@@ -30,7 +30,7 @@ from workflows_api.http.request_bodies import parse_model
 from workflows_api.http.requests import json_body
 from workflows_api.http.responses import json_response
 from workflows_api.http.route import EXECUTE, STATUS, Route
-from workflows_api.service.executions import ExecuteRequest
+from workflows_api.service.execution_requests import ExecuteRequest
 
 # 1. The request model (http/<dialect>.py).
 

@@ -20,7 +20,7 @@ from cloudevents.http import CloudEvent
 from tests.unit.apps import GOOD, with_demo_workflow
 from workflows_api.bootstrap import App
 from workflows_api.service.errors import BackendUnavailable, ServiceError
-from workflows_api.service.executions import ExecuteRequest
+from workflows_api.service.execution_requests import ExecuteRequest
 
 FINALIZED = "google.cloud.storage.object.v1.finalized"
 BUCKET_ORGS = {"demo-drops": "demo"}

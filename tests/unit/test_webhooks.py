@@ -25,7 +25,7 @@ from workflows_api.domain.execution.webhooks import (
     verify_signature,
 )
 from workflows_api.service.errors import ServiceError, WebhookSendError
-from workflows_api.service.executions import ExecuteRequest, ExecuteResult
+from workflows_api.service.execution_requests import ExecuteRequest, ExecuteResult
 from workflows_api.service.webhooks import DEFAULT_ATTEMPTS, ENQUEUE_FAILED, Webhooks
 
 

@@ -17,7 +17,7 @@ from workflows_api.http.errors import ApiError
 from workflows_api.http.requests import json_body
 from workflows_api.http.responses import json_response
 from workflows_api.http.views import cost_estimate_view, execution_view
-from workflows_api.service.executions import CostEstimate, ExecuteRequest, ExecuteResult
+from workflows_api.service.execution_requests import CostEstimate, ExecuteRequest, ExecuteResult
 from workflows_api.service.workflows import check_workflow_id
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 200

@@ -11,7 +11,7 @@ from workflows_api.http.executing import execute_workflow
 from workflows_api.http.nexadata import execution_record
 from workflows_api.http.requests import json_body
 from workflows_api.http.responses import json_response
-from workflows_api.service.executions import ExecuteRequest
+from workflows_api.service.execution_requests import ExecuteRequest
 
 
 def execute(app: App, request: Request, workflow_id: str) -> Response:

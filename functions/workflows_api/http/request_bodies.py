@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError
 
 from workflows_api.http.errors import ApiError
-from workflows_api.service.executions import MAX_WAIT_SECONDS
+from workflows_api.service.execution_requests import MAX_WAIT_SECONDS
 
 
 class _Body(BaseModel):

@@ -8,7 +8,7 @@ from typing import Any
 
 from workflows_api.domain.execution.states import Execution
 from workflows_api.domain.timestamps import iso_utc, optional_iso_utc
-from workflows_api.service.executions import CostEstimate
+from workflows_api.service.execution_requests import CostEstimate
 
 
 def execution_view(execution: Execution, *, cached: bool = False) -> dict[str, Any]:

@@ -19,19 +19,16 @@ from workflows_api.domain.execution import states as ex
 from workflows_api.domain.execution.states import Execution
 from workflows_api.domain.workflow.records import WorkflowRecord
 from workflows_api.domain.workflow.signature import ExecutionSignature
+from workflows_api.service.compare_and_swap import Settled, until_settled
 from workflows_api.service.errors import ServiceError
-from workflows_api.service.executions import (
-    RECORD_RETENTION,
-    CostEstimate,
-    ExecuteRequest,
-    ExecuteResult,
-    Settled,
-    parameter_values,
-    until_settled,
-)
+from workflows_api.service.execution_requests import CostEstimate, ExecuteRequest, ExecuteResult
 from workflows_api.service.lifecycle import ExecutionLifecycle, bytes_billed_cap
+from workflows_api.service.parameter_values import parameter_values
 from workflows_api.service.ports import ExecutionStore
 from workflows_api.service.workflows import WorkflowService, execution_signature_of
+
+# Execution records (and idempotency keys) are kept this long (Firestore TTL).
+RECORD_RETENTION = dt.timedelta(days=90)
 
 
 class ExecutionAdmission:

@@ -25,7 +25,7 @@ from workflows_api.domain.execution.calls import (
 from workflows_api.domain.execution.states import Execution
 from workflows_api.service.admission import ExecutionAdmission
 from workflows_api.service.errors import ServiceError, not_found
-from workflows_api.service.executions import (
+from workflows_api.service.execution_requests import (
     ExecuteRequest,
     ExecuteResult,
     WorkflowFilter,

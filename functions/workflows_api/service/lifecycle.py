@@ -19,13 +19,9 @@ from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.execution import states as ex
 from workflows_api.domain.execution.records import QueryArgument
 from workflows_api.domain.execution.states import Execution, JobError, JobStatus, State
+from workflows_api.service.compare_and_swap import Settled, until_settled
 from workflows_api.service.errors import BackendUnavailable, ServiceError, WarehouseError
-from workflows_api.service.executions import (
-    MAX_WAIT_SECONDS,
-    RECONCILE_INTERVAL,
-    Settled,
-    until_settled,
-)
+from workflows_api.service.execution_requests import MAX_WAIT_SECONDS
 from workflows_api.service.ports import ExecutionStore, Warehouse
 from workflows_api.service.workflows import WorkflowService, execution_signature_of
 
@@ -40,6 +36,9 @@ WORKFLOW_CHANGED = JobError(
     "The workflow's API was disabled or updated, or the workflow deleted, before this "
     "execution could be submitted; execute it again.",
 )
+
+# A non-terminal execution is compared with its BigQuery job at most this often.
+RECONCILE_INTERVAL = dt.timedelta(seconds=1)
 
 
 class ExecutionLifecycle:

@@ -7,7 +7,7 @@ import datetime as dt
 from workflows_api.domain.execution import states as ex
 from workflows_api.domain.execution.states import Execution, State
 from workflows_api.service.errors import ServiceError, not_found
-from workflows_api.service.executions import WorkflowFilter, any_workflow
+from workflows_api.service.execution_requests import WorkflowFilter, any_workflow
 from workflows_api.service.lifecycle import ExecutionLifecycle
 from workflows_api.service.ports import ExecutionStore
 from workflows_api.service.workflows import WorkflowService

@@ -15,7 +15,7 @@ from workflows_api.domain.execution.records import QueryArgument
 from workflows_api.domain.execution.results import Column, GeographyFormat
 from workflows_api.domain.execution.states import Execution, State
 from workflows_api.service.errors import ServiceError
-from workflows_api.service.executions import WorkflowFilter, any_workflow
+from workflows_api.service.execution_requests import WorkflowFilter, any_workflow
 from workflows_api.service.ports import Warehouse
 from workflows_api.service.queries import ExecutionQueries
 from workflows_api.service.workflows import WorkflowService

@@ -26,7 +26,7 @@ from workflows_api.domain.execution.records import TriggerRejection
 from workflows_api.domain.plain_data import TooDeep, check_json_nesting, printable
 from workflows_api.service.admission import ExecutionAdmission
 from workflows_api.service.errors import BackendUnavailable, ServiceError
-from workflows_api.service.executions import ExecuteRequest
+from workflows_api.service.execution_requests import ExecuteRequest
 from workflows_api.service.ports import TriggerRejectionStore
 
 logger = logging.getLogger(__name__)

@@ -1,0 +1,50 @@
+"""What a caller asks of the execution use cases and what it gets back.
+
+The use cases live by concern: `admission.py` (execute: cache and idempotency
+claims), `lifecycle.py` (submit, reconcile, job reports, cancel) and `queries.py`
+(get, list).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from workflows_api.domain.execution.states import Execution
+
+# The longest an execute or status request may hold the caller for the run's end.
+MAX_WAIT_SECONDS = 60.0
+
+# Which workflows a caller may see (a token may be restricted to some).
+WorkflowFilter = Callable[[str], bool]
+
+
+def any_workflow(workflow_id: str) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class ExecuteRequest:
+    parameters: Mapping[str, Any]
+    cache: bool | None = None  # None: the workflow's setting
+    wait_seconds: float = 0.0
+    idempotency_key: str | None = None
+    dry_run: bool = False  # only estimate the run (ExecutionAdmission.estimate)
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    """A dry run's answer: what the run would process, and the cap it would run under."""
+
+    workflow_id: str
+    parameters: dict[str, Any]  # canonical JSON values
+    bytes_processed: int | None
+    maximum_bytes_billed: int | None
+
+
+@dataclass(frozen=True)
+class ExecuteResult:
+    execution: Execution
+    # True when an earlier request's execution answered this one (no new job).
+    reused: bool
