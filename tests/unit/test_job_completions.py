@@ -13,8 +13,9 @@ from tests.bigquery_audit_events import (
     job_change_entry,
     legacy_job_completed_entry,
 )
+from tests.unit.apps import DEMO_CONNECTION as CONNECTION
 from tests.unit.apps import GOOD, OnFakes, with_demo_workflow
-from workflows_api.domain.execution.states import Execution, JobError, State
+from workflows_api.domain.execution.states import Execution, JobError, JobStatus, State
 from workflows_api.events.bigquery_audit import AUDIT_LOG_WRITTEN, parse_job_event
 from workflows_api.service.completion import CompletionOutcome
 from workflows_api.service.errors import BackendUnavailable
@@ -42,6 +43,17 @@ def never_submitted(world: OnFakes) -> Execution:
     return execution
 
 
+def submitted_late(world: OnFakes, execution: Execution) -> None:
+    """BigQuery holds the execution's job although its submission's answer was lost."""
+    world.warehouse.submit_query(
+        CONNECTION,
+        job_id=execution.bigquery_job_id,
+        sql="CALL p()",
+        arguments=[],
+        labels=execution.labels,
+    )
+
+
 def send(world: OnFakes, entry: dict[str, Any]) -> CompletionOutcome:
     event = parse_job_event(AUDIT_LOG_WRITTEN, SOURCE, entry)
     return world.app.job_completions.handle_job_event(event)
@@ -62,22 +74,41 @@ def change(execution: Execution, after: str, **options: Any) -> dict[str, Any]:
     return job_change_entry(PROJECT, execution.bigquery_job_id, after=after, **options)
 
 
-def test_a_success_event_ends_the_execution_at_the_jobs_end_time() -> None:
+def bigquery_reports(world: OnFakes, execution: Execution) -> JobStatus:
+    """What BigQuery answers for the execution's job now (the fake warehouse)."""
+    status = world.warehouse.get_job(CONNECTION, execution.bigquery_job_id)
+    assert status is not None
+    return status
+
+
+def test_a_success_event_ends_the_execution_as_bigquery_reports_the_job() -> None:
     world = with_demo_workflow()
     execution = running(world)
+    world.warehouse.outcome = "succeeded"  # the job ended; the event says so
     outcome = send(world, done(execution))
     assert outcome == CompletionOutcome(
         "applied", "running -> succeeded", "demo", execution.id, State.SUCCEEDED
     )
     stored = stored_of(world, execution)
     assert stored.state == State.SUCCEEDED
-    assert stored.ended_at == EVENT_END
+    # The job read back is the truth: its end time, not the event's.
+    assert stored.ended_at == bigquery_reports(world, execution).ended_at != EVENT_END
     assert stored.error is None
+
+
+def test_a_forged_done_event_for_a_running_job_changes_nothing() -> None:
+    world = with_demo_workflow()
+    execution = running(world)  # BigQuery still runs the job
+    before = stored_of(world, execution)
+    outcome = send(world, done(execution))
+    assert outcome.status == "unchanged"
+    assert stored_of(world, execution) == before
 
 
 def test_duplicated_and_late_events_change_nothing() -> None:
     world = with_demo_workflow()
     execution = running(world)
+    world.warehouse.outcome = "succeeded"
     send(world, done(execution))
     ended = stored_of(world, execution)
     again = send(world, done(execution))
@@ -90,10 +121,11 @@ def test_duplicated_and_late_events_change_nothing() -> None:
 def test_running_then_done_in_order() -> None:
     world = with_demo_workflow()
     execution = never_submitted(world)
+    # BigQuery got the job after all (the submission landed, its answer did not).
+    submitted_late(world, execution)
     assert send(world, change(execution, "RUNNING")).state == State.RUNNING
-    assert stored_of(world, execution).started_at == dt.datetime(
-        2026, 3, 1, 12, 0, 0, 804000, tzinfo=dt.UTC
-    )
+    assert stored_of(world, execution).started_at == bigquery_reports(world, execution).started_at
+    world.warehouse.outcome = "succeeded"
     assert send(world, done(execution)).state == State.SUCCEEDED
 
 
@@ -109,38 +141,38 @@ def test_a_failure_carries_bigquerys_exact_error_result_when_the_job_can_be_read
     assert stored_of(world, execution).error == exact
 
 
-def test_a_failure_maps_the_events_code_when_bigquery_has_no_such_job() -> None:
+def test_an_event_about_a_job_bigquery_does_not_have_is_ignored() -> None:
     world = with_demo_workflow()
     execution = never_submitted(world)
-    send(world, done(execution, error=INVALID_QUERY))
-    stored = stored_of(world, execution)
-    assert stored.state == State.FAILED
-    assert stored.error == JobError("invalidQuery", INVALID_QUERY["message"])
-    assert stored.ended_at == EVENT_END
+    outcome = send(world, done(execution, error=INVALID_QUERY))
+    assert (outcome.status, outcome.reason) == ("ignored", "BigQuery has no such job")
+    assert stored_of(world, execution).state == State.CREATED
 
 
-def test_a_failure_maps_the_events_code_while_bigquery_still_says_running() -> None:
+def test_a_failure_event_while_bigquery_still_says_running_changes_nothing() -> None:
     world = with_demo_workflow()
     execution = running(world)  # the fake warehouse answers RUNNING
-    send(world, done(execution, error={"code": 8, "message": "Quota exceeded: daily bytes"}))
-    assert stored_of(world, execution).error == JobError(
-        "quotaExceeded", "Quota exceeded: daily bytes"
-    )
+    quota = {"code": 8, "message": "Quota exceeded: daily bytes"}
+    assert send(world, done(execution, error=quota)).status == "unchanged"
+    stored = stored_of(world, execution)
+    assert (stored.state, stored.error) == (State.RUNNING, None)
 
 
 def test_a_cancel_event_cancels() -> None:
     world = with_demo_workflow()
-    execution = never_submitted(world)
+    execution = running(world)
+    world.warehouse.cancel_job(CONNECTION, execution.bigquery_job_id)  # cancelled in BigQuery
     outcome = send(world, done(execution, error=CANCELLED))
     assert outcome.state == State.CANCELLED
     stored = stored_of(world, execution)
     assert stored.state == State.CANCELLED
-    assert stored.ended_at == EVENT_END
+    assert stored.ended_at == bigquery_reports(world, execution).ended_at
 
 
 def test_the_legacy_format_ends_executions_too() -> None:
     world = with_demo_workflow()
-    execution = never_submitted(world)
+    execution = running(world)
+    world.warehouse.outcome = JobError("invalidQuery", INVALID_QUERY["message"], "query")
     entry = legacy_job_completed_entry(
         PROJECT, execution.bigquery_job_id, labels=execution.labels, error=INVALID_QUERY
     )
@@ -152,6 +184,7 @@ def test_an_already_ended_execution_is_not_read_from_bigquery_again(
 ) -> None:
     world = with_demo_workflow()
     execution = running(world)
+    world.warehouse.outcome = "succeeded"
     send(world, done(execution))
 
     def no_reads(*args: Any) -> Any:

@@ -5,8 +5,15 @@ log sink's topic, events/job_events.py) names a job and its labels. Ours carry
 `wfapi_org` and `wfapi_execution` (domain/execution/states.job_labels) and the job id
 `wfapi_exec_<execution id>`; both must agree with the stored execution. An event
 without those labels is not ours and is acknowledged: the job id alone would give
-the execution but not its org, and executions are kept per org. Nothing is lost by
-ignoring one, as reading an execution's status still reconciles it with BigQuery.
+the execution but not its org, and executions are kept per org.
+
+An event is a hint, never the truth: anything that can write an AuditLog-shaped entry
+into a sinked project could forge one. So an event whose project is not the execution's
+connection project is ignored, and otherwise the job is read back from BigQuery as the
+connection's own identity; what BigQuery answers is applied, not what the event says. A
+forged DONE for a running job reads RUNNING and changes nothing. Nothing is lost by
+ignoring an event: a status read, or the sweep's backstop (service/sweep.py), reconciles
+every execution that is still open.
 
 Events may come twice and in any order: ExecutionLifecycle.apply_job_status never
 changes a terminal execution and ignores a report older than what is recorded.
@@ -17,14 +24,13 @@ Eventarc) delivers the event again.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Literal
 
 from workflows_api import logs
-from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.execution import states as ex
 from workflows_api.domain.execution.job_events import BigQueryJobEvent
-from workflows_api.domain.execution.states import JobStatus, State
+from workflows_api.domain.execution.states import State
 from workflows_api.service.errors import ServiceError
 from workflows_api.service.lifecycle import ExecutionLifecycle
 from workflows_api.service.ports import ExecutionStore, Warehouse
@@ -108,9 +114,9 @@ class JobCompletions:
             return CompletionOutcome(
                 "ignored", "the job ran in another project than the execution's", org, execution_id
             )
-        status = event.status
-        if status.state == "DONE" and status.error is not None:
-            status = self._exact_failure(connection, status)
+        status = self._warehouse.get_job(connection, event.job_id)
+        if status is None:
+            return CompletionOutcome("ignored", "BigQuery has no such job", org, execution_id)
         updated = self._lifecycle.apply_job_status(execution, status)
         if updated.state == execution.state or (
             status.state != "DONE" and updated.state.is_terminal
@@ -126,17 +132,4 @@ class JobCompletions:
             org,
             execution_id,
             updated.state,
-        )
-
-    def _exact_failure(self, connection: Connection, reported: JobStatus) -> JobStatus:
-        """BigQuery's own errorResult (reason, location, message), read from the job:
-        the event has only a google.rpc.Status. The event's mapped error when BigQuery
-        has no such job, or does not report it done yet."""
-        job = self._warehouse.get_job(connection, reported.job_id)
-        if job is None or job.state != "DONE":
-            return reported
-        return replace(
-            job,
-            started_at=job.started_at or reported.started_at,
-            ended_at=job.ended_at or reported.ended_at,
         )
