@@ -46,7 +46,7 @@ e2e: install
 	$(PY) -m pytest tests/e2e
 
 # Latencies and their floors, cold starts, statements per example, compile time: one run
-# on a fresh local stack of its own (a few minutes). Prints figures; see README "Performance".
+# on a fresh local stack of its own (a few minutes). Prints figures; see docs/performance.md.
 bench: install
 	$(PY) -m benchmarks.bench
 

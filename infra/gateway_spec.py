@@ -83,7 +83,7 @@ def swagger_document() -> dict[str, Any]:
             # access_mode public: true, the caller's Authorization header reaches the
             # functions untouched (they authenticate callers themselves). private:
             # false, the gateway calls with its own ID token and moves the caller's
-            # header to X-Forwarded-Authorization (README).
+            # header to X-Forwarded-Authorization (infra/README.md).
             "disable_auth": _SENTINEL.format(function=route.function, attribute="disable_auth"),
         }
         paths.setdefault(gateway_path(route), {})[route.method.lower()] = operation

@@ -1,6 +1,6 @@
 """Canaries: three places where bqemulator 1.4.0 translates valid BigQuery wrongly inside
 scripts, which the compiler's k-means SQL steps around with equally valid BigQuery
-(README, "Other emulator facts"). Each fails on the day upstream fixes its gap; the SQL
+(docs/local-stack.md, "Other emulator facts"). Each fails on the day upstream fixes its gap; the SQL
 may then use the plainer form again."""
 
 from __future__ import annotations

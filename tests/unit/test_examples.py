@@ -112,8 +112,8 @@ def test_example_parameters_pass_the_workflows_checks(example: Example) -> None:
     assert set(supplied) == set(values), "every parameter gets an example value"
 
 
-def test_the_readme_lists_every_example() -> None:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Examples\n", 1)[1].split("\n## ", 1)[0]
+def test_the_workflows_doc_lists_every_example() -> None:
+    doc = Path(__file__).resolve().parents[2] / "docs" / "workflows.md"
+    section = doc.read_text(encoding="utf-8").split("## Examples\n", 1)[1].split("\n## ", 1)[0]
     for example in EXAMPLES:
         assert f"`{example.path.name}`" in section

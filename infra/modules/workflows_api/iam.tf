@@ -20,7 +20,7 @@ locals {
 
   # Who may invoke each kind of function (Cloud Run's run.invoker on its service).
   # HTTP functions, access_mode "public": allUsers, because the gateway forwards
-  # callers' own Authorization header (disable_auth, see README) and every route
+  # callers' own Authorization header (disable_auth, see infra/README.md) and every route
   # authenticates its caller itself (API tokens, or Google-signed OIDC tokens of
   # registered Scheduler principals). access_mode "private" (for organisations whose
   # policy refuses allUsers): only the gateway's account, so no caller bypasses it.
