@@ -27,9 +27,10 @@ module "workflows_api" {
   firestore_location        = var.firestore_location
   firestore_deletion_policy = var.firestore_deletion_policy
 
-  log_level           = var.log_level
-  token_cache_seconds = var.token_cache_seconds
-  function_scaling    = var.function_scaling
+  log_level             = var.log_level
+  token_cache_seconds   = var.token_cache_seconds
+  sweep_recheck_seconds = var.sweep_recheck_seconds
+  function_scaling      = var.function_scaling
 
   pubsub_orgs    = var.pubsub_orgs
   scheduler_jobs = var.scheduler_jobs

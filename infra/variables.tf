@@ -149,6 +149,17 @@ variable "log_level" {
   default     = "INFO"
 }
 
+variable "sweep_recheck_seconds" {
+  description = "WFAPI_SWEEP_RECHECK_SECONDS: the sweep re-reads, from BigQuery, an open execution not reconciled for this long, so a run whose completion event was lost still ends (within this plus one sweep period)."
+  type        = number
+  default     = 600
+
+  validation {
+    condition     = var.sweep_recheck_seconds >= 60
+    error_message = "sweep_recheck_seconds must be at least 60."
+  }
+}
+
 variable "token_cache_seconds" {
   description = "WFAPI_TOKEN_CACHE_SECONDS: how long a verified API token is trusted without reading Firestore (a revocation takes effect within it)."
   type        = number

@@ -323,7 +323,12 @@ class App:
     def sweep(self) -> ExecutionSweep:
         from workflows_api.service.sweep import ExecutionSweep
 
-        return ExecutionSweep(executions=self.store, lifecycle=self.lifecycle, clock=self.clock)
+        return ExecutionSweep(
+            executions=self.store,
+            lifecycle=self.lifecycle,
+            clock=self.clock,
+            recheck_after=dt.timedelta(seconds=self.settings.sweep_recheck_seconds),
+        )
 
 
 def bootstrap(settings: Settings, **adapters: Any) -> App:

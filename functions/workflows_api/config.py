@@ -29,6 +29,9 @@ class Settings:
     log_level: str = "INFO"
     # How long a verified API token is trusted without reading Firestore again.
     token_cache_seconds: float = 10.0
+    # The sweep re-reads an open execution not reconciled for this long (its completion
+    # event may be lost): service/sweep.py RECHECK_AFTER.
+    sweep_recheck_seconds: float = 600.0
     # Pub/Sub topics whose messages start executions, each bound to one org:
     # {"projects/p/topics/t": "org"}. A topic not listed runs nothing.
     pubsub_topic_orgs: dict[str, str] = field(default_factory=dict)
@@ -71,6 +74,7 @@ class Settings:
             firestore_database=env.get("WFAPI_FIRESTORE_DATABASE", "(default)"),
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
             token_cache_seconds=float(env.get("WFAPI_TOKEN_CACHE_SECONDS", "10")),
+            sweep_recheck_seconds=float(env.get("WFAPI_SWEEP_RECHECK_SECONDS", "600")),
             oidc_audience=env.get("WFAPI_OIDC_AUDIENCE") or None,
             oidc_certs_url=env.get(
                 "WFAPI_OIDC_CERTS_URL", "https://www.googleapis.com/oauth2/v1/certs"
@@ -107,6 +111,7 @@ ENVIRONMENT_VARIABLES = (
     "WFAPI_FIRESTORE_DATABASE",
     "LOG_LEVEL",
     "WFAPI_TOKEN_CACHE_SECONDS",
+    "WFAPI_SWEEP_RECHECK_SECONDS",
     "WFAPI_PUBSUB_TOPICS",
     "WFAPI_OIDC_AUDIENCE",
     "WFAPI_OIDC_CERTS_URL",

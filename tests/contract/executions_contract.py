@@ -192,6 +192,50 @@ class ExecutionStoreContract:
             assert store.save_execution(pending, expected_state=State.CREATED)
         assert [e.id for e in store.list_unconfirmed_executions(at(60), limit=3)] == ["lost"]
 
+    def test_unsettled_executions_are_the_open_confirmed_ones_least_recently_checked_first(
+        self, store: Store
+    ) -> None:
+        runs = [
+            replace(execution("running-late", org=ORG), state=State.RUNNING, reconciled_at=at(30)),
+            replace(execution("queued", org=OTHER_ORG), reconciled_at=at(10)),
+            replace(execution("running-early", org=ORG), state=State.RUNNING, reconciled_at=at(20)),
+            replace(execution("just-checked", org=ORG), state=State.RUNNING, reconciled_at=at(60)),
+            # Never confirmed: the unconfirmed query's, not this one's.
+            replace(execution("unconfirmed", org=ORG), created_at=at(1)),
+            replace(execution("done", org=OTHER_ORG), state=State.SUCCEEDED, reconciled_at=at(1)),
+            replace(execution("failed", org=ORG), state=State.FAILED, reconciled_at=at(2)),
+        ]
+        for run in runs:
+            store.create_execution(run, expire_at=at(86_400))
+
+        found = store.list_unsettled_executions(at(60), limit=10)
+        assert [(e.org, e.id) for e in found] == [
+            (OTHER_ORG, "queued"),
+            (ORG, "running-early"),
+            (ORG, "running-late"),
+        ]
+        assert found[1] == runs[2]
+        assert [e.id for e in store.list_unsettled_executions(at(60), limit=2)] == [
+            "queued",
+            "running-early",
+        ]
+        assert store.list_unsettled_executions(at(10), limit=10) == []
+
+    def test_a_recheck_moves_an_execution_to_the_back_of_the_unsettled(self, store: Store) -> None:
+        runs = [
+            replace(execution(f"running-{i}"), state=State.RUNNING, reconciled_at=at(i))
+            for i in range(3)
+        ]
+        for run in runs:
+            store.create_execution(run, expire_at=at(86_400))
+        still_running = runs[0].with_job_report(JobStatus(runs[0].id, "RUNNING"), at=at(40))
+        assert store.save_execution(still_running, expected_state=State.RUNNING)
+        assert [e.id for e in store.list_unsettled_executions(at(50), limit=3)] == [
+            "running-1",
+            "running-2",
+            "running-0",
+        ]
+
     def test_list_org_executions_spans_workflows_newest_first_with_cursor(
         self, store: Store
     ) -> None:

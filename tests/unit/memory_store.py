@@ -152,6 +152,20 @@ class InMemoryStore:
         )
         return copy.deepcopy(rows[:limit])
 
+    def list_unsettled_executions(self, checked_before: dt.datetime, limit: int) -> list[Execution]:
+        _refuse_naive([checked_before])
+        rows = sorted(
+            (
+                e
+                for e in self.executions.values()
+                if not e.is_terminal
+                and e.reconciled_at is not None
+                and e.reconciled_at < checked_before
+            ),
+            key=lambda e: (e.reconciled_at, e.org, e.id),
+        )
+        return copy.deepcopy(rows[:limit])
+
     def list_org_executions(
         self,
         org: str,

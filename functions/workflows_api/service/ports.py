@@ -87,6 +87,12 @@ class ExecutionStore(Protocol):
         `job_confirmed` (maybe never submitted), oldest first."""
         ...
 
+    def list_unsettled_executions(self, checked_before: dt.datetime, limit: int) -> list[Execution]:
+        """Every org's executions whose job BigQuery confirmed but that are not terminal
+        (`created` queued, or `running`) and were last reconciled before
+        `checked_before`: the least recently checked first (the sweep's backstop)."""
+        ...
+
     def list_org_executions(
         self,
         org: str,

@@ -1,4 +1,4 @@
-"""The sweep: submit the executions left `created`.
+"""The sweep: submit the executions left `created`, and re-read the ones left open.
 
 Admission records an execution before submitting its job. When the submission does
 not happen (BigQuery did not answer within its deadline, or the process died in
@@ -16,6 +16,19 @@ behind others) keeps its execution `created`, yet the sweep never reads it again
 any number of queued executions cannot hide one whose submission did not happen; each
 run reconciles at most SWEEP_BATCH, oldest first, and each one it reaches is confirmed
 or ended (and leaves the query), or left for the next run (BigQuery did not answer).
+
+The backstop: an execution whose job BigQuery confirmed ends through its completion
+event, or a status read. An event can be lost (a connection in a project without the
+log sink, a sink misconfigured, a message dead-lettered), and nobody polls a run started
+by Pub/Sub or a schedule. So each run also re-reads, from BigQuery, up to SWEEP_BATCH
+executions that are still open and were last reconciled more than `recheck_after` ago
+(10 minutes by default), least recently checked first. Each re-read moves its
+`reconciled_at` (still running) or ends it, so the open executions take turns: any
+number of long jobs cannot starve one another, and they never touch the unconfirmed
+query above. Deployed (a sweep every 5 minutes), every execution reaches its terminal
+state at most `recheck_after` + one sweep period (15 minutes) after its job ends when
+every completion event is lost, as long as fewer than SWEEP_BATCH executions per sweep
+period come due.
 """
 
 from __future__ import annotations
@@ -26,6 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from workflows_api import deadlines, logs
+from workflows_api.domain.execution.states import Execution
 from workflows_api.service.errors import ServiceError
 from workflows_api.service.lifecycle import ExecutionLifecycle
 from workflows_api.service.ports import ExecutionStore
@@ -35,6 +49,8 @@ logger = logging.getLogger(__name__)
 # Younger executions may still be in their admission's hands (submitting now).
 SWEEP_MIN_AGE = dt.timedelta(seconds=60)
 SWEEP_BATCH = 100
+# An open execution not reconciled for this long is re-read from BigQuery (backstop).
+RECHECK_AFTER = dt.timedelta(minutes=10)
 # One sweep's total budget: well inside its function's timeout (infra: 120 s).
 SWEEP_DEADLINE_SECONDS = 90.0
 # Stop starting reconciliations when less than this is left (one may take a few s).
@@ -47,6 +63,8 @@ class SweepReport:
     submitted: int  # BigQuery holds their jobs now (submitted now, or found submitted)
     ended: int  # ended now (job found done, refused by BigQuery, or its workflow changed)
     left: int  # BigQuery did not answer, refused by us, or out of time: for the next sweep
+    rechecked: int = 0  # open executions BigQuery confirmed, re-read (the backstop)
+    settled: int = 0  # of those, ended now (their completion event never came)
 
 
 class ExecutionSweep:
@@ -56,35 +74,39 @@ class ExecutionSweep:
         executions: ExecutionStore,
         lifecycle: ExecutionLifecycle,
         clock: Callable[[], dt.datetime],
+        recheck_after: dt.timedelta = RECHECK_AFTER,
     ) -> None:
         self._executions = executions
         self._lifecycle = lifecycle
         self._clock = clock
+        self._recheck_after = recheck_after
 
     def sweep(
         self, limit: int = SWEEP_BATCH, older_than: dt.timedelta = SWEEP_MIN_AGE
     ) -> SweepReport:
         """Reconcile up to `limit` executions left `created` for `older_than` whose job
-        BigQuery never confirmed, oldest first."""
+        BigQuery never confirmed, oldest first; then re-read up to `limit` open ones not
+        reconciled for `recheck_after`, least recently checked first."""
         with deadlines.within(SWEEP_DEADLINE_SECONDS):
-            stale = self._executions.list_unconfirmed_executions(self._clock() - older_than, limit)
-            swept = []
-            for execution in stale:
-                if deadlines.capped(SWEEP_DEADLINE_SECONDS) < _RESERVE_SECONDS:
-                    break
-                try:
-                    swept.append(self._lifecycle.reconcile(execution, force=True))
-                except ServiceError as refused:  # e.g. its connection was deleted
-                    logs.log(
-                        logger,
-                        logging.WARNING,
-                        "sweep: execution cannot be submitted",
-                        execution_id=execution.id,
-                        code=refused.code,
-                    )
+            now = self._clock()
+            stale = self._executions.list_unconfirmed_executions(now - older_than, limit)
+            swept = self._reconcile_each(stale)
+            unsettled = self._executions.list_unsettled_executions(now - self._recheck_after, limit)
+            rechecked = self._reconcile_each(unsettled)
         ended = sum(1 for e in swept if e.is_terminal)
         submitted = sum(1 for e in swept if not e.is_terminal and e.job_confirmed)
-        report = SweepReport(len(stale), submitted, ended, len(stale) - submitted - ended)
+        settled = sum(1 for e in rechecked if e.is_terminal)
+        reread = sum(
+            1 for before, after in zip(unsettled, rechecked, strict=False) if after != before
+        )
+        report = SweepReport(
+            found=len(stale),
+            submitted=submitted,
+            ended=ended,
+            left=len(stale) - submitted - ended + len(unsettled) - reread,
+            rechecked=len(unsettled),
+            settled=settled,
+        )
         logs.log(
             logger,
             logging.INFO if report.left == 0 else logging.WARNING,
@@ -93,5 +115,26 @@ class ExecutionSweep:
             submitted=report.submitted,
             ended=report.ended,
             left=report.left,
+            rechecked=report.rechecked,
+            settled=report.settled,
         )
         return report
+
+    def _reconcile_each(self, executions: list[Execution]) -> list[Execution]:
+        """Each execution reconciled with BigQuery, in order, while time is left; one
+        refused by us (e.g. its connection was deleted) is logged and skipped."""
+        swept = []
+        for execution in executions:
+            if deadlines.capped(SWEEP_DEADLINE_SECONDS) < _RESERVE_SECONDS:
+                break
+            try:
+                swept.append(self._lifecycle.reconcile(execution, force=True))
+            except ServiceError as refused:
+                logs.log(
+                    logger,
+                    logging.WARNING,
+                    "sweep: execution cannot be submitted",
+                    execution_id=execution.id,
+                    code=refused.code,
+                )
+        return swept

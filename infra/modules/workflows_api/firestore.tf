@@ -97,6 +97,30 @@ resource "google_firestore_index" "unconfirmed_executions_of_every_org" {
   depends_on = [google_project_service.services, google_firestore_database.records]
 }
 
+# list_unsettled_executions (the sweep's backstop): every org's open executions whose
+# job BigQuery confirmed, least recently reconciled first (one query per open state).
+resource "google_firestore_index" "unsettled_executions_of_every_org" {
+  project     = var.project_id
+  database    = local.firestore_database
+  collection  = "executions"
+  query_scope = "COLLECTION_GROUP"
+
+  fields {
+    field_path = "state"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "reconciled_at"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "__name__"
+    order      = "ASCENDING"
+  }
+
+  depends_on = [google_project_service.services, google_firestore_database.records]
+}
+
 # TTL: Firestore deletes documents (within about a day) once `expire_at` has passed.
 # Executions and idempotency keys: 90 days after creation; cache entries: when their
 # output table expires. index_config {} turns off the single-field indexes of a

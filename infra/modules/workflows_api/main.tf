@@ -117,6 +117,8 @@ locals {
     WFAPI_FIRESTORE_DATABASE  = local.firestore_database
     LOG_LEVEL                 = var.log_level
     WFAPI_TOKEN_CACHE_SECONDS = tostring(var.token_cache_seconds)
+    # The sweep re-reads open executions not reconciled for this long (lost events).
+    WFAPI_SWEEP_RECHECK_SECONDS = tostring(var.sweep_recheck_seconds)
     # Topic => the org it is bound to: a topic runs only its org's workflows.
     WFAPI_PUBSUB_TOPICS  = jsonencode({ for org, topic in google_pubsub_topic.org : topic.id => org })
     WFAPI_OIDC_AUDIENCE  = local.oidc_audience

@@ -156,6 +156,17 @@ variable "token_cache_seconds" {
   default     = 10
 }
 
+variable "sweep_recheck_seconds" {
+  description = "WFAPI_SWEEP_RECHECK_SECONDS: the sweep re-reads, from BigQuery, an open execution not reconciled for this long, so a run whose completion event was lost still ends (within this plus one sweep period)."
+  type        = number
+  default     = 600
+
+  validation {
+    condition     = var.sweep_recheck_seconds >= 60
+    error_message = "sweep_recheck_seconds must be at least 60."
+  }
+}
+
 variable "function_scaling" {
   description = "Per function (api_access, execute, status, pubsub_trigger, bigquery_job_completed, deliver_webhook): override min_instances (0 scales to zero) or max_instances."
   type = map(object({

@@ -2,6 +2,7 @@
 
     workflows.py            connections, workflows
     executions.py           executions, cache entries, idempotency keys
+    sweep_queries.py        every org's executions the sweep looks for
     access.py               tokens, principals
     webhooks.py             webhooks, webhook signing secrets (local stack)
     trigger_rejections.py   Pub/Sub messages that started no execution
@@ -13,10 +14,10 @@ Each module's docstring lists the collections it owns.
 from __future__ import annotations
 
 from workflows_api.adapters.firestore.access import FirestoreAccess
-from workflows_api.adapters.firestore.executions import (
+from workflows_api.adapters.firestore.executions import COMPOSITE_INDEXES, FirestoreExecutions
+from workflows_api.adapters.firestore.sweep_queries import (
     COLLECTION_GROUP_INDEXES,
-    COMPOSITE_INDEXES,
-    FirestoreExecutions,
+    FirestoreSweepQueries,
 )
 from workflows_api.adapters.firestore.trigger_rejections import FirestoreTriggerRejections
 from workflows_api.adapters.firestore.webhooks import FirestoreWebhooks
@@ -28,6 +29,7 @@ __all__ = ["COLLECTION_GROUP_INDEXES", "COMPOSITE_INDEXES", "FirestoreStore"]
 class FirestoreStore(
     FirestoreWorkflows,
     FirestoreExecutions,
+    FirestoreSweepQueries,
     FirestoreAccess,
     FirestoreWebhooks,
     FirestoreTriggerRejections,

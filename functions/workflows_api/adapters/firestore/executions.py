@@ -51,13 +51,6 @@ COMPOSITE_INDEXES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         (("workflow_id", "ASCENDING"), ("state", "ASCENDING"), ("created_at", "DESCENDING")),
     ),
 )
-# Collection-group indexes (over every org's executions): list_unconfirmed_executions.
-COLLECTION_GROUP_INDEXES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
-    (
-        "executions",
-        (("state", "ASCENDING"), ("reconciled_at", "ASCENDING"), ("created_at", "ASCENDING")),
-    ),
-)
 _CLAIM_ATTEMPTS = 3
 _IN_LIMIT = 30  # Firestore's most values for an `in` filter
 
@@ -71,7 +64,7 @@ class FirestoreExecutions(FirestoreCollections):
 
     def get_execution(self, org: str, execution_id: str) -> Execution | None:
         data = read(self._org(org, "executions").document(execution_id))
-        return None if data is None else _execution_from_doc(data)
+        return None if data is None else execution_from_document(data)
 
     def save_execution(self, execution: Execution, *, expected_state: str) -> bool:
         # A read, then an update conditioned on the read's update time: no transaction,
@@ -126,21 +119,7 @@ class FirestoreExecutions(FirestoreCollections):
             if not last.exists:
                 return []
             query = query.start_after(last)
-        return [_execution_from_doc(s.to_dict() or {}) for s in run_query(query.limit(limit))]
-
-    def list_unconfirmed_executions(self, before: dt.datetime, limit: int) -> list[Execution]:
-        # Every org's executions: served by COLLECTION_GROUP_INDEXES. Every record is
-        # written with `reconciled_at` (null until a job report), so `== None` (IS NULL)
-        # matches the records of every release, and none whose job BigQuery reported.
-        query = (
-            self._client.collection_group("executions")
-            .where(filter=firestore.FieldFilter("state", "==", State.CREATED.value))
-            .where(filter=firestore.FieldFilter("reconciled_at", "==", None))
-            .where(filter=firestore.FieldFilter("created_at", "<", timestamp(before)))
-            .order_by("created_at")
-            .limit(limit)
-        )
-        return [_execution_from_doc(s.to_dict() or {}) for s in run_query(query)]
+        return [execution_from_document(s.to_dict() or {}) for s in run_query(query.limit(limit))]
 
     def list_org_executions(
         self,
@@ -170,7 +149,7 @@ class FirestoreExecutions(FirestoreCollections):
                 for chunk in chunks
             ]
         found = [
-            _execution_from_doc(s.to_dict() or {})
+            execution_from_document(s.to_dict() or {})
             for q in queries
             for s in run_query(q.limit(limit))
         ]
@@ -291,7 +270,7 @@ def _execution_to_doc(execution: Execution) -> dict[str, Any]:
     }
 
 
-def _execution_from_doc(data: dict[str, Any]) -> Execution:
+def execution_from_document(data: dict[str, Any]) -> Execution:
     error = data["error"]
     return Execution(
         id=data["id"],
