@@ -46,3 +46,14 @@ module "completion_events_sink" {
   topic      = module.workflows_api.completion_events_topic
   filter     = module.workflows_api.completion_events_log_filter
 }
+
+# Deploying again after a destroy: the Firestore database outlives it (deletion policy
+# ABANDON, the default) and creating it again would fail with 409. With
+# import_firestore_database = true the apply adopts the existing database into this
+# state instead (infra/README.md, "Deploying again").
+import {
+  for_each = var.import_firestore_database && var.create_firestore_database ? toset([var.firestore_database]) : toset([])
+
+  to = module.workflows_api.google_firestore_database.records[0]
+  id = "projects/${var.project_id}/databases/${each.value}"
+}

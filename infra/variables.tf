@@ -45,9 +45,9 @@ variable "labels" {
 }
 
 variable "access_mode" {
-  description = "public: the HTTP functions allow unauthenticated invocation (allUsers) and authenticate callers themselves. private: no allUsers anywhere (for organisations that restrict sharing to their domain): only the API Gateway's account invokes them, and the caller's Authorization header reaches them as X-Forwarded-Authorization."
+  description = "private (default): no allUsers anywhere (organisations that restrict sharing to their domain, the default for new ones, refuse it): only the API Gateway's account invokes the HTTP functions, and the caller's Authorization header reaches them as X-Forwarded-Authorization. public, an explicit choice: the HTTP functions allow unauthenticated invocation (allUsers) and authenticate callers themselves."
   type        = string
-  default     = "public"
+  default     = "private"
 
   validation {
     condition     = contains(["public", "private"], var.access_mode)
@@ -211,4 +211,19 @@ variable "completion_event_projects" {
   description = "Projects of connections whose BigQuery jobs run outside project_id: each gets a log sink sending our jobs' completions to the deployment (modules/completion_events_sink). Needs rights in those projects (infra/README.md)."
   type        = list(string)
   default     = []
+
+  validation {
+    # project_id has its sink already (modules/workflows_api, events.tf), of the same
+    # name: a second one would be refused with 409.
+    condition     = !contains(var.completion_event_projects, var.project_id)
+    error_message = "completion_event_projects must not list project_id: the deployment's own project has its sink already."
+  }
+}
+
+# --- Root only: deploying again after a destroy ------------------------------------
+
+variable "import_firestore_database" {
+  description = "The Firestore database of an earlier deployment is still there (firestore_deletion_policy ABANDON, the default, keeps it on destroy): adopt it into this state rather than create it, which would fail with 409. Leave false on a first deployment (there is nothing to import)."
+  type        = bool
+  default     = false
 }

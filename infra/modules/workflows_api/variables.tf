@@ -41,9 +41,9 @@ variable "labels" {
 }
 
 variable "access_mode" {
-  description = "public: the HTTP functions allow unauthenticated invocation (allUsers) and authenticate callers themselves. private: no allUsers anywhere (for organisations that restrict sharing to their domain): only the API Gateway's account invokes them, and the caller's Authorization header reaches them as X-Forwarded-Authorization."
+  description = "private (default): no allUsers anywhere (organisations that restrict sharing to their domain, the default for new ones, refuse it): only the API Gateway's account invokes the HTTP functions, and the caller's Authorization header reaches them as X-Forwarded-Authorization. public, an explicit choice: the HTTP functions allow unauthenticated invocation (allUsers) and authenticate callers themselves."
   type        = string
-  default     = "public"
+  default     = "private"
 
   validation {
     condition     = contains(["public", "private"], var.access_mode)
