@@ -33,6 +33,12 @@ module "workflows_api" {
 
   pubsub_orgs    = var.pubsub_orgs
   scheduler_jobs = var.scheduler_jobs
+
+  notification_channels           = var.notification_channels
+  alert_thresholds                = var.alert_thresholds
+  billing_account                 = var.billing_account
+  monthly_budget                  = var.monthly_budget
+  firestore_backup_retention_days = var.firestore_backup_retention_days
 }
 
 # Completion events of connections whose BigQuery jobs run in other projects: one log
