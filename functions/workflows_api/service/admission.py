@@ -67,13 +67,18 @@ class ExecutionAdmission:
         self._executions.create_execution(execution, execution.created_at + RECORD_RETENTION)
         holder = self._claim_cache_entry(execution) if use_cache else None
         answer = holder or execution
+        key_reused: ServiceError | None = None
         if request.idempotency_key is not None:
-            # A concurrent retry with the same key may have recorded its execution first.
-            answer = (
-                self._claim_idempotency_key(org, request.idempotency_key, answer, fingerprint)
-                or answer
-            )
-        if holder is not None or (answer is not execution and not use_cache):
+            # A concurrent request with the same key may have recorded its execution
+            # first: a retry of this request joins it, any other request is refused.
+            try:
+                answer = (
+                    self._claim_idempotency_key(org, request.idempotency_key, answer, fingerprint)
+                    or answer
+                )
+            except ServiceError as reused:
+                key_reused = reused
+        if holder is not None or (not use_cache and (answer is not execution or key_reused)):
             # Nobody can have joined ours: it was never the holder of a cache key.
             self._executions.delete_execution(org, execution.id)
         else:
@@ -81,6 +86,8 @@ class ExecutionAdmission:
             # execution answers this request, because others may have joined ours.
             submitted = self._lifecycle.submit(execution, connection, workflow)
             answer = submitted if answer is execution else answer
+        if key_reused is not None:
+            raise key_reused
         return self._finish(ExecuteResult(answer, answer.id != execution.id), request.wait_seconds)
 
     def estimate(self, org: str, workflow_id: str, request: ExecuteRequest) -> CostEstimate:
@@ -167,29 +174,36 @@ class ExecutionAdmission:
             return None
         execution_id, recorded = found
         if recorded != fingerprint:
-            raise ServiceError(
-                "unprocessable",
-                "idempotency_key_reused",
-                "Idempotency-Key was already used for a different request.",
-                "Idempotency-Key",
-            )
+            raise _key_reused()
         return self._executions.get_execution(org, execution_id)
 
     def _claim_idempotency_key(
         self, org: str, idempotency_key: str, execution: Execution, fingerprint: str
     ) -> Execution | None:
-        """None when the key now names `execution`; else the execution it named before."""
+        """None when the key now names `execution`; else the execution it named before,
+        if that was the same request (422 otherwise: checked as on a replay)."""
         earlier = self._executions.claim_idempotency_key(
             org, _hash(idempotency_key), execution.id, fingerprint, self._clock() + RECORD_RETENTION
         )
         if earlier is None:
             return None
+        if earlier[1] != fingerprint:
+            raise _key_reused()
         return self._executions.get_execution(org, earlier[0])
 
     def _finish(self, result: ExecuteResult, wait_seconds: float) -> ExecuteResult:
         if wait_seconds <= 0 or result.execution.is_terminal:
             return result
         return replace(result, execution=self._lifecycle.wait(result.execution, wait_seconds))
+
+
+def _key_reused() -> ServiceError:
+    return ServiceError(
+        "unprocessable",
+        "idempotency_key_reused",
+        "Idempotency-Key was already used for a different request.",
+        "Idempotency-Key",
+    )
 
 
 def _fingerprint(workflow_id: str, key: str, use_cache: bool) -> str:
