@@ -27,7 +27,8 @@ from google.cloud import bigquery
 
 from devstack import pubsub
 from devstack.emulators import Emulators, free_port, start_cloudevent_function
-from tests.bigquery_audit_events import (
+from tests.e2e.helpers import SEED_VALUES, Stack, new_workflow, wait_for_job
+from tests.support.bigquery_audit_events import (
     CANCELLED,
     INVALID_QUERY,
     binary_request,
@@ -35,7 +36,6 @@ from tests.bigquery_audit_events import (
     legacy_job_completed_entry,
     structured_request,
 )
-from tests.e2e.helpers import SEED_VALUES, Stack, new_workflow, wait_for_job
 from workflows_api.bootstrap import App
 from workflows_api.domain.execution.states import Execution, State
 from workflows_api.service.errors import BackendUnavailable

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from tests.unit.apps import on_fakes
-from tests.unit.fakes import InMemoryStore
+from tests.support.apps import on_fakes
+from tests.support.fakes import InMemoryStore
 from workflows_api.config import Settings
 from workflows_api.domain.access.tokens import (
     ALL_GRANTS,

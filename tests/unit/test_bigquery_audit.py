@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.bigquery_audit_events import (
+from tests.support.bigquery_audit_events import (
     AUDIT_LOG_WRITTEN,
     CANCELLED,
     INVALID_QUERY,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.apps import DEMO, GOOD, OnFakes, on_fakes
+from tests.support.apps import DEMO, GOOD, OnFakes, on_fakes
 from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.execution.calls import format_call
 from workflows_api.domain.execution.states import State

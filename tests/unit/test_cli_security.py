@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from tests.unit.apps import on_fakes
+from tests.support.apps import on_fakes
 from workflows_api import cli
 from workflows_api.domain.execution.webhooks import WebhookConfig
 from workflows_api.service.secret_migration import MigratableSecrets

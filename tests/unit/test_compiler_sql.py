@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlglot import exp
 
-from tests.unit.procedure_text import body_statements, walk
-from tests.unit.workflow_factory import definition, output, read
+from tests.support.procedure_text import body_statements, walk
+from tests.support.workflow_factory import definition, output, read
 from workflows_api.domain.errors import WorkflowInvalid
 from workflows_api.domain.workflow.compiler import CompiledProcedure, compile_procedure
 from workflows_api.domain.workflow.validation import load_workflow, parse_workflow

@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 from typer.testing import CliRunner
 
-from tests.unit.apps import OnFakes, on_fakes
+from tests.support.apps import OnFakes, on_fakes
 from workflows_api import cli
 from workflows_api.config import Settings
 from workflows_api.domain.access.connections import Connection

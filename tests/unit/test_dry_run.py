@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from tests.unit.apps import DEMO, DEMO_CONNECTION, GOOD, on_fakes, with_demo_workflow
-from tests.unit.http_client import HttpClient
+from tests.support.apps import DEMO, DEMO_CONNECTION, GOOD, on_fakes, with_demo_workflow
+from tests.support.http_client import HttpClient
 from workflows_api.domain.access.tokens import Grant
 from workflows_api.http.routes import all_routes
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from cloudevents.http import CloudEvent
 
-from tests.bigquery_audit_events import cloud_event_attributes, job_change_entry
+from tests.support.bigquery_audit_events import cloud_event_attributes, job_change_entry
 from workflows_api.config import Settings
 from workflows_api.service.errors import BackendUnavailable, ServiceError
 

@@ -16,7 +16,7 @@ import jsonschema
 import pytest
 
 from devstack.seed import DEMO_DATASET, DEMO_TABLES
-from tests.example_files import Example, examples
+from tests.support.example_files import Example, examples
 from workflows_api.domain.workflow.compiler import compile_procedure, procedure_name
 from workflows_api.domain.workflow.model import workflow_json_schema
 from workflows_api.domain.workflow.parameters import validate_parameter_values

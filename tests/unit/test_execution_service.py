@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.apps import DEMO, DEMO_CONNECTION, GOOD, OnFakes, on_fakes, with_demo_workflow
+from tests.support.apps import DEMO, DEMO_CONNECTION, GOOD, OnFakes, on_fakes, with_demo_workflow
 from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.execution.states import JobError, State
 from workflows_api.service.errors import ServiceError

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.unit.apps import with_demo_workflow
-from tests.unit.http_client import HttpClient
+from tests.support.apps import with_demo_workflow
+from tests.support.http_client import HttpClient
 from tests.unit.test_oidc import AUDIENCE, ISSUER, verifier
 from workflows_api.config import Settings
 from workflows_api.domain.access.tokens import Grant

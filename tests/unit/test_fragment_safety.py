@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.hostile_fragments import HOSTILE_QUERIES
+from tests.support.hostile_fragments import HOSTILE_QUERIES
 from workflows_api.domain.workflow import fragments, googlesql_lexer, sql_render
 from workflows_api.domain.workflow.fragments import FragmentRefused
 from workflows_api.domain.workflow.read_allowlist import ReadAllowlist, TableName, tables_read

@@ -6,8 +6,8 @@ import pytest
 from flask import Flask
 from werkzeug.exceptions import NotFound
 
-from tests.unit.apps import DEMO, GOOD, with_demo_workflow
-from tests.unit.http_client import HttpClient
+from tests.support.apps import DEMO, GOOD, with_demo_workflow
+from tests.support.http_client import HttpClient
 from workflows_api.domain.errors import WorkflowInvalid
 from workflows_api.domain.workflow.validation import load_workflow
 from workflows_api.http.dispatch import framework_refusal

@@ -8,8 +8,8 @@ import logging
 
 import pytest
 
-from tests.unit.apps import on_fakes
-from tests.unit.http_client import HttpClient
+from tests.support.apps import on_fakes
+from tests.support.http_client import HttpClient
 from workflows_api.http.routes import all_routes
 from workflows_api.service.health import HEALTH_CACHE_SECONDS, HealthCheck, check_health
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.unit.apps import DEMO_CONNECTION, GOOD, with_demo_workflow
-from tests.unit.http_client import Answer, HttpClient
+from tests.support.apps import DEMO_CONNECTION, GOOD, with_demo_workflow
+from tests.support.http_client import Answer, HttpClient
 from workflows_api.domain.access.tokens import Grant
 from workflows_api.domain.execution.calls import format_call
 from workflows_api.http.routes import all_routes

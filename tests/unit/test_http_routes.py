@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.unit.apps import DEMO, GOOD, with_demo_workflow
-from tests.unit.http_client import HttpClient
+from tests.support.apps import DEMO, GOOD, with_demo_workflow
+from tests.support.http_client import HttpClient
 from workflows_api.domain.execution.calls import format_call
 from workflows_api.domain.execution.results import Column
 from workflows_api.http.routes import all_routes

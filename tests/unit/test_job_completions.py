@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from tests.bigquery_audit_events import (
+from tests.support.apps import GOOD, OnFakes, with_demo_workflow
+from tests.support.bigquery_audit_events import (
     CANCELLED,
     INVALID_QUERY,
     job_change_entry,
     legacy_job_completed_entry,
 )
-from tests.unit.apps import GOOD, OnFakes, with_demo_workflow
 from workflows_api.domain.execution.states import Execution, JobError, State
 from workflows_api.events.bigquery_audit import AUDIT_LOG_WRITTEN, parse_job_event
 from workflows_api.service.completion import CompletionOutcome

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.bigquery_audit_events import AUDIT_LOG_WRITTEN, INVALID_QUERY, job_change_entry
+from tests.support.bigquery_audit_events import AUDIT_LOG_WRITTEN, INVALID_QUERY, job_change_entry
 from workflows_api.events.bigquery_audit import NotAJobEvent, parse_job_event
 from workflows_api.events.job_events import PUBSUB_MESSAGE_PUBLISHED, job_event
 

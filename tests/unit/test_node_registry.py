@@ -17,7 +17,7 @@ import jsonschema
 import pytest
 from pydantic import StrictInt
 
-from tests.unit.workflow_factory import definition, output, single
+from tests.support.workflow_factory import definition, output, single
 from workflows_api.domain.errors import WorkflowInvalid
 from workflows_api.domain.workflow import model
 from workflows_api.domain.workflow.compiler import compile_procedure

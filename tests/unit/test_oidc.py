@@ -9,9 +9,9 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.oidc_issuer import Issuer
-from tests.unit.apps import on_fakes
-from tests.unit.fakes import InMemoryStore
+from tests.support.apps import on_fakes
+from tests.support.fakes import InMemoryStore
+from tests.support.oidc_issuer import Issuer
 from workflows_api.adapters.google_oidc import (
     MAX_TOKEN_CHARS,
     UNKNOWN_KEY_REFETCH_SECONDS,

@@ -7,8 +7,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from tests.unit.apps import DEMO, GOOD, with_demo_workflow
-from tests.unit.http_client import HttpClient
+from tests.support.apps import DEMO, GOOD, with_demo_workflow
+from tests.support.http_client import HttpClient
 from workflows_api.domain.errors import ParameterValuesInvalid
 from workflows_api.domain.workflow.model import Parameter
 from workflows_api.domain.workflow.parameters import validate_parameter_values

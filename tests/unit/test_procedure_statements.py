@@ -1,6 +1,6 @@
 """Few statements: chains of nodes compile to one statement, k-means to a bounded loop.
 
-Counted by parsing the compiled procedure (tests/unit/procedure_text.py). The executed
+Counted by parsing the compiled procedure (tests/support/procedure_text.py). The executed
 count of the demo is checked against the local BigQuery's child jobs in
 tests/integration/test_demo_procedure_on_bigquery.py.
 """
@@ -16,8 +16,8 @@ import yaml
 from bqemulator.scripting import ast
 from sqlglot import exp
 
-from tests.unit.procedure_text import body_statements, most_executed, statement_count, walk
-from tests.unit.workflow_factory import definition, output, read
+from tests.support.procedure_text import body_statements, most_executed, statement_count, walk
+from tests.support.workflow_factory import definition, output, read
 from workflows_api.domain.workflow.compiler import CompiledProcedure, compile_procedure
 from workflows_api.domain.workflow.validation import load_workflow
 

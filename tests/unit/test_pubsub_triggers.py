@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.apps import GOOD, OnFakes, with_demo_workflow
+from tests.support.apps import GOOD, OnFakes, with_demo_workflow
 from workflows_api.config import Settings
 from workflows_api.events.pubsub import NotAPubSubEvent, pubsub_message
 from workflows_api.service.errors import BackendUnavailable, ServiceError

@@ -17,8 +17,8 @@ from typing import Any
 from flask import Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from tests.unit.apps import GOOD, with_demo_workflow
-from tests.unit.http_client import HttpClient
+from tests.support.apps import GOOD, with_demo_workflow
+from tests.support.http_client import HttpClient
 from workflows_api.bootstrap import App
 from workflows_api.domain.execution.states import Execution
 from workflows_api.domain.timestamps import iso_utc

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from cloudevents.http import CloudEvent
 
-from tests.unit.apps import GOOD, with_demo_workflow
+from tests.support.apps import GOOD, with_demo_workflow
 from workflows_api.bootstrap import App
 from workflows_api.service.errors import BackendUnavailable, ServiceError
 from workflows_api.service.executions import ExecuteRequest

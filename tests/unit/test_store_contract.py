@@ -7,7 +7,7 @@ import pytest
 
 from tests.contract.store_contract import StoreContract
 from tests.contract.support import Store
-from tests.unit.fakes import InMemoryStore
+from tests.support.fakes import InMemoryStore
 
 
 class TestInMemoryStore(StoreContract):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.apps import GOOD, START, OnFakes, with_demo_workflow
-from tests.unit.http_client import HttpClient
+from tests.support.apps import GOOD, START, OnFakes, with_demo_workflow
+from tests.support.http_client import HttpClient
 from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.execution.states import Execution, JobStatus, State
 from workflows_api.http.routes import all_routes

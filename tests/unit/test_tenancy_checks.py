@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from tests.hostile_fragments import NESTED_PARENTHESES
-from tests.unit.apps import DEMO, DEMO_CONNECTION, GOOD, with_demo_workflow
-from tests.unit.http_client import Answer, HttpClient
+from tests.support.apps import DEMO, DEMO_CONNECTION, GOOD, with_demo_workflow
+from tests.support.hostile_fragments import NESTED_PARENTHESES
+from tests.support.http_client import Answer, HttpClient
 from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.access.tokens import ALL_GRANTS, Grant
 from workflows_api.domain.execution.calls import format_call

@@ -9,9 +9,9 @@ from typing import Any, cast
 
 import pytest
 
-from tests.unit.apps import GOOD, with_demo_workflow
-from tests.unit.fake_queue import InMemoryDeliveryQueue
-from tests.unit.http_client import HttpClient
+from tests.support.apps import GOOD, with_demo_workflow
+from tests.support.fake_queue import InMemoryDeliveryQueue
+from tests.support.http_client import HttpClient
 from tests.unit.test_webhook_urls import INTERNAL, MALFORMED
 from workflows_api.adapters.webhook_http import HttpWebhookSender
 from workflows_api.http.routes import all_routes

@@ -8,8 +8,8 @@ from typing import Any, cast
 
 import pytest
 
-from tests.unit.apps import GOOD, OnFakes, with_demo_workflow
-from tests.unit.fake_queue import InMemoryDeliveryQueue
+from tests.support.apps import GOOD, OnFakes, with_demo_workflow
+from tests.support.fake_queue import InMemoryDeliveryQueue
 from workflows_api.domain.execution.states import JobError, State
 from workflows_api.domain.execution.webhook_deliveries import (
     NotADelivery,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.workflow_factory import definition, output, read, single
+from tests.support.workflow_factory import definition, output, read, single
 from workflows_api.domain.errors import Issue, WorkflowInvalid
 from workflows_api.domain.workflow.validation import (
     load_workflow,

@@ -1,7 +1,7 @@
 """In-memory stand-ins for the ports, for fast service-layer tests.
 
 The real adapters are tested against the emulators in tests/integration. The store
-lives in tests/unit/memory_store.py (held to the Firestore adapter's behaviour by
+lives in tests/support/memory_store.py (held to the Firestore adapter's behaviour by
 tests/contract/store_contract.py) and is re-exported here.
 """
 
@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.unit.memory_store import InMemoryStore
+from tests.support.memory_store import InMemoryStore
 from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.execution.records import QueryArgument
 from workflows_api.domain.execution.results import Column

@@ -13,8 +13,8 @@ from typing import Any
 
 import yaml
 
-from tests.unit.fake_queue import InMemoryDeliveryQueue
-from tests.unit.fakes import FakeWarehouse, InMemoryStore
+from tests.support.fake_queue import InMemoryDeliveryQueue
+from tests.support.fakes import FakeWarehouse, InMemoryStore
 from workflows_api.bootstrap import App, bootstrap
 from workflows_api.config import Settings
 from workflows_api.domain.access.connections import Connection

@@ -19,7 +19,7 @@ from flask import Flask, Request, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 
-from tests.unit.apps import OnFakes
+from tests.support.apps import OnFakes
 from workflows_api.domain.access.tokens import ALL_GRANTS, Grant
 from workflows_api.http.dispatch import dispatch
 from workflows_api.http.openapi import model_of

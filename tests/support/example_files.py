@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
 _PARAMETERS_LINE = re.compile(r"^# Example parameters: (?P<json>.+)$", re.MULTILINE)
 
 
