@@ -1,6 +1,6 @@
 """Hostile SQL fragments (issue 12 items 3 and 4): one list, used by the unit tests of
-the fragment gates (tests/unit/test_fragment_safety.py) and by the e2e suite that sends
-each one through PUT (tests/e2e/test_tenancy.py).
+the fragment gates (tests/unit/domain/workflow/test_fragment_safety.py) and by the e2e
+suite that sends each one through PUT (tests/e2e/test_tenancy.py).
 
 `HOSTILE_QUERIES` are refused by the fragment gates alone; `REFUSED_BY_THE_ALLOWLIST`
 parse as one harmless SELECT and are refused only because they read a table outside a

@@ -1,9 +1,9 @@
 """Golden SQL per node type, and generated DAGs compiling deterministically to parseable SQL.
 
-Goldens live in tests/unit/golden/: <case>.yaml, a definition, compiles to <case>.sql. A new
-node type adds its own pair. After an intended change to the generated SQL, regenerate
-them and review the diff:
-    WFAPI_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/unit/test_compiler_sql.py
+Goldens live in tests/unit/domain/workflow/golden/ (next to this file): <case>.yaml, a
+definition, compiles to <case>.sql. A new node type adds its own pair. After an intended
+change to the generated SQL, regenerate them and review the diff:
+    WFAPI_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/unit/domain/workflow/test_compiler_sql.py
 """
 
 from __future__ import annotations

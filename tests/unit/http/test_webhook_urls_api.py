@@ -1,7 +1,8 @@
 """Webhook URLs through PUT /v1/workflows/{id}/webhooks (issue 12 item 5): every internal
-range and malformed URL of tests/unit/test_webhook_urls.py is refused with a 400 naming
-the URL and its field, nothing stored; a name that resolves inside is accepted at PUT
-(names are checked when sending) and its delivery fails with a reason code."""
+range and malformed URL of tests/unit/domain/execution/test_webhook_urls.py is refused
+with a 400 naming the URL and its field, nothing stored; a name that resolves inside is
+accepted at PUT (names are checked when sending) and its delivery fails with a reason
+code."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from tests.support.apps import GOOD, with_demo_workflow
 from tests.support.fake_queue import InMemoryDeliveryQueue
 from tests.support.http_client import HttpClient
-from tests.unit.test_webhook_urls import INTERNAL, MALFORMED
+from tests.unit.domain.execution.test_webhook_urls import INTERNAL, MALFORMED
 from workflows_api.adapters.webhook_http import HttpWebhookSender
 from workflows_api.http.routes import all_routes
 from workflows_api.service.executions import ExecuteRequest

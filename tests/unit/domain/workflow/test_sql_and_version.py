@@ -23,7 +23,7 @@ from workflows_api.domain.workflow.sql_render import (
 from workflows_api.domain.workflow.validation import load_workflow
 from workflows_api.domain.workflow.version import workflow_version
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]
 DEMO = ROOT / "examples" / "store_clusters.yaml"
 SCHEMA = ROOT / "schemas" / "workflow.schema.json"
 

@@ -22,7 +22,7 @@ from workflows_api.domain.workflow.model import workflow_json_schema
 from workflows_api.domain.workflow.parameters import validate_parameter_values
 from workflows_api.domain.workflow.validation import parse_workflow, validate_workflow
 
-SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schemas" / "workflow.schema.json"
+SCHEMA_FILE = Path(__file__).resolve().parents[4] / "schemas" / "workflow.schema.json"
 EXAMPLES = examples()
 
 
@@ -113,7 +113,7 @@ def test_example_parameters_pass_the_workflows_checks(example: Example) -> None:
 
 
 def test_the_readme_lists_every_example() -> None:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[4] / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Examples\n", 1)[1].split("\n## ", 1)[0]
     for example in EXAMPLES:
         assert f"`{example.path.name}`" in section

@@ -21,7 +21,7 @@ TOPIC = "projects/demo-project/topics/workflows-demo"
 
 @pytest.fixture(scope="module")
 def main() -> ModuleType:
-    path = Path(__file__).parents[2] / "functions" / "main.py"
+    path = Path(__file__).parents[3] / "functions" / "main.py"
     spec = importlib.util.spec_from_file_location("wfapi_main_under_test", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

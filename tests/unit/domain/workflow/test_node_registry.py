@@ -33,7 +33,7 @@ from workflows_api.domain.workflow.validation import (
     validate_workflow,
 )
 
-SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "workflow.schema.json"
+SCHEMA = Path(__file__).resolve().parents[4] / "schemas" / "workflow.schema.json"
 
 
 # --- what would be domain/workflow/nodes/limit.py -------------------------------------------------

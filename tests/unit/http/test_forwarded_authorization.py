@@ -12,7 +12,7 @@ import pytest
 
 from tests.support.apps import with_demo_workflow
 from tests.support.http_client import HttpClient
-from tests.unit.test_oidc import AUDIENCE, ISSUER, verifier
+from tests.unit.adapters.test_oidc import AUDIENCE, ISSUER, verifier
 from workflows_api.config import Settings
 from workflows_api.domain.access.tokens import Grant
 from workflows_api.http.routes import all_routes

@@ -9,7 +9,7 @@ from typing import Any
 
 from workflows_api.domain.execution.webhooks import signature
 
-README = Path(__file__).parents[2] / "README.md"
+README = Path(__file__).parents[4] / "README.md"
 
 
 def readme_verify() -> Any:

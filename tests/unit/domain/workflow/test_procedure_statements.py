@@ -21,7 +21,7 @@ from tests.support.workflow_factory import definition, output, read
 from workflows_api.domain.workflow.compiler import CompiledProcedure, compile_procedure
 from workflows_api.domain.workflow.validation import load_workflow
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[4] / "examples"
 DEMO = EXAMPLES / "store_clusters.yaml"
 
 
