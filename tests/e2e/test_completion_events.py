@@ -27,7 +27,8 @@ from google.cloud import bigquery
 
 from devstack import pubsub
 from devstack.emulators import Emulators, free_port, start_cloudevent_function
-from tests.bigquery_audit_events import (
+from tests.e2e.helpers import SEED_VALUES, Stack, new_workflow, wait_for_job
+from tests.support.bigquery_audit_events import (
     CANCELLED,
     INVALID_QUERY,
     binary_request,
@@ -35,7 +36,6 @@ from tests.bigquery_audit_events import (
     legacy_job_completed_entry,
     structured_request,
 )
-from tests.e2e.helpers import SEED_VALUES, Stack, new_workflow, wait_for_job
 from workflows_api.bootstrap import App
 from workflows_api.domain.execution.states import Execution, State
 from workflows_api.service.errors import BackendUnavailable
@@ -123,21 +123,91 @@ def job_event(stack: Stack, execution: Execution, after: str, **options: Any) ->
     return job_change_entry(project(stack), execution.bigquery_job_id, after=after, **options)
 
 
-def test_success_duplicated_then_a_late_running_event(
+Deliveries = Callable[[Stack, Execution], list[tuple[dict[str, Any], Request]]]
+
+
+def success_duplicated_then_a_late_running_event(
+    stack: Stack, execution: Execution
+) -> list[tuple[dict[str, Any], Request]]:
+    success = job_event(stack, execution, "DONE")
+    running = job_event(stack, execution, "RUNNING")
+    return [(success, binary_request), (success, binary_request), (running, binary_request)]
+
+
+def failure_reordered_and_duplicated(
+    stack: Stack, execution: Execution
+) -> list[tuple[dict[str, Any], Request]]:
+    failure = job_event(stack, execution, "DONE", error=INVALID_QUERY)
+    # Reordered and duplicated: an older RUNNING, the failure again, a contradicting
+    # success. The first terminal state stands.
+    return [
+        (failure, binary_request),
+        (job_event(stack, execution, "RUNNING"), binary_request),
+        (failure, binary_request),
+        (job_event(stack, execution, "DONE"), binary_request),
+    ]
+
+
+def cancel_in_structured_mode_and_twice(
+    stack: Stack, execution: Execution
+) -> list[tuple[dict[str, Any], Request]]:
+    cancel = job_event(stack, execution, "DONE", error=CANCELLED)
+    return [(cancel, structured_request), (cancel, structured_request)]
+
+
+def legacy_job_completed_event(
+    stack: Stack, execution: Execution
+) -> list[tuple[dict[str, Any], Request]]:
+    entry = legacy_job_completed_entry(
+        project(stack), execution.bigquery_job_id, labels=execution.labels
+    )
+    return [(entry, binary_request)]
+
+
+@pytest.mark.parametrize(
+    ("deliveries", "expected"),
+    [
+        pytest.param(
+            success_duplicated_then_a_late_running_event,
+            {"state": "succeeded", "error": None},
+            id="success_duplicated_then_a_late_running_event",
+        ),
+        pytest.param(
+            failure_reordered_and_duplicated,
+            {
+                "state": "failed",
+                "error": {
+                    "reason": "invalidQuery",
+                    "location": None,
+                    "message": INVALID_QUERY["message"],
+                },
+            },
+            id="failure_carries_the_mapped_reason_and_the_events_message",
+        ),
+        pytest.param(
+            cancel_in_structured_mode_and_twice,
+            {"state": "cancelled"},
+            id="cancel_in_structured_mode_and_twice",
+        ),
+        pytest.param(
+            legacy_job_completed_event, {"state": "succeeded"}, id="the_legacy_job_completed_event"
+        ),
+    ],
+)
+def test_delivered_events_end_the_execution_at_the_events_time(
     http: requests.Session,
     stack: Stack,
     function_url: str,
     new_execution: Callable[[], Execution],
+    deliveries: Deliveries,
+    expected: dict[str, Any],
 ) -> None:
     execution = new_execution()
-    success = job_event(stack, execution, "DONE")
-    deliver(http, function_url, success)
-    deliver(http, function_url, success)
-    deliver(http, function_url, job_event(stack, execution, "RUNNING"))
+    for entry, request in deliveries(stack, execution):
+        deliver(http, function_url, entry, request)
     body = status(http, stack, execution)
-    assert body["state"] == "succeeded"
+    assert {field: body.get(field) for field in expected} == expected
     assert ended_at(body) == EVENT_END
-    assert body.get("error") is None
     assert body["bigquery_job_id"] == execution.bigquery_job_id
 
 
@@ -152,30 +222,6 @@ def test_running_then_done_in_order(
     assert stored_state(stack, execution) == State.RUNNING
     deliver(http, function_url, job_event(stack, execution, "DONE"))
     assert status(http, stack, execution)["state"] == "succeeded"
-
-
-def test_failure_carries_the_mapped_reason_and_the_events_message(
-    http: requests.Session,
-    stack: Stack,
-    function_url: str,
-    new_execution: Callable[[], Execution],
-) -> None:
-    execution = new_execution()
-    failure = job_event(stack, execution, "DONE", error=INVALID_QUERY)
-    deliver(http, function_url, failure)
-    # Reordered and duplicated: an older RUNNING, the failure again, a contradicting
-    # success. The first terminal state stands.
-    deliver(http, function_url, job_event(stack, execution, "RUNNING"))
-    deliver(http, function_url, failure)
-    deliver(http, function_url, job_event(stack, execution, "DONE"))
-    body = status(http, stack, execution)
-    assert body["state"] == "failed"
-    assert body["error"] == {
-        "reason": "invalidQuery",
-        "location": None,
-        "message": INVALID_QUERY["message"],
-    }
-    assert ended_at(body) == EVENT_END
 
 
 def test_failure_carries_bigquerys_exact_error_result_when_the_job_exists(
@@ -206,35 +252,6 @@ def test_failure_carries_bigquerys_exact_error_result_when_the_job_exists(
         "message": job.error_result["message"],
     }
     assert "no rows for store_type Hypermarket" in body["error"]["message"]
-
-
-def test_cancel_in_structured_mode_and_twice(
-    http: requests.Session,
-    stack: Stack,
-    function_url: str,
-    new_execution: Callable[[], Execution],
-) -> None:
-    execution = new_execution()
-    cancel = job_event(stack, execution, "DONE", error=CANCELLED)
-    deliver(http, function_url, cancel, structured_request)
-    deliver(http, function_url, cancel, structured_request)
-    body = status(http, stack, execution)
-    assert body["state"] == "cancelled"
-    assert ended_at(body) == EVENT_END
-
-
-def test_the_legacy_job_completed_event(
-    http: requests.Session,
-    stack: Stack,
-    function_url: str,
-    new_execution: Callable[[], Execution],
-) -> None:
-    execution = new_execution()
-    entry = legacy_job_completed_entry(
-        project(stack), execution.bigquery_job_id, labels=execution.labels
-    )
-    deliver(http, function_url, entry)
-    assert status(http, stack, execution)["state"] == "succeeded"
 
 
 def test_concurrent_duplicates_end_it_once(
