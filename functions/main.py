@@ -19,9 +19,8 @@ from flask import Request, Response
 from werkzeug.exceptions import HTTPException
 
 from workflows_api import logs
-from workflows_api.bootstrap import App
+from workflows_api.bootstrap import App, get_app
 from workflows_api.events.acknowledging import failures_acknowledged, read_event
-from workflows_api.http.app import get_app
 from workflows_api.http.dispatch import dispatch, framework_refusal
 from workflows_api.http.route import API_ACCESS, EXECUTE, STATUS
 

@@ -13,9 +13,8 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 
 from workflows_api import deadlines, logs
-from workflows_api.bootstrap import App
+from workflows_api.bootstrap import App, get_app
 from workflows_api.config import get_settings
-from workflows_api.http.app import get_app
 from workflows_api.http.errors import ApiError, as_api_error
 from workflows_api.http.responses import error_response
 from workflows_api.http.route import Route

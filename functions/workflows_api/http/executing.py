@@ -11,12 +11,12 @@ from flask import Request, Response
 
 from workflows_api.bootstrap import App
 from workflows_api.domain.access.tokens import Grant
+from workflows_api.execution_views import cost_estimate_view, execution_view
 from workflows_api.http import request_bodies
 from workflows_api.http.auth import caller
 from workflows_api.http.errors import ApiError
 from workflows_api.http.requests import json_body
 from workflows_api.http.responses import json_response
-from workflows_api.http.views import cost_estimate_view, execution_view
 from workflows_api.service.executions import CostEstimate, ExecuteRequest, ExecuteResult
 from workflows_api.service.workflows import check_workflow_id
 

@@ -10,11 +10,11 @@ from flask import Request, Response
 from workflows_api.bootstrap import App
 from workflows_api.domain.access.tokens import Grant
 from workflows_api.domain.execution.states import Execution, State
+from workflows_api.execution_views import execution_view
 from workflows_api.http.auth import caller
 from workflows_api.http.errors import ApiError
 from workflows_api.http.requests import int_argument
 from workflows_api.http.responses import json_response
-from workflows_api.http.views import execution_view
 
 
 def get_execution(app: App, request: Request, execution_id: str) -> Response:
