@@ -45,19 +45,12 @@ class CompletionOutcome:
     state: State | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
 class JobCompletions:
-    def __init__(
-        self,
-        *,
-        lifecycle: ExecutionLifecycle,
-        store: ExecutionStore,
-        workflows: WorkflowService,
-        warehouse: Warehouse,
-    ) -> None:
-        self._lifecycle = lifecycle
-        self._store = store
-        self._workflows = workflows
-        self._warehouse = warehouse
+    lifecycle: ExecutionLifecycle
+    store: ExecutionStore
+    workflows: WorkflowService
+    warehouse: Warehouse
 
     def handle_job_event(
         self, event: BigQueryJobEvent, event_id: str | None = None
@@ -91,7 +84,7 @@ class JobCompletions:
             return CompletionOutcome(
                 "ignored", "the job id does not match its execution label", org, execution_id
             )
-        execution = self._store.get_execution(org, execution_id)
+        execution = self.store.get_execution(org, execution_id)
         if execution is None or execution.bigquery_job_id != event.job_id:
             return CompletionOutcome("ignored", "no such execution", org, execution_id)
         if execution.state.is_terminal:
@@ -99,7 +92,7 @@ class JobCompletions:
                 "unchanged", "the execution already ended", org, execution_id, execution.state
             )
         try:
-            connection = self._workflows.connection(org, execution.connection)
+            connection = self.workflows.connection(org, execution.connection)
         except ServiceError:
             return CompletionOutcome(
                 "ignored", "the execution's connection is gone", org, execution_id
@@ -111,7 +104,7 @@ class JobCompletions:
         status = event.status
         if status.state == "DONE" and status.error is not None:
             status = self._exact_failure(connection, status)
-        updated = self._lifecycle.apply_job_status(execution, status)
+        updated = self.lifecycle.apply_job_status(execution, status)
         if updated.state == execution.state or (
             status.state != "DONE" and updated.state.is_terminal
         ):
@@ -132,7 +125,7 @@ class JobCompletions:
         """BigQuery's own errorResult (reason, location, message), read from the job:
         the event has only a google.rpc.Status. The event's mapped error when BigQuery
         has no such job, or does not report it done yet."""
-        job = self._warehouse.get_job(connection, reported.job_id)
+        job = self.warehouse.get_job(connection, reported.job_id)
         if job is None or job.state != "DONE":
             return reported
         return replace(

@@ -49,17 +49,11 @@ class SweepReport:
     left: int  # BigQuery did not answer, refused by us, or out of time: for the next sweep
 
 
+@dataclass(frozen=True, kw_only=True)
 class ExecutionSweep:
-    def __init__(
-        self,
-        *,
-        executions: ExecutionStore,
-        lifecycle: ExecutionLifecycle,
-        clock: Callable[[], dt.datetime],
-    ) -> None:
-        self._executions = executions
-        self._lifecycle = lifecycle
-        self._clock = clock
+    executions: ExecutionStore
+    lifecycle: ExecutionLifecycle
+    clock: Callable[[], dt.datetime]
 
     def sweep(
         self, limit: int = SWEEP_BATCH, older_than: dt.timedelta = SWEEP_MIN_AGE
@@ -67,13 +61,13 @@ class ExecutionSweep:
         """Reconcile up to `limit` executions left `created` for `older_than` whose job
         BigQuery never confirmed, oldest first."""
         with deadlines.within(SWEEP_DEADLINE_SECONDS):
-            stale = self._executions.list_unconfirmed_executions(self._clock() - older_than, limit)
+            stale = self.executions.list_unconfirmed_executions(self.clock() - older_than, limit)
             swept = []
             for execution in stale:
                 if deadlines.capped(SWEEP_DEADLINE_SECONDS) < _RESERVE_SECONDS:
                     break
                 try:
-                    swept.append(self._lifecycle.reconcile(execution, force=True))
+                    swept.append(self.lifecycle.reconcile(execution, force=True))
                 except ServiceError as refused:  # e.g. its connection was deleted
                     logs.log(
                         logger,
