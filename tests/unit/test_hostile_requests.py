@@ -11,7 +11,7 @@ import pytest
 from tests.unit.apps import DEMO, GOOD, with_demo_workflow
 from tests.unit.http_client import Answer, HttpClient
 from workflows_api.http.responses import json_response
-from workflows_api.http.routes import all_routes
+from workflows_api.http.tables import all_routes
 from workflows_api.service.executions import ExecuteRequest
 
 

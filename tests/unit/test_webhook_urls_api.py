@@ -14,7 +14,7 @@ from tests.unit.fake_queue import InMemoryDeliveryQueue
 from tests.unit.http_client import HttpClient
 from tests.unit.test_webhook_urls import INTERNAL, MALFORMED
 from workflows_api.adapters.webhook_http import HttpWebhookSender
-from workflows_api.http.routes import all_routes
+from workflows_api.http.tables import all_routes
 from workflows_api.service.executions import ExecuteRequest
 
 PATH = "/v1/workflows/clusters/webhooks"

@@ -1,51 +1,25 @@
-"""The execute function's native handlers (execute, cancel), and the skeleton every
-surface's execute shares: authenticate the caller, check the request, call the use
-case. Each surface parses its own body and shapes its own view around these."""
+"""The execute function's native handlers: execute a workflow (or estimate its cost: a
+dry run) and cancel an execution. The steps every surface shares are in
+`http/skeletons.py`."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from flask import Request, Response
 
 from workflows_api.bootstrap import App
 from workflows_api.domain.access.tokens import Grant
 from workflows_api.execution_views import cost_estimate_view, execution_view
-from workflows_api.http import request_bodies
 from workflows_api.http.auth import caller
 from workflows_api.http.errors import ApiError
-from workflows_api.http.requests import json_body
+from workflows_api.http.models import parse_model
+from workflows_api.http.native.models import ExecuteBody
+from workflows_api.http.native.routes import IDEMPOTENCY_KEY_PATTERN, MAX_IDEMPOTENCY_KEY_LENGTH
+from workflows_api.http.request_parsing import json_body
 from workflows_api.http.responses import json_response
-from workflows_api.service.executions import CostEstimate, ExecuteRequest, ExecuteResult
-from workflows_api.service.workflows import check_workflow_id
-
-MAX_IDEMPOTENCY_KEY_LENGTH = 200
-# Printable ASCII (header values are bytes; anything else would be read as Latin-1).
-IDEMPOTENCY_KEY_PATTERN = rf"^[\x20-\x7e]{{1,{MAX_IDEMPOTENCY_KEY_LENGTH}}}$"
-
-
-def execute_workflow(
-    app: App, request: Request, workflow_id: str, parse: Callable[[Request], ExecuteRequest]
-) -> ExecuteResult:
-    """Execute `workflow_id` as the request's caller; `parse` reads the surface's body
-    (only once the caller is known: a bad token answers 401 whatever the body)."""
-    token = caller(app, request, Grant.EXECUTE, workflow_id)
-    check_workflow_id(workflow_id)
-    return app.admission.execute(token.org, workflow_id, parse(request))
-
-
-def execute_or_estimate(
-    app: App, request: Request, workflow_id: str, parse: Callable[[Request], ExecuteRequest]
-) -> ExecuteResult | CostEstimate:
-    """`execute_workflow`, or only its estimate when the request asks for a dry run
-    (the same checks first; nothing is run or recorded then)."""
-    token = caller(app, request, Grant.EXECUTE, workflow_id)
-    check_workflow_id(workflow_id)
-    execute_request = parse(request)
-    if execute_request.dry_run:
-        return app.admission.estimate(token.org, workflow_id, execute_request)
-    return app.admission.execute(token.org, workflow_id, execute_request)
+from workflows_api.http.skeletons import execute_or_estimate
+from workflows_api.service.executions import CostEstimate, ExecuteRequest
 
 
 def execute(app: App, request: Request, workflow_id: str) -> Response:
@@ -61,7 +35,7 @@ def execute(app: App, request: Request, workflow_id: str) -> Response:
 
 
 def _execute_request(request: Request) -> ExecuteRequest:
-    body = request_bodies.parse_model(request_bodies.ExecuteBody, json_body(request))
+    body = parse_model(ExecuteBody, json_body(request))
     return ExecuteRequest(
         parameters=body.parameters,
         cache=body.cache,
