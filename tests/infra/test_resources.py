@@ -19,7 +19,7 @@ from tests.infra.hcl import (
     terraform,
 )
 from workflows_api.domain.access.connections import DEFAULT_DATASET
-from workflows_api.http.routes import all_routes
+from workflows_api.http.tables import all_routes
 
 
 def test_providers_are_pinned_alike_in_the_module_and_the_root() -> None:

@@ -14,7 +14,7 @@ import pytest
 from tests.infra.hcl import block, blocks, dependencies, expression, module, root
 from tests.infra.logcalls import LogCall, class_field_literal, log_calls, module_constant
 from workflows_api.domain.execution.states import TERMINAL_STATES
-from workflows_api.http.routes import all_routes
+from workflows_api.http.tables import all_routes
 
 CLAUSE = re.compile(r"^(?P<field>[\w.]+)(?P<op>=~|>=|<=|!=|=|>|<|:)(?P<value>.+)$")
 EXTRACTOR = re.compile(

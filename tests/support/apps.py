@@ -19,7 +19,7 @@ from workflows_api.bootstrap import App, bootstrap
 from workflows_api.config import Settings
 from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.execution.states import JobError
-from workflows_api.http.views import execution_view
+from workflows_api.execution_views import execution_view
 from workflows_api.service.ports import Store, Warehouse
 
 DEMO: dict[str, Any] = yaml.safe_load(

@@ -23,7 +23,7 @@ from tests.support.apps import OnFakes
 from workflows_api.domain.access.tokens import ALL_GRANTS, Grant
 from workflows_api.http.dispatch import dispatch
 from workflows_api.http.openapi import model_of
-from workflows_api.http.route import Route
+from workflows_api.http.routing import Route
 
 _FLASK = Flask(__name__)
 

@@ -8,8 +8,9 @@ from dataclasses import replace
 from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.execution.states import Execution, JobError, State
 from workflows_api.domain.timestamps import iso_utc
-from workflows_api.http import carto_views, nexadata
+from workflows_api.http.carto import views as carto_views
 from workflows_api.http.errors import ApiError
+from workflows_api.http.nexadata import views as nexadata_views
 
 CREATED = dt.datetime(2023, 10, 4, 16, 10, 35, 732123, tzinfo=dt.UTC)
 EXECUTION = Execution(
@@ -142,17 +143,19 @@ def test_nexadata_record_maps_states_and_errors() -> None:
         started_at=CREATED + dt.timedelta(seconds=1),
         ended_at=CREATED + dt.timedelta(seconds=5),
     )
-    record = nexadata.execution_record(done)
+    record = nexadata_views.execution_record(done)
     assert record["state"] == "succeeded"
     assert record["start_at"] == "2023-10-04T16:10:36.732123Z"
     assert record["end_at"] == "2023-10-04T16:10:40.732123Z"
     assert record["errors"] == [] and record["warnings"] == []
 
     failed = replace(done, state=State.FAILED, error=JobError("invalidQuery", "boom", "query"))
-    assert nexadata.execution_record(failed)["errors"] == [
+    assert nexadata_views.execution_record(failed)["errors"] == [
         {"reason": "invalidQuery", "location": "query", "message": "boom"}
     ]
-    cancelled = nexadata.execution_record(replace(done, state=State.CANCELLED))
+    cancelled = nexadata_views.execution_record(replace(done, state=State.CANCELLED))
     assert cancelled["state"] == "failed"
-    assert cancelled["errors"] == [nexadata.CANCELLED_ERROR]
-    assert nexadata.execution_record(replace(EXECUTION, state=State.RUNNING))["start_at"] is None
+    assert cancelled["errors"] == [nexadata_views.CANCELLED_ERROR]
+    assert (
+        nexadata_views.execution_record(replace(EXECUTION, state=State.RUNNING))["start_at"] is None
+    )

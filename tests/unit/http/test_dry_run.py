@@ -9,7 +9,7 @@ import pytest
 from tests.support.apps import DEMO, DEMO_CONNECTION, GOOD, on_fakes, with_demo_workflow
 from tests.support.http_client import HttpClient
 from workflows_api.domain.access.tokens import Grant
-from workflows_api.http.routes import all_routes
+from workflows_api.http.tables import all_routes
 
 PATH = "/v1/workflows/clusters/executions"
 

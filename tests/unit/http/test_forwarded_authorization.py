@@ -15,7 +15,7 @@ from tests.support.http_client import HttpClient
 from tests.unit.adapters.test_oidc import AUDIENCE, ISSUER, verifier
 from workflows_api.config import Settings
 from workflows_api.domain.access.tokens import Grant
-from workflows_api.http.routes import all_routes
+from workflows_api.http.tables import all_routes
 
 GATEWAY = "wfapi-gateway@demo-project.iam.gserviceaccount.com"
 SCHEDULER = "wfapi-scheduler@demo-project.iam.gserviceaccount.com"

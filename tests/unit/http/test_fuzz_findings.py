@@ -11,7 +11,7 @@ from tests.support.http_client import HttpClient
 from workflows_api.domain.errors import WorkflowInvalid
 from workflows_api.domain.workflow.validation import load_workflow
 from workflows_api.http.dispatch import framework_refusal
-from workflows_api.http.routes import all_routes
+from workflows_api.http.tables import all_routes
 
 
 @pytest.fixture

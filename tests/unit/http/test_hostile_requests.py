@@ -11,7 +11,7 @@ import pytest
 from tests.support.apps import DEMO, GOOD, with_demo_workflow
 from tests.support.http_client import Answer, HttpClient
 from workflows_api.http.responses import json_response
-from workflows_api.http.routes import all_routes
+from workflows_api.http.tables import all_routes
 from workflows_api.service.execution_requests import ExecuteRequest
 
 

@@ -15,7 +15,7 @@ from tests.support.apps import DEMO_CONNECTION, GOOD, with_demo_workflow
 from tests.support.http_client import Answer, HttpClient
 from workflows_api.domain.access.tokens import Grant
 from workflows_api.domain.execution.calls import format_call
-from workflows_api.http.routes import all_routes
+from workflows_api.http.tables import all_routes
 from workflows_api.service.errors import BackendUnavailable
 from workflows_api.service.execution_requests import ExecuteRequest
 

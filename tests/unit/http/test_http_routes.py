@@ -12,7 +12,7 @@ from tests.support.apps import DEMO, GOOD, with_demo_workflow
 from tests.support.http_client import HttpClient
 from workflows_api.domain.execution.calls import format_call
 from workflows_api.domain.execution.results import Column
-from workflows_api.http.routes import all_routes
+from workflows_api.http.tables import all_routes
 
 NAMES = list(GOOD)
 WORKFLOW = "/v1/workflows/<workflow_id>"

@@ -10,7 +10,7 @@ from openapi_spec_validator import validate
 from workflows_api.domain.access.identifiers import WORKFLOW_ID_PATTERN
 from workflows_api.domain.execution.states import State, new_execution_id
 from workflows_api.http.openapi import openapi_document, openapi_path
-from workflows_api.http.routes import all_routes
+from workflows_api.http.tables import all_routes
 
 
 def test_document_is_valid_openapi_3_1() -> None:

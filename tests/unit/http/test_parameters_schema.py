@@ -13,8 +13,8 @@ from workflows_api.domain.errors import ParameterValuesInvalid
 from workflows_api.domain.workflow.model import Parameter
 from workflows_api.domain.workflow.parameters import validate_parameter_values
 from workflows_api.domain.workflow.validation import parse_workflow
-from workflows_api.http.parameter_schema import parameters_schema
-from workflows_api.http.routes import all_routes
+from workflows_api.http.native.parameter_schema import parameters_schema
+from workflows_api.http.tables import all_routes
 
 DECLARED = [
     Parameter(name="n", type="INT64", minimum=1, maximum=50),

@@ -1,13 +1,14 @@
 """Recipe "add a dialect", followed once with a test-only surface ("Acme").
 
-A dialect is request models, a parse into the service's request, a view, and Route
-entries; it reuses the shared execute and status skeletons (http/executing.py,
-http/executions.py) and, when its errors have their own shape, brings its refusal
-envelope. Nothing else changes: the dispatcher, the services and the OpenAPI generator
-serve it as they are. (In the source tree, its request models go in
-http/request_bodies.py and its answers' models in http/schemas.py, named by its routes;
-its execute and status handlers are separate modules, the status ones with plain-data
-views and no pydantic: see ARCHITECTURE.md.)
+A dialect is one package, `http/<dialect>/`: its models, a parse into the service's
+request, a view, its handlers, and its route list naming them; it reuses the shared
+execute and status skeletons (http/skeletons.py) and, when its errors have their own
+shape, brings its refusal envelope. Besides the package, only `http/tables.py` changes
+(the list joins `SURFACES`): the dispatcher, the services and the OpenAPI generator
+serve it as they are. (In the source tree the package holds `models.py`, `views.py`
+(plain data, no pydantic), `execute.py` and `status.py` (the handlers of each
+function), `routes.py` and `__init__.py`: see ARCHITECTURE.md. Here it is this one
+module, and the routes name its handlers as `f"{__name__}:run"`.)
 """
 
 from __future__ import annotations
@@ -23,16 +24,15 @@ from workflows_api.bootstrap import App
 from workflows_api.domain.execution.states import Execution
 from workflows_api.domain.timestamps import iso_utc
 from workflows_api.http.errors import ApiError
-from workflows_api.http.executing import execute_workflow
-from workflows_api.http.executions import read_execution
+from workflows_api.http.models import parse_model
 from workflows_api.http.openapi import openapi_document
-from workflows_api.http.request_bodies import parse_model
-from workflows_api.http.requests import json_body
+from workflows_api.http.request_parsing import json_body
 from workflows_api.http.responses import json_response
-from workflows_api.http.route import EXECUTE, STATUS, Route
+from workflows_api.http.routing import EXECUTE, STATUS, Route
+from workflows_api.http.skeletons import execute_workflow, read_execution
 from workflows_api.service.execution_requests import ExecuteRequest
 
-# 1. The request model (http/<dialect>.py).
+# 1. The models (http/<dialect>/models.py).
 
 
 class AcmeRunBody(BaseModel):
@@ -47,7 +47,8 @@ class AcmeRun(BaseModel):
     queued_at: str
 
 
-# 2. Parse -> service request; 3. the view; 4. the handlers (parse -> service -> view).
+# 2. Parse -> service request; 3. the view (http/<dialect>/views.py); 4. the handlers
+# (parse -> service -> view: http/<dialect>/execute.py and status.py).
 
 
 def _execute_request(request: Request) -> ExecuteRequest:
@@ -73,7 +74,7 @@ def status(app: App, request: Request, run_id: str) -> Response:
     return json_response(acme_view(read_execution(app, request, run_id)))
 
 
-# 5. Its error envelope, when the dialect has its own shape.
+# 5. Its error envelope, when the dialect has its own shape (named by its routes).
 
 
 class AcmeError(BaseModel):
@@ -86,18 +87,18 @@ def acme_refusal(error: ApiError, request: Request) -> Response:
     return json_response(body, error.status, error.headers)
 
 
-# 6. Its routes (in production: entries in the tables of execute_routes.py and status_routes.py).
+# 6. Its routes (in production: http/<dialect>/routes.py, its module in tables.SURFACES).
 
 ACME_ROUTES = (
     Route(
         "POST",
         "/acme/v2/runs/<workflow_id>",
         EXECUTE,
-        run,
+        f"{__name__}:run",
         "Acme: run a workflow",
         responses=((200, AcmeRun),),
         error_model=AcmeError,
-        refusal=acme_refusal,
+        refusal=f"{__name__}:acme_refusal",
         request_body=AcmeRunBody,
         tag="acme",
     ),
@@ -105,11 +106,11 @@ ACME_ROUTES = (
         "GET",
         "/acme/v2/status/<run_id>",
         STATUS,
-        status,
+        f"{__name__}:status",
         "Acme: a run's status",
         responses=((200, AcmeRun),),
         error_model=AcmeError,
-        refusal=acme_refusal,
+        refusal=f"{__name__}:acme_refusal",
         tag="acme",
     ),
 )

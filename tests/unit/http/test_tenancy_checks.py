@@ -16,7 +16,7 @@ from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.access.tokens import ALL_GRANTS, Grant
 from workflows_api.domain.execution.calls import format_call
 from workflows_api.domain.workflow.validation import MAX_NODES, MAX_PARAMETERS
-from workflows_api.http.routes import all_routes
+from workflows_api.http.tables import all_routes
 from workflows_api.service.definition_checks import MAX_DEFINITION_BYTES
 from workflows_api.service.errors import ServiceError
 

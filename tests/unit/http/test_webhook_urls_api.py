@@ -15,7 +15,7 @@ from tests.support.fake_queue import InMemoryDeliveryQueue
 from tests.support.http_client import HttpClient
 from tests.unit.domain.execution.test_webhook_urls import INTERNAL, MALFORMED
 from workflows_api.adapters.webhook_http import HttpWebhookSender
-from workflows_api.http.routes import all_routes
+from workflows_api.http.tables import all_routes
 from workflows_api.service.execution_requests import ExecuteRequest
 
 PATH = "/v1/workflows/clusters/webhooks"

@@ -10,7 +10,7 @@ import pytest
 
 from tests.support.apps import on_fakes
 from tests.support.http_client import HttpClient
-from workflows_api.http.routes import all_routes
+from workflows_api.http.tables import all_routes
 from workflows_api.service.health import HEALTH_CACHE_SECONDS, HealthCheck, check_health
 
 LEAKY = "dial tcp 10.128.0.7:443: project secret-project-42, token=abc"

@@ -9,7 +9,7 @@ from tests.support.apps import GOOD, START, OnFakes, with_demo_workflow
 from tests.support.http_client import HttpClient
 from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.execution.states import Execution, JobStatus, State
-from workflows_api.http.routes import all_routes
+from workflows_api.http.tables import all_routes
 from workflows_api.service.execution_requests import ExecuteRequest
 from workflows_api.service.sweep import SWEEP_BATCH, SWEEP_MIN_AGE
 

@@ -54,7 +54,7 @@ def job_view(
     execution: Execution, connection: Connection, user_id: str, query: str
 ) -> dict[str, Any]:
     """`user_id` is the calling token's public id, never its secret."""
-    return {  # schemas.CartoJob
+    return {  # models.CartoJob
         "externalId": external_id(execution.id),
         "accountId": execution.org,
         "userId": user_id,
@@ -113,7 +113,7 @@ def error_body(error: ApiError, query: str | None) -> dict[str, Any]:
         "location": "query" if is_query_error else None,
         "message": message,
     }
-    return {  # schemas.CartoRefusal
+    return {  # models.CartoRefusal
         "status": {"state": "DONE", "errorResult": error_result},
         "query": query,
         "error": error.detail(),

@@ -1,22 +1,25 @@
 """What a route is: method, path, the function serving it, its handler and its contract.
 
-Each HTTP function has its own table (`api_access_routes.py`, `execute_routes.py`,
-`status_routes.py`), importing only its own handlers; `routes.py` joins them, and
-`openapi.py` documents any table of these.
+Each surface lists its routes (`native/routes.py`, `carto/routes.py`,
+`nexadata/routes.py`); `tables.py` gives each HTTP function its own table from them, and
+`openapi.py` documents any table of these. A route names its handler and its refusal
+envelope as `"module:function"` (`resolve` imports it on first use), so a table loads
+no handler: a function process imports only the handlers of the routes it serves.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from flask import Request, Response
 
 from workflows_api.domain.access.identifiers import CONNECTION_PATTERN, WORKFLOW_ID_PATTERN
 from workflows_api.http.errors import ApiError
-from workflows_api.http.requests import JSON_TYPES
-from workflows_api.http.responses import native_refusal
+from workflows_api.http.request_parsing import JSON_TYPES
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -25,10 +28,13 @@ if TYPE_CHECKING:
 Handler = Callable[..., Response]
 # A refusal envelope: how a route answers an error (its body shape).
 Refusal = Callable[[ApiError, Request], Response]
+# A function named by its module and its name: "workflows_api.http.native.status:get_execution".
+FunctionRef: TypeAlias = str
 Auth = Literal["bearer", "bearer_or_query", "none"]
-# A body's model: the name of a model in `http/schemas.py`, the model itself (a dialect
-# bringing its own), or a function importing it (the definition model). Names keep
-# pydantic out of the tables: a table loads with its function, and `status` serves
+# A body's model: the name of a model, the model itself (a test's own), or a function
+# importing it (the definition model). A bare name ("Execution") is a native model
+# (`native/models.py`); "module:Name" is another surface's (`carto/models.py`). Names
+# keep pydantic out of the tables: a table loads with its function, and `status` serves
 # without pydantic (cold start); `openapi.py` resolves them when the document is built.
 ModelRef: TypeAlias = "str | type[BaseModel] | Callable[[], type[BaseModel]]"
 
@@ -80,7 +86,7 @@ class Route:
     # Werkzeug rule syntax: "/v1/workflows/<workflow_id>".
     path: str
     function: str
-    handler: Handler
+    handler: FunctionRef  # "module:function", a Handler
     summary: str
     # (status, body model) of the answers it gives when all goes well; None: no body.
     responses: tuple[tuple[int, ModelRef | None], ...] = ((200, None),)
@@ -88,8 +94,9 @@ class Route:
     # 503 (with Retry-After): a backend is unavailable; every authenticated route reads one.
     errors: tuple[int, ...] = (400, 401, 403, 404, 503)
     error_model: ModelRef = "ErrorBody"
-    # Answers every refusal of this route, in the body of `error_model`.
-    refusal: Refusal = native_refusal
+    # "module:function", the Refusal answering every refusal of this route, in the body
+    # of `error_model`.
+    refusal: FunctionRef = "workflows_api.http.responses:native_refusal"
     request_body: ModelRef | None = None
     request_media_types: tuple[str, ...] = JSON_TYPES
     parameters: tuple[Parameter, ...] = ()
@@ -103,16 +110,31 @@ class Route:
     def name(self) -> str:
         return f"{self.method} {self.path}"
 
+    def serve(self) -> Handler:
+        """The handler, imported with its module on the first request it serves."""
+        handler: Handler = resolve(self.handler)
+        return handler
 
-# --- Parts the tables share -------------------------------------------------------------
+    def refuse(self) -> Refusal:
+        """The refusal envelope, imported on the first refusal."""
+        refusal: Refusal = resolve(self.refusal)
+        return refusal
+
+
+@cache
+def resolve(ref: FunctionRef) -> Any:
+    """The function `"module:function"` names, its module imported on first use."""
+    module, _, name = ref.partition(":")
+    found = getattr(importlib.import_module(module), name, None) if name else None
+    if not callable(found):
+        raise LookupError(f"{ref!r} names no function (expected 'module:function')")
+    return found
+
+
+# --- Parts the surfaces share -------------------------------------------------------------
 
 WORKFLOW_PATH = "/v1/workflows/<workflow_id>"
 EXECUTION_PATH = "/v1/executions/<execution_id>"
-CARTO_JOBS_PATH = "/v3/sql/<connection>/job"
-TIME_SCHEMA = {"type": "string", "format": "date-time"}
-ACCESS_TOKEN = Parameter(
-    "access_token", "The API token (or use the Authorization header).", {"type": "string"}
-)
 
 
 def page_parameters(token_pattern: str, default: int, most: int) -> tuple[Parameter, ...]:

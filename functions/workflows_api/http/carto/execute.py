@@ -1,5 +1,5 @@
 """CARTO dialect, the execute function's part: run a workflow's CALL as a job (`POST`,
-or `GET` with URL parameters) and cancel one (`DELETE`); see carto.py."""
+or `GET` with URL parameters) and cancel one (`DELETE`); see status.py."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from flask import Request, Response
 
 from workflows_api.bootstrap import App
 from workflows_api.domain.access.tokens import Grant
-from workflows_api.http import request_bodies
-from workflows_api.http.carto import carto_caller, job_execution_id, saw_query
-from workflows_api.http.carto_views import job_view, stored_job_view
+from workflows_api.http.carto.job_requests import carto_caller, job_execution_id, saw_query
+from workflows_api.http.carto.models import CartoJobBody
+from workflows_api.http.carto.views import job_view, stored_job_view
 from workflows_api.http.errors import ApiError
-from workflows_api.http.requests import json_body, parse_json
+from workflows_api.http.models import parse_model
+from workflows_api.http.request_parsing import json_body, parse_json
 from workflows_api.http.responses import json_response
 
 
@@ -39,13 +40,13 @@ def cancel_job(app: App, request: Request, connection: str, external_id: str) ->
     return json_response(stored_job_view(found.execution, found.connection, token.id))
 
 
-def _job_body(request: Request) -> request_bodies.CartoJobBody:
+def _job_body(request: Request) -> CartoJobBody:
     """The job from the JSON body (POST) or from the URL (GET)."""
     if request.method == "POST":
         data = json_body(request)
         if isinstance(data, dict) and isinstance(data.get("query"), str):
             saw_query(request, data["query"])
-        return request_bodies.parse_model(request_bodies.CartoJobBody, data)
+        return parse_model(CartoJobBody, data)
     query = request.args.get("query")
     if query is None:
         raise ApiError(
@@ -53,9 +54,7 @@ def _job_body(request: Request) -> request_bodies.CartoJobBody:
         )
     raw = request.args.get("queryParameters")
     parameters: Any = {} if raw is None else _url_json(raw)
-    return request_bodies.parse_model(
-        request_bodies.CartoJobBody, {"query": query, "queryParameters": parameters}
-    )
+    return parse_model(CartoJobBody, {"query": query, "queryParameters": parameters})
 
 
 def _url_json(raw: str) -> Any:

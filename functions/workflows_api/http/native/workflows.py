@@ -13,10 +13,12 @@ from workflows_api.domain.access.tokens import Grant
 from workflows_api.domain.errors import WorkflowInvalid
 from workflows_api.domain.execution.webhooks import SIGNATURE_HEADER
 from workflows_api.domain.workflow.records import WorkflowRecord
-from workflows_api.http import request_bodies, schemas
 from workflows_api.http.auth import caller
 from workflows_api.http.errors import ApiError
-from workflows_api.http.requests import (
+from workflows_api.http.models import parse_model
+from workflows_api.http.native import models
+from workflows_api.http.native.workflow_views import api_state_view, workflow_model
+from workflows_api.http.request_parsing import (
     JSON_TYPES,
     YAML_TYPES,
     int_argument,
@@ -25,7 +27,6 @@ from workflows_api.http.requests import (
     raw_body,
 )
 from workflows_api.http.responses import json_response
-from workflows_api.http.workflow_views import api_state_view, workflow_model
 
 
 def put_workflow(app: App, request: Request, workflow_id: str) -> Response:
@@ -49,7 +50,7 @@ def put_workflow(app: App, request: Request, workflow_id: str) -> Response:
     saved = app.workflows.put(
         token.org, workflow_id, definition, request.args.get("connection") or None
     )
-    body_out = schemas.SavedWorkflow(
+    body_out = models.SavedWorkflow(
         **workflow_model(saved.record).model_dump(),
         warnings=[issue.to_dict() for issue in saved.warnings],
     )
@@ -73,7 +74,7 @@ def list_workflows(app: App, request: Request) -> Response:
         )
     records, next_token = app.workflows.list(token.org, page_size, page_token)
     visible = [r for r in records if token.allows_workflow(r.id)]
-    body = schemas.WorkflowList(
+    body = models.WorkflowList(
         workflows=[workflow_model(r, include_definition=False) for r in visible],
         next_page_token=next_token,
     )
@@ -99,11 +100,11 @@ def get_sql(app: App, request: Request, workflow_id: str) -> Response:
     compiled = app.workflows.compiled(token.org, workflow_id)
     if answer_format == "text":
         return Response(compiled.sql, mimetype="application/sql")
-    body = schemas.CompiledSql(
+    body = models.CompiledSql(
         workflow_id=workflow_id,
         version=compiled.version,
         procedure=compiled.procedure_ref,
-        arguments=[schemas.Argument(name=n, type=t) for n, t in compiled.arguments],
+        arguments=[models.Argument(name=n, type=t) for n, t in compiled.arguments],
         sql=compiled.sql,
     )
     return json_response(body.model_dump(mode="json"))
@@ -140,7 +141,7 @@ def _api_answer(
 
 def put_webhooks(app: App, request: Request, workflow_id: str) -> Response:
     token = caller(app, request, Grant.WORKFLOWS_WRITE, workflow_id)
-    body = request_bodies.parse_model(request_bodies.WebhooksRequest, json_body(request))
+    body = parse_model(models.WebhooksRequest, json_body(request))
     config, secret = app.webhooks.configure(token.org, workflow_id, body.urls, body.rotate_secret)
     return json_response(_webhook_settings(workflow_id, list(config.urls), secret))
 
@@ -158,7 +159,7 @@ def delete_webhooks(app: App, request: Request, workflow_id: str) -> Response:
 
 
 def _webhook_settings(workflow_id: str, urls: list[str], secret: str | None) -> dict[str, Any]:
-    return schemas.WebhookSettings(
+    return models.WebhookSettings(
         workflow_id=workflow_id,
         urls=urls,
         secret=secret,

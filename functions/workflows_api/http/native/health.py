@@ -12,7 +12,7 @@ def healthz(app: App, request: Request) -> Response:
     """Up/down per backend (a probe at most every few seconds); why a backend is down
     is in the log, never in the body."""
     report = app.health.report()
-    body = {  # schemas.Health
+    body = {  # models.Health
         "status": "ok" if report.ok else "degraded",
         "backends": {
             b.name: {

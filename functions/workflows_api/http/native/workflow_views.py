@@ -7,13 +7,13 @@ from typing import Any
 
 from workflows_api.domain.timestamps import iso_utc, optional_iso_utc
 from workflows_api.domain.workflow.records import WorkflowRecord
-from workflows_api.http import schemas
+from workflows_api.http.native import models
 
 
 def workflow_model(
     record: WorkflowRecord, *, include_definition: bool = True
-) -> schemas.WorkflowResource:
-    return schemas.WorkflowResource(
+) -> models.WorkflowResource:
+    return models.WorkflowResource(
         id=record.id,
         name=str(record.definition.get("name", "")),
         connection=record.connection,
@@ -33,7 +33,7 @@ def api_state_view(record: WorkflowRecord, procedure: str) -> dict[str, Any]:
 
     deployed = parse_workflow(api.deployed_definition if api else record.definition)
     example = {p.name: _example_value(p.type, p.default) for p in deployed.parameters}
-    return schemas.ApiState(
+    return models.ApiState(
         workflow_id=record.id,
         enabled=enabled,
         procedure=procedure,
@@ -43,7 +43,7 @@ def api_state_view(record: WorkflowRecord, procedure: str) -> dict[str, Any]:
         enabled_at=optional_iso_utc(api.enabled_at) if enabled and api else None,
         updated_at=optional_iso_utc(api.updated_at) if api else None,
         parameters=[
-            schemas.ApiParameter(
+            models.ApiParameter(
                 name=p.name,
                 type=p.type,
                 required=p.is_required,
@@ -94,6 +94,6 @@ def _example_value(kind: str, default: Any) -> Any:
 
 def _parameters_schema(parameters: Any) -> dict[str, Any]:
     # Imported here: it loads the definition model, which a status process never needs.
-    from workflows_api.http.parameter_schema import parameters_schema
+    from workflows_api.http.native.parameter_schema import parameters_schema
 
     return parameters_schema(parameters)

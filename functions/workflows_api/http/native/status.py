@@ -9,12 +9,13 @@ from flask import Request, Response
 
 from workflows_api.bootstrap import App
 from workflows_api.domain.access.tokens import Grant
-from workflows_api.domain.execution.states import Execution, State
+from workflows_api.domain.execution.states import State
+from workflows_api.execution_views import execution_view
 from workflows_api.http.auth import caller
 from workflows_api.http.errors import ApiError
-from workflows_api.http.requests import int_argument
+from workflows_api.http.request_parsing import int_argument
 from workflows_api.http.responses import json_response
-from workflows_api.http.views import execution_view
+from workflows_api.http.skeletons import read_execution
 
 
 def get_execution(app: App, request: Request, execution_id: str) -> Response:
@@ -101,9 +102,3 @@ def _time_argument(request: Request, name: str) -> dt.datetime | None:
             name,
         )
     return value
-
-
-def read_execution(app: App, request: Request, execution_id: str) -> Execution:
-    """An execution the request's caller may read, reconciled with BigQuery."""
-    token = caller(app, request, Grant.EXECUTIONS_READ)
-    return app.queries.get(token.org, execution_id, token.allows_workflow)

@@ -1,5 +1,5 @@
 """Reading requests: bodies within limits, strict JSON, arguments, tokens (typed request
-models: `request_bodies.parse_model`)."""
+models: `models.parse_model`)."""
 
 from __future__ import annotations
 

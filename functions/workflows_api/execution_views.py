@@ -1,6 +1,10 @@
-"""Executions as the native API's JSON: plain data shaped like `schemas.Execution` (and
-the models it holds). No pydantic here: status answers with these, and a cold status
-instance should load no more than it serves; tests hold every view to its model."""
+"""Executions as the native API's JSON: plain data shaped like the native `Execution`
+model (and the models it holds), and a dry run's cost estimate.
+
+Neutral ground: the native handlers answer with these and `bootstrap.get_app` hands
+`execution_view` to the webhooks as their payload, so it imports neither `http` nor
+`bootstrap`. No pydantic here: status answers with these, and a cold status instance
+should load no more than it serves; tests hold every view to its model."""
 
 from __future__ import annotations
 

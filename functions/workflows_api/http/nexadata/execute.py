@@ -1,16 +1,17 @@
 """Nexadata dialect, the execute function's part: `POST /api/v1/workflows/{id}/execute`
-queues a run and answers the execution in `created` state; see nexadata.py."""
+queues a run and answers the execution in `created` state; see status.py."""
 
 from __future__ import annotations
 
 from flask import Request, Response
 
 from workflows_api.bootstrap import App
-from workflows_api.http import request_bodies
-from workflows_api.http.executing import execute_workflow
-from workflows_api.http.nexadata import execution_record
-from workflows_api.http.requests import json_body
+from workflows_api.http.models import parse_model
+from workflows_api.http.nexadata.models import NexadataExecuteBody
+from workflows_api.http.nexadata.views import execution_record
+from workflows_api.http.request_parsing import json_body
 from workflows_api.http.responses import json_response
+from workflows_api.http.skeletons import execute_workflow
 from workflows_api.service.execution_requests import ExecuteRequest
 
 
@@ -21,7 +22,5 @@ def execute(app: App, request: Request, workflow_id: str) -> Response:
 
 
 def _execute_request(request: Request) -> ExecuteRequest:
-    body = request_bodies.parse_model(
-        request_bodies.NexadataExecuteBody, json_body(request, empty_allowed=True)
-    )
+    body = parse_model(NexadataExecuteBody, json_body(request, empty_allowed=True))
     return ExecuteRequest(parameters=body.parameters)
