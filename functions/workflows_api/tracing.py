@@ -18,6 +18,7 @@ loads nothing but this module. Off, the ids are made here and `span` does nothin
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 from collections.abc import Iterator, Mapping
@@ -77,17 +78,24 @@ class SpanExporter(Protocol):
 _current: ContextVar[TraceContext | None] = ContextVar("trace_context", default=None)
 _project: str | None = None
 _exporter: SpanExporter | None = None
+_export_failed = False
+logger = logging.getLogger(__name__)
 
 
 def configure(project: str, export: str | None = None) -> None:
     """The project log lines name their traces in, and whether spans are exported
-    (`CLOUD_TRACE`). The exporter is made once per process, on the first call that asks."""
-    global _project, _exporter
+    (`CLOUD_TRACE`). The exporter is made once per process, on the first call that asks;
+    if it cannot be (no credentials), the process serves on without exporting."""
+    global _project, _exporter, _export_failed
     _project = project
-    if export == CLOUD_TRACE and _exporter is None:
-        from workflows_api.tracing_export import cloud_trace_exporter
+    if export == CLOUD_TRACE and _exporter is None and not _export_failed:
+        try:
+            from workflows_api.tracing_export import cloud_trace_exporter
 
-        _exporter = cloud_trace_exporter(project)
+            _exporter = cloud_trace_exporter(project)
+        except Exception:
+            _export_failed = True
+            logger.exception("spans are not exported: no Cloud Trace exporter")
 
 
 def install_exporter(exporter: SpanExporter | None) -> None:

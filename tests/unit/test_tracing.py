@@ -184,3 +184,16 @@ def test_an_unsampled_caller_is_followed_but_not_recorded(spans: InMemorySpanExp
 def test_spans_are_made_only_when_exported() -> None:
     with tracing.request_span("GET /x", None) as made, tracing.span("bigquery: get job"):
         assert tracing.current() == made  # no child span without an exporter
+
+
+def test_export_that_cannot_start_leaves_requests_served(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_credentials(project: str) -> SpanExporter:
+        raise RuntimeError("no credentials")
+
+    monkeypatch.setattr("workflows_api.tracing_export.cloud_trace_exporter", no_credentials)
+    monkeypatch.setattr(tracing, "_export_failed", False)
+    tracing.configure("proj", tracing.CLOUD_TRACE)
+    tracing.configure("proj", tracing.CLOUD_TRACE)  # tried once per process
+    with tracing.request_span("GET /x", None) as made:
+        assert tracing.current() == made
+    assert tracing._exporter is None
