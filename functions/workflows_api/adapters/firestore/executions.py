@@ -267,6 +267,7 @@ def _execution_to_doc(execution: Execution) -> dict[str, Any]:
         "submit_attempts": execution.submit_attempts,
         "labels": dict(execution.labels),
         "statistics": None if execution.statistics is None else execution.statistics.to_dict(),
+        "queue_reason": execution.queue_reason,
     }
 
 
@@ -296,6 +297,7 @@ def execution_from_document(data: dict[str, Any]) -> Execution:
         deliveries=tuple(_delivery_from_doc(d) for d in data.get("webhook_deliveries", [])),
         # Records written before statistics were kept have none.
         statistics=JobStatistics(**statistics) if (statistics := data.get("statistics")) else None,
+        queue_reason=data.get("queue_reason"),  # kept since concurrency limits exist
     )
 
 
