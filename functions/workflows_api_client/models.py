@@ -186,6 +186,16 @@ class Execution(_Body):
         return self.state in TERMINAL_STATES
 
 
+class Limits(_Body):
+    """GET /v1/orgs/current/limits: the org's concurrency limits and its use of them."""
+
+    max_concurrent: int = Field(description="Executions submitted to BigQuery at once, at most.")
+    max_queued: int = Field(description="Executions queued at most; past it execute answers 429.")
+    submitted: int = Field(description="Executions holding a slot now (submitted, not ended).")
+    queued: int = Field(description="Executions waiting for a slot.")
+    submitted_by_workflow: dict[str, int] = Field(description="`submitted`, by workflow id.")
+
+
 class CostEstimate(_Body):
     """The answer to an execute request with `"dry_run": true`: nothing ran or was recorded."""
 
