@@ -226,6 +226,7 @@ class App:
     @cached_property
     def lifecycle(self) -> ExecutionLifecycle:
         from workflows_api.service.lifecycle import ExecutionLifecycle
+        from workflows_api.service.limits import ConcurrencyLimits
 
         return ExecutionLifecycle(
             workflows=self.workflows,
@@ -234,6 +235,7 @@ class App:
             clock=self.clock,
             sleep=self._sleep,
             on_finished=lambda execution: self.webhooks.announce(execution),
+            limits=ConcurrencyLimits(slots=self.store, executions=self.store, clock=self.clock),
         )
 
     @cached_property

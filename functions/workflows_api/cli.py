@@ -2,7 +2,7 @@
 
 `wfapi compile FILE --project P` prints the procedure a workflow compiles to
 (CARTO's "Export") without running anything; `wfapi token ...`,
-`wfapi connection ...` and `wfapi secrets migrate` administer the deployment the
+`wfapi connection ...`, `wfapi limits ...` and `wfapi secrets migrate` administer the deployment the
 environment points at (locally: `make token ARGS="..."` points them at the running stack).
 """
 
@@ -275,3 +275,48 @@ def principal_list(org: Annotated[str, typer.Option(help="Organization.")]) -> N
             principal.created_at.isoformat(),
         )
     Console().print(table)
+
+
+limits_app = typer.Typer(
+    help="Concurrency limits: executions an org runs in BigQuery at once.", no_args_is_help=True
+)
+app.add_typer(limits_app, name="limits")
+
+
+@limits_app.command("set")
+def limits_set(
+    org: Annotated[str, typer.Option(help="Organization.")],
+    max_concurrent: Annotated[
+        int | None, typer.Option(min=1, help="Executions submitted to BigQuery at once.")
+    ] = None,
+    max_queued: Annotated[
+        int | None, typer.Option(min=1, help="Executions queued before new ones get 429.")
+    ] = None,
+) -> None:
+    """Set an org's limits (default: 20 at once, 10,000 queued)."""
+    limits = get_app().lifecycle.limits
+    set_ = _admin_call(
+        lambda: limits.set_limits(org, max_concurrent=max_concurrent, max_queued=max_queued)
+    )
+    typer.echo(f"org {org}: max_concurrent {set_.max_concurrent}, max_queued {set_.max_queued}")
+    promoted = get_app().lifecycle.promote(org)  # a raised limit frees slots now
+    if promoted:
+        typer.echo(f"{promoted} queued executions submitted")
+
+
+@limits_app.command("show")
+def limits_show(org: Annotated[str, typer.Option(help="Organization.")]) -> None:
+    """An org's limits and what it uses now."""
+    report = _admin_call(lambda: get_app().lifecycle.limits.report(org))
+    typer.echo(
+        json.dumps(
+            {
+                "org": org,
+                "max_concurrent": report.limits.max_concurrent,
+                "max_queued": report.limits.max_queued,
+                "submitted": report.submitted,
+                "queued": report.queued,
+                "submitted_by_workflow": report.workflows,
+            }
+        )
+    )

@@ -48,6 +48,8 @@ def execution_view(execution: Execution, *, cached: bool = False) -> dict[str, A
             for d in execution.deliveries
         ],
         "statistics": None if statistics is None else statistics.to_dict(),
+        "queue_reason": execution.queue_reason,
+        "queue_position": execution.queue_position,
     }
 
 

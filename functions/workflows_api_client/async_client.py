@@ -103,6 +103,9 @@ class AsyncClient:
     async def get(self, execution_id: str) -> models.Execution:
         return await self.send(protocol.get_execution(execution_id))
 
+    async def limits(self) -> models.Limits:
+        return await self.send(protocol.get_limits())
+
     async def wait(
         self, execution_id: str, timeout: float = DEFAULT_WAIT_TIMEOUT
     ) -> models.Execution:

@@ -162,12 +162,17 @@ def runs_list(
     profile: ProfileOption = "default",
 ) -> None:
     """A workflow's executions, newest first."""
-    table = Table("id", "state", "created", "ended", "cached")
+    table = Table("id", "state", "created", "ended", "cached", "queue")
     with api_errors(), connect(url, token, profile) as client:
         for execution in islice(client.list(workflow_id, state=state), limit):
             ended = execution.ended_at or ""
             cache = "yes" if execution.cached else ""
-            table.add_row(execution.id, execution.state, execution.created_at, ended, cache)
+            queue = (
+                f"#{execution.queue_position} ({execution.queue_reason})"
+                if execution.state == "queued"
+                else ""
+            )
+            table.add_row(execution.id, execution.state, execution.created_at, ended, cache, queue)
     table_console().print(table)
 
 

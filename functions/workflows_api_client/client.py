@@ -123,6 +123,10 @@ class Client:
             execution = self.get(execution.id)
         return execution
 
+    def limits(self) -> models.Limits:
+        """The org's concurrency limits and what it uses now (queued executions wait)."""
+        return self.send(protocol.get_limits())
+
     def cancel(self, execution_id: str) -> models.Execution:
         return self.send(protocol.cancel(execution_id))
 

@@ -13,7 +13,8 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
-ExecutionState = Literal["created", "running", "succeeded", "failed", "cancelled"]
+ExecutionState = Literal["queued", "created", "running", "succeeded", "failed", "cancelled"]
+QueueReason = Literal["org_limit", "workflow_limit"]
 TERMINAL_STATES: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
 
 
@@ -169,10 +170,30 @@ class Execution(_Body):
     statistics: ExecutionStatistics | None = Field(
         default=None, description="What the run cost, from its BigQuery job; null until it ends."
     )
+    queue_reason: QueueReason | None = Field(
+        default=None,
+        description="While queued: the concurrency limit it waits behind (the org's, or "
+        "its workflow's).",
+    )
+    queue_position: int | None = Field(
+        default=None,
+        description="While queued: its place in the org's queue, oldest first (1: next; "
+        "fairness across the org's workflows may let another workflow's run go first).",
+    )
 
     @property
     def is_terminal(self) -> bool:
         return self.state in TERMINAL_STATES
+
+
+class Limits(_Body):
+    """GET /v1/orgs/current/limits: the org's concurrency limits and its use of them."""
+
+    max_concurrent: int = Field(description="Executions submitted to BigQuery at once, at most.")
+    max_queued: int = Field(description="Executions queued at most; past it execute answers 429.")
+    submitted: int = Field(description="Executions holding a slot now (submitted, not ended).")
+    queued: int = Field(description="Executions waiting for a slot.")
+    submitted_by_workflow: dict[str, int] = Field(description="`submitted`, by workflow id.")
 
 
 class CostEstimate(_Body):

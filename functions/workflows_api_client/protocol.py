@@ -231,6 +231,10 @@ def get_execution(execution_id: str) -> Call[models.Execution]:
     return Call("GET", f"/v1/executions/{_segment(execution_id)}", EXECUTION)
 
 
+def get_limits() -> Call[models.Limits]:
+    return Call("GET", "/v1/orgs/current/limits", parse_body(models.Limits))
+
+
 def cancel(execution_id: str) -> Call[models.Execution]:
     # Not idempotent: a second cancel of an execution the first one ended answers 409.
     path = f"/v1/executions/{_segment(execution_id)}/cancel"

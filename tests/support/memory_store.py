@@ -25,8 +25,10 @@ from typing import Any, TypeVar
 
 from google.api_core import exceptions
 
+from tests.support.memory_slots import InMemorySlots
 from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.access.tokens import Principal, Token, principal_key
+from workflows_api.domain.execution.limits import OrgLimits, Slot
 from workflows_api.domain.execution.records import TriggerRejection
 from workflows_api.domain.execution.states import Execution, State
 from workflows_api.domain.execution.webhooks import DeliveryAttempt, WebhookConfig
@@ -53,7 +55,7 @@ def _refuse_naive(value: Any) -> None:
             _refuse_naive(item)
 
 
-class InMemoryStore:
+class InMemoryStore(InMemorySlots):
     """Connections, workflows, executions, cache entries, idempotency keys, tokens,
     principals, webhooks, signing secrets and trigger rejections."""
 
@@ -71,6 +73,8 @@ class InMemoryStore:
         self.webhooks: dict[tuple[str, str], WebhookConfig] = {}
         self.signing_secrets: dict[tuple[str, str], str] = {}
         self.token_reads = 0
+        self.slots: dict[tuple[str, str], Slot] = {}
+        self.org_limits: dict[str, OrgLimits] = {}
 
     # connections
     def get_connection(self, org: str, connection_id: str) -> Connection | None:

@@ -28,6 +28,7 @@ STATUS_OF_KIND = {
     "conflict": 409,
     "too_large": 413,
     "unprocessable": 422,
+    "too_many": 429,
     "unavailable": 503,
 }
 
@@ -66,6 +67,9 @@ class ApiError(Exception):
 
 def api_error(error: ServiceError) -> ApiError:
     headers = {"WWW-Authenticate": "Bearer"} if error.kind == "unauthenticated" else {}
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
     return ApiError(
         STATUS_OF_KIND[error.kind], error.code, error.message, error.field, error.details, headers
     )

@@ -57,6 +57,13 @@ class ExecutionAdmission:
                 return self._finish(ExecuteResult(replayed, True), request.wait_seconds)
 
         connection = self.workflows.connection(org, record.connection)
+        limits = self.lifecycle.limits
+        limits.check_room(org)  # 429 past the org's queue bound: nothing written
+        # Its slots first (a crash before the record leaves a slot the sweep frees);
+        # without one it is recorded `queued`, and nothing submits it but a promotion.
+        waits_for = self.lifecycle.reserve(execution, workflow)
+        if waits_for is not None:
+            execution = replace(execution, state=ex.State.QUEUED, queue_reason=waits_for)
         # The record comes first: once written, the execution cannot be lost.
         self.executions.create_execution(execution, execution.created_at + RECORD_RETENTION)
         holder = self._claim_cache_entry(execution) if use_cache else None
@@ -75,10 +82,12 @@ class ExecutionAdmission:
         if holder is not None or (not use_cache and (answer is not execution or key_reused)):
             # Nobody can have joined ours: it was never the holder of a cache key.
             self.executions.delete_execution(org, execution.id)
+            if waits_for is None:
+                limits.release(execution)
         else:
-            # Ours holds its cache key: submit it, even when a concurrent retry's
-            # execution answers this request, because others may have joined ours.
-            submitted = self.lifecycle.submit(execution, connection, workflow)
+            # Ours holds its cache key: submit it (or queue it), even when a concurrent
+            # retry's execution answers this request, because others may have joined ours.
+            submitted = self.lifecycle.start(execution, connection, workflow)
             answer = submitted if answer is execution else answer
         if key_reused is not None:
             raise key_reused
@@ -188,9 +197,10 @@ class ExecutionAdmission:
         return self.executions.get_execution(org, earlier[0])
 
     def _finish(self, result: ExecuteResult, wait_seconds: float) -> ExecuteResult:
-        if wait_seconds <= 0 or result.execution.is_terminal:
-            return result
-        return replace(result, execution=self.lifecycle.wait(result.execution, wait_seconds))
+        if wait_seconds > 0 and not result.execution.is_terminal:
+            result = replace(result, execution=self.lifecycle.wait(result.execution, wait_seconds))
+        positioned = self.lifecycle.limits.with_position(result.execution)
+        return replace(result, execution=positioned)
 
 
 def _key_reused() -> ServiceError:

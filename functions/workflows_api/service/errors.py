@@ -14,6 +14,7 @@ Kind = Literal[
     "conflict",  # the resource's state forbids it: 409
     "too_large",  # over a size cap: 413
     "unprocessable",  # well-formed but unusable (an idempotency key reused): 422
+    "too_many",  # over a bound that time lifts (an org's queue is full): 429, Retry-After
     "unavailable",  # a backend failed transiently after retries: 503
 ]
 

@@ -1,5 +1,7 @@
 """An execution's life after admission: submit its job, reconcile it with BigQuery,
-apply job reports (completion events), wait for it, cancel it.
+apply job reports (completion events), wait for it, cancel it; with `limits`, submit
+only while it holds its concurrency slots (service/limits.py), free them when it ends
+and move the org's queue (`promote`).
 
 Every state change is a compare-and-swap on the stored state; a writer that loses
 re-reads and applies its report again to what won (`executions.until_settled`).
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -16,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from workflows_api import deadlines, logs
 from workflows_api.domain.access.connections import Connection
+from workflows_api.domain.execution import limits as lim
 from workflows_api.domain.execution import states as ex
 from workflows_api.domain.execution.records import QueryArgument
 from workflows_api.domain.execution.states import Execution, JobError, JobStatus, State
@@ -27,6 +31,7 @@ from workflows_api.service.workflows import WorkflowService, execution_signature
 
 if TYPE_CHECKING:
     from workflows_api.domain.workflow.signature import ExecutionSignature
+    from workflows_api.service.limits import ConcurrencyLimits
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +44,9 @@ WORKFLOW_CHANGED = JobError(
 
 # A non-terminal execution is compared with its BigQuery job at most this often.
 RECONCILE_INTERVAL = dt.timedelta(seconds=1)
+# The orgs whose queue this thread is moving: an execution ending inside (a job done at
+# once) frees its slot, and the loop already running fills it.
+_promoting = threading.local()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,6 +58,8 @@ class ExecutionLifecycle:
     sleep: Callable[[float], None] = time.sleep
     # Called once per execution, by whoever wrote its terminal state (webhooks).
     on_finished: Callable[[Execution], object] | None = None
+    # The concurrency slots an execution holds while submitted (service/limits.py).
+    limits: ConcurrencyLimits
 
     def wait(self, execution: Execution, seconds: float) -> Execution:
         seconds = min(seconds, MAX_WAIT_SECONDS)
@@ -72,6 +82,10 @@ class ExecutionLifecycle:
         """
         if execution.is_terminal:
             return execution
+        if execution.state == State.QUEUED:
+            # No job yet: move the org's queue (a slot may be free) and show where it is.
+            self._promote_safely(execution.org)
+            return self.executions.get_execution(execution.org, execution.id) or execution
         now = self.clock()
         if (
             not force
@@ -107,8 +121,9 @@ class ExecutionLifecycle:
                     f"Execution {execution.id!r} already ended: {execution.state.value}.",
                     "execution_id",
                 )
-            connection = self.workflows.connection(execution.org, execution.connection)
-            self.warehouse.cancel_job(connection, execution.bigquery_job_id)
+            if execution.state != State.QUEUED:  # a queued one has no job
+                connection = self.workflows.connection(execution.org, execution.connection)
+                self.warehouse.cancel_job(connection, execution.bigquery_job_id)
             cancelled = execution.transition(State.CANCELLED, at=self.clock())
             if not self.executions.save_execution(cancelled, expected_state=execution.state):
                 return None
@@ -141,6 +156,64 @@ class ExecutionLifecycle:
         """The bytes the execution's job would process (a dry run of its CALL)."""
         sql, arguments = _call(execution, workflow)
         return self.warehouse.estimate_query(connection, sql=sql, arguments=arguments)
+
+    def reserve(self, execution: Execution, workflow: ExecutionSignature) -> lim.QueueReason | None:
+        """Claim the execution's concurrency slots; None when it holds them, else why it
+        must wait (it then holds none)."""
+        return self.limits.acquire(execution, workflow.settings.max_concurrent_executions)
+
+    def start(
+        self, execution: Execution, connection: Connection, workflow: ExecutionSignature
+    ) -> Execution:
+        """What admission does with its recorded execution: submit it (it holds its
+        slots), or, queued, move the org's queue (a slot may have freed since it looked)."""
+        if execution.state != State.QUEUED:
+            return self.submit(execution, connection, workflow)
+        self._promote_safely(execution.org)
+        return self.executions.get_execution(execution.org, execution.id) or execution
+
+    def promote(self, org: str) -> int:
+        """Give the org's free slots to its queued executions (domain fair_order) and
+        submit them; how many left the queue. A queued execution whose workflow is at
+        its own limit is passed over, never blocking the org's queue."""
+        if org in getattr(_promoting, "orgs", set()):
+            return 0
+        _promoting.orgs = {*getattr(_promoting, "orgs", set()), org}
+        try:
+            if self.limits.free_org_slots(org) <= 0:
+                return 0
+            return sum(self._promote_one(c) for c in self.limits.candidates(org))
+        except _OrgFull:
+            return 0
+        finally:
+            _promoting.orgs = getattr(_promoting, "orgs", set()) - {org}
+
+    def _promote_one(self, queued: Execution) -> bool:
+        record = self.workflows.stored(queued.org, queued.workflow_id)
+        workflow_limit = None
+        if record is not None and record.api is not None and record.api.enabled:
+            workflow_limit = execution_signature_of(record).settings.max_concurrent_executions
+        reason = self.limits.acquire(queued, workflow_limit)
+        if reason == lim.ORG_LIMIT:
+            raise _OrgFull
+        if reason is not None:
+            return False
+        created = queued.transition(State.CREATED, at=self.clock())
+        if not self.executions.save_execution(created, expected_state=State.QUEUED):
+            stored = self.executions.get_execution(queued.org, queued.id)
+            if stored is None or stored.is_terminal or stored.state == State.QUEUED:
+                self.limits.release(queued)  # cancelled meanwhile: the slot is not its own
+            return False  # else another instance promoted it (and holds that slot)
+        connection = self.workflows.connection(created.org, created.connection)
+        self._resubmit(created, connection)  # ends it when its workflow changed
+        return True
+
+    def _promote_safely(self, org: str) -> None:
+        """Promote, leaving what a backend failure leaves to the sweep."""
+        try:
+            self.promote(org)
+        except (BackendUnavailable, ServiceError) as failed:
+            logs.log(logger, logging.WARNING, "queue not moved", org=org, reason=str(failed))
 
     def submit(
         self, execution: Execution, connection: Connection, workflow: ExecutionSignature
@@ -185,7 +258,17 @@ class ExecutionLifecycle:
             # The procedure it was meant to call is gone or different: do not run another.
             changed = JobStatus(execution.bigquery_job_id, "DONE", WORKFLOW_CHANGED)
             return self._apply(execution, changed)
-        return self.submit(execution, connection, execution_signature_of(record))
+        workflow = execution_signature_of(record)
+        reason = self.reserve(execution, workflow)
+        if reason is not None:
+            # It holds no slot (recorded before limits were kept): it waits its turn.
+            queued = replace(
+                execution.transition(State.QUEUED, at=self.clock()), queue_reason=reason
+            )
+            if self.executions.save_execution(queued, expected_state=execution.state):
+                return self.start(queued, connection, workflow)
+            return self.executions.get_execution(execution.org, execution.id) or execution
+        return self.submit(execution, connection, workflow)
 
     def _apply(
         self, execution: Execution, status: JobStatus, stored_state: State | None = None
@@ -221,8 +304,18 @@ class ExecutionLifecycle:
         return stored or execution
 
     def _finished(self, execution: Execution) -> None:
+        try:  # a failure here leaves the slot to the sweep (release_leaked)
+            self.limits.release(execution)
+        except BackendUnavailable as unavailable:
+            _log_unavailable(execution, unavailable)
+        else:
+            self._promote_safely(execution.org)
         if self.on_finished is not None:
             self.on_finished(execution)
+
+
+class _OrgFull(Exception):
+    """Every org slot is held: promotion stops."""
 
 
 def _call(execution: Execution, workflow: ExecutionSignature) -> tuple[str, list[QueryArgument]]:

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.access.tokens import Principal, Token
+from workflows_api.domain.execution.limits import OrgLimits, Slot
 from workflows_api.domain.execution.records import QueryArgument, TriggerRejection
 from workflows_api.domain.execution.results import Column
 from workflows_api.domain.execution.states import Execution, JobStatus
@@ -139,6 +140,39 @@ class ExecutionStore(Protocol):
         ...
 
 
+class SlotStore(Protocol):
+    """Concurrency slots (leases naming an execution), the org's limits and its queue."""
+
+    def list_slots(self, org: str) -> list[Slot]:
+        """Every slot of the org held now (org and workflow slots)."""
+        ...
+
+    def claim_slot(self, org: str, slot: Slot) -> bool:
+        """Create the slot naming `slot.execution_id` if nobody holds it (atomic); True
+        when it names that execution now (also when it already did)."""
+        ...
+
+    def release_slot(self, org: str, slot_id: str, execution_id: str) -> bool:
+        """Delete the slot if it still names `execution_id` (atomic); False otherwise."""
+        ...
+
+    def list_queued_executions(self, org: str, limit: int) -> list[Execution]:
+        """The org's `queued` executions, oldest first (created_at, then id)."""
+        ...
+
+    def count_queued_executions(self, org: str, before: dt.datetime | None = None) -> int:
+        """How many of the org's executions are `queued` (created before `before`)."""
+        ...
+
+    def list_queued_orgs(self, limit: int) -> list[str]:
+        """The orgs whose oldest `queued` executions are among every org's `limit`
+        oldest (the sweep's look for queues to move), each once."""
+        ...
+
+    def get_org_limits(self, org: str) -> OrgLimits | None: ...
+    def put_org_limits(self, limits: OrgLimits) -> None: ...
+
+
 class TriggerRejectionStore(Protocol):
     def record_trigger_rejection(
         self, rejection: TriggerRejection, expire_at: dt.datetime
@@ -208,6 +242,7 @@ class Store(
     ConnectionStore,
     WorkflowStore,
     ExecutionStore,
+    SlotStore,
     TriggerRejectionStore,
     PrincipalStore,
     WebhookStore,

@@ -26,7 +26,11 @@ class ExecutionQueries:
         `may_see(workflow_id)` is false for a caller limited to other workflows: to it
         the execution does not exist.
         """
-        return self.lifecycle.reconcile(self.stored(org, execution_id, may_see))
+        return self.positioned(self.lifecycle.reconcile(self.stored(org, execution_id, may_see)))
+
+    def positioned(self, execution: Execution) -> Execution:
+        """A queued execution with its place in the org's queue (computed now)."""
+        return self.lifecycle.limits.with_position(execution)
 
     def stored(
         self, org: str, execution_id: str, may_see: WorkflowFilter = any_workflow
@@ -74,6 +78,5 @@ class ExecutionQueries:
             created_before=created_before,
             after_id=page_token,
         )
-        if len(page) > page_size:
-            return page[:page_size], page[page_size - 1].id
-        return page, None
+        next_token = page[page_size - 1].id if len(page) > page_size else None
+        return [self.positioned(e) for e in page[:page_size]], next_token

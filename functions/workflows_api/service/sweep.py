@@ -29,6 +29,13 @@ query above. Deployed (a sweep every 5 minutes), every execution reaches its ter
 state at most `recheck_after` + one sweep period (15 minutes) after its job ends when
 every completion event is lost, as long as fewer than SWEEP_BATCH executions per sweep
 period come due.
+
+Queues: each run also moves the queue of every org with `queued` executions among the
+SWEEP_BATCH oldest (a promotion lost to a crash, or a stack restarted mid-flood), after
+freeing that org's slots whose execution ended or is gone (ConcurrencyLimits.
+release_leaked: a crash between a terminal write and its release). A leaked slot matters
+only once the org is full, and a full org queues, so looking at orgs with a queue finds
+every leak that holds anyone back.
 """
 
 from __future__ import annotations
@@ -65,6 +72,8 @@ class SweepReport:
     left: int  # BigQuery did not answer, refused by us, or out of time: for the next sweep
     rechecked: int = 0  # open executions BigQuery confirmed, re-read (the backstop)
     settled: int = 0  # of those, ended now (their completion event never came)
+    freed: int = 0  # slots of ended or missing executions freed (leaked by a crash)
+    promoted: int = 0  # queued executions given a slot and submitted
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,6 +95,7 @@ class ExecutionSweep:
             swept = self._reconcile_each(stale)
             unsettled = self.executions.list_unsettled_executions(now - self.recheck_after, limit)
             rechecked = self._reconcile_each(unsettled)
+            freed, promoted = self._move_queues(limit)
         ended = sum(1 for e in swept if e.is_terminal)
         submitted = sum(1 for e in swept if not e.is_terminal and e.job_confirmed)
         settled = sum(1 for e in rechecked if e.is_terminal)
@@ -99,6 +109,8 @@ class ExecutionSweep:
             left=len(stale) - submitted - ended + len(unsettled) - reread,
             rechecked=len(unsettled),
             settled=settled,
+            freed=freed,
+            promoted=promoted,
         )
         logs.log(
             logger,
@@ -110,8 +122,26 @@ class ExecutionSweep:
             left=report.left,
             rechecked=report.rechecked,
             settled=report.settled,
+            freed=report.freed,
+            promoted=report.promoted,
         )
         return report
+
+    def _move_queues(self, limit: int) -> tuple[int, int]:
+        """Free leaked slots of, and promote, every org with an old enough queue."""
+        limits = self.lifecycle.limits
+        freed = promoted = 0
+        for org in limits.slots.list_queued_orgs(limit):
+            if deadlines.capped(SWEEP_DEADLINE_SECONDS) < _RESERVE_SECONDS:
+                break
+            try:
+                freed += limits.release_leaked(org)
+                promoted += self.lifecycle.promote(org)
+            except ServiceError as refused:
+                logs.log(
+                    logger, logging.WARNING, "sweep: queue not moved", org=org, code=refused.code
+                )
+        return freed, promoted
 
     def _reconcile_each(self, executions: list[Execution]) -> list[Execution]:
         """Each execution reconciled with BigQuery, in order, while time is left; one

@@ -32,8 +32,9 @@ from workflows_api.service.ports import TriggerRejectionStore
 logger = logging.getLogger(__name__)
 
 REJECTION_RETENTION = dt.timedelta(days=30)
-# Refusals that a redelivery may fix: raise them. Every other one is recorded.
-_TRANSIENT_KINDS = frozenset({"unavailable"})
+# Refusals that a redelivery may fix: raise them. Every other one is recorded. A full
+# concurrency queue (`too_many`) empties with time: the message comes back later.
+_TRANSIENT_KINDS = frozenset({"unavailable", "too_many"})
 
 
 class PubSubExecuteMessage(BaseModel):

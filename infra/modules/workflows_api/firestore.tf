@@ -123,6 +123,55 @@ resource "google_firestore_index" "unsettled_executions_of_every_org" {
   depends_on = [google_project_service.services, google_firestore_database.records]
 }
 
+# The concurrency queue (adapters/firestore/slots.py): an org's `queued` executions,
+# oldest first, listed and counted (queue_position) in orgs/{org}/executions.
+resource "google_firestore_index" "queued_executions" {
+  project     = var.project_id
+  database    = local.firestore_database
+  collection  = "executions"
+  query_scope = "COLLECTION"
+
+  fields {
+    field_path = "state"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "created_at"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "__name__"
+    order      = "ASCENDING"
+  }
+
+  depends_on = [google_project_service.services, google_firestore_database.records]
+}
+
+# The concurrency queue (adapters/firestore/slots.py): an org's `queued` executions,
+# oldest first, listed and counted (queue_position) in orgs/{org}/executions; the sweep's look
+# for orgs with a queue, across every org.
+resource "google_firestore_index" "queued_executions_of_every_org" {
+  project     = var.project_id
+  database    = local.firestore_database
+  collection  = "executions"
+  query_scope = "COLLECTION_GROUP"
+
+  fields {
+    field_path = "state"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "created_at"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "__name__"
+    order      = "ASCENDING"
+  }
+
+  depends_on = [google_project_service.services, google_firestore_database.records]
+}
+
 # TTL: Firestore deletes documents (within about a day) once `expire_at` has passed.
 # Executions and idempotency keys: 90 days after creation; cache entries: when their
 # output table expires. index_config {} turns off the single-field indexes of a

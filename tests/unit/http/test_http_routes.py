@@ -190,6 +190,15 @@ def _list_executions(client: HttpClient) -> None:
     assert [e["id"] for e in answer.body["executions"]] == [execution_id]
 
 
+@case("GET /v1/orgs/current/limits")
+def _limits(client: HttpClient) -> None:
+    execute(client, client.token())
+    answer = client.call("GET", "/v1/orgs/current/limits", token=client.token())
+    assert answer.status == 200
+    assert (answer.body["max_concurrent"], answer.body["submitted"]) == (20, 1)
+    assert answer.body["submitted_by_workflow"] == {"clusters": 1}
+
+
 @case(f"GET {EXECUTION}")
 def _get_execution(client: HttpClient) -> None:
     token = client.token()

@@ -268,6 +268,7 @@ def _execution_to_doc(execution: Execution) -> dict[str, Any]:
         "labels": dict(execution.labels),
         "trace_id": execution.trace_id,
         "statistics": None if execution.statistics is None else execution.statistics.to_dict(),
+        "queue_reason": execution.queue_reason,
     }
 
 
@@ -298,6 +299,7 @@ def execution_from_document(data: dict[str, Any]) -> Execution:
         deliveries=tuple(_delivery_from_doc(d) for d in data.get("webhook_deliveries", [])),
         # Records written before statistics were kept have none.
         statistics=JobStatistics(**statistics) if (statistics := data.get("statistics")) else None,
+        queue_reason=data.get("queue_reason"),  # kept since concurrency limits exist
     )
 
 

@@ -1,9 +1,11 @@
 """Executions: the state machine, cache keys, output table names and BigQuery job ids.
 
 An execution is one run of an API-enabled workflow:
+[`queued` (over a concurrency limit, waiting for a slot: service/limits.py) ->]
 `created` (record written, job being submitted) -> `running` -> `succeeded` | `failed`
 | `cancelled`. A job may finish before it was ever seen running, so `created` may go
-straight to a terminal state. Terminal states never change.
+straight to a terminal state; a queued execution has no job yet, so it leaves `queued`
+only for `created` (it got a slot) or `cancelled`. Terminal states never change.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ CACHE_KEY_TABLE_CHARS = 16
 
 
 class State(StrEnum):
+    QUEUED = "queued"
     CREATED = "created"
     RUNNING = "running"
     SUCCEEDED = "succeeded"
@@ -47,7 +50,10 @@ class State(StrEnum):
 
 TERMINAL_STATES = frozenset({State.SUCCEEDED, State.FAILED, State.CANCELLED})
 _ALLOWED = {
-    State.CREATED: {State.RUNNING, *TERMINAL_STATES},
+    State.QUEUED: {State.CREATED, State.CANCELLED},
+    # Back to the queue: only a job never submitted that holds no slot (a record of
+    # before limits existed), by ExecutionLifecycle.start.
+    State.CREATED: {State.QUEUED, State.RUNNING, *TERMINAL_STATES},
     State.RUNNING: set(TERMINAL_STATES),
 }
 
@@ -150,6 +156,11 @@ class Execution:
     # The trace of the request that started it (32 hex): what happens to it later, in
     # other processes (its completion event, the sweep, its webhooks), joins that trace.
     trace_id: str | None = None
+    # While `queued`: which limit holds it back (`org_limit`, `workflow_limit`).
+    queue_reason: str | None = None
+    # While `queued`: its place in the org's queue (1: next), computed when read, never
+    # stored (service/limits.py), so it is not part of an execution's equality.
+    queue_position: int | None = field(default=None, compare=False)
 
     def transition(
         self,
@@ -165,7 +176,10 @@ class Execution:
             return self
         if not can_transition(self.state, target):
             raise InvalidTransition(f"{self.state} -> {target}")
-        started = self.started_at or started_at or at
+        # Leaving the queue starts nothing (a slot was claimed, the job is not submitted
+        # yet), nor does cancelling a queued execution that never ran.
+        never_ran = target in (State.CREATED, State.QUEUED) or self.state == State.QUEUED
+        started = self.started_at or started_at or (None if never_ran else at)
         ended = (ended_at or at) if target.is_terminal else None
         return replace(
             self,
@@ -173,6 +187,8 @@ class Execution:
             started_at=started,
             ended_at=ended,
             error=error if target == State.FAILED else None,
+            queue_reason=None,
+            queue_position=None,
         )
 
     @property
@@ -222,7 +238,7 @@ class Execution:
 
     def reusable_at(self, now: dt.datetime) -> bool:
         """Can a request with the same cache key be answered by this execution?"""
-        if self.state in (State.CREATED, State.RUNNING):
+        if self.state in (State.QUEUED, State.CREATED, State.RUNNING):
             return True
         if self.state == State.SUCCEEDED:
             return self.output_expires_at is None or now < self.output_expires_at

@@ -82,6 +82,14 @@ class WorkflowSettings(Strict):
         "over it fails with BigQuery's bytesBilledLimitExceeded. The connection's cap, if "
         "lower, applies instead.",
     )
+    max_concurrent_executions: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description="At most this many of the workflow's executions submitted to BigQuery at "
+        "once (its API runs with the value of its last enable or update); more wait "
+        "`queued`. The org's limit applies too.",
+    )
 
 
 class DeclaredWorkflow(Protocol):

@@ -29,6 +29,13 @@ class CartoJobStatus(StrictModel):
     errorResult: JobErrorResult | None = Field(
         default=None, description="BigQuery's errorResult when the job failed."
     )
+    queueReason: Literal["org_limit", "workflow_limit"] | None = Field(
+        default=None,
+        description="PENDING and not submitted yet: the concurrency limit it waits behind.",
+    )
+    queuePosition: int | None = Field(
+        default=None, description="While queueReason is set: its place in the queue (1: next)."
+    )
 
 
 class CartoJob(StrictModel):

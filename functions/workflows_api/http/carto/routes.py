@@ -33,7 +33,7 @@ ROUTES: tuple[Route, ...] = (
         "workflows_api.http.carto.execute:create_job",
         "CARTO: run an API-enabled workflow's CALL",
         responses=((200, f"{_MODELS}:CartoJob"),),
-        errors=(400, 401, 403, 404, 409, 413, 415, 503),
+        errors=(400, 401, 403, 404, 409, 413, 415, 429, 503),
         request_body=f"{_MODELS}:CartoJobBody",
         links=(
             Link(
@@ -57,7 +57,7 @@ ROUTES: tuple[Route, ...] = (
         "workflows_api.http.carto.execute:create_job",
         "CARTO: the same, as a GET with URL parameters",
         responses=((200, f"{_MODELS}:CartoJob"),),
-        errors=(400, 401, 403, 404, 409, 503),
+        errors=(400, 401, 403, 404, 409, 429, 503),
         parameters=(
             Parameter(
                 "query",

@@ -27,10 +27,12 @@ _REASON_OF_STATUS = {
     401: "unauthorized",
     403: "accessDenied",
     404: "notFound",
+    429: "rateLimitExceeded",
     503: "backendError",
 }
 
 _STATE_OF_EXECUTION: dict[State, Literal["PENDING", "RUNNING", "DONE"]] = {
+    State.QUEUED: "PENDING",
     State.CREATED: "PENDING",
     State.RUNNING: "RUNNING",
     State.SUCCEEDED: "DONE",
@@ -96,6 +98,9 @@ def status_view(execution: Execution) -> dict[str, Any]:
     error = execution.job_error  # BigQuery's, unchanged, or `stopped`
     if error is not None:
         status["errorResult"] = error.to_dict()
+    if execution.state == State.QUEUED:  # over a concurrency limit: not submitted yet
+        status["queueReason"] = execution.queue_reason
+        status["queuePosition"] = execution.queue_position
     return status
 
 

@@ -185,7 +185,7 @@ ROUTES: tuple[Route, ...] = (
         "workflows_api.http.native.execute:execute",
         "Execute a workflow",
         responses=((202, "Execution"), (200, "ExecuteAnswer")),
-        errors=(400, 401, 403, 404, 409, 413, 415, 422, 503),
+        errors=(400, 401, 403, 404, 409, 413, 415, 422, 429, 503),
         request_body="ExecuteBody",
         links=_EXECUTION_LINKS,
         parameters=(
@@ -236,6 +236,14 @@ ROUTES: tuple[Route, ...] = (
             ),
             Parameter("created_before", "ISO 8601 time with a zone: created before.", TIME_SCHEMA),
         ),
+    ),
+    Route(
+        "GET",
+        "/v1/orgs/current/limits",
+        STATUS,
+        "workflows_api.http.native.status:get_limits",
+        "The caller's org: concurrency limits and what it uses now",
+        responses=((200, "Limits"),),
     ),
     Route(
         "GET",

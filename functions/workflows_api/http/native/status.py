@@ -38,6 +38,20 @@ def list_executions(app: App, request: Request, workflow_id: str) -> Response:
     )
 
 
+def get_limits(app: App, request: Request) -> Response:
+    token = caller(app, request, Grant.EXECUTIONS_READ)
+    report = app.lifecycle.limits.report(token.org)
+    return json_response(
+        {  # models.Limits
+            "max_concurrent": report.limits.max_concurrent,
+            "max_queued": report.limits.max_queued,
+            "submitted": report.submitted,
+            "queued": report.queued,
+            "submitted_by_workflow": report.workflows,
+        }
+    )
+
+
 def get_results(app: App, request: Request, execution_id: str) -> Response:
     token = caller(app, request, Grant.EXECUTIONS_READ)
     geography_format = request.args.get("geography_format", "geojson")

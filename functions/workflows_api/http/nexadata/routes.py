@@ -20,7 +20,7 @@ ROUTES: tuple[Route, ...] = (
         "workflows_api.http.nexadata.execute:execute",
         "Nexadata: execute a workflow (answers `created`; poll the status)",
         responses=((200, f"{_MODELS}:NexadataExecution"),),
-        errors=(400, 401, 403, 404, 409, 413, 415, 503),
+        errors=(400, 401, 403, 404, 409, 413, 415, 429, 503),
         request_body=f"{_MODELS}:NexadataExecuteBody",
         links=(
             Link(

@@ -12,7 +12,9 @@ from workflows_api.domain.timestamps import iso_utc, optional_iso_utc
 # What a cancelled run reads as in `errors` (Nexadata has no cancelled state).
 CANCELLED_ERROR = states.CANCELLED_ERROR.to_dict()
 # Nexadata has no cancelled state: a cancelled run reads as failed, saying why.
+# A run waiting behind a concurrency limit reads as created, with a warning saying so.
 _STATE: dict[State, Literal["created", "running", "succeeded", "failed"]] = {
+    State.QUEUED: "created",
     State.CREATED: "created",
     State.RUNNING: "running",
     State.SUCCEEDED: "succeeded",
@@ -32,5 +34,12 @@ def execution_record(execution: Execution, *, queued: bool = False) -> dict[str,
         "start_at": None if queued else optional_iso_utc(execution.started_at),
         "end_at": None if queued else optional_iso_utc(execution.ended_at),
         "errors": [error.to_dict()] if error else [],
-        "warnings": [],
+        "warnings": _queue_warnings(execution),
     }
+
+
+def _queue_warnings(execution: Execution) -> list[str]:
+    if execution.state != State.QUEUED:
+        return []
+    place = "" if execution.queue_position is None else f", position {execution.queue_position}"
+    return [f"queued ({execution.queue_reason}{place}): waiting for a concurrency slot"]
