@@ -9,9 +9,20 @@ from typing import Any
 from .model import Workflow
 
 
+# Settings added after workflows were first versioned: left out of the canonical form
+# while unset, so adding one never changes the version (and so the API's sync state) of
+# a definition that does not use it.
+_LATER_SETTINGS = ("max_concurrent_executions",)
+
+
 def canonical_definition(workflow: Workflow) -> dict[str, Any]:
     """Plain data with every default made explicit, so omitted and explicit defaults agree."""
-    return workflow.model_dump(mode="json")
+    data = workflow.model_dump(mode="json")
+    settings = data["settings"]
+    for name in _LATER_SETTINGS:
+        if settings.get(name) is None:
+            settings.pop(name, None)
+    return data
 
 
 def canonical_json(workflow: Workflow) -> str:

@@ -21,7 +21,7 @@ from workflows_api.domain.workflow.sql_render import (
     quote_table_reference,
 )
 from workflows_api.domain.workflow.validation import load_workflow
-from workflows_api.domain.workflow.version import workflow_version
+from workflows_api.domain.workflow.version import canonical_definition, workflow_version
 
 ROOT = Path(__file__).resolve().parents[4]
 DEMO = ROOT / "examples" / "store_clusters.yaml"
@@ -88,6 +88,19 @@ def test_version_changes_with_meaning() -> None:
     data = yaml.safe_load(DEMO.read_text())
     before = workflow_version(load_workflow(data))
     data["parameters"][0]["maximum"] = 40
+    assert workflow_version(load_workflow(data)) != before
+
+
+def test_a_setting_added_later_changes_no_version_until_it_is_used() -> None:
+    # A workflow's version is what its API was deployed from: a release that adds a
+    # setting must not put every existing API out of sync.
+    data = yaml.safe_load(DEMO.read_text())
+    workflow = load_workflow(data)
+    assert "max_concurrent_executions" not in canonical_definition(workflow)["settings"]
+    before = workflow_version(workflow)
+    data.setdefault("settings", {})["max_concurrent_executions"] = None
+    assert workflow_version(load_workflow(data)) == before
+    data["settings"]["max_concurrent_executions"] = 3
     assert workflow_version(load_workflow(data)) != before
 
 
