@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import requests
+from google.cloud import firestore
 
 from tests.e2e.helpers import Stack
 from tests.e2e.test_nexadata_dialect import EXECUTE_KEYS, with_defaults
@@ -86,7 +87,7 @@ def test_the_seeds_requests_verbatim_answer_and_take_an_integer_id(
     [record] = [
         doc.to_dict() or {}
         for doc in stack.app.firestore.collection("orgs/demo/executions")
-        .where("number", "==", number)
+        .where(filter=firestore.FieldFilter("number", "==", number))
         .stream()
     ]
     assert record["workflow_id"] == "29" and record["number"] == number
