@@ -11,6 +11,7 @@ import inspect
 
 from tests.contract.access_contract import AccessContract
 from tests.contract.claims_contract import ClaimsContract
+from tests.contract.execution_numbers_contract import ExecutionNumbersContract
 from tests.contract.executions_contract import ExecutionStoreContract
 from tests.contract.slots_contract import SlotsContract
 from tests.contract.support import ORG, OTHER_ORG, STORE_PORTS, Store, at, execution, workflow
@@ -23,6 +24,7 @@ from workflows_api.domain.access.connections import Connection
 class StoreContract(
     WorkflowStoreContract,
     ExecutionStoreContract,
+    ExecutionNumbersContract,
     ClaimsContract,
     AccessContract,
     WebhooksContract,

@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from tests.e2e.helpers import BROKEN_DEFINITION, DEMO_DEFINITION, Stack, execution_ids, new_workflow
+from workflows_api.domain.execution.numbers import execution_number
 
 pytestmark = pytest.mark.e2e
 
@@ -76,9 +77,10 @@ def test_seed_execute_then_poll_to_succeeded(http: requests.Session, stack: Stac
     assert TIMESTAMP.match(done["start_at"]) and TIMESTAMP.match(done["end_at"])
     assert done["start_at"] <= done["end_at"]
     assert done["errors"] == [] and done["warnings"] == []
-    native = http.get(
-        stack.url(f"/v1/executions/{created['id']}"), headers=stack.headers(), timeout=60
-    ).json()
+    [native] = http.get(
+        stack.url(f"/v1/workflows/{workflow_id}/executions"), headers=stack.headers(), timeout=60
+    ).json()["executions"]
+    assert execution_number(native["id"]) == created["id"]  # the number of the native id
     assert native["parameters"] == {
         "number_of_clusters": 3,
         "buffer_radius": 300.0,

@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from tests.e2e.helpers import SEED_VALUES, Stack, execute, new_workflow
+from workflows_api.domain.execution.numbers import execution_number
 from workflows_api.http.openapi import openapi_path
 from workflows_api.http.tables import all_routes
 
@@ -119,8 +120,8 @@ SCENARIOS: dict[str, Call] = {
         headers=_bearer(stack),
         timeout=120,
     ),
-    "GET /api/v1/workflows/executions/<execution_id>": lambda http, stack, ids: http.get(
-        stack.url(f"/api/v1/workflows/executions/{ids['execution']}"),
+    "GET /api/v1/workflows/executions/<nexadata_execution_id>": lambda http, stack, ids: http.get(
+        stack.url(f"/api/v1/workflows/executions/{execution_number(ids['execution'])}"),
         headers=_bearer(stack),
         timeout=30,
     ),

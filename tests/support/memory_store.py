@@ -203,6 +203,13 @@ class InMemoryStore(InMemorySlots):
     def get_execution(self, org: str, execution_id: str) -> Execution | None:
         return copy.deepcopy(self.executions.get((org, execution_id)))
 
+    def find_executions_by_number(self, org: str, number: int, *, limit: int) -> list[Execution]:
+        found = sorted(
+            (e for (o, _), e in self.executions.items() if o == org and e.number == number),
+            key=lambda e: e.id,
+        )
+        return copy.deepcopy(found[:limit])
+
     def save_execution(self, execution: Execution, *, expected_state: str) -> bool:
         with self._lock:
             stored = self.executions.get((execution.org, execution.id))

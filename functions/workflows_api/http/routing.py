@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 from flask import Request, Response
 
 from workflows_api.domain.access.identifiers import CONNECTION_PATTERN, WORKFLOW_ID_PATTERN
+from workflows_api.domain.execution.numbers import NUMBER_PATTERN
 from workflows_api.http.errors import ApiError
 from workflows_api.http.request_parsing import JSON_TYPES
 
@@ -45,6 +46,11 @@ PATH_ARGUMENTS: dict[str, Mapping[str, Any]] = {
     "execution_id": {"type": "string", "pattern": f"^{_EXECUTION_ID}$"},
     "connection": {"type": "string", "pattern": CONNECTION_PATTERN.pattern},
     "external_id": {"type": "string", "pattern": f"^job_{_EXECUTION_ID}$"},
+    # The Nexadata dialect's: an execution's number, or its id (links handed out before).
+    "nexadata_execution_id": {
+        "type": "string",
+        "pattern": f"^(?:{NUMBER_PATTERN}|{_EXECUTION_ID})$",
+    },
     "rest": {"type": "string", "minLength": 1},
 }
 EXECUTION_ID_PATTERN = f"^{_EXECUTION_ID}$"

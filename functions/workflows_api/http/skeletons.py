@@ -43,3 +43,9 @@ def read_execution(app: App, request: Request, execution_id: str) -> Execution:
     """An execution the request's caller may read, reconciled with BigQuery."""
     token = caller(app, request, Grant.EXECUTIONS_READ)
     return app.queries.get(token.org, execution_id, token.allows_workflow)
+
+
+def read_execution_by_number(app: App, request: Request, number: int) -> Execution:
+    """`read_execution`, finding the execution by its number (the Nexadata dialect's id)."""
+    token = caller(app, request, Grant.EXECUTIONS_READ)
+    return app.queries.get_by_number(token.org, number, token.allows_workflow)

@@ -55,6 +55,12 @@ class WorkflowStore(Protocol):
 class ExecutionStore(Protocol):
     def create_execution(self, execution: Execution, expire_at: dt.datetime) -> None: ...
     def get_execution(self, org: str, execution_id: str) -> Execution | None: ...
+    def find_executions_by_number(self, org: str, number: int, *, limit: int) -> list[Execution]:
+        """The org's executions whose `number` is `number`, by id, at most `limit`:
+        more than one is a collision (domain/execution/numbers.py), for the caller to
+        detect. One indexed query; the number is stored by create_execution."""
+        ...
+
     def save_execution(self, execution: Execution, *, expected_state: str) -> bool:
         """Write `execution` only if the stored one is still in `expected_state`
         (atomically); False when another writer moved it first."""

@@ -13,6 +13,10 @@ from workflows_api.service.lifecycle import ExecutionLifecycle
 from workflows_api.service.ports import ExecutionStore
 from workflows_api.service.workflows import WorkflowService
 
+# How many executions a lookup by number reads at most: two show a collision; a few
+# more let a caller limited to some workflows find its own among them.
+_NUMBER_MATCHES = 5
+
 
 @dataclass(frozen=True, kw_only=True)
 class ExecutionQueries:
@@ -42,6 +46,36 @@ class ExecutionQueries:
         if execution is None or not may_see(execution.workflow_id):
             raise not_found("execution", execution_id)
         return execution
+
+    def get_by_number(
+        self, org: str, number: int, may_see: WorkflowFilter = any_workflow
+    ) -> Execution:
+        """`get`, finding the execution by its number (domain/execution/numbers.py)."""
+        return self.lifecycle.reconcile(self.stored_by_number(org, number, may_see))
+
+    def stored_by_number(
+        self, org: str, number: int, may_see: WorkflowFilter = any_workflow
+    ) -> Execution:
+        """The execution numbered `number` as recorded; 404 when the caller may see none,
+        409 when it may see more than one (a collision: detected, never guessed)."""
+        found = [
+            execution
+            for execution in self.executions.find_executions_by_number(
+                org, number, limit=_NUMBER_MATCHES
+            )
+            if may_see(execution.workflow_id)
+        ]
+        if not found:
+            raise not_found("execution", str(number))
+        if len(found) > 1:
+            raise ServiceError(
+                "conflict",
+                "execution_number_ambiguous",
+                f"More than one execution has the number {number}; read each by its id: "
+                + ", ".join(execution.id for execution in found),
+                details=[{"execution_id": e.id, "workflow_id": e.workflow_id} for e in found],
+            )
+        return found[0]
 
     def cancel(
         self, org: str, execution_id: str, may_see: WorkflowFilter = any_workflow

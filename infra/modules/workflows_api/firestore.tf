@@ -172,6 +172,11 @@ resource "google_firestore_index" "queued_executions_of_every_org" {
   depends_on = [google_project_service.services, google_firestore_database.records]
 }
 
+# Executions' `number` (the Nexadata dialect's integer id, find_executions_by_number)
+# relies on Firestore's automatic single-field index: never exempt it
+# (tests/infra/test_execution_number_index.py). Its values are random, so the index
+# has no hot spot.
+
 # TTL: Firestore deletes documents (within about a day) once `expire_at` has passed.
 # Executions and idempotency keys: 90 days after creation; cache entries: when their
 # output table expires. index_config {} turns off the single-field indexes of a

@@ -11,6 +11,7 @@ import pytest
 from tests.support.apps import DEMO, GOOD, with_demo_workflow
 from tests.support.http_client import HttpClient
 from workflows_api.domain.execution.calls import format_call
+from workflows_api.domain.execution.numbers import execution_number
 from workflows_api.domain.execution.results import Column
 from workflows_api.http.tables import all_routes
 
@@ -319,12 +320,14 @@ def _nexadata_execute(client: HttpClient) -> None:
     assert (answer.status, answer.body["state"], answer.body["errors"]) == (200, "created", [])
 
 
-@case("GET /api/v1/workflows/executions/<execution_id>")
+@case("GET /api/v1/workflows/executions/<nexadata_execution_id>")
 def _nexadata_get(client: HttpClient) -> None:
     token = client.token()
     execution_id = execute(client, token)
-    answer = client.call("GET", f"/api/v1/workflows/executions/{execution_id}", token=token)
-    assert (answer.status, answer.body["state"]) == (200, "running")
+    number = execution_number(execution_id)
+    for reference in (number, execution_id):  # its number, or its id (links before numbers)
+        answer = client.call("GET", f"/api/v1/workflows/executions/{reference}", token=token)
+        assert (answer.status, answer.body["state"], answer.body["id"]) == (200, "running", number)
 
 
 @case("GET /api/v1/pipelines/<path:rest>")

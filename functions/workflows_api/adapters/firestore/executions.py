@@ -9,8 +9,10 @@ hotspot):
     orgs/{org}/idempotency_keys/{key_hash}     expire_at: TTL field
 
 An execution document holds the Execution's fields (parameters as a JSON string, to
-keep their order), `expire_at` (set on creation only) and `webhook_deliveries`
-(appended by record_delivery_attempt, never rewritten by save_execution).
+keep their order), its `number` (derived from the id, written with the rest: the
+single-field index on it serves find_executions_by_number), `expire_at` (set on
+creation only) and `webhook_deliveries` (appended by record_delivery_attempt, never
+rewritten by save_execution).
 """
 
 from __future__ import annotations
@@ -65,6 +67,13 @@ class FirestoreExecutions(FirestoreCollections):
     def get_execution(self, org: str, execution_id: str) -> Execution | None:
         data = read(self._org(org, "executions").document(execution_id))
         return None if data is None else execution_from_document(data)
+
+    def find_executions_by_number(self, org: str, number: int, *, limit: int) -> list[Execution]:
+        # Firestore's default single-field index on `number` serves it (ordered by id).
+        query = self._org(org, "executions").where(
+            filter=firestore.FieldFilter("number", "==", number)
+        )
+        return [execution_from_document(s.to_dict() or {}) for s in run_query(query.limit(limit))]
 
     def save_execution(self, execution: Execution, *, expected_state: str) -> bool:
         # A read, then an update conditioned on the read's update time: no transaction,
@@ -247,6 +256,8 @@ def _execution_to_doc(execution: Execution) -> dict[str, Any]:
     error = execution.error
     return {
         "id": execution.id,
+        # Derived from the id (numbers.py), stored for find_executions_by_number.
+        "number": execution.number,
         "org": execution.org,
         "workflow_id": execution.workflow_id,
         "version": execution.version,

@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from ..workflow.sql_render import OUTPUT_TABLE_PATTERN
+from .numbers import execution_number
 from .webhooks import DeliveryAttempt
 
 JOB_ID_PREFIX = "wfapi_exec_"
@@ -194,6 +195,11 @@ class Execution:
     @property
     def is_terminal(self) -> bool:
         return self.state.is_terminal
+
+    @property
+    def number(self) -> int:
+        """Its number, an integer id below 2^53 derived from `id` (numbers.py)."""
+        return execution_number(self.id)
 
     @property
     def job_confirmed(self) -> bool:

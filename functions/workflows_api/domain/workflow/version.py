@@ -8,7 +8,6 @@ from typing import Any
 
 from .model import Workflow
 
-
 # Settings added after workflows were first versioned: left out of the canonical form
 # while unset, so adding one never changes the version (and so the API's sync state) of
 # a definition that does not use it.

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from workflows_api.domain.execution.numbers import LARGEST_NUMBER
 from workflows_api.http.models import StrictModel
 from workflows_api_client.models import JobErrorResult
 
@@ -19,7 +20,12 @@ class NexadataExecuteBody(StrictModel):
 
 
 class NexadataExecution(StrictModel):
-    id: str
+    id: int = Field(
+        ge=0,
+        le=LARGEST_NUMBER,
+        description="The execution's number (an integer, as Nexadata's ids are; below "
+        "2^53, safe in JavaScript): GET /api/v1/workflows/executions/{id} takes it.",
+    )
     workflow_id: str
     state: Literal["created", "running", "succeeded", "failed"]
     created_at: str

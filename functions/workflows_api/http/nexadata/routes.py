@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from workflows_api.http.routing import EXECUTE, STATUS, Link, Route
 
-_NEW_EXECUTION = (("execution_id", "$response.body#/id"),)
+_NEW_EXECUTION = (("nexadata_execution_id", "$response.body#/id"),)
 _MODELS = "workflows_api.http.nexadata.models"
 
 ROUTES: tuple[Route, ...] = (
@@ -26,7 +26,7 @@ ROUTES: tuple[Route, ...] = (
             Link(
                 "GetNexadataExecution",
                 "GET",
-                "/api/v1/workflows/executions/<execution_id>",
+                "/api/v1/workflows/executions/<nexadata_execution_id>",
                 _NEW_EXECUTION,
             ),
         ),
@@ -35,12 +35,13 @@ ROUTES: tuple[Route, ...] = (
     # Nexadata dialect.
     Route(
         "GET",
-        "/api/v1/workflows/executions/<execution_id>",
+        "/api/v1/workflows/executions/<nexadata_execution_id>",
         STATUS,
         "workflows_api.http.nexadata.status:get_execution",
-        "Nexadata: execution status",
+        "Nexadata: execution status, by the execution's number (or its id)",
         responses=((200, f"{_MODELS}:NexadataExecution"),),
-        errors=(400, 401, 403, 404, 503),
+        # 409: two executions the caller may see share the number (read them by id).
+        errors=(400, 401, 403, 404, 409, 503),
         tag="nexadata",
     ),
     *(

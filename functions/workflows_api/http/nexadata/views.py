@@ -27,7 +27,7 @@ def execution_record(execution: Execution, *, queued: bool = False) -> dict[str,
     """Nexadata's execution; `queued`: as the execute answer has it, just `created`."""
     error = None if queued else execution.job_error
     return {  # models.NexadataExecution
-        "id": execution.id,
+        "id": execution.number,  # Nexadata's ids are integers (numbers.py)
         "workflow_id": execution.workflow_id,
         "state": "created" if queued else _STATE[execution.state],
         "created_at": iso_utc(execution.created_at),
