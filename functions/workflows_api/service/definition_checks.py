@@ -26,6 +26,7 @@ REFUSAL_CODES = frozenset(
         "table_not_qualified",
         "table_invalid",
         "fragment_forbidden",
+        "function_not_allowed",
         "fragment_invalid",
         "fragment_too_deep",
         "fragment_too_large",
