@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.unit.apps import on_fakes
+from tests.unit.http_client import HttpClient
 from tests.unit.workflow_factory import single
 from workflows_api.domain.workflow import fragments
 from workflows_api.domain.workflow.fragments import FragmentRefused
@@ -21,6 +23,7 @@ from workflows_api.domain.workflow.read_allowlist import (
     routines_called,
 )
 from workflows_api.domain.workflow.validation import parse_workflow, validate_workflow
+from workflows_api.http.routes import all_routes
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "home-project"
@@ -212,3 +215,16 @@ def test_no_refused_name_is_also_listed_as_a_built_in() -> None:
     assert not {
         name for name in FUNCTIONS if name.split(".")[0] in {"ML", "AI", "KEYS", "AEAD", "OBJ"}
     }
+
+
+# --- next to it: a built-in sqlglot trips over is refused, never a 500 --------------
+
+
+def test_a_fragment_sqlglot_crashes_on_is_a_400_naming_the_node() -> None:
+    # sqlglot 30 raises AttributeError parsing `TRANSLATE(...)` as a bare expression.
+    client = HttpClient(on_fakes(), all_routes())
+    definition = computed("TRANSLATE(name, 'ab', 'xy')")
+    answer = client.call("PUT", "/v1/workflows/fresh", token=client.token(), body=definition)
+    assert answer.status == 400, answer.body
+    assert answer.body["error"]["details"][0]["node"] == "sel"
+    assert client.world.store.get_workflow("demo", "fresh") is None
