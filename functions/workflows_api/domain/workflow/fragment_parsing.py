@@ -144,4 +144,11 @@ def render(
                 node.set("table", exp.to_identifier(f"__wf_input_{match.group(1)}"))
         return node
 
-    return tree.transform(swap).sql(dialect=DIALECT)
+    try:
+        return tree.transform(swap).sql(dialect=DIALECT)
+    except RecursionError:
+        raise  # the caller's nesting cap answers it
+    except Exception as error:  # sqlglot's own bug: refused, never a 500
+        raise FragmentError(
+            "fragment_invalid", f"could not be rendered ({type(error).__name__})"
+        ) from None

@@ -228,10 +228,6 @@ def _deep(work: Callable[[], T]) -> T:
         raise
     except fragment_parsing.FragmentError as error:
         raise FragmentRefused(error.code, str(error)) from None
-    except Exception as error:  # sqlglot's own bug (rendering): refused, never a 500
-        raise FragmentRefused(
-            "fragment_invalid", f"could not be rendered ({type(error).__name__})"
-        ) from None
 
 
 class _ParserThread:
