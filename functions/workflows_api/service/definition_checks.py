@@ -37,11 +37,14 @@ REFUSAL_CODES = frozenset(
 
 
 def check_definition_size(definition: Mapping[str, Any] | str | bytes) -> None:
-    """413 for a definition over MAX_DEFINITION_BYTES (as text, or as compact JSON)."""
+    """413 for a definition over MAX_DEFINITION_BYTES (as text, or as compact JSON).
+    Data is measured by a bounded walk before it is serialised, so shared references
+    (YAML aliases) never expand past the limit in memory; 400 `body_too_deep` for data
+    nested too deep or holding too many values."""
     if isinstance(definition, str | bytes):
         size = len(definition.encode("utf-8") if isinstance(definition, str) else definition)
     else:
-        size = len(json.dumps(definition, separators=(",", ":"), default=str).encode("utf-8"))
+        size = _data_size(definition)
     if size > MAX_DEFINITION_BYTES:
         raise ServiceError(
             "too_large",
@@ -49,6 +52,20 @@ def check_definition_size(definition: Mapping[str, Any] | str | bytes) -> None:
             f"definition: at most {MAX_DEFINITION_BYTES // 1024 // 1024} MiB, got {size} bytes",
             "definition",
         )
+
+
+def _data_size(definition: Mapping[str, Any]) -> int:
+    from workflows_api.domain.plain_data import TooDeep, json_size_at_least
+
+    try:
+        at_least = json_size_at_least(definition, MAX_DEFINITION_BYTES)
+    except TooDeep as error:
+        raise ServiceError(
+            "invalid", "body_too_deep", f"body: the definition {error}.", "body"
+        ) from None
+    if at_least > MAX_DEFINITION_BYTES:
+        return at_least
+    return len(json.dumps(definition, separators=(",", ":"), default=str).encode("utf-8"))
 
 
 def read_policy(connection: Connection) -> ReadPolicy:
