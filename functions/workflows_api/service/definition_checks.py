@@ -30,6 +30,8 @@ REFUSAL_CODES = frozenset(
         "fragment_invalid",
         "fragment_too_deep",
         "fragment_too_large",
+        "fragments_too_large",
+        "fragments_too_complex",
         "too_many_nodes",
         "too_many_parameters",
     }
@@ -100,7 +102,7 @@ def workflow_invalid(issues: list[Issue]) -> ServiceError:
     first = errors[0] if errors else None
     refusal = next((i.code for i in errors if i.code in REFUSAL_CODES), None)
     return ServiceError(
-        "too_large" if refusal == "fragment_too_large" else "invalid",
+        "too_large" if refusal in ("fragment_too_large", "fragments_too_large") else "invalid",
         refusal or "invalid_workflow",
         "The workflow definition is invalid: " + "; ".join(i.describe() for i in errors),
         first.field if first else None,

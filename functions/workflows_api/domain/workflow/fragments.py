@@ -36,7 +36,7 @@ from sqlglot import exp
 from sqlglot.errors import TokenError
 from sqlglot.tokens import TokenType
 
-from . import fragment_functions, fragment_parsing
+from . import fragment_budget, fragment_functions, fragment_parsing
 from . import googlesql_lexer as lexer
 
 MAX_FRAGMENT_BYTES = 64 * 1024
@@ -219,7 +219,14 @@ def _check_tree(tree: exp.Expr) -> None:
 
 def _deep(work: Callable[[], T]) -> T:
     """Run sqlglot's recursive work on the parser thread, whose stack fits MAX_NESTING
-    levels; wait for its result. Errors are re-raised here, on the caller's thread."""
+    levels; wait for its result. Errors are re-raised here, on the caller's thread.
+    Refused unrun once the caller's parse budget (`fragment_budget`) is spent."""
+    if fragment_budget.budget_spent():
+        raise FragmentRefused(
+            "fragments_too_complex",
+            "was not checked: checking this definition's SQL fragments took longer than "
+            f"{fragment_budget.PARSE_BUDGET_SECONDS:.0f} s; make them smaller or simpler",
+        )
     try:
         return _PARSER.run(work)
     except RecursionError:
