@@ -87,3 +87,32 @@ def lone_surrogate_path(data: Any, limit: int = MAX_VALUES) -> str | None:
                 (f"{path}.{i}" if path else str(i), item, depth + 1) for i, item in enumerate(value)
             )
     return None
+
+
+def json_size_at_least(data: Any, stop: int) -> int:
+    """A lower bound of `data`'s compact JSON size in bytes, walked without building it
+    and given up once past `stop` (the bound so far is returned): shared references
+    (YAML aliases) count every time they are reached, as a serialiser would write them.
+    Raises TooDeep past MAX_NESTING levels (so also on a cycle) or MAX_VALUES values."""
+    pending: list[tuple[Any, int]] = [(data, 0)]
+    size = seen = 0
+    while pending and size <= stop:
+        value, depth = pending.pop()
+        seen += 1
+        if seen > MAX_VALUES:
+            raise TooDeep(f"holds more than {MAX_VALUES} values")
+        if depth > MAX_NESTING:
+            raise TooDeep(f"nests deeper than {MAX_NESTING} levels")
+        if isinstance(value, str):
+            size += len(value) + 2
+        elif isinstance(value, Mapping):
+            size += 1 + 4 * len(value)  # braces, and per item a colon, a comma, key quotes
+            for key, item in value.items():
+                size += len(str(key))
+                pending.append((item, depth + 1))
+        elif isinstance(value, list | tuple):
+            size += 1 + len(value)  # brackets and commas
+            pending.extend((item, depth + 1) for item in value)
+        else:
+            size += 1  # a number, true, false or null: at least one byte
+    return size

@@ -26,9 +26,12 @@ REFUSAL_CODES = frozenset(
         "table_not_qualified",
         "table_invalid",
         "fragment_forbidden",
+        "function_not_allowed",
         "fragment_invalid",
         "fragment_too_deep",
         "fragment_too_large",
+        "fragments_too_large",
+        "fragments_too_complex",
         "too_many_nodes",
         "too_many_parameters",
     }
@@ -36,11 +39,14 @@ REFUSAL_CODES = frozenset(
 
 
 def check_definition_size(definition: Mapping[str, Any] | str | bytes) -> None:
-    """413 for a definition over MAX_DEFINITION_BYTES (as text, or as compact JSON)."""
+    """413 for a definition over MAX_DEFINITION_BYTES (as text, or as compact JSON).
+    Data is measured by a bounded walk before it is serialised, so shared references
+    (YAML aliases) never expand past the limit in memory; 400 `body_too_deep` for data
+    nested too deep or holding too many values."""
     if isinstance(definition, str | bytes):
         size = len(definition.encode("utf-8") if isinstance(definition, str) else definition)
     else:
-        size = len(json.dumps(definition, separators=(",", ":"), default=str).encode("utf-8"))
+        size = _data_size(definition)
     if size > MAX_DEFINITION_BYTES:
         raise ServiceError(
             "too_large",
@@ -48,6 +54,20 @@ def check_definition_size(definition: Mapping[str, Any] | str | bytes) -> None:
             f"definition: at most {MAX_DEFINITION_BYTES // 1024 // 1024} MiB, got {size} bytes",
             "definition",
         )
+
+
+def _data_size(definition: Mapping[str, Any]) -> int:
+    from workflows_api.domain.plain_data import TooDeep, json_size_at_least
+
+    try:
+        at_least = json_size_at_least(definition, MAX_DEFINITION_BYTES)
+    except TooDeep as error:
+        raise ServiceError(
+            "invalid", "body_too_deep", f"body: the definition {error}.", "body"
+        ) from None
+    if at_least > MAX_DEFINITION_BYTES:
+        return at_least
+    return len(json.dumps(definition, separators=(",", ":"), default=str).encode("utf-8"))
 
 
 def read_policy(connection: Connection) -> ReadPolicy:
@@ -82,7 +102,7 @@ def workflow_invalid(issues: list[Issue]) -> ServiceError:
     first = errors[0] if errors else None
     refusal = next((i.code for i in errors if i.code in REFUSAL_CODES), None)
     return ServiceError(
-        "too_large" if refusal == "fragment_too_large" else "invalid",
+        "too_large" if refusal in ("fragment_too_large", "fragments_too_large") else "invalid",
         refusal or "invalid_workflow",
         "The workflow definition is invalid: " + "; ".join(i.describe() for i in errors),
         first.field if first else None,

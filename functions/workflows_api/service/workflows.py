@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.access.identifiers import CONNECTION_PATTERN, WORKFLOW_ID_PATTERN
 from workflows_api.domain.errors import Issue, WorkflowInvalid
-from workflows_api.domain.workflow.records import ApiState, WorkflowRecord
+from workflows_api.domain.workflow.records import ApiState, ExportedSql, WorkflowRecord, kept_sql
 from workflows_api.service.definition_checks import (
     check_definition_size,
     checked,
@@ -167,10 +167,18 @@ class WorkflowService:
             self.disable_api(org, workflow_id)
         self.workflows.delete_workflow(org, workflow_id)
 
-    def compiled(self, org: str, workflow_id: str) -> CompiledProcedure:
-        """The procedure the current definition compiles to (CARTO's "Export")."""
+    def compiled(self, org: str, workflow_id: str) -> ExportedSql:
+        """The procedure the current definition compiles to (CARTO's "Export"): the
+        deployed text, kept with the API state, while the definition is that version."""
         record = self.get(org, workflow_id)
-        return self._compile(record, definition_of(record))
+        connection = self.connection(record.org, record.connection)
+        kept = kept_sql(record, connection.project, connection.dataset)
+        if kept is not None:
+            return kept
+        compiled = self._compile(record, definition_of(record), connection)
+        return ExportedSql(
+            compiled.procedure_ref, compiled.version, compiled.arguments, compiled.sql
+        )
 
     def connection(self, org: str, connection_id: str) -> Connection:
         """The org's connection; 404 (and no store read) for a name that cannot be one."""
@@ -227,6 +235,8 @@ class WorkflowService:
             enabled_at=record.api.enabled_at if record.api and record.api.enabled else now,
             updated_at=now,
             signature=_signature_json(workflow),
+            deployed_sql=compiled.sql,
+            deployed_arguments=compiled.arguments,
         )
         updated = replace(record, api=api)
         self.workflows.put_workflow(updated)

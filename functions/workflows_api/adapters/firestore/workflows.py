@@ -155,6 +155,8 @@ def _api_to_doc(api: ApiState) -> dict[str, Any]:
         "enabled_at": timestamp(api.enabled_at),
         "updated_at": timestamp(api.updated_at),
         "signature": None if api.signature is None else to_json(api.signature),
+        "deployed_sql": api.deployed_sql,
+        "deployed_arguments": json.dumps([list(argument) for argument in api.deployed_arguments]),
     }
 
 
@@ -167,4 +169,9 @@ def _api_from_doc(data: dict[str, Any]) -> ApiState:
         enabled_at=utc(data["enabled_at"]),
         updated_at=utc(data["updated_at"]),
         signature=json.loads(signature) if (signature := data.get("signature")) else None,
+        deployed_sql=data.get("deployed_sql"),  # absent before issue 23: compiled on read
+        deployed_arguments=tuple(
+            (str(name), str(kind))
+            for name, kind in json.loads(data.get("deployed_arguments") or "[]")
+        ),
     )

@@ -60,6 +60,8 @@ def parse_query(text: str) -> Fragment:
         raise FragmentError("custom_sql_parse_error", f"does not parse: {error}") from None
     except RecursionError:  # sqlglot recurses per nesting level (fragments.py caps it first)
         raise FragmentError("custom_sql_too_deep", "nests too deeply to parse") from None
+    except Exception as error:  # sqlglot's own bug on valid SQL: refused, never a 500
+        raise FragmentError("custom_sql_parse_error", _unreadable(error)) from None
     if len(statements) != 1:
         raise FragmentError(
             "custom_sql_not_one_select", f"must be one SELECT, found {len(statements)} statements"
@@ -89,6 +91,8 @@ def parse_expression(text: str) -> Fragment:
         raise FragmentError("expression_parse_error", f"does not parse: {error}") from None
     except RecursionError:  # as in parse_query
         raise FragmentError("expression_too_deep", "nests too deeply to parse") from None
+    except Exception as error:  # as in parse_query
+        raise FragmentError("expression_parse_error", _unreadable(error)) from None
     if len(statements) != 1 or statements[0] is None:
         raise FragmentError("expression_parse_error", "must be exactly one expression")
     tree = statements[0]
@@ -97,6 +101,10 @@ def parse_expression(text: str) -> Fragment:
     ):
         raise FragmentError("expression_not_scalar", "must be one expression without subqueries")
     return Fragment(tree, *_references(tree))
+
+
+def _unreadable(error: Exception) -> str:
+    return f"could not be parsed (the SQL parser failed: {type(error).__name__}); rewrite it"
 
 
 def render(
@@ -136,4 +144,11 @@ def render(
                 node.set("table", exp.to_identifier(f"__wf_input_{match.group(1)}"))
         return node
 
-    return tree.transform(swap).sql(dialect=DIALECT)
+    try:
+        return tree.transform(swap).sql(dialect=DIALECT)
+    except RecursionError:
+        raise  # the caller's nesting cap answers it
+    except Exception as error:  # sqlglot's own bug: refused, never a 500
+        raise FragmentError(
+            "fragment_invalid", f"could not be rendered ({type(error).__name__})"
+        ) from None

@@ -9,8 +9,10 @@ Every fragment goes through four gates before it may reach a procedure:
    dropped by the rendering);
 3. parsing (sqlglot, BigQuery dialect): one SELECT for a query (set operations and
    WITH allowed), one scalar expression for a computed column; `INFORMATION_SCHEMA`,
-   `EXTERNAL_QUERY`, `ML.*`, `SESSION_USER()`, system variables (`@@x`), table-valued
-   functions, `SELECT ... INTO`, DDL, DML and scripting are refused (`fragment_forbidden`);
+   system variables (`@@x`), table-valued functions, `SELECT ... INTO`, DDL, DML and
+   scripting are refused (`fragment_forbidden`); functions are called only as
+   `fragment_functions` allows (built-ins by name; routines by dataset, checked with
+   the connection's read allowlist);
 4. rendering: comments are dropped, and the rendered text is lexed again and must be
    one statement on which both lexers agree.
 
@@ -34,7 +36,7 @@ from sqlglot import exp
 from sqlglot.errors import TokenError
 from sqlglot.tokens import TokenType
 
-from . import fragment_parsing
+from . import fragment_budget, fragment_functions, fragment_parsing
 from . import googlesql_lexer as lexer
 
 MAX_FRAGMENT_BYTES = 64 * 1024
@@ -42,10 +44,7 @@ MAX_NESTING = 200
 _RECURSION_LIMIT = 20_000  # > 200 levels x ~30 frames, with room for the caller's stack
 _WORKER_STACK_BYTES = 256 * 1024 * 1024  # reserved address space; pages are used lazily
 
-FORBIDDEN_FUNCTIONS = frozenset({"EXTERNAL_QUERY", "SESSION_USER"})
 FORBIDDEN_NAMES = frozenset({"INFORMATION_SCHEMA"})
-# Function families that reach models or services outside the warehouse.
-FORBIDDEN_FUNCTION_SCHEMAS = frozenset({"ML", "AI"})
 # Statement kinds that may never appear inside a fragment, wherever they are nested.
 _FORBIDDEN_NODE_NAMES = (
     "DDL Command Into Transaction Commit Rollback Set Use Declare Execute SessionUser "
@@ -212,23 +211,22 @@ def _check_tree(tree: exp.Expr) -> None:
             part.upper() in FORBIDDEN_NAMES for part in node.name.split(".")
         ):
             raise FragmentRefused("fragment_forbidden", f"{node.name} is not allowed")
-        if isinstance(node, exp.Func) and _function_name(node) in FORBIDDEN_FUNCTIONS:
-            raise FragmentRefused("fragment_forbidden", f"{_function_name(node)} is not allowed")
-        if isinstance(node, exp.Dot) and node.this.name.upper() in FORBIDDEN_FUNCTION_SCHEMAS:
-            raise FragmentRefused(
-                "fragment_forbidden", f"{node.this.name.upper()}.* functions are not allowed"
-            )
-
-
-def _function_name(node: exp.Func) -> str:
-    if isinstance(node, exp.Anonymous):
-        return str(node.name).upper()
-    return node.sql_name().upper()
+        try:
+            fragment_functions.check_call(node)  # built-ins by name; routines pass
+        except fragment_functions.CallRefused as refused:
+            raise FragmentRefused(refused.code, str(refused)) from None
 
 
 def _deep(work: Callable[[], T]) -> T:
     """Run sqlglot's recursive work on the parser thread, whose stack fits MAX_NESTING
-    levels; wait for its result. Errors are re-raised here, on the caller's thread."""
+    levels; wait for its result. Errors are re-raised here, on the caller's thread.
+    Refused unrun once the caller's parse budget (`fragment_budget`) is spent."""
+    if fragment_budget.budget_spent():
+        raise FragmentRefused(
+            "fragments_too_complex",
+            "was not checked: checking this definition's SQL fragments took longer than "
+            f"{fragment_budget.PARSE_BUDGET_SECONDS:.0f} s; make them smaller or simpler",
+        )
     try:
         return _PARSER.run(work)
     except RecursionError:

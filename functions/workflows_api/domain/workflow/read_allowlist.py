@@ -4,7 +4,9 @@ A connection lists `project.dataset` or `project.*` entries. The tables of a fra
 are found in its syntax tree (every sqlglot `exp.Table`), never by pattern matching on
 text: CTE names and the workflow's `$a`, `$b`... inputs are not tables. A table
 without a project belongs to the connection's project; one without a dataset is
-refused (procedures have no default dataset).
+refused (procedures have no default dataset). Routines a fragment calls
+(`fragment_functions`: a function named with a dataset path) are read the same way: a
+persistent function runs with the caller's rights, so its dataset must be allowed too.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from . import fragment_parsing, sql_render
+from . import fragment_functions, fragment_parsing, sql_render
 from .fragments import FragmentRefused
 
 
@@ -62,6 +64,26 @@ def tables_read(fragment: fragment_parsing.Fragment, default_project: str) -> li
             continue
         # `p.d.t` in one pair of backticks is one identifier holding dots.
         name = table_name(".".join(parts), default_project)
+        if name not in found:
+            found.append(name)
+    return found
+
+
+def routines_called(fragment: fragment_parsing.Fragment, default_project: str) -> list[TableName]:
+    """The persistent routines a checked fragment calls, as project.dataset.routine."""
+    found: list[TableName] = []
+    for path in fragment_functions.routines(fragment.tree):
+        parts = [default_project, *path] if len(path) == 2 else list(path)
+        project, dataset, routine = parts
+        if not (
+            sql_render.PROJECT_PATTERN.fullmatch(project)
+            and sql_render.DATASET_PATTERN.fullmatch(dataset)
+            and sql_render.ROUTINE_PATTERN.fullmatch(routine)
+        ):
+            raise FragmentRefused(
+                "function_not_allowed", f"{'.'.join(path)!r} is not a valid function name"
+            )
+        name = TableName(project, dataset, routine)
         if name not in found:
             found.append(name)
     return found
@@ -137,3 +159,14 @@ class ReadPolicy:
         except FragmentRefused as refused:
             return refused.code, str(refused)
         return None
+
+    def routine_problem(self, routine: TableName) -> tuple[str, str] | None:
+        """(code, message) when the routine's dataset may not be read, else None."""
+        if self.allowlist.allows(routine):
+            return None
+        allowed = ", ".join(self.allowlist.entries) or "nothing"
+        return (
+            "function_not_allowed",
+            f"function {routine} is not in a dataset of the connection's read allowlist "
+            f"({allowed}); a persistent function runs with the connection's rights",
+        )

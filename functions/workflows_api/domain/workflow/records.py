@@ -18,6 +18,11 @@ class ApiState:
     # ExecutionSignature.to_json() of the deployed definition: what execute reads instead
     # of parsing it. None on records written before it was kept (derived on read).
     signature: dict[str, Any] | None = None
+    # The deployed procedure's text and arguments, as compiled when the API was enabled
+    # or updated: what GET .../sql answers while the definition is that version, never
+    # compiled again. None on records written before it was kept (compiled on read).
+    deployed_sql: str | None = None
+    deployed_arguments: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -30,3 +35,26 @@ class WorkflowRecord:
     created_at: dt.datetime
     updated_at: dt.datetime
     api: ApiState | None = None
+
+
+@dataclass(frozen=True)
+class ExportedSql:
+    """A procedure's text as GET .../sql shows it (CARTO's "Export")."""
+
+    procedure_ref: str  # project.dataset.routine, unquoted
+    version: str
+    arguments: tuple[tuple[str, str], ...]  # (name, BigQuery type), output_table last
+    sql: str
+
+
+def kept_sql(record: WorkflowRecord, project: str, dataset: str) -> ExportedSql | None:
+    """The SQL kept with the API state, when it is what the current definition compiles
+    to on a connection with this `project` and `dataset`; else None."""
+    api = record.api
+    if api is None or api.deployed_sql is None or api.deployed_version != record.version:
+        return None
+    if api.procedure.rsplit(".", 1)[0] != f"{project}.{dataset}":
+        return None  # the workflow moved to another connection since
+    return ExportedSql(
+        api.procedure, api.deployed_version, api.deployed_arguments, api.deployed_sql
+    )

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from ..errors import Issue, WorkflowInvalid
 from ..plain_data import MAX_NESTING, TooDeep, lone_surrogate_path
+from . import fragment_budget, fragment_limits
 from .graph import graph_issues
 from .model import Workflow
 from .nodes import registry
@@ -97,10 +98,11 @@ def validate_workflow(workflow: Workflow, reads: ReadPolicy | None = None) -> li
         return too_big  # nothing more is checked on a definition over the caps
     issues = parameter_issues(workflow.parameters) + graph_issues(workflow)
     used: set[str] = set()
-    for node in workflow.nodes:
-        checker = NodeChecker(workflow, node, used, reads)
-        registry.node_type(node.type).check(node, checker)
-        issues += checker.issues
+    with fragment_budget.parse_budget():
+        for node in workflow.nodes:
+            checker = NodeChecker(workflow, node, used, reads)
+            registry.node_type(node.type).check(node, checker)
+            issues += checker.issues
     for parameter in workflow.parameters:
         if parameter.name not in used:
             issues.append(
@@ -115,7 +117,7 @@ def validate_workflow(workflow: Workflow, reads: ReadPolicy | None = None) -> li
 
 
 def size_issues(workflow: Workflow) -> list[Issue]:
-    """The caps on a definition's node and parameter counts."""
+    """The caps on a definition's node and parameter counts and fragment bytes."""
     issues = []
     if len(workflow.nodes) > MAX_NODES:
         issues.append(
@@ -134,4 +136,4 @@ def size_issues(workflow: Workflow) -> list[Issue]:
                 field="parameters",
             )
         )
-    return issues
+    return issues + fragment_limits.fragment_size_issues(workflow)

@@ -9,7 +9,7 @@ from ...errors import Issue, Severity
 from .. import fragment_parsing
 from ..fragments import FragmentRefused
 from ..parts import NUMBER_TYPES, DeclaredWorkflow, Parameter, ParamRef
-from ..read_allowlist import ReadPolicy, TableName, tables_read
+from ..read_allowlist import ReadPolicy, TableName, routines_called, tables_read
 from ..sql_render import IDENTIFIER_PATTERN
 from .base import NodeBase
 
@@ -83,18 +83,24 @@ class NodeChecker:
 
     def fragment_parameters(self, fragment: fragment_parsing.Fragment, field: str) -> None:
         """The @name parameters a SQL fragment reads, each declared (any type), and the
-        tables it reads (found in its syntax tree), each allowed by the read policy."""
+        tables and persistent functions it reads (found in its syntax tree), each allowed
+        by the read policy."""
         for name in sorted(fragment.parameters):
             self.parameter(name, field, (), "")
         if self.reads is None:
             return
         try:
             tables = tables_read(fragment, self.reads.project)
+            routines = routines_called(fragment, self.reads.project)
         except FragmentRefused as refused:
             self.issue(refused.code, str(refused), field)
             return
         for table in tables:
             self.table(table, field)
+        for routine in routines:
+            problem = self.reads.routine_problem(routine)
+            if problem is not None:
+                self.issue(*problem, field)
 
     def table(self, reference: str | TableName, field: str) -> None:
         """A table the node reads (`dataset.table`, `project.dataset.table` or a parsed
