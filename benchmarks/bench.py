@@ -1,5 +1,6 @@
-"""`make bench`: the local stack's latencies, their floors, cold starts, statements per
-procedure and compile time, measured in one run and printed as one table.
+"""`make bench`: the local stack's latencies, their floors, the time from a job's end to
+its execution's end with nobody polling, cold starts, statements per procedure and
+compile time, measured in one run and printed as one table.
 
 Starts the emulators and the dev router exactly as the e2e tests do (devstack), seeds
 and provisions the demo, then measures over HTTP. Floors are the cheapest backend call
@@ -23,7 +24,7 @@ from typing import Any
 import requests
 
 from benchmarks import cold_start, compile_benchmark
-from devstack import emulators
+from devstack import completion_events, emulators
 from devstack.demo import DEMO_ORG, SEED_VALUES, WORKFLOW_ID, provision_demo
 from devstack.seed import seed_demo_tables
 from workflows_api.adapters import clients
@@ -36,6 +37,7 @@ PROJECT = "workflows-bench"
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 RUNS = 30
 NEW_RUNS = 15
+COMPLETION_RUNS = 10
 _EXAMPLE_PARAMETERS = re.compile(r"^# Example parameters: (\{.*\})$", re.MULTILINE)
 
 
@@ -146,6 +148,26 @@ def latencies(bench: Bench) -> list[tuple[str, list[float], str, list[float]]]:
     ]
 
 
+def completion_delays(bench: Bench, runs: int = COMPLETION_RUNS) -> list[float]:
+    """Seconds from each job's end (BigQuery's endTime) to the Firestore write that made
+    its execution terminal (the document's update time), for `runs` executions of new
+    parameters that nobody reads the status of: the completion event ends them."""
+    delays = []
+    for radius in range(50_000, 50_000 + runs):  # new parameters (latencies uses 1000+)
+        started = bench.execute(WORKFLOW_ID, {**SEED_VALUES, "buffer_radius": radius})
+        document = bench.firestore.document(f"orgs/{DEMO_ORG}/executions/{started['id']}")
+        deadline = time.monotonic() + 300
+        snapshot = document.get()
+        while (snapshot.get("state") or "") not in ("succeeded", "failed", "cancelled"):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"execution {started['id']} did not end without a status read")
+            time.sleep(0.05)
+            snapshot = document.get()
+        job = bench.bigquery.get_job(started["bigquery_job_id"])
+        delays.append((snapshot.update_time - job.ended).total_seconds())
+    return delays
+
+
 def statements_per_example(bench: Bench, app: App) -> list[tuple[str, int, int | None]]:
     """(example, statements compiled, statements executed: the job's child jobs)."""
     rows = []
@@ -170,16 +192,21 @@ def main() -> None:
     log_dir = Path(tempfile.mkdtemp(prefix="wfapi-bench-"))
     print(f"Starting the local stack (logs in {log_dir})...", file=sys.stderr)
     running = emulators.start_emulators(PROJECT, log_dir)
-    router = None
+    router = completions = None
     try:
         settings = Settings.from_env(running.env())
         seed_demo_tables(clients.bigquery_client(settings))
         info = provision_demo(settings)
         port = emulators.free_port()
         router = emulators.start_dev_router(port, running.env(), log_dir)
+        completions = completion_events.start_completion_function(
+            running.pubsub_host, PROJECT, running.env(), log_dir
+        ).function
         bench = Bench(f"http://127.0.0.1:{port}", settings, info)
         print("Measuring latencies...", file=sys.stderr)
         rows = latencies(bench)
+        print("Measuring job end to execution end, without status reads...", file=sys.stderr)
+        delays = completion_delays(bench)
         print("Measuring cold starts...", file=sys.stderr)
         finished = bench.execute(WORKFLOW_ID, SEED_VALUES)
         cold = cold_start.cold_start_ratios(
@@ -192,10 +219,12 @@ def main() -> None:
         )
         print("Running every example...", file=sys.stderr)
         statements = statements_per_example(bench, App(settings))
-        report(rows, cold, statements)
+        report(rows, cold, statements, delays)
     finally:
         if router is not None:
             router.stop()
+        if completions is not None:
+            completions.stop()
         running.stop()
 
 
@@ -203,6 +232,7 @@ def report(
     rows: list[tuple[str, list[float], str, list[float]]],
     cold: dict[str, cold_start.ColdStart],
     statements: list[tuple[str, int, int | None]],
+    delays: list[float],
 ) -> None:
     print(f"\nLatency over HTTP on the local stack (ms; {RUNS} calls each, {NEW_RUNS} new)")
     print(f"{'operation':<30}{'p50':>8}{'p95':>8}  {'floor':<18}{'p50':>8}{'ratio':>8}")
@@ -216,6 +246,14 @@ def report(
             f"{name:<30}{p50 * 1000:>8.1f}{p95 * 1000:>8.1f}  {floor_name:<18}"
             f"{floor_p50 * 1000:>8.1f}{p50 / floor_p50:>7.1f}x"
         )
+    print(
+        f"\nJob end to execution end, no status read (ms; {len(delays)} executions): BigQuery's"
+        " endTime to the Firestore write that made the execution terminal, through the"
+        " completion event (local stand-in for Cloud Logging's sink, Pub/Sub emulator push)"
+    )
+    print(
+        f"{'p50':>8}{'max':>8}\n{statistics.median(delays) * 1000:>8.0f}{max(delays) * 1000:>8.0f}"
+    )
     print(
         f"\nCold start: launch to first answer (wall) and the process's CPU time, median of"
         f" {cold_start.RUNS} fresh processes each; ratios to bare"

@@ -16,7 +16,9 @@ time. ``jobs.cancel`` interrupts the worker's DuckDB cursor
 (``connection.interrupt()``) and the scripting hook in
 :mod:`devstack.bq_scripting` stops a script between statements.
 ``getQueryResults`` waits (up to its ``timeoutMs``) for a running job, as
-BigQuery does, and reports a failed job's error. Dry runs and load/extract/copy
+BigQuery does, and reports a failed job's error. A job's end is handed, once DONE is
+recorded, to Cloud Logging's stand-in (:mod:`devstack.completion_events`), which
+publishes its audit-log entry as the deployed log sink does. Dry runs and load/extract/copy
 jobs keep bqemulator's synchronous path (costs: bq_costs). Canaries in
 tests/integration/test_bigquery_async_jobs.py fail on the day upstream answers
 inserts before the job is done, refuses duplicate ids, or stops cancelled jobs.
@@ -37,7 +39,7 @@ from uuid import uuid4
 from fastapi import Query, Request
 from fastapi.responses import JSONResponse
 
-from devstack import bq_costs, bq_scripting
+from devstack import bq_costs, bq_scripting, completion_events
 
 STOPPED_ERROR = {
     "reason": "stopped",
@@ -94,6 +96,7 @@ class JobRunner:
         try:
             meta = await loop.run_in_executor(self._executor, _run_in_worker, job, ctx, loop)
             ctx.catalog.upsert_job(meta)
+            completion_events.job_ended(meta)  # queued, published by Logging's stand-in
         finally:
             del self._jobs[(job.project_id, job.job_id)]
             job.done.set()

@@ -31,9 +31,10 @@ from __future__ import annotations
 
 import functools
 import itertools
+import os
 from typing import Any
 
-from devstack import bq_async, bq_buffer, bq_result_rows
+from devstack import bq_async, bq_buffer, bq_result_rows, completion_events
 
 SHIM_VARIABLE_PREFIX = "__wfapi_query_param_"
 
@@ -136,6 +137,7 @@ def main() -> None:
     install()
     bq_async.install()  # asynchronous jobs, child jobs, procedures with control flow
     bq_result_rows.install()  # tabledata.list of a query's result table
+    completion_events.install(os.environ)  # job ends published as Cloud Logging's sink does
     from bqemulator.cli import main as bqemulator_main
 
     bqemulator_main()

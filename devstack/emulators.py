@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from devstack import completion_events as events
 from devstack.iam_credentials_standin import IamCredentialsStandIn, local_service_accounts
 from devstack.prerequisites import StackError, check_prerequisites, install_duckdb_spatial_extension
 
@@ -186,9 +187,12 @@ def start_pubsub(port: int, project: str, log_dir: Path) -> ManagedProcess:
     return managed
 
 
-def start_bigquery(port: int, grpc_port: int, project: str, log_dir: Path) -> ManagedProcess:
+def start_bigquery(
+    port: int, grpc_port: int, project: str, log_dir: Path, env: dict[str, str] | None = None
+) -> ManagedProcess:
     """bqemulator with the local-only shims (devstack/bq_shim.py): script parameters,
-    GEOGRAPHY columns, asynchronous jobs, procedures with control flow."""
+    GEOGRAPHY columns, asynchronous jobs, procedures with control flow, and the job-end
+    log entries of Cloud Logging's stand-in (devstack/completion_events.py, set by `env`)."""
     install_duckdb_spatial_extension()
     managed = start_process(
         "BigQuery emulator",
@@ -206,6 +210,7 @@ def start_bigquery(port: int, grpc_port: int, project: str, log_dir: Path) -> Ma
             "--log-format=json",
         ],
         log_dir / "bigquery.log",
+        env=env,
     )
     url = f"http://127.0.0.1:{port}/bigquery/v2/projects/{project}/datasets"
     wait_until(lambda: http_ok(url), managed, timeout_seconds=90)
@@ -217,10 +222,14 @@ def start_emulators(
     log_dir: Path,
     firestore_port: int | None = None,
     bigquery_port: int | None = None,
+    *,
+    completion_events: bool = True,
 ) -> Emulators:
     """Start the Firestore, BigQuery and Pub/Sub emulators and the IAM Credentials
     stand-in (one service account per org of LOCAL_ORGS) on free ports; stop them all
-    if any fails."""
+    if any fails. With `completion_events`, the local BigQuery publishes each labelled
+    job's end to `<project>`'s completion topic, as Cloud Logging's sink does
+    (devstack/completion_events.py; the topic and its function are the caller's)."""
     check_prerequisites()
     firestore_port = firestore_port or free_port()
     bigquery_port = bigquery_port or free_port()
@@ -235,7 +244,12 @@ def start_emulators(
     try:
         emulators.processes.append(start_firestore(firestore_port, log_dir))
         emulators.processes.append(start_pubsub(pubsub_port, project, log_dir))
-        emulators.processes.append(start_bigquery(bigquery_port, free_port(), project, log_dir))
+        bigquery_env = events.shim_environment(
+            emulators.pubsub_host, project, publish=completion_events
+        )
+        emulators.processes.append(
+            start_bigquery(bigquery_port, free_port(), project, log_dir, bigquery_env)
+        )
     except BaseException:
         emulators.stop()
         raise

@@ -44,12 +44,18 @@ def create_push_subscription(
     return name
 
 
-def publish(host: str, topic: str, payload: Any, attributes: dict[str, str] | None = None) -> str:
+def publish(
+    host: str,
+    topic: str,
+    payload: Any,
+    attributes: dict[str, str] | None = None,
+    timeout: float = 10,
+) -> str:
     """Publish one JSON message; returns its message id."""
     data = base64.b64encode(json.dumps(payload).encode("utf-8")).decode("ascii")
     message: dict[str, Any] = {"data": data, "attributes": attributes or {}}
     response = requests.post(
-        f"http://{host}/v1/{topic}:publish", json={"messages": [message]}, timeout=10
+        f"http://{host}/v1/{topic}:publish", json={"messages": [message]}, timeout=timeout
     )
     response.raise_for_status()
     return str(response.json()["messageIds"][0])

@@ -2,9 +2,14 @@
 
 Starts the Firestore, BigQuery and Pub/Sub emulators and the IAM Credentials stand-in
 (each org's connection impersonates its own service account), seeds the demo data, serves every
-route on one port through the dev router, starts the CloudEvent functions with their topics
-and the sweep's schedule (devstack/scheduler_standin.py), writes `.local/stack.json` and
+route on one port through the dev router, starts the CloudEvent functions with their topics,
+the sweep's schedule (devstack/scheduler_standin.py) and the job-completion events of
+Cloud Logging's stand-in (devstack/completion_events.py), writes `.local/stack.json` and
 waits for Ctrl-C, which stops every process it started.
+
+Webhooks may go to http:// and loopback receivers here (WFAPI_WEBHOOKS_ALLOW_HTTP, a
+local-only setting that deployed functions refuse), so a webhook can be received on
+this machine.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from devstack import emulators, pubsub
+from devstack import completion_events, emulators, pubsub
 from devstack.demo import DEMO_ORG, SEED_VALUES, example_commands
 from devstack.emulators import REPO_ROOT, StackError
 from devstack.pushed_function import PushedFunction, start_pushed_function
@@ -32,6 +37,8 @@ STACK_FILE = LOCAL_DIR / "stack.json"
 PID_FILE = LOCAL_DIR / "run.pid"
 LOCAL_PROJECT = "workflows-api-local"
 DEMO_TOPIC = "workflows-demo"
+# Local only (config.py): webhooks to http:// and loopback receivers, on this machine.
+LOCAL_FUNCTION_SETTINGS = {"WFAPI_WEBHOOKS_ALLOW_HTTP": "1"}
 
 console = Console()
 
@@ -91,29 +98,57 @@ def print_stack(info: dict[str, Any]) -> None:
         f"{SWEEP_MIN_AGE.total_seconds():g} s.",
         markup=False,
     )
+    if info.get("completion_events"):
+        console.print(
+            "Completion events: on. When a local BigQuery job ends, a stand-in for Cloud "
+            f"Logging publishes its audit-log entry to {info['completion_topic']}, pushed to "
+            "`bigquery_job_completed`, as deployed: executions end within seconds, with no "
+            f"status read ({completion_events.DROP_VARIABLE}=true make run drops them, to "
+            "try the sweep).",
+            markup=False,
+        )
+    elif "completion_events" in info:
+        console.print(
+            f"Completion events: off ({completion_events.DROP_VARIABLE}). Executions end "
+            "when their status is read or when the sweep runs.",
+            markup=False,
+        )
+    console.print(
+        "Webhooks: http:// and loopback URLs allowed (WFAPI_WEBHOOKS_ALLOW_HTTP=1, local "
+        "only: deployed functions refuse the setting), so a receiver on this machine, "
+        "e.g. http://127.0.0.1:9000/hook, gets them.",
+        markup=False,
+    )
     console.print("Point wfapi (and the SDK) at it:")
     console.print(f"  export WFAPI_URL={info['base_url']}", markup=False)
     console.print(f"  export WFAPI_TOKEN={info['token']}", markup=False, soft_wrap=True)
     console.print("Ctrl-C stops everything.", style="bold")
 
 
+def function_env(running: emulators.Emulators) -> dict[str, str]:
+    """What every function of the local stack runs with: the emulators, local settings."""
+    return {**running.env(), **LOCAL_FUNCTION_SETTINGS}
+
+
 def start_pubsub_trigger(running: emulators.Emulators, log_dir: Path) -> PushedFunction:
     """The `pubsub_trigger` function, and a topic bound to org demo that pushes to it."""
     topic = pubsub.topic_name(LOCAL_PROJECT, DEMO_TOPIC)
-    env = {**running.env(), "WFAPI_PUBSUB_TOPICS": json.dumps({topic: DEMO_ORG})}
+    env = {**function_env(running), "WFAPI_PUBSUB_TOPICS": json.dumps({topic: DEMO_ORG})}
     return start_pushed_function(
         running.pubsub_host, LOCAL_PROJECT, DEMO_TOPIC, "pubsub_trigger", env, log_dir
     )
 
 
 def start_stack(
-    port: int, sweep_interval: float
+    port: int, sweep_interval: float, completion_events_on: bool = True
 ) -> tuple[list[emulators.ManagedProcess], dict[str, Any], LocalSweep]:
     log_dir = LOCAL_DIR / "logs"
     processes: list[emulators.ManagedProcess] = []
     try:
         with console.status("Starting the emulators and the IAM Credentials stand-in..."):
-            running = emulators.start_emulators(LOCAL_PROJECT, log_dir)
+            running = emulators.start_emulators(
+                LOCAL_PROJECT, log_dir, completion_events=completion_events_on
+            )
         processes.extend(running.processes)
         with console.status("Seeding the retail tables into the local BigQuery..."):
             from devstack.seed import seed_demo_tables
@@ -127,7 +162,7 @@ def start_stack(
 
             demo = provision_demo(settings)
         with console.status(f"Starting the dev router on port {port}..."):
-            processes.append(emulators.start_dev_router(port, running.env(), log_dir))
+            processes.append(emulators.start_dev_router(port, function_env(running), log_dir))
         with console.status("Starting the Pub/Sub trigger and its topic..."):
             trigger = start_pubsub_trigger(running, log_dir)
             processes.append(trigger.function)
@@ -135,13 +170,20 @@ def start_stack(
             from devstack.webhook_delivery import start_webhook_delivery
 
             processes.append(
-                start_webhook_delivery(running.pubsub_host, LOCAL_PROJECT, running.env(), log_dir)
+                start_webhook_delivery(
+                    running.pubsub_host, LOCAL_PROJECT, function_env(running), log_dir
+                )
             )
+        with console.status("Starting the job-completion function and its topic..."):
+            completions = completion_events.start_completion_function(
+                running.pubsub_host, LOCAL_PROJECT, function_env(running), log_dir
+            )
+            processes.append(completions.function)
         with console.status("Starting the sweep function, its topic and its schedule..."):
             from devstack.scheduler_standin import start_local_sweep
 
             sweep = start_local_sweep(
-                running.pubsub_host, LOCAL_PROJECT, running.env(), log_dir, sweep_interval
+                running.pubsub_host, LOCAL_PROJECT, function_env(running), log_dir, sweep_interval
             )
             processes.append(sweep.pushed.function)
     except BaseException:
@@ -160,6 +202,8 @@ def start_stack(
         "pubsub_topic": trigger.topic,
         "sweep_topic": sweep.pushed.topic,
         "sweep_seconds": sweep_interval,
+        "completion_topic": completions.topic,
+        "completion_events": completion_events_on,
         "logs": str(log_dir.relative_to(REPO_ROOT)),
     }
     return processes, info, sweep
@@ -176,6 +220,7 @@ def main() -> int:
     try:
         port = _requested_port()
         sweep_interval = sweep_seconds(os.environ)
+        events_on = not completion_events.drop_completion_events(os.environ)
         if not emulators.port_is_free(port):
             raise StackError(
                 f"Port {port} is already in use. Free it, or choose another: `PORT=8081 make run`."
@@ -183,7 +228,7 @@ def main() -> int:
         LOCAL_DIR.mkdir(exist_ok=True)
         PID_FILE.write_text(str(os.getpid()))
         started = time.monotonic()
-        processes, info, sweep = start_stack(port, sweep_interval)
+        processes, info, sweep = start_stack(port, sweep_interval, events_on)
     except StackError as error:
         console.print(f"[red]Cannot start the local stack:[/red] {error}")
         PID_FILE.unlink(missing_ok=True)

@@ -39,6 +39,7 @@ class Settings:
     # (the local stack: there is no Secret Manager emulator).
     webhook_secrets: str = "secret-manager"
     # Local stack and tests only: let webhooks go to http:// receivers (else HTTPS only).
+    # Refused when deployed (K_SERVICE set): from_env raises.
     webhooks_allow_http: bool = False
     # Secret Manager secret-id prefix of this deployment's webhook signing secrets.
     webhook_secret_prefix: str = "wfapi-webhook-"  # noqa: S105 (a name prefix)
@@ -87,7 +88,7 @@ class Settings:
                 ("secret-manager", "firestore"),
                 "WFAPI_WEBHOOK_SECRETS",
             ),
-            webhooks_allow_http=env.get("WFAPI_WEBHOOKS_ALLOW_HTTP", "") in ("1", "true"),
+            webhooks_allow_http=_local_only_allow_http(env),
             webhook_secret_prefix=env.get("WFAPI_WEBHOOK_SECRET_PREFIX") or "wfapi-webhook-",
             webhook_delivery_topic=env.get("WFAPI_WEBHOOK_DELIVERY_TOPIC") or None,
             pubsub_emulator_host=env.get("PUBSUB_EMULATOR_HOST") or None,
@@ -148,6 +149,20 @@ def _choice(value: str, choices: tuple[str, ...], name: str) -> str:
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
     return value
+
+
+def _local_only_allow_http(env: dict[str, str]) -> bool:
+    """WFAPI_WEBHOOKS_ALLOW_HTTP, refused where the functions are deployed: Cloud Run
+    (and so Cloud Functions) sets K_SERVICE in every instance."""
+    value = env.get("WFAPI_WEBHOOKS_ALLOW_HTTP", "")
+    if value and env.get("K_SERVICE"):
+        raise ValueError(
+            "WFAPI_WEBHOOKS_ALLOW_HTTP is for the local stack and tests only (it lets "
+            "webhooks go to http:// and loopback URLs); it is refused on Cloud Run and "
+            f"Cloud Functions (K_SERVICE={env['K_SERVICE'][:60]!r}). Remove it from the "
+            "function's environment."
+        )
+    return value in ("1", "true")
 
 
 def _flag(value: str, name: str) -> bool:

@@ -15,6 +15,7 @@ import requests
 from google.cloud import bigquery
 
 from devstack import emulators
+from devstack.completion_events import start_completion_function
 from devstack.demo import provision_demo
 from devstack.emulators import Emulators
 from devstack.seed import seed_demo_tables
@@ -57,9 +58,15 @@ def base_url(
     delivery = start_webhook_delivery(
         emulators_running.pubsub_host, emulators_running.project, env, stack_log_dir
     )
+    # BigQuery's job ends reach `bigquery_job_completed` through Cloud Logging's stand-in
+    # and the completion topic, as deployed (devstack/completion_events.py).
+    completions = start_completion_function(
+        emulators_running.pubsub_host, emulators_running.project, env, stack_log_dir
+    )
     router = emulators.start_dev_router(port, env, stack_log_dir)
     yield f"http://127.0.0.1:{port}"
     router.stop()
+    completions.function.stop()
     delivery.stop()
 
 

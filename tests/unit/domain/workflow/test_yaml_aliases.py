@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from tests.unit.apps import on_fakes
-from tests.unit.http_client import HttpClient
+from tests.support.apps import on_fakes
+from tests.support.http_client import HttpClient
 from workflows_api.domain.plain_data import TooDeep
 from workflows_api.domain.workflow.yaml_text import load_yaml
-from workflows_api.http.routes import all_routes
+from workflows_api.http.tables import all_routes
 from workflows_api.service.definition_checks import check_definition_size
 from workflows_api.service.errors import ServiceError
 

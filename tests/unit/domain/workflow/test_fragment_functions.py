@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.unit.apps import on_fakes
-from tests.unit.http_client import HttpClient
-from tests.unit.workflow_factory import single
+from tests.support.apps import on_fakes
+from tests.support.http_client import HttpClient
+from tests.support.workflow_factory import single
 from workflows_api.domain.workflow import fragments
 from workflows_api.domain.workflow.fragments import FragmentRefused
 from workflows_api.domain.workflow.googlesql_functions import FUNCTIONS, REFUSED
@@ -23,9 +23,9 @@ from workflows_api.domain.workflow.read_allowlist import (
     routines_called,
 )
 from workflows_api.domain.workflow.validation import parse_workflow, validate_workflow
-from workflows_api.http.routes import all_routes
+from workflows_api.http.tables import all_routes
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]
 PROJECT = "home-project"
 POLICY = ReadPolicy(
     PROJECT,

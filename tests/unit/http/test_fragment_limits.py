@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from tests.unit.apps import DEMO, on_fakes, with_demo_workflow
-from tests.unit.http_client import HttpClient
-from tests.unit.workflow_factory import definition, output, read
+from tests.support.apps import DEMO, on_fakes, with_demo_workflow
+from tests.support.http_client import HttpClient
+from tests.support.workflow_factory import definition, output, read
 from workflows_api.domain.workflow import (
     compiler,
     fragment_budget,
@@ -22,7 +22,7 @@ from workflows_api.domain.workflow import (
     fragments,
 )
 from workflows_api.domain.workflow.validation import parse_workflow, validate_workflow
-from workflows_api.http.routes import all_routes
+from workflows_api.http.tables import all_routes
 
 KIB = 1024
 
