@@ -23,7 +23,8 @@ from workflows_api.domain.workflow.signature import ExecutionSignature
 from workflows_api.service.compare_and_swap import Settled, until_settled
 from workflows_api.service.errors import ServiceError
 from workflows_api.service.execution_requests import CostEstimate, ExecuteRequest, ExecuteResult
-from workflows_api.service.lifecycle import ExecutionLifecycle, bytes_billed_cap
+from workflows_api.service.job_calls import bytes_billed_cap
+from workflows_api.service.lifecycle import ExecutionLifecycle
 from workflows_api.service.parameter_values import parameter_values
 from workflows_api.service.ports import ExecutionStore
 from workflows_api.service.workflows import WorkflowService, execution_signature_of

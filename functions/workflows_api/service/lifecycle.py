@@ -4,7 +4,7 @@ only while it holds its concurrency slots (service/limits.py), free them when it
 and move the org's queue (`promote`).
 
 Every state change is a compare-and-swap on the stored state; a writer that loses
-re-reads and applies its report again to what won (`executions.until_settled`).
+re-reads and applies its report again to what won (`compare_and_swap.until_settled`).
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ from workflows_api import deadlines, logs
 from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.execution import limits as lim
 from workflows_api.domain.execution import states as ex
-from workflows_api.domain.execution.records import QueryArgument
 from workflows_api.domain.execution.states import Execution, JobError, JobStatus, State
 from workflows_api.service.compare_and_swap import Settled, until_settled
 from workflows_api.service.errors import BackendUnavailable, ServiceError, WarehouseError
 from workflows_api.service.execution_requests import MAX_WAIT_SECONDS
+from workflows_api.service.job_calls import bytes_billed_cap, call_of
 from workflows_api.service.ports import ExecutionStore, Warehouse
 from workflows_api.service.workflows import WorkflowService, execution_signature_of
 
@@ -112,8 +112,12 @@ class ExecutionLifecycle:
         leaves a table an identical later request may reuse.
         """
 
+        asked: list[str] = []  # job ids BigQuery was asked to cancel
+
         def attempt() -> Settled[Execution] | None:
             execution = stored()
+            if execution.state == State.CANCELLED and asked:
+                return Settled(execution)  # its job's event recorded our cancel first
             if not execution.may_be_cancelled:
                 raise ServiceError(
                     "conflict",
@@ -124,6 +128,7 @@ class ExecutionLifecycle:
             if execution.state != State.QUEUED:  # a queued one has no job
                 connection = self.workflows.connection(execution.org, execution.connection)
                 self.warehouse.cancel_job(connection, execution.bigquery_job_id)
+                asked.append(execution.bigquery_job_id)
             cancelled = execution.transition(State.CANCELLED, at=self.clock())
             if not self.executions.save_execution(cancelled, expected_state=execution.state):
                 return None
@@ -154,7 +159,7 @@ class ExecutionLifecycle:
         self, execution: Execution, connection: Connection, workflow: ExecutionSignature
     ) -> int | None:
         """The bytes the execution's job would process (a dry run of its CALL)."""
-        sql, arguments = _call(execution, workflow)
+        sql, arguments = call_of(execution, workflow)
         return self.warehouse.estimate_query(connection, sql=sql, arguments=arguments)
 
     def reserve(self, execution: Execution, workflow: ExecutionSignature) -> lim.QueueReason | None:
@@ -219,7 +224,7 @@ class ExecutionLifecycle:
         self, execution: Execution, connection: Connection, workflow: ExecutionSignature
     ) -> Execution:
         """Submit the execution's job (idempotent: the job id is the execution's)."""
-        sql, arguments = _call(execution, workflow)
+        sql, arguments = call_of(execution, workflow)
         attempted = replace(execution, submit_attempts=execution.submit_attempts + 1)
         try:
             status = self.warehouse.submit_query(
@@ -316,28 +321,6 @@ class ExecutionLifecycle:
 
 class _OrgFull(Exception):
     """Every org slot is held: promotion stops."""
-
-
-def _call(execution: Execution, workflow: ExecutionSignature) -> tuple[str, list[QueryArgument]]:
-    """The CALL of the execution's procedure and its typed query parameters."""
-    # Imported here: reading an execution (status) never needs the compiler.
-    from workflows_api.domain.workflow.compiler import OUTPUT_TABLE_QUERY_PARAMETER, call_statement
-    from workflows_api.domain.workflow.parameters import (
-        bigquery_parameter_types,
-        validate_parameter_values,
-    )
-
-    types = bigquery_parameter_types(workflow.parameters)
-    typed = validate_parameter_values(workflow.parameters, execution.parameters)
-    arguments = [QueryArgument(name, types[name], value) for name, value in typed.items()]
-    arguments.append(QueryArgument(OUTPUT_TABLE_QUERY_PARAMETER, "STRING", execution.output_table))
-    return call_statement(execution.procedure, list(typed)), arguments
-
-
-def bytes_billed_cap(workflow_cap: int | None, connection_cap: int | None) -> int | None:
-    """The cap a run is submitted with: the lower of the workflow's and the connection's."""
-    caps = [cap for cap in (workflow_cap, connection_cap) if cap is not None]
-    return min(caps) if caps else None
 
 
 def _log_unavailable(execution: Execution, unavailable: BackendUnavailable) -> None:
