@@ -2,6 +2,8 @@
 ticks to the sweep topic, the Pub/Sub emulator pushes each to `sweep_executions`, and the
 sweep submits an execution left `created` without anybody reading its status.
 
+Its backstop ends a run whose completion event was lost, again with no status read.
+
 The sweep reads the whole Firestore database, and the session's holds what other tests
 left `created` (queued jobs, refused submissions): this module's sweep runs on a database
 of its own, so it neither touches their executions nor waits behind them."""
@@ -34,6 +36,7 @@ pytestmark = pytest.mark.e2e
 # Short, so the test waits for moments; `make run` ticks every 60 s by default.
 INTERVAL_SECONDS = 1.0
 DATABASE = "local-sweep"
+RECHECK_SECONDS = 1
 ORG = "demo"  # an org the IAM Credentials stand-in has a service account for
 WORKFLOW_ID = "sweep_light"
 # One read, no parameters: the local BigQuery runs it in moments.
@@ -52,7 +55,12 @@ class ProcessDied(BaseException):
 @pytest.fixture(scope="module")
 def env(emulators_running: Emulators, stack: Stack) -> dict[str, str]:
     """The stack's environment on this module's database (`stack`: the tables seeded)."""
-    return {**emulators_running.env(), "WFAPI_FIRESTORE_DATABASE": DATABASE}
+    # The backstop re-reads open executions after 1 s here (600 s deployed).
+    return {
+        **emulators_running.env(),
+        "WFAPI_FIRESTORE_DATABASE": DATABASE,
+        "WFAPI_SWEEP_RECHECK_SECONDS": str(RECHECK_SECONDS),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -156,3 +164,42 @@ def test_the_schedule_submits_an_execution_left_created_without_a_status_read(
     # The job it submitted is the execution's own, and it runs to the end.
     job = _wait_until_done(app, connection, orphan.bigquery_job_id)
     assert job is not None and job.error is None, job
+
+
+def _settled_by_the_sweep(log_path: Path) -> int:
+    """How many executions the sweep function's runs ended through the backstop."""
+    settled = 0
+    for line in log_path.read_text(errors="replace").splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if entry.get("message") == "sweep of executions left created":
+            settled += int(entry.get("settled") or 0)
+    return settled
+
+
+def test_a_run_whose_completion_event_is_lost_ends_through_the_sweep(
+    app: App, local_sweep: LocalSweep
+) -> None:
+    # The stack's completion function reads the session's database, not this module's:
+    # every completion event of this module's runs is lost, as in a project without
+    # the log sink. Nobody reads the run's status.
+    execution = app.admission.execute(ORG, WORKFLOW_ID, ExecuteRequest({}, cache=False)).execution
+    assert execution.job_confirmed and not execution.is_terminal
+    connection = app.workflows.connection(ORG, "local")
+    job = _wait_until_done(app, connection, execution.bigquery_job_id)
+    assert job is not None and job.error is None, job
+
+    # Re-checked after RECHECK_SECONDS by a sweep every INTERVAL_SECONDS: moments here.
+    # The bound only detects a run that never ends (it is no speed target).
+    function = local_sweep.pushed.function
+    deadline = time.monotonic() + 90
+    stored = app.store.get_execution(ORG, execution.id)
+    while stored is not None and not stored.is_terminal:
+        assert time.monotonic() < deadline, f"never ended; sweep log:\n{function.log_tail()}"
+        time.sleep(0.2)
+        stored = app.store.get_execution(ORG, execution.id)
+    assert stored is not None and stored.state == State.SUCCEEDED
+    assert stored.ended_at == job.ended_at  # BigQuery's end, read back by the sweep
+    assert _settled_by_the_sweep(function.log_path) >= 1

@@ -4,6 +4,7 @@ whose completion event never came still end, fairly, without anyone reading them
 from __future__ import annotations
 
 from tests.support.apps import GOOD, OnFakes, with_demo_workflow
+from tests.support.fake_queue import InMemoryDeliveryQueue
 from workflows_api.domain.execution.states import Execution, State
 from workflows_api.service.execution_requests import ExecuteRequest
 from workflows_api.service.sweep import RECHECK_AFTER
@@ -24,7 +25,9 @@ def _stored(world: OnFakes, execution: Execution) -> Execution:
 
 
 def test_an_open_execution_whose_event_was_lost_ends_once_due() -> None:
-    world = with_demo_workflow()
+    queue = InMemoryDeliveryQueue()
+    world = with_demo_workflow(delivery_queue=queue)
+    world.app.webhooks.configure("demo", "clusters", ["https://a.example/hook"])
     execution = _running(world)
     world.warehouse.outcome = "succeeded"  # the job ended; its event was lost
 
@@ -36,6 +39,8 @@ def test_an_open_execution_whose_event_was_lost_ends_once_due() -> None:
     report = world.app.sweep.sweep()
     assert (report.rechecked, report.settled, report.left) == (1, 1, 0)
     assert _stored(world, execution).state == State.SUCCEEDED
+    # Its end is announced as any other: one delivery per webhook URL.
+    assert len(queue.messages) == 1 and execution.id in queue.messages[0].data.decode()
     assert world.app.sweep.sweep().rechecked == 0  # terminal: never read again
 
 
