@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -144,9 +145,16 @@ class WorkflowService:
         return self.workflows.get_workflow(org, workflow_id)
 
     def list(
-        self, org: str, page_size: int, page_token: str | None
+        self,
+        org: str,
+        page_size: int,
+        page_token: str | None,
+        only: tuple[str, ...] | None = None,
     ) -> tuple[list[WorkflowRecord], str | None]:
-        """One page ordered by id, and the token of the next page (None at the end)."""
+        """One page ordered by id, and the token of the next page (None at the end).
+
+        `only` (a caller limited to listed workflows): the page holds those alone, and
+        the token is the last id of the page, never of a workflow the caller may not see."""
         if page_token is not None and not WORKFLOW_ID_PATTERN.fullmatch(page_token):
             # Tokens are workflow ids; anything else could not address a document.
             raise ServiceError(
@@ -155,10 +163,26 @@ class WorkflowService:
                 "page_token: not a token this API gave",
                 "page_token",
             )
-        records = self.workflows.list_workflows(org, limit=page_size + 1, after=page_token)
+        if only is not None:
+            records = list(self._listed(org, sorted(set(only)), page_size + 1, page_token))
+        else:
+            records = self.workflows.list_workflows(org, limit=page_size + 1, after=page_token)
         if len(records) > page_size:
             return records[:page_size], records[page_size - 1].id
         return records, None
+
+    def _listed(
+        self, org: str, ids: Sequence[str], limit: int, after: str | None
+    ) -> Sequence[WorkflowRecord]:
+        """Up to `limit` of the workflows `ids` names that exist, by id, after `after`."""
+        found: builtins.list[WorkflowRecord] = []
+        for workflow_id in ids:
+            if len(found) == limit:
+                break
+            if after is None or workflow_id > after:
+                record = self.stored(org, workflow_id)
+                found.extend([record] if record is not None else [])
+        return found
 
     def delete(self, org: str, workflow_id: str) -> None:
         """Delete a definition, dropping its procedure first if its API is enabled."""

@@ -72,10 +72,10 @@ def list_workflows(app: App, request: Request) -> Response:
         raise ApiError(
             400, "invalid_page_token", "page_token: not a token this API gave", "page_token"
         )
-    records, next_token = app.workflows.list(token.org, page_size, page_token)
-    visible = [r for r in records if token.allows_workflow(r.id)]
+    # Filtered before paging: the token is the last id the caller sees (issue 23).
+    records, next_token = app.workflows.list(token.org, page_size, page_token, token.workflows)
     body = models.WorkflowList(
-        workflows=[workflow_model(r, include_definition=False) for r in visible],
+        workflows=[workflow_model(r, include_definition=False) for r in records],
         next_page_token=next_token,
     )
     return json_response(body.model_dump(mode="json"))
