@@ -127,7 +127,11 @@ class ExecutionLinks(_Body):
 
 
 class Delivery(_Body):
-    url: str
+    webhook: int = Field(
+        description="Which of the execution's webhook receivers (0, 1, ... in the order "
+        "first attempted): the URL itself is not shown, its path is often the secret."
+    )
+    host: str = Field(description="The receiver URL's host (and port, if not 443).")
     attempt: int
     at: str
     state: str = Field(description="The execution state the delivery announced.")
