@@ -1,15 +1,13 @@
 """The composition root: adapters wired into services, once per process.
 
-`bootstrap(settings)` gives the real thing (Firestore, BigQuery, Secret Manager,
-clients created on first use); tests pass fakes by keyword (`store=`, `warehouse=`,
-`clock=`, ...). Every service is wired by keyword. The webhook payload is a view of an
-execution, handed in as `webhook_payload`; `get_app()` is the process's own App (the
-entry points' and the CLI's): the real adapters, the native execution view
-(`execution_views.py`) as the payload, built once.
+`bootstrap(settings)` gives the real thing (Firestore, BigQuery, Secret Manager, clients
+created on first use); tests pass fakes by keyword (`store=`, `warehouse=`, `clock=`...).
+Every service is wired by keyword. The webhook payload is an execution's view, handed in
+as `webhook_payload`; `get_app()` is the process's own App (entry points', CLI's): the
+real adapters and the native execution view (`execution_views.py`), built once.
 
-Each service and adapter module is imported where it is first built, not here: a
-function process imports only what its requests use (cold start: `status` never
-loads the compiler, sqlglot or Secret Manager).
+Each service and adapter module is imported where it is first built, not here: a function
+process imports only what its requests use (cold start: `status` never loads the compiler).
 """
 
 from __future__ import annotations
@@ -220,7 +218,11 @@ class App:
         from workflows_api.service.workflows import WorkflowService
 
         return WorkflowService(
-            connections=self.store, workflows=self.store, warehouse=self.warehouse, clock=self.clock
+            connections=self.store,
+            workflows=self.store,
+            warehouse=self.warehouse,
+            clock=self.clock,
+            single_org=self.settings.single_org,
         )
 
     @cached_property

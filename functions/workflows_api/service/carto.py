@@ -194,14 +194,11 @@ class CartoCalls:
         return jobs, next_token
 
     def _connection_of(self, org: str, execution: Execution) -> Connection:
-        """The execution's connection; one removed since still names the job's (its
-        location then unknown: BigQuery's default)."""
-        try:
-            return self.workflows.connection(org, execution.connection)
-        except ServiceError as error:
-            if error.kind != "not_found":
-                raise
-            return Connection(org=org, id=execution.connection, project="")
+        """The execution's connection, for its view alone (nothing runs on it: one
+        without a service account is listed too); one removed since still names the
+        job's (its location then unknown: BigQuery's default)."""
+        stored = self.workflows.connections.get_connection(org, execution.connection)
+        return stored or Connection(org=org, id=execution.connection, project="")
 
 
 def _parameters(call: ProcedureCall, supplied: Mapping[str, Any]) -> dict[str, Any]:

@@ -92,6 +92,8 @@ class WorkflowService:
     workflows: WorkflowStore
     warehouse: Warehouse
     clock: Callable[[], dt.datetime]
+    # Connections without a service account run as the runtime identity only here.
+    single_org: bool = False
 
     # --- definitions ----------------------------------------------------------------
 
@@ -203,6 +205,22 @@ class WorkflowService:
         connection = self.connections.get_connection(org, connection_id)
         if connection is None:
             raise not_found("connection", connection_id)
+        return self._usable(connection)
+
+    def _usable(self, connection: Connection) -> Connection:
+        """409 for a connection without a service account outside single-org mode (an
+        older document, registered before one was required): nothing runs for it as the
+        runtime identity, which is every org's and no org's."""
+        if connection.service_account is None and not self.single_org:
+            raise ServiceError(
+                "conflict",
+                "connection_without_service_account",
+                f"connection: {connection.id!r} names no service account to run as, and "
+                "this deployment serves several orgs, so nothing runs on it as the runtime "
+                "identity; an operator must register it again with one (wfapi connection "
+                "create ... --service-account).",
+                "connection",
+            )
         return connection
 
     # --- API access -----------------------------------------------------------------
@@ -306,7 +324,7 @@ class WorkflowService:
                     f"connection: no connection {connection_id!r} in this organization",
                     "connection",
                 )
-            return connection
+            return self._usable(connection)
         available = self.connections.list_connections(org)
         if len(available) != 1:
             raise ServiceError(
@@ -316,7 +334,7 @@ class WorkflowService:
                 f"({len(available)} are configured)",
                 "connection",
             )
-        return available[0]
+        return self._usable(available[0])
 
 
 def _signature_json(workflow: Workflow) -> dict[str, Any]:

@@ -40,7 +40,7 @@ ROUTES: tuple[Route, ...] = (
         "workflows_api.http.nexadata.status:get_execution",
         "Nexadata: execution status",
         responses=((200, f"{_MODELS}:NexadataExecution"),),
-        errors=(400, 401, 403, 404, 503),
+        errors=(400, 401, 403, 404, 409, 503),
         tag="nexadata",
     ),
     *(
