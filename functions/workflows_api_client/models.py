@@ -83,7 +83,15 @@ class ApiState(_Body):
     procedure: str
     deployed_version: str | None
     current_version: str
-    in_sync: bool
+    in_sync: bool = Field(
+        description="The API runs the current version on the workflow's current connection."
+    )
+    deployed_connection: str | None = Field(
+        default=None,
+        description="The connection the procedure was deployed for (runs as); while it is "
+        "not `connection`, executions answer 409 api_connection_changed until an update.",
+    )
+    connection: str | None = Field(default=None, description="The workflow's connection.")
     enabled_at: str | None
     updated_at: str | None
     parameters: list[ApiParameter]

@@ -95,7 +95,9 @@ class CartoCalls:
         except CallSyntaxError as error:
             raise ServiceError("invalid", "invalid_query", str(error), "query") from None
         record = self.workflow_store.find_workflow_by_procedure(org, call.procedure_ref)
-        if record is None or record.connection != connection.id or not may_run(record.id):
+        # The connection the procedure was deployed for (the workflow's may have changed
+        # since: then admission refuses it, 409 api_connection_changed).
+        if record is None or record.deployed_connection != connection.id or not may_run(record.id):
             raise ServiceError(
                 "not_found",
                 "procedure_not_found",

@@ -19,6 +19,11 @@ from workflows_api.service.definition_checks import (
 )
 from workflows_api.service.errors import ServiceError, WarehouseError, not_found
 from workflows_api.service.ports import ConnectionStore, Warehouse, WorkflowStore
+from workflows_api.service.workflow_refusals import (
+    api_connection_changed,
+    api_disabled,
+    check_workflow_id,
+)
 
 if TYPE_CHECKING:
     from workflows_api.domain.workflow.compiler import CompiledProcedure
@@ -37,17 +42,6 @@ class SavedWorkflow:
     record: WorkflowRecord
     created: bool
     warnings: list[Issue]
-
-
-def check_workflow_id(workflow_id: str) -> None:
-    if not WORKFLOW_ID_PATTERN.fullmatch(workflow_id):
-        raise ServiceError(
-            "invalid",
-            "invalid_workflow_id",
-            "workflow_id: expected 1 to 128 letters, digits, '_' or '-', starting with a "
-            f"letter or digit; got {workflow_id[:140]!r}",
-            "workflow_id",
-        )
 
 
 def definition_of(record: WorkflowRecord) -> Workflow:
@@ -71,19 +65,11 @@ def execution_signature_of(record: WorkflowRecord) -> ExecutionSignature:
 
     if record.api is None or not record.api.enabled:
         raise api_disabled(record.id)
+    if record.connection_changed:
+        raise api_connection_changed(record)
     if record.api.signature is not None:
         return ExecutionSignature.from_json(record.api.signature)
     return ExecutionSignature.of(deployed_definition_of(record))
-
-
-def api_disabled(workflow_id: str) -> ServiceError:
-    return ServiceError(
-        "conflict",
-        "api_disabled",
-        f"API access to workflow {workflow_id!r} is disabled; enable it with "
-        f"POST /v1/workflows/{workflow_id}/api.",
-        "workflow_id",
-    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -246,9 +232,9 @@ class WorkflowService:
         record = self.get(org, workflow_id)
         if record.api is None or not record.api.enabled:
             return record
-        self._run_ddl(
-            self.connection(org, record.connection), drop_procedure_statement(record.api.procedure)
-        )
+        # Dropped as (and where) it was deployed, whichever connection the workflow has now.
+        deployed_on = self.connection(org, record.deployed_connection or record.connection)
+        self._run_ddl(deployed_on, drop_procedure_statement(record.api.procedure))
         updated = replace(record, api=replace(record.api, enabled=False, updated_at=self.clock()))
         self.workflows.put_workflow(updated)
         return updated
@@ -258,6 +244,13 @@ class WorkflowService:
         workflow = definition_of(record)
         checked(workflow, connection)  # the allowlist may have changed since the PUT
         compiled = self._compile(record, workflow, connection)
+        if record.connection_changed and record.api is not None and record.api.enabled:
+            # Moving to another connection: the old procedure goes first, dropped as the
+            # old connection's identity, so nothing runs it any more whatever follows.
+            from workflows_api.domain.workflow.compiler import drop_procedure_statement
+
+            old = self.connection(record.org, record.deployed_connection or record.connection)
+            self._run_ddl(old, drop_procedure_statement(record.api.procedure))
         self.warehouse.ensure_dataset(connection)
         self._run_ddl(connection, compiled.sql)
         now = self.clock()
@@ -269,6 +262,7 @@ class WorkflowService:
             enabled_at=record.api.enabled_at if record.api and record.api.enabled else now,
             updated_at=now,
             signature=_signature_json(workflow),
+            connection=connection.id,
         )
         updated = replace(record, api=api)
         self.workflows.put_workflow(updated)

@@ -155,6 +155,7 @@ def _api_to_doc(api: ApiState) -> dict[str, Any]:
         "enabled_at": timestamp(api.enabled_at),
         "updated_at": timestamp(api.updated_at),
         "signature": None if api.signature is None else to_json(api.signature),
+        "connection": api.connection,
     }
 
 
@@ -167,4 +168,5 @@ def _api_from_doc(data: dict[str, Any]) -> ApiState:
         enabled_at=utc(data["enabled_at"]),
         updated_at=utc(data["updated_at"]),
         signature=json.loads(signature) if (signature := data.get("signature")) else None,
+        connection=data.get("connection"),  # absent before issue 23: the workflow's
     )
