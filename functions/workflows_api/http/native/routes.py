@@ -257,7 +257,7 @@ ROUTES: tuple[Route, ...] = (
         "workflows_api.http.native.status:get_results",
         "Output rows of a succeeded execution, page by page",
         responses=((200, "Results"),),
-        errors=(400, 401, 403, 404, 409, 503),
+        errors=(400, 401, 403, 404, 409, 422, 503),
         parameters=(
             *page_parameters("^[A-Za-z0-9_-]+$", 1000, 10_000),
             Parameter(
