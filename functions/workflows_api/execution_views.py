@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from workflows_api.domain.execution.states import Execution
+from workflows_api.domain.execution.webhooks import receiver_host
 from workflows_api.domain.timestamps import iso_utc, optional_iso_utc
 from workflows_api.service.execution_requests import CostEstimate
 
@@ -19,6 +20,7 @@ def execution_view(execution: Execution, *, cached: bool = False) -> dict[str, A
     """`cached` is true on an execute answer served by an earlier request's execution
     (no new BigQuery job); every stored execution ran its own job, so status says false."""
     statistics = execution.statistics
+    receivers: dict[str, int] = {}
     return {
         "id": execution.id,
         "workflow_id": execution.workflow_id,
@@ -34,9 +36,13 @@ def execution_view(execution: Execution, *, cached: bool = False) -> dict[str, A
         "error": execution.error.to_dict() if execution.error else None,
         "version": execution.version,
         "links": {"status": f"/v1/executions/{execution.id}"},
+        # A webhook URL's path or query is often its secret: readers of executions see
+        # its host, and which of the execution's receivers it is (in the order first
+        # attempted); the workflow's webhook settings show URLs to who may set them.
         "notifications": [
             {
-                "url": d.url,
+                "webhook": receivers.setdefault(d.url, len(receivers)),
+                "host": receiver_host(d.url),
                 "attempt": d.attempt,
                 "at": iso_utc(d.at),
                 "state": d.state,

@@ -84,7 +84,15 @@ class ApiState(_Body):
     procedure: str
     deployed_version: str | None
     current_version: str
-    in_sync: bool
+    in_sync: bool = Field(
+        description="The API runs the current version on the workflow's current connection."
+    )
+    deployed_connection: str | None = Field(
+        default=None,
+        description="The connection the procedure was deployed for (runs as); while it is "
+        "not `connection`, executions answer 409 api_connection_changed until an update.",
+    )
+    connection: str | None = Field(default=None, description="The workflow's connection.")
     enabled_at: str | None
     updated_at: str | None
     parameters: list[ApiParameter]
@@ -128,7 +136,11 @@ class ExecutionLinks(_Body):
 
 
 class Delivery(_Body):
-    url: str
+    webhook: int = Field(
+        description="Which of the execution's webhook receivers (0, 1, ... in the order "
+        "first attempted): the URL itself is not shown, its path is often the secret."
+    )
+    host: str = Field(description="The receiver URL's host (and port, if not 443).")
     attempt: int
     at: str
     state: str = Field(description="The execution state the delivery announced.")

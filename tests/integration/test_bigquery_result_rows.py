@@ -17,6 +17,7 @@ from workflows_api.adapters.bigquery_warehouse import BigQueryWarehouse
 from workflows_api.config import Settings
 from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.execution.records import QueryArgument
+from workflows_api.domain.execution.results import ReadLimits
 from workflows_api.service.errors import WarehouseError
 
 pytestmark = pytest.mark.integration
@@ -54,6 +55,7 @@ def test_query_rows_reads_a_parameterised_page_with_its_types(
             QueryArgument("limit", "INT64", 3),
             QueryArgument("offset", "INT64", 10),
         ],
+        ReadLimits(maximum_bytes_billed=10**9),
     )
     assert rows == [
         {"id": 11, "name": "place 11", "seen": dt.datetime(2024, 1, 1, 11, tzinfo=dt.UTC)},
@@ -66,11 +68,14 @@ def test_query_rows_reads_every_row_and_none(
     warehouse: BigQueryWarehouse, places: Connection
 ) -> None:
     table = f"`{places.project}.{places.dataset}.places`"
-    every = warehouse.query_rows(places, f"SELECT id FROM {table} ORDER BY id", [])
+    every = warehouse.query_rows(places, f"SELECT id FROM {table} ORDER BY id", [], ReadLimits())
     assert [row["id"] for row in every] == list(range(1, 31))
     assert (
         warehouse.query_rows(
-            places, f"SELECT id FROM {table} WHERE id > @n", [QueryArgument("n", "INT64", 99)]
+            places,
+            f"SELECT id FROM {table} WHERE id > @n",
+            [QueryArgument("n", "INT64", 99)],
+            ReadLimits(),
         )
         == []
     )
@@ -81,7 +86,10 @@ def test_a_query_that_fails_is_a_warehouse_error(
 ) -> None:
     with pytest.raises(WarehouseError):
         warehouse.query_rows(
-            places, f"SELECT missing FROM `{places.project}.{places.dataset}.places`", []
+            places,
+            f"SELECT missing FROM `{places.project}.{places.dataset}.places`",
+            [],
+            ReadLimits(),
         )
 
 

@@ -27,7 +27,11 @@ DEMO: dict[str, Any] = yaml.safe_load(
 )
 GOOD = {"number_of_clusters": 2, "buffer_radius": 500, "store_type": "Supermarket"}
 DEMO_CONNECTION = Connection(
-    "demo", "local", "demo-project", read_allowlist=("demo-project.retail",)
+    "demo",
+    "local",
+    "demo-project",
+    service_account="wfapi-demo@demo-project.iam.gserviceaccount.com",
+    read_allowlist=("demo-project.retail",),
 )
 
 

@@ -15,9 +15,9 @@ from typing import Any
 from tests.support.memory_store import InMemoryStore
 from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.execution.records import QueryArgument
-from workflows_api.domain.execution.results import Column
+from workflows_api.domain.execution.results import Column, ReadLimits, row_size
 from workflows_api.domain.execution.states import JobError, JobStatus
-from workflows_api.service.errors import BackendUnavailable
+from workflows_api.service.errors import BackendUnavailable, WarehouseError
 
 __all__ = ["FakeWarehouse", "InMemoryStore", "SubmittedJob"]
 
@@ -29,6 +29,9 @@ class SubmittedJob:
     arguments: list[QueryArgument]
     labels: dict[str, str]
     maximum_bytes_billed: int | None = None
+
+
+NO_LIMITS = ReadLimits()
 
 
 @dataclass
@@ -46,6 +49,8 @@ class FakeWarehouse:
     rows: list[dict[str, Any]] = field(default_factory=list)  # what an output table holds
     queries: list[tuple[str, list[QueryArgument]]] = field(default_factory=list)
     estimated_bytes: int | None = 10_485_760  # what a dry run answers
+    missing_tables: set[str] = field(default_factory=set)  # dropped output tables
+    rows_caps: list[int | None] = field(default_factory=list)  # each rows query's cap
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def ensure_dataset(self, connection: Connection) -> None:
@@ -96,12 +101,26 @@ class FakeWarehouse:
         return self.estimated_bytes
 
     def table_columns(self, connection: Connection, table: str) -> list[Column]:
+        if table in self.missing_tables:  # as BigQuery answers a dropped table
+            raise WarehouseError("notFound", f"Not found: Table {table}")
         return list(self.columns)
 
     def query_rows(
-        self, connection: Connection, sql: str, arguments: list[QueryArgument]
+        self,
+        connection: Connection,
+        sql: str,
+        arguments: list[QueryArgument],
+        limits: ReadLimits = NO_LIMITS,
     ) -> list[dict[str, Any]]:
         self.queries.append((sql, arguments))
+        self.rows_caps.append(limits.maximum_bytes_billed)
+        max_bytes = limits.max_bytes
         values = {a.name: a.value for a in arguments}
         offset, limit = values["wfapi_offset"], values["wfapi_limit"]
-        return [dict(row) for row in self.rows[offset : offset + limit]]
+        found, size = [], 0
+        for row in self.rows[offset : offset + limit]:
+            found.append(dict(row))
+            size += row_size(row)
+            if max_bytes is not None and size >= max_bytes:
+                break
+        return found

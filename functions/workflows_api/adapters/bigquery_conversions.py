@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
 import requests
@@ -15,6 +15,7 @@ from google.auth import exceptions as auth_exceptions
 from google.cloud import bigquery
 
 from workflows_api.domain.execution.records import QueryArgument
+from workflows_api.domain.execution.results import row_size
 from workflows_api.domain.execution.states import JobError, JobState, JobStatistics, JobStatus
 from workflows_api.service.errors import WarehouseError
 
@@ -130,3 +131,16 @@ def refused(error: api_exceptions.GoogleAPICallError) -> WarehouseError:
 # The client library starts an HTTP error's message with the request ("POST
 # https://host:port/bigquery/v2/...: "): an endpoint's address is not for callers.
 _REQUEST_LINE = re.compile(r"^[A-Z]+ \S+://\S+: ")
+
+
+def within_bytes(rows: Iterable[Any], max_bytes: int | None) -> list[dict[str, Any]]:
+    """The rows as dicts, read (page by page, as tabledata.list serves them) until the
+    one that takes their size to `max_bytes`: no more is held in memory."""
+    found: list[dict[str, Any]] = []
+    size = 0
+    for row in rows:
+        found.append(dict(row.items()))
+        size += row_size(found[-1])
+        if max_bytes is not None and size >= max_bytes:
+            break
+    return found

@@ -1,23 +1,20 @@
 """The Warehouse port on BigQuery: the connection's dataset, DDL, and CALL jobs.
 
-Every call goes to the client `client_for(connection)` gives (production may build
-it impersonating the connection's service account), in the connection's project and
-location. The client library's own retries are switched off; `_retrying` applies the
-adapters' one retry policy (adapters/retrying.py): transient errors (5xx, 429, rate
-limits, dropped connections, timeouts) are retried with backoff, then BackendUnavailable.
+Every call goes to the client `client_for(connection)` gives (impersonating the
+connection's service account), in the connection's project and location. The client
+library's own retries are off; `_retrying` applies the adapters' one retry policy
+(adapters/retrying.py): transient errors are retried with backoff, then BackendUnavailable.
 Each attempt has a timeout, the retries a budget (JOB_CALL_DEADLINE_SECONDS for jobs.insert,
 get, cancel; RETRY_DEADLINE_SECONDS else), both ending by the request's deadline
 (deadlines.py): a frozen BigQuery costs an execute or a status read at most
 JOB_CALL_DEADLINE_SECONDS, any other request at most its deadline, even mid-wait.
 Other refusals become WarehouseError (BigQuery's reason, message).
 
-Jobs are inserted under the caller's fixed job id, so re-inserting is idempotent:
-BigQuery answers 409 for an id it already has, which counts as submitted. A job
-that runs and fails is not an exception here: its status is DONE with the job's
-errorResult, unchanged.
+Jobs are inserted under the caller's fixed job id, so re-inserting is idempotent (409 for
+an id BigQuery has counts as submitted). A job that runs and fails is not an exception
+here: its status is DONE with the job's errorResult, unchanged.
 
-The local emulator (bqemulator 1.4.0, behind devstack's shims) drops the labels of
-successful jobs (tests/integration/test_bigquery_jobs.py).
+bqemulator 1.4.0 drops the labels of successful jobs (tests/integration/test_bigquery_jobs.py).
 """
 
 from __future__ import annotations
@@ -41,11 +38,12 @@ from workflows_api.adapters.bigquery_conversions import (
     job_status,
     query_parameter,
     refused,
+    within_bytes,
 )
 from workflows_api.adapters.retrying import attempt_timeout, call_with_retries
 from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.execution.records import QueryArgument
-from workflows_api.domain.execution.results import Column
+from workflows_api.domain.execution.results import Column, ReadLimits
 from workflows_api.domain.execution.states import JobStatus
 from workflows_api.domain.workflow.sql_render import quote_table_reference
 from workflows_api.service.errors import BackendUnavailable, WarehouseError
@@ -176,10 +174,12 @@ class BigQueryWarehouse:
         ]
 
     def query_rows(
-        self, connection: Connection, sql: str, arguments: list[QueryArgument]
+        self, connection: Connection, sql: str, arguments: list[QueryArgument], limits: ReadLimits
     ) -> list[dict[str, Any]]:
         client = self._client_for(connection)
         config = bigquery.QueryJobConfig(query_parameters=[query_parameter(a) for a in arguments])
+        if limits.maximum_bytes_billed is not None:  # (None would be sent as "None")
+            config.maximum_bytes_billed = limits.maximum_bytes_billed
         job = self._retrying(
             "run rows query",
             lambda: client.query(
@@ -198,10 +198,10 @@ class BigQueryWarehouse:
         # not: the client library gives each of its calls at least 120 s.
         return self._retrying(
             "read rows",
-            lambda: [
-                dict(row.items())
-                for row in client.list_rows(job.destination, retry=_NO_RETRY, timeout=_attempt())
-            ],
+            lambda: within_bytes(
+                client.list_rows(job.destination, retry=_NO_RETRY, timeout=_attempt()),
+                limits.max_bytes,
+            ),
         )
 
     # --- helpers ------------------------------------------------------------------

@@ -26,6 +26,7 @@ from google.cloud import bigquery, firestore
 
 from workflows_api.config import Settings
 from workflows_api.domain.access.connections import Connection
+from workflows_api.service.errors import WarehouseError
 
 IAM_CREDENTIALS_ENDPOINT = "https://iamcredentials.googleapis.com"
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
@@ -76,6 +77,14 @@ class BigQueryClients:
         self._lock = threading.Lock()
 
     def for_connection(self, connection: Connection) -> bigquery.Client:
+        """The connection's client; one without a service account runs as the runtime
+        identity only in a single-org deployment (the service refuses it first, 409)."""
+        if connection.service_account is None and not self._settings.single_org:
+            raise WarehouseError(
+                "service_account_required",
+                f"Connection {connection.id!r} names no service account; this deployment "
+                "serves several orgs, so it does not run as the runtime identity.",
+            )
         return self.client(connection.project, connection.service_account)
 
     def client(self, project: str, service_account: str | None) -> bigquery.Client:

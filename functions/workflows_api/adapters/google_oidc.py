@@ -113,8 +113,9 @@ def _key_id(token: str) -> str | None:
     return kid if isinstance(kid, str) else None
 
 
-# google-auth's own text can quote the audience we expect (the deployment's URL) or our
-# key ids: a caller learns only which check failed; the text goes to the log.
+# google-auth's own text can quote the audience we expect (the deployment's URL), our
+# key ids, or the token itself ("Wrong number of segments in token: b'...'"): a caller
+# learns only which check failed, and the log only that and the exception's type.
 _REASONS = (
     ("expired", "it has expired"),
     ("too early", "it is not valid yet"),
@@ -124,8 +125,8 @@ _REASONS = (
 
 
 def _refusal(error: Exception) -> InvalidIdToken:
-    text = str(error)
-    logs.log(logger, logging.INFO, "ID token refused", reason=text[:500])
-    lowered = text.lower()
+    lowered = str(error).lower()
     reason = next((said for found, said in _REASONS if found in lowered), None)
-    return InvalidIdToken(reason or "it cannot be decoded")
+    said = reason or "it cannot be decoded"
+    logs.log(logger, logging.INFO, "ID token refused", reason=said, error=type(error).__name__)
+    return InvalidIdToken(said)

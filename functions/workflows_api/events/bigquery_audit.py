@@ -235,8 +235,10 @@ def _int(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
+    text = value.strip() if isinstance(value, str) else ""
+    # ASCII digits alone ('²' passes str.isdigit, not int()), and no more than an INT64's.
+    if text.isascii() and text.isdigit() and len(text) <= 19:
+        return int(text)
     return None
 
 

@@ -25,6 +25,7 @@ from workflows_api.service.errors import ServiceError
 from workflows_api.service.execution_requests import CostEstimate, ExecuteRequest, ExecuteResult
 from workflows_api.service.job_calls import bytes_billed_cap
 from workflows_api.service.lifecycle import ExecutionLifecycle
+from workflows_api.service.output_tables import expire_output, output_exists
 from workflows_api.service.parameter_values import parameter_values
 from workflows_api.service.ports import ExecutionStore
 from workflows_api.service.workflows import WorkflowService, execution_signature_of
@@ -149,7 +150,17 @@ class ExecutionAdmission:
     def _reusable_holder(self, org: str, key: str) -> Execution | None:
         holder_id = self.executions.get_cache_entry(org, key)
         holder = None if holder_id is None else self.executions.get_execution(org, holder_id)
-        return holder if holder is not None and holder.reusable_at(self.clock()) else None
+        return holder if holder is not None and self._reusable(holder) else None
+
+    def _reusable(self, holder: Execution) -> bool:
+        """Can the cache key's holder answer? A succeeded one only while its output table
+        is still there (issue 23): one found gone is recorded expired, never served."""
+        if not holder.reusable_at(self.clock()):
+            return False
+        if holder.state != ex.State.SUCCEEDED or output_exists(self.workflows, holder):
+            return True
+        expire_output(self.executions, holder, self.clock())
+        return False
 
     def _claim_cache_entry(self, execution: Execution) -> Execution | None:
         """None when `execution` now holds its cache key, else the reusable holder."""
@@ -162,7 +173,7 @@ class ExecutionAdmission:
             if holder_id is None or holder_id == execution.id:
                 return Settled(None)
             holder = self.executions.get_execution(execution.org, holder_id)
-            if holder is not None and holder.reusable_at(self.clock()):
+            if holder is not None and self._reusable(holder):
                 return Settled(holder)
             if self.executions.replace_cache_entry(
                 execution.org, execution.cache_key, holder_id, execution.id, expire_at

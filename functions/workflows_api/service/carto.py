@@ -95,7 +95,9 @@ class CartoCalls:
         except CallSyntaxError as error:
             raise ServiceError("invalid", "invalid_query", str(error), "query") from None
         record = self.workflow_store.find_workflow_by_procedure(org, call.procedure_ref)
-        if record is None or record.connection != connection.id or not may_run(record.id):
+        # The connection the procedure was deployed for (the workflow's may have changed
+        # since: then admission refuses it, 409 api_connection_changed).
+        if record is None or record.deployed_connection != connection.id or not may_run(record.id):
             raise ServiceError(
                 "not_found",
                 "procedure_not_found",
@@ -194,14 +196,11 @@ class CartoCalls:
         return jobs, next_token
 
     def _connection_of(self, org: str, execution: Execution) -> Connection:
-        """The execution's connection; one removed since still names the job's (its
-        location then unknown: BigQuery's default)."""
-        try:
-            return self.workflows.connection(org, execution.connection)
-        except ServiceError as error:
-            if error.kind != "not_found":
-                raise
-            return Connection(org=org, id=execution.connection, project="")
+        """The execution's connection, for its view alone (nothing runs on it: one
+        without a service account is listed too); one removed since still names the
+        job's (its location then unknown: BigQuery's default)."""
+        stored = self.workflows.connections.get_connection(org, execution.connection)
+        return stored or Connection(org=org, id=execution.connection, project="")
 
 
 def _parameters(call: ProcedureCall, supplied: Mapping[str, Any]) -> dict[str, Any]:

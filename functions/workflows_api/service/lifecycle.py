@@ -259,7 +259,13 @@ class ExecutionLifecycle:
 
     def _resubmit(self, execution: Execution, connection: Connection) -> Execution:
         record = self.workflows.stored(execution.org, execution.workflow_id)
-        if record is None or record.api is None or record.api.deployed_version != execution.version:
+        if (
+            record is None
+            or record.api is None
+            or record.api.deployed_version != execution.version
+            or record.api.procedure != execution.procedure
+            or record.deployed_connection != execution.connection
+        ):
             # The procedure it was meant to call is gone or different: do not run another.
             changed = JobStatus(execution.bigquery_job_id, "DONE", WORKFLOW_CHANGED)
             return self._apply(execution, changed)

@@ -19,7 +19,7 @@ from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.access.tokens import Principal, Token
 from workflows_api.domain.execution.limits import OrgLimits, Slot
 from workflows_api.domain.execution.records import QueryArgument, TriggerRejection
-from workflows_api.domain.execution.results import Column
+from workflows_api.domain.execution.results import Column, ReadLimits
 from workflows_api.domain.execution.states import Execution, JobStatus
 from workflows_api.domain.execution.webhook_deliveries import WebhookDelivery
 from workflows_api.domain.execution.webhooks import DeliveryAttempt, WebhookConfig
@@ -305,7 +305,9 @@ class Warehouse(Protocol):
         ...
 
     def query_rows(
-        self, connection: Connection, sql: str, arguments: list[QueryArgument]
+        self, connection: Connection, sql: str, arguments: list[QueryArgument], limits: ReadLimits
     ) -> list[dict[str, Any]]:
-        """Run a read-only query with named parameters and return its rows."""
+        """Run a read-only query with named parameters (billing at most
+        `limits.maximum_bytes_billed`) and return its rows, stopping after the row that
+        takes their size (`domain.execution.results.row_size`) to `limits.max_bytes`."""
         ...

@@ -14,8 +14,10 @@ from workflows_api.domain.execution import results
 from workflows_api.domain.execution.records import QueryArgument
 from workflows_api.domain.execution.results import Column, GeographyFormat
 from workflows_api.domain.execution.states import Execution, State
-from workflows_api.service.errors import ServiceError
+from workflows_api.service.errors import ServiceError, WarehouseError
 from workflows_api.service.execution_requests import WorkflowFilter, any_workflow
+from workflows_api.service.lifecycle import bytes_billed_cap
+from workflows_api.service.output_tables import expire_output
 from workflows_api.service.ports import Warehouse
 from workflows_api.service.queries import ExecutionQueries
 from workflows_api.service.workflows import WorkflowService
@@ -56,23 +58,42 @@ class ExecutionResults:
                 "page_token",
             )
         connection = self.workflows.connection(org, execution.connection)
-        columns = self.warehouse.table_columns(connection, execution.output_table)
-        project, dataset, table = execution.output_table.split(".")
-        sql = results.results_query(project, dataset, table, columns, geography_format)
-        rows = self.warehouse.query_rows(
-            connection,
-            sql,
-            [
-                QueryArgument(results.LIMIT_PARAMETER, "INT64", page_size + 1),
-                QueryArgument(results.OFFSET_PARAMETER, "INT64", offset),
-            ],
+        limits = results.ReadLimits(
+            bytes_billed_cap(results.MAX_BYTES_BILLED, connection.maximum_bytes_billed),
+            results.MAX_PAGE_BYTES,
         )
-        more = len(rows) > page_size
+        project, dataset, table = execution.output_table.split(".")
+        try:
+            columns = self.warehouse.table_columns(connection, execution.output_table)
+            sql = results.results_query(project, dataset, table, columns, geography_format)
+            limit = QueryArgument(results.LIMIT_PARAMETER, "INT64", page_size + 1)
+            skip = QueryArgument(results.OFFSET_PARAMETER, "INT64", offset)
+            rows = self.warehouse.query_rows(connection, sql, [limit, skip], limits)
+        except WarehouseError as error:
+            raise self._unreadable(execution, error) from None
+        # A page ends early once its rows reach MAX_PAGE_BYTES; the token goes on from there.
+        kept = rows[:page_size]
+        more = len(rows) > page_size or sum(map(results.row_size, kept)) >= results.MAX_PAGE_BYTES
         geojson = [c.name for c in columns if c.is_geography and geography_format == "geojson"]
         return ResultsPage(
             columns=columns,
-            rows=[_json_row(row, geojson) for row in rows[:page_size]],
-            next_page_token=results.page_token(offset + page_size) if more else None,
+            rows=[_json_row(row, geojson) for row in kept],
+            next_page_token=results.page_token(offset + len(kept)) if more and kept else None,
+        )
+
+    def _unreadable(self, execution: Execution, error: WarehouseError) -> ServiceError:
+        """A results read BigQuery refused: a table gone is `output_expired` (and the
+        execution's output is recorded as expired, so no cache hit serves it again);
+        anything else, its reason (never a 500)."""
+        if error.reason == "notFound":
+            expire_output(self.executions.executions, execution, self.clock())
+            return _expired(execution)
+        return ServiceError(
+            "unprocessable",
+            "results_unreadable",
+            f"BigQuery refused to read the output table: {error.reason}",
+            "execution_id",
+            details=[{"reason": error.reason, "location": error.location}],
         )
 
     def _readable(self, execution: Execution) -> Execution:
@@ -86,10 +107,18 @@ class ExecutionResults:
                 "execution_id",
             )
         if execution.output_expires_at is not None and self.clock() >= execution.output_expires_at:
-            raise ServiceError(
-                "conflict", "output_expired", f"The output table of {execution.id!r} has expired."
-            )
+            raise _expired(execution)
         return execution
+
+
+def _expired(execution: Execution) -> ServiceError:
+    return ServiceError(
+        "conflict",
+        "output_expired",
+        f"The output table of {execution.id!r} has expired (or was deleted); execute the "
+        "workflow again.",
+        "execution_id",
+    )
 
 
 def _json_row(row: Mapping[str, Any], geojson_columns: list[str]) -> dict[str, Any]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,11 @@ from workflows_api.service.definition_checks import (
 )
 from workflows_api.service.errors import ServiceError, WarehouseError, not_found
 from workflows_api.service.ports import ConnectionStore, Warehouse, WorkflowStore
+from workflows_api.service.workflow_refusals import (
+    api_connection_changed,
+    api_disabled,
+    check_workflow_id,
+)
 
 if TYPE_CHECKING:
     from workflows_api.domain.workflow.compiler import CompiledProcedure
@@ -36,17 +42,6 @@ class SavedWorkflow:
     record: WorkflowRecord
     created: bool
     warnings: list[Issue]
-
-
-def check_workflow_id(workflow_id: str) -> None:
-    if not WORKFLOW_ID_PATTERN.fullmatch(workflow_id):
-        raise ServiceError(
-            "invalid",
-            "invalid_workflow_id",
-            "workflow_id: expected 1 to 128 letters, digits, '_' or '-', starting with a "
-            f"letter or digit; got {workflow_id[:140]!r}",
-            "workflow_id",
-        )
 
 
 def definition_of(record: WorkflowRecord) -> Workflow:
@@ -70,19 +65,11 @@ def execution_signature_of(record: WorkflowRecord) -> ExecutionSignature:
 
     if record.api is None or not record.api.enabled:
         raise api_disabled(record.id)
+    if record.connection_changed:
+        raise api_connection_changed(record)
     if record.api.signature is not None:
         return ExecutionSignature.from_json(record.api.signature)
     return ExecutionSignature.of(deployed_definition_of(record))
-
-
-def api_disabled(workflow_id: str) -> ServiceError:
-    return ServiceError(
-        "conflict",
-        "api_disabled",
-        f"API access to workflow {workflow_id!r} is disabled; enable it with "
-        f"POST /v1/workflows/{workflow_id}/api.",
-        "workflow_id",
-    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,6 +78,8 @@ class WorkflowService:
     workflows: WorkflowStore
     warehouse: Warehouse
     clock: Callable[[], dt.datetime]
+    # Connections without a service account run as the runtime identity only here.
+    single_org: bool = False
 
     # --- definitions ----------------------------------------------------------------
 
@@ -144,9 +133,16 @@ class WorkflowService:
         return self.workflows.get_workflow(org, workflow_id)
 
     def list(
-        self, org: str, page_size: int, page_token: str | None
+        self,
+        org: str,
+        page_size: int,
+        page_token: str | None,
+        only: tuple[str, ...] | None = None,
     ) -> tuple[list[WorkflowRecord], str | None]:
-        """One page ordered by id, and the token of the next page (None at the end)."""
+        """One page ordered by id, and the token of the next page (None at the end).
+
+        `only` (a caller limited to listed workflows): the page holds those alone, and
+        the token is the last id of the page, never of a workflow the caller may not see."""
         if page_token is not None and not WORKFLOW_ID_PATTERN.fullmatch(page_token):
             # Tokens are workflow ids; anything else could not address a document.
             raise ServiceError(
@@ -155,10 +151,26 @@ class WorkflowService:
                 "page_token: not a token this API gave",
                 "page_token",
             )
-        records = self.workflows.list_workflows(org, limit=page_size + 1, after=page_token)
+        if only is not None:
+            records = list(self._listed(org, sorted(set(only)), page_size + 1, page_token))
+        else:
+            records = self.workflows.list_workflows(org, limit=page_size + 1, after=page_token)
         if len(records) > page_size:
             return records[:page_size], records[page_size - 1].id
         return records, None
+
+    def _listed(
+        self, org: str, ids: Sequence[str], limit: int, after: str | None
+    ) -> Sequence[WorkflowRecord]:
+        """Up to `limit` of the workflows `ids` names that exist, by id, after `after`."""
+        found: builtins.list[WorkflowRecord] = []
+        for workflow_id in ids:
+            if len(found) == limit:
+                break
+            if after is None or workflow_id > after:
+                record = self.stored(org, workflow_id)
+                found.extend([record] if record is not None else [])
+        return found
 
     def delete(self, org: str, workflow_id: str) -> None:
         """Delete a definition, dropping its procedure first if its API is enabled."""
@@ -187,6 +199,22 @@ class WorkflowService:
         connection = self.connections.get_connection(org, connection_id)
         if connection is None:
             raise not_found("connection", connection_id)
+        return self._usable(connection)
+
+    def _usable(self, connection: Connection) -> Connection:
+        """409 for a connection without a service account outside single-org mode (an
+        older document, registered before one was required): nothing runs for it as the
+        runtime identity, which is every org's and no org's."""
+        if connection.service_account is None and not self.single_org:
+            raise ServiceError(
+                "conflict",
+                "connection_without_service_account",
+                f"connection: {connection.id!r} names no service account to run as, and "
+                "this deployment serves several orgs, so nothing runs on it as the runtime "
+                "identity; an operator must register it again with one (wfapi connection "
+                "create ... --service-account).",
+                "connection",
+            )
         return connection
 
     # --- API access -----------------------------------------------------------------
@@ -212,9 +240,9 @@ class WorkflowService:
         record = self.get(org, workflow_id)
         if record.api is None or not record.api.enabled:
             return record
-        self._run_ddl(
-            self.connection(org, record.connection), drop_procedure_statement(record.api.procedure)
-        )
+        # Dropped as (and where) it was deployed, whichever connection the workflow has now.
+        deployed_on = self.connection(org, record.deployed_connection or record.connection)
+        self._run_ddl(deployed_on, drop_procedure_statement(record.api.procedure))
         updated = replace(record, api=replace(record.api, enabled=False, updated_at=self.clock()))
         self.workflows.put_workflow(updated)
         return updated
@@ -224,6 +252,13 @@ class WorkflowService:
         workflow = definition_of(record)
         checked(workflow, connection)  # the allowlist may have changed since the PUT
         compiled = self._compile(record, workflow, connection)
+        if record.connection_changed and record.api is not None and record.api.enabled:
+            # Moving to another connection: the old procedure goes first, dropped as the
+            # old connection's identity, so nothing runs it any more whatever follows.
+            from workflows_api.domain.workflow.compiler import drop_procedure_statement
+
+            old = self.connection(record.org, record.deployed_connection or record.connection)
+            self._run_ddl(old, drop_procedure_statement(record.api.procedure))
         self.warehouse.ensure_dataset(connection)
         self._run_ddl(connection, compiled.sql)
         now = self.clock()
@@ -237,6 +272,7 @@ class WorkflowService:
             signature=_signature_json(workflow),
             deployed_sql=compiled.sql,
             deployed_arguments=compiled.arguments,
+            connection=connection.id,
         )
         updated = replace(record, api=api)
         self.workflows.put_workflow(updated)
@@ -292,7 +328,7 @@ class WorkflowService:
                     f"connection: no connection {connection_id!r} in this organization",
                     "connection",
                 )
-            return connection
+            return self._usable(connection)
         available = self.connections.list_connections(org)
         if len(available) != 1:
             raise ServiceError(
@@ -302,7 +338,7 @@ class WorkflowService:
                 f"({len(available)} are configured)",
                 "connection",
             )
-        return available[0]
+        return self._usable(available[0])
 
 
 def _signature_json(workflow: Workflow) -> dict[str, Any]:

@@ -179,10 +179,10 @@ resource "google_firestore_index" "queued_executions_of_every_org" {
 
 # TTL: Firestore deletes documents (within about a day) once `expire_at` has passed.
 # Executions and idempotency keys: 90 days after creation; cache entries: when their
-# output table expires. index_config {} turns off the single-field indexes of a
+# output table expires; trigger rejections: 30 days after the message. index_config {} turns off the single-field indexes of a
 # timestamp no query reads, as Firestore recommends for TTL fields.
 resource "google_firestore_field" "ttl" {
-  for_each = toset(["executions", "cache_entries", "idempotency_keys"])
+  for_each = toset(["executions", "cache_entries", "idempotency_keys", "trigger_rejections"])
 
   project    = var.project_id
   database   = local.firestore_database

@@ -21,6 +21,7 @@ from workflows_api.adapters import bigquery_warehouse
 from workflows_api.adapters.bigquery_warehouse import BigQueryWarehouse
 from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.execution.records import QueryArgument
+from workflows_api.domain.execution.results import ReadLimits
 from workflows_api.service.errors import BackendUnavailable, WarehouseError
 
 CONNECTION = Connection(org="acme", id="main", project="p", location="EU", dataset="d")
@@ -82,7 +83,9 @@ def _warehouse(client: _ScriptedClient) -> BigQueryWarehouse:
 
 
 def _rows(warehouse: BigQueryWarehouse) -> list[dict[str, Any]]:
-    return warehouse.query_rows(CONNECTION, "SELECT 1", [QueryArgument("n", "INT64", 1)])
+    return warehouse.query_rows(
+        CONNECTION, "SELECT 1", [QueryArgument("n", "INT64", 1)], ReadLimits()
+    )
 
 
 def test_a_job_bigquery_reports_running_may_outlast_the_requests_deadline() -> None:

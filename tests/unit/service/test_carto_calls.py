@@ -14,14 +14,31 @@ from workflows_api.service.errors import ServiceError
 from workflows_api.service.execution_requests import ExecuteRequest
 
 NAMES = ["number_of_clusters", "buffer_radius", "store_type"]
+DEMO_SA = "wfapi-demo@demo-project.iam.gserviceaccount.com"
+# Each with a service account: this deployment serves several orgs (issue 23, finding 9).
 CONNECTIONS = (
     Connection(
-        "demo", "local", "demo-project", location="EU", read_allowlist=("demo-project.retail",)
+        "demo",
+        "local",
+        "demo-project",
+        location="EU",
+        service_account=DEMO_SA,
+        read_allowlist=("demo-project.retail",),
     ),
     Connection(
-        "demo", "second", "demo-project", dataset="other", read_allowlist=("demo-project.*",)
+        "demo",
+        "second",
+        "demo-project",
+        dataset="other",
+        service_account=DEMO_SA,
+        read_allowlist=("demo-project.*",),
     ),
-    Connection("other", "local", "other-project"),
+    Connection(
+        "other",
+        "local",
+        "other-project",
+        service_account="wfapi-other@other-project.iam.gserviceaccount.com",
+    ),
 )
 
 

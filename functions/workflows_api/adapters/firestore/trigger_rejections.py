@@ -2,10 +2,10 @@
 
 Collection owned (partitioned by org):
 
-    orgs/{org}/trigger_rejections/{message_id}
+    orgs/{org}/trigger_rejections/{message_id}  expire_at: TTL field
 
-Its documents carry an `expire_at` timestamp (service/triggers.py's retention), but
-infra/ declares no TTL policy for this collection yet, so nothing deletes them.
+`expire_at` is service/triggers.py's retention; Firestore's TTL policy on it
+(infra/.../firestore.tf) deletes the record once it has passed.
 """
 
 from __future__ import annotations

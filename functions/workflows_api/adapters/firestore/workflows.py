@@ -157,6 +157,7 @@ def _api_to_doc(api: ApiState) -> dict[str, Any]:
         "signature": None if api.signature is None else to_json(api.signature),
         "deployed_sql": api.deployed_sql,
         "deployed_arguments": json.dumps([list(argument) for argument in api.deployed_arguments]),
+        "connection": api.connection,
     }
 
 
@@ -174,4 +175,5 @@ def _api_from_doc(data: dict[str, Any]) -> ApiState:
             (str(name), str(kind))
             for name, kind in json.loads(data.get("deployed_arguments") or "[]")
         ),
+        connection=data.get("connection"),  # absent before issue 23: the workflow's
     )

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from ..workflow.sql_render import quote_identifier, quote_table_reference
 
@@ -19,6 +20,13 @@ GeographyFormat = Literal["geojson", "wkt"]
 LIMIT_PARAMETER = "wfapi_limit"
 OFFSET_PARAMETER = "wfapi_offset"
 _CURSOR_PREFIX = "offset:"
+# Bounds on one results read (issue 23, finding 10): the rows a page may hold, told by
+# their size as read (the page ends early, its token going on from there); the furthest
+# offset a token may carry (each page is a query that skips that many rows); and the
+# bytes a results query may bill (lowered to the connection's cap when it has one).
+MAX_PAGE_BYTES = 4 * 1024 * 1024
+MAX_OFFSET = 10**9
+MAX_BYTES_BILLED = 10 * 1024**3
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,22 @@ def offset_of(token: str) -> int | None:
         text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
-    if not text.startswith(_CURSOR_PREFIX) or not text[len(_CURSOR_PREFIX) :].isdigit():
+    digits = text[len(_CURSOR_PREFIX) :]
+    # ASCII digits alone ('²' is a digit to str.isdigit, not to int), and few of them.
+    if not text.startswith(_CURSOR_PREFIX) or not (digits.isascii() and digits.isdigit()):
         return None
-    return int(text[len(_CURSOR_PREFIX) :])
+    offset = int(digits) if len(digits) <= len(str(MAX_OFFSET)) else None
+    return offset if offset is not None and offset <= MAX_OFFSET else None
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """What one rows query may bill, and the size of the rows it may hold (row_size)."""
+
+    maximum_bytes_billed: int | None = None
+    max_bytes: int | None = None
+
+
+def row_size(row: Mapping[str, Any]) -> int:
+    """About how many bytes a result row takes in an answer (its values as text)."""
+    return sum(len(str(value)) + len(name) + 4 for name, value in row.items())

@@ -310,7 +310,7 @@ def output_table(
     project: str, dataset: str, procedure: str, key: str, execution_id: str | None = None
 ) -> str:
     """`project.dataset.<procedure>_out_<key prefix>`; with `execution_id` (cache off), a
-    table of that run alone, because the procedure never overwrites an existing table."""
+    table of that run alone, because the procedure replaces the table it writes."""
     table = f"{procedure}{OUTPUT_TABLE_INFIX}{key[:CACHE_KEY_TABLE_CHARS]}"
     if execution_id is not None:
         table = f"{table}_{execution_id[:12]}"

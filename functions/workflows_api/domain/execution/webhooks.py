@@ -48,6 +48,22 @@ class DeliveryAttempt:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
+def receiver_host(url: str) -> str:
+    """What a reader of executions is shown of a webhook URL: its host (and a port that
+    is not 443), never the path or query, which are often the secret (Slack-style)."""
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname or "", parts.port
+    except ValueError:
+        return ""
+    return host if port in (None, 443) else f"{host}:{port}"
+
+
+def redacted_url(url: str) -> str:
+    """`https://<host>/…`: a webhook URL shown to a caller who may not set webhooks."""
+    return f"https://{receiver_host(url)}/…"
+
+
 def new_signing_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(32)
 

@@ -23,6 +23,9 @@ class ApiState:
     # compiled again. None on records written before it was kept (compiled on read).
     deployed_sql: str | None = None
     deployed_arguments: tuple[tuple[str, str], ...] = ()
+    # The connection the procedure was deployed for (and runs as). None on records
+    # written before it was kept: read as the workflow's connection (deployed_connection).
+    connection: str | None = None
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,20 @@ class WorkflowRecord:
     created_at: dt.datetime
     updated_at: dt.datetime
     api: ApiState | None = None
+
+    @property
+    def deployed_connection(self) -> str | None:
+        """The connection the API was deployed for; None without an API."""
+        if self.api is None:
+            return None
+        return self.api.connection or self.connection
+
+    @property
+    def connection_changed(self) -> bool:
+        """The definition now runs on another connection than its API was deployed for:
+        the procedure is the old connection's, as is the identity, cap and allowlist it
+        was checked against, so the API must be updated before it runs again."""
+        return self.api is not None and self.deployed_connection != self.connection
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,19 @@ class BoundedSafeLoader(yaml.SafeLoader):
             raise TooDeep(f"nests deeper than {MAX_NESTING} levels")
         super().fetch_flow_collection_start(TokenClass)
 
+    def construct_yaml_int(self, node: Any) -> Any:
+        """An integer Python refuses to read (over 4300 decimal digits: a ValueError,
+        which was a 500) is a YAML error like any other (issue 23, finding 10)."""
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError:
+            raise yaml.constructor.ConstructorError(
+                None, None, "an integer too long to read (over 4300 digits)", node.start_mark
+            ) from None
+
+
+BoundedSafeLoader.add_constructor("tag:yaml.org,2002:int", BoundedSafeLoader.construct_yaml_int)
+
 
 def check_expansion(root: yaml.Node) -> None:
     """Raise TooDeep when `root` expanded (every alias replaced by a copy of its anchor)

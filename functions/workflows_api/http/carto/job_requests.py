@@ -45,7 +45,7 @@ def job_refusal(error: ApiError, request: Request) -> Response:
 def carto_caller(app: App, request: Request, grant: Grant) -> Caller:
     """The token from the Authorization header or CARTO's `access_token` URL argument."""
     header = presented_credential(app, request)
-    argument = request.args.get(ACCESS_TOKEN_ARGUMENT) or None
+    argument = url_token(request)
     if header is not None and argument is not None and header != argument:
         raise ServiceError(
             "unauthenticated",
@@ -55,6 +55,29 @@ def carto_caller(app: App, request: Request, grant: Grant) -> Caller:
             "Authorization",
         )
     return authorized(app, header or argument, grant)
+
+
+def url_token(request: Request) -> str | None:
+    """CARTO's `access_token` argument, only under that exact raw name and only once.
+
+    The framework decodes argument names (`access%5Ftoken`, `%61ccess_token`), but Cloud
+    Run and the gateway log the raw URL, and the log exclusion matches `access_token=`
+    (infra/.../logging.tf): a token under any other spelling would be kept in the logs.
+    Such a request is refused (400), never served, so the spelling is never relied on."""
+    decoded = request.args.getlist(ACCESS_TOKEN_ARGUMENT)
+    if not decoded:
+        return None
+    raw_names = [part.split(b"=", 1)[0] for part in request.query_string.split(b"&")]
+    exact = raw_names.count(ACCESS_TOKEN_ARGUMENT.encode())
+    if len(decoded) > 1 or exact != len(decoded):
+        raise ServiceError(
+            "invalid",
+            "invalid_token_argument",
+            "access_token: give it at most once, spelt exactly access_token (not "
+            "percent-encoded), or use the Authorization header.",
+            ACCESS_TOKEN_ARGUMENT,
+        )
+    return decoded[0] or None
 
 
 def saw_query(request: Request, query: str | None) -> None:

@@ -99,7 +99,7 @@ ROUTES: tuple[Route, ...] = (
         "workflows_api.http.carto.status:get_job",
         "CARTO: job status",
         responses=((200, f"{_MODELS}:CartoJob"),),
-        errors=(400, 401, 403, 404, 503),
+        errors=(400, 401, 403, 404, 409, 503),
         error_model=f"{_MODELS}:CartoRefusal",
         refusal=JOB_REFUSAL,
         parameters=(ACCESS_TOKEN,),

@@ -74,7 +74,7 @@ ROUTES: tuple[Route, ...] = (
         "workflows_api.http.native.workflows:put_workflow",
         "Create or replace a workflow definition (JSON or YAML)",
         responses=((201, "SavedWorkflow"), (200, "SavedWorkflow")),
-        errors=(400, 401, 403, 404, 413, 415, 503),
+        errors=(400, 401, 403, 404, 409, 413, 415, 503),
         request_body=_workflow_model,
         request_media_types=JSON_TYPES + YAML_TYPES,
         links=_WORKFLOW_LINKS,
@@ -101,6 +101,7 @@ ROUTES: tuple[Route, ...] = (
         "workflows_api.http.native.workflows:delete_workflow",
         "Delete a workflow (and its procedure)",
         responses=((204, None),),
+        errors=(400, 401, 403, 404, 409, 422, 503),
     ),
     Route(
         "GET",
@@ -109,6 +110,7 @@ ROUTES: tuple[Route, ...] = (
         "workflows_api.http.native.workflows:get_sql",
         "The procedure the current version compiles to (Export)",
         responses=((200, "CompiledSql"),),
+        errors=(400, 401, 403, 404, 409, 503),
         text_answers=("application/sql",),
         parameters=(
             Parameter(
@@ -125,7 +127,7 @@ ROUTES: tuple[Route, ...] = (
         "workflows_api.http.native.workflows:enable_api",
         "Enable API access: create the procedure",
         responses=((200, "ApiState"),),
-        errors=(400, 401, 403, 404, 422, 503),
+        errors=(400, 401, 403, 404, 409, 422, 503),
     ),
     Route(
         "GET",
@@ -134,6 +136,7 @@ ROUTES: tuple[Route, ...] = (
         "workflows_api.http.native.workflows:get_api",
         "API access state",
         responses=((200, "ApiState"),),
+        errors=(400, 401, 403, 404, 409, 503),
     ),
     Route(
         "PUT",
@@ -151,6 +154,7 @@ ROUTES: tuple[Route, ...] = (
         "workflows_api.http.native.workflows:disable_api",
         "Disable API access: drop the procedure",
         responses=((200, "ApiState"),),
+        errors=(400, 401, 403, 404, 409, 422, 503),
     ),
     Route(
         "PUT",
@@ -252,6 +256,7 @@ ROUTES: tuple[Route, ...] = (
         "workflows_api.http.native.status:get_execution",
         "Execution status",
         responses=((200, "Execution"),),
+        errors=(400, 401, 403, 404, 409, 503),
     ),
     Route(
         "GET",
@@ -260,7 +265,7 @@ ROUTES: tuple[Route, ...] = (
         "workflows_api.http.native.status:get_results",
         "Output rows of a succeeded execution, page by page",
         responses=((200, "Results"),),
-        errors=(400, 401, 403, 404, 409, 503),
+        errors=(400, 401, 403, 404, 409, 422, 503),
         parameters=(
             *page_parameters("^[A-Za-z0-9_-]+$", 1000, 10_000),
             Parameter(

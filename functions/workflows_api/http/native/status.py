@@ -59,7 +59,7 @@ def get_results(app: App, request: Request, execution_id: str) -> Response:
         raise ApiError(
             400,
             "invalid_request",
-            f"geography_format: expected geojson or wkt, got {geography_format[:40]!r}",
+            "geography_format: expected geojson or wkt",
             "geography_format",
         )
     page = app.results.page(
@@ -94,7 +94,7 @@ def _state_argument(request: Request) -> State | None:
         raise ApiError(
             400,
             "invalid_request",
-            f"state: expected one of {', '.join(s.value for s in State)}, got {raw[:40]!r}",
+            f"state: expected one of {', '.join(s.value for s in State)}",
             "state",
         ) from None
 
@@ -111,8 +111,7 @@ def _time_argument(request: Request, name: str) -> dt.datetime | None:
         raise ApiError(
             400,
             "invalid_request",
-            f"{name}: expected an ISO 8601 time with a zone, like 2026-01-31T12:00:00Z; "
-            f"got {raw[:40]!r}",
+            f"{name}: expected an ISO 8601 time with a zone, like 2026-01-31T12:00:00Z",
             name,
         )
     return value

@@ -39,7 +39,15 @@ def api_state_view(record: WorkflowRecord, procedure: str) -> dict[str, Any]:
         procedure=procedure,
         deployed_version=api.deployed_version if enabled and api else None,
         current_version=record.version,
-        in_sync=bool(enabled and api and api.deployed_version == record.version),
+        # Out of sync also when the workflow moved to another connection since (issue 23).
+        in_sync=bool(
+            enabled
+            and api
+            and api.deployed_version == record.version
+            and not record.connection_changed
+        ),
+        deployed_connection=record.deployed_connection if enabled else None,
+        connection=record.connection,
         enabled_at=optional_iso_utc(api.enabled_at) if enabled and api else None,
         updated_at=optional_iso_utc(api.updated_at) if api else None,
         parameters=[

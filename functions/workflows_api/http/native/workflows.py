@@ -11,7 +11,7 @@ from workflows_api.bootstrap import App
 from workflows_api.domain.access.identifiers import WORKFLOW_ID_PATTERN
 from workflows_api.domain.access.tokens import Grant
 from workflows_api.domain.errors import WorkflowInvalid
-from workflows_api.domain.execution.webhooks import SIGNATURE_HEADER
+from workflows_api.domain.execution.webhooks import SIGNATURE_HEADER, redacted_url
 from workflows_api.domain.workflow.records import WorkflowRecord
 from workflows_api.http.auth import caller
 from workflows_api.http.errors import ApiError
@@ -72,10 +72,10 @@ def list_workflows(app: App, request: Request) -> Response:
         raise ApiError(
             400, "invalid_page_token", "page_token: not a token this API gave", "page_token"
         )
-    records, next_token = app.workflows.list(token.org, page_size, page_token)
-    visible = [r for r in records if token.allows_workflow(r.id)]
+    # Filtered before paging: the token is the last id the caller sees (issue 23).
+    records, next_token = app.workflows.list(token.org, page_size, page_token, token.workflows)
     body = models.WorkflowList(
-        workflows=[workflow_model(r, include_definition=False) for r in visible],
+        workflows=[workflow_model(r, include_definition=False) for r in records],
         next_page_token=next_token,
     )
     return json_response(body.model_dump(mode="json"))
@@ -149,7 +149,11 @@ def put_webhooks(app: App, request: Request, workflow_id: str) -> Response:
 def get_webhooks(app: App, request: Request, workflow_id: str) -> Response:
     token = caller(app, request, Grant.WORKFLOWS_READ, workflow_id)
     config = app.webhooks.get(token.org, workflow_id)
-    return json_response(_webhook_settings(workflow_id, list(config.urls), None))
+    # A URL's path is often its secret: whole only to who may set them (workflows:write).
+    urls = list(config.urls)
+    if Grant.WORKFLOWS_WRITE not in token.grants:
+        urls = [redacted_url(url) for url in urls]
+    return json_response(_webhook_settings(workflow_id, urls, None))
 
 
 def delete_webhooks(app: App, request: Request, workflow_id: str) -> Response:

@@ -1,6 +1,10 @@
 """output: the workflow's one result; its input (always a TEMP table: dynamic SQL sees
 no script variables) is copied into the procedure's `output_table` argument, a table
-that expires after `output_expiration_days`."""
+that expires after `output_expiration_days`.
+
+The copy replaces the table: a run owns what it writes. With `IF NOT EXISTS`, a run
+reusing a cache key's table name in the hour before BigQuery dropped the old table
+kept the old rows and expiry, then lost them (issue 23, finding 5)."""
 
 from __future__ import annotations
 
@@ -27,7 +31,7 @@ def compile_rule(node: OutputNode, context: CompileContext) -> NodeSql:
     # guard has checked the name against a strict pattern before FORMAT puts it in.
     days = context.workflow.settings.output_expiration_days
     template = (
-        "CREATE TABLE IF NOT EXISTS `%s` OPTIONS(expiration_timestamp="
+        "CREATE OR REPLACE TABLE `%s` OPTIONS(expiration_timestamp="
         f"TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL {days} DAY)) "
         f"AS SELECT * FROM {context.inputs[0]}"
     )

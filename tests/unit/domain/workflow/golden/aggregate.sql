@@ -15,5 +15,5 @@ BEGIN
   FROM `wf_src`
   GROUP BY `store_type`;
   -- node out (output)
-  EXECUTE IMMEDIATE FORMAT('CREATE TABLE IF NOT EXISTS `%s` OPTIONS(expiration_timestamp=TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 30 DAY)) AS SELECT * FROM `wf_g`', `output_table`);
+  EXECUTE IMMEDIATE FORMAT('CREATE OR REPLACE TABLE `%s` OPTIONS(expiration_timestamp=TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 30 DAY)) AS SELECT * FROM `wf_g`', `output_table`);
 END;

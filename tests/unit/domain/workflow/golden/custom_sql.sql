@@ -18,5 +18,5 @@ BEGIN
   -- node c (custom_sql)
   SELECT __wf_input_a.id, b.name, ST_ASTEXT(ST_GEOGFROMTEXT(`wfparam_area`)) AS t FROM `wf_a` AS __wf_input_a JOIN `wf_b` AS b USING (id);
   -- node out (output)
-  EXECUTE IMMEDIATE FORMAT('CREATE TABLE IF NOT EXISTS `%s` OPTIONS(expiration_timestamp=TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 30 DAY)) AS SELECT * FROM `wf_c`', `output_table`);
+  EXECUTE IMMEDIATE FORMAT('CREATE OR REPLACE TABLE `%s` OPTIONS(expiration_timestamp=TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 30 DAY)) AS SELECT * FROM `wf_c`', `output_table`);
 END;

@@ -15,5 +15,5 @@ BEGIN
   FROM `wf_src`
   WHERE (`store_type` = `wfparam_kind`) OR (`name` LIKE 'O\'Brien%') OR (`id` IN UNNEST(`wfparam_ids`)) OR (`id` NOT IN (1, 2)) OR (`revenue` <> 1.5) OR (`name` IS NULL);
   -- node out (output)
-  EXECUTE IMMEDIATE FORMAT('CREATE TABLE IF NOT EXISTS `%s` OPTIONS(expiration_timestamp=TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 30 DAY)) AS SELECT * FROM `wf_f`', `output_table`);
+  EXECUTE IMMEDIATE FORMAT('CREATE OR REPLACE TABLE `%s` OPTIONS(expiration_timestamp=TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 30 DAY)) AS SELECT * FROM `wf_f`', `output_table`);
 END;

@@ -45,5 +45,5 @@ BEGIN
   SELECT p.* EXCEPT (`__wf_x`, `__wf_y`), (SELECT c.cluster FROM UNNEST(`wf_k__state`.centres) AS c WHERE p.`__wf_x` IS NOT NULL ORDER BY (p.`__wf_x` - c.x) * (p.`__wf_x` - c.x) + (p.`__wf_y` - c.y) * (p.`__wf_y` - c.y), c.cluster LIMIT 1) AS `cluster`
   FROM `wf_k__points` AS p;
   -- node out (output)
-  EXECUTE IMMEDIATE FORMAT('CREATE TABLE IF NOT EXISTS `%s` OPTIONS(expiration_timestamp=TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 30 DAY)) AS SELECT * FROM `wf_k`', `output_table`);
+  EXECUTE IMMEDIATE FORMAT('CREATE OR REPLACE TABLE `%s` OPTIONS(expiration_timestamp=TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 30 DAY)) AS SELECT * FROM `wf_k`', `output_table`);
 END;

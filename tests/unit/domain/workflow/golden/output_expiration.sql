@@ -8,5 +8,5 @@ BEGIN
   SELECT *
   FROM `demo-project`.`retail`.`stores`;
   -- node out (output)
-  EXECUTE IMMEDIATE FORMAT('CREATE TABLE IF NOT EXISTS `%s` OPTIONS(expiration_timestamp=TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 7 DAY)) AS SELECT * FROM `wf_src`', `output_table`);
+  EXECUTE IMMEDIATE FORMAT('CREATE OR REPLACE TABLE `%s` OPTIONS(expiration_timestamp=TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 7 DAY)) AS SELECT * FROM `wf_src`', `output_table`);
 END;

@@ -14,5 +14,5 @@ BEGIN
   SELECT `id`, `name`, revenue * `wfparam_factor` AS `scaled`
   FROM `wf_src`;
   -- node out (output)
-  EXECUTE IMMEDIATE FORMAT('CREATE TABLE IF NOT EXISTS `%s` OPTIONS(expiration_timestamp=TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 30 DAY)) AS SELECT * FROM `wf_s`', `output_table`);
+  EXECUTE IMMEDIATE FORMAT('CREATE OR REPLACE TABLE `%s` OPTIONS(expiration_timestamp=TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 30 DAY)) AS SELECT * FROM `wf_s`', `output_table`);
 END;

@@ -15,5 +15,5 @@ BEGIN
   FROM `wf_src`
   WHERE ST_DWITHIN(`geom`, ST_GEOGPOINT(-3.7, `wfparam_lat`), `wfparam_metres`);
   -- node out (output)
-  EXECUTE IMMEDIATE FORMAT('CREATE TABLE IF NOT EXISTS `%s` OPTIONS(expiration_timestamp=TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 30 DAY)) AS SELECT * FROM `wf_w`', `output_table`);
+  EXECUTE IMMEDIATE FORMAT('CREATE OR REPLACE TABLE `%s` OPTIONS(expiration_timestamp=TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 30 DAY)) AS SELECT * FROM `wf_w`', `output_table`);
 END;
