@@ -1,15 +1,11 @@
 """The composition root: adapters wired into services, once per process.
 
-`bootstrap(settings)` gives the real thing (Firestore, BigQuery, Secret Manager,
-clients created on first use); tests pass fakes by keyword (`store=`, `warehouse=`,
-`clock=`, ...). Every service is wired by keyword. The webhook payload is a view of an
-execution, handed in as `webhook_payload`; `get_app()` is the process's own App (the
-entry points' and the CLI's): the real adapters, the native execution view
-(`execution_views.py`) as the payload, built once.
-
-Each service and adapter module is imported where it is first built, not here: a
-function process imports only what its requests use (cold start: `status` never
-loads the compiler, sqlglot or Secret Manager).
+`bootstrap(settings)` gives the real adapters, built on first use; tests pass fakes by
+keyword (`store=`, ...). Every service is wired by keyword (schedules' in
+`schedule_root.py`). `get_app()` is the process's own App: the real adapters, the native
+execution view (`execution_views.py`) as the webhook payload, built once.
+Services and adapters are imported where first built: a function process imports only
+what its requests use (cold start: `status` never loads the compiler or Secret Manager).
 """
 
 from __future__ import annotations
@@ -29,6 +25,7 @@ if TYPE_CHECKING:
 
     from workflows_api.adapters.clients import BigQueryClients
     from workflows_api.domain.access.connections import Connection
+    from workflows_api.schedule_root import SchedulerJobs, ScheduleServices
     from workflows_api.service.admin import AdminService
     from workflows_api.service.admission import ExecutionAdmission
     from workflows_api.service.auth import Authenticator
@@ -77,14 +74,12 @@ class Adapters(TypedDict, total=False):
     delivery_queue: DeliveryQueue | None
     id_token_verifier: IdTokenVerifier | None
     health_probes: Probes | None
+    scheduler_jobs: SchedulerJobs | None
 
 
 class App:
-    """Services built on first use from the adapters given, or from the real ones.
-
-    `store` stands for every store port (ports.Store: the Firestore adapter implements
-    them all).
-    """
+    """Services built on first use from the adapters given, or from the real ones;
+    `store` stands for every store port (ports.Store: Firestore implements them all)."""
 
     def __init__(self, settings: Settings, **adapters: Unpack[Adapters]) -> None:
         self.settings = settings
@@ -98,6 +93,7 @@ class App:
         self._delivery_queue = adapters.get("delivery_queue")
         self._id_token_verifier = adapters.get("id_token_verifier")
         self._health_probes = adapters.get("health_probes")
+        self._scheduler_jobs = adapters.get("scheduler_jobs")
 
     # --- adapters (real ones built lazily unless given) -----------------------------
 
@@ -321,6 +317,12 @@ class App:
             topic_orgs=self.settings.pubsub_topic_orgs,
             clock=self.clock,
         )
+
+    @cached_property
+    def schedules(self) -> ScheduleServices:
+        from workflows_api.schedule_root import ScheduleServices
+
+        return ScheduleServices(self, jobs=self._scheduler_jobs, verifier=self._id_token_verifier)
 
     @cached_property
     def sweep(self) -> ExecutionSweep:

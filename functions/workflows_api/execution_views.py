@@ -48,6 +48,7 @@ def execution_view(execution: Execution, *, cached: bool = False) -> dict[str, A
             for d in execution.deliveries
         ],
         "statistics": None if statistics is None else statistics.to_dict(),
+        "trigger": execution.trigger,
     }
 
 

@@ -45,6 +45,8 @@ PATH_ARGUMENTS: dict[str, Mapping[str, Any]] = {
     "execution_id": {"type": "string", "pattern": f"^{_EXECUTION_ID}$"},
     "connection": {"type": "string", "pattern": CONNECTION_PATTERN.pattern},
     "external_id": {"type": "string", "pattern": f"^job_{_EXECUTION_ID}$"},
+    "schedule_id": {"type": "string", "pattern": "^[0-9a-f]{16}$"},
+    "org": {"type": "string", "pattern": CONNECTION_PATTERN.pattern},
     "rest": {"type": "string", "minLength": 1},
 }
 EXECUTION_ID_PATTERN = f"^{_EXECUTION_ID}$"

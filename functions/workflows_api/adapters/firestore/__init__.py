@@ -4,6 +4,7 @@
     executions.py           executions, cache entries, idempotency keys
     sweep_queries.py        every org's executions the sweep looks for
     access.py               tokens, principals
+    schedules.py            schedule records (Cloud Scheduler holds their jobs)
     webhooks.py             webhooks, webhook signing secrets (local stack)
     trigger_rejections.py   Pub/Sub messages that started no execution
     documents.py            shared: deadlines, retries, conditional writes, timestamps
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from workflows_api.adapters.firestore.access import FirestoreAccess
 from workflows_api.adapters.firestore.executions import COMPOSITE_INDEXES, FirestoreExecutions
+from workflows_api.adapters.firestore.schedules import FirestoreSchedules
 from workflows_api.adapters.firestore.sweep_queries import (
     COLLECTION_GROUP_INDEXES,
     FirestoreSweepQueries,
@@ -33,7 +35,8 @@ class FirestoreStore(
     FirestoreAccess,
     FirestoreWebhooks,
     FirestoreTriggerRejections,
+    FirestoreSchedules,
 ):
     """ConnectionStore, WorkflowStore, ExecutionStore, TokenStore, PrincipalStore,
-    WebhookStore, SigningSecrets and TriggerRejectionStore on one client, so the
+    WebhookStore, SigningSecrets, TriggerRejectionStore and ScheduleStore on one client, so the
     composition root wires one `store`: `FirestoreStore(client)`."""

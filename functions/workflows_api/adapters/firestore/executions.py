@@ -50,6 +50,19 @@ COMPOSITE_INDEXES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         "executions",
         (("workflow_id", "ASCENDING"), ("state", "ASCENDING"), ("created_at", "DESCENDING")),
     ),
+    (
+        "executions",
+        (("workflow_id", "ASCENDING"), ("trigger", "ASCENDING"), ("created_at", "DESCENDING")),
+    ),
+    (
+        "executions",
+        (
+            ("workflow_id", "ASCENDING"),
+            ("state", "ASCENDING"),
+            ("trigger", "ASCENDING"),
+            ("created_at", "DESCENDING"),
+        ),
+    ),
 )
 _CLAIM_ATTEMPTS = 3
 _IN_LIMIT = 30  # Firestore's most values for an `in` filter
@@ -97,12 +110,15 @@ class FirestoreExecutions(FirestoreCollections):
         created_after: dt.datetime | None = None,
         created_before: dt.datetime | None = None,
         after_id: str | None = None,
+        trigger: str | None = None,
     ) -> list[Execution]:
         # Served by the composite indexes in COMPOSITE_INDEXES (Terraform creates them).
         executions = self._org(org, "executions")
         query = executions.where(filter=firestore.FieldFilter("workflow_id", "==", workflow_id))
         if state is not None:
             query = query.where(filter=firestore.FieldFilter("state", "==", state))
+        if trigger is not None:
+            query = query.where(filter=firestore.FieldFilter("trigger", "==", trigger))
         if created_after is not None:
             query = query.where(
                 filter=firestore.FieldFilter("created_at", ">=", timestamp(created_after))
@@ -267,6 +283,7 @@ def _execution_to_doc(execution: Execution) -> dict[str, Any]:
         "submit_attempts": execution.submit_attempts,
         "labels": dict(execution.labels),
         "statistics": None if execution.statistics is None else execution.statistics.to_dict(),
+        "trigger": execution.trigger,
     }
 
 
@@ -296,6 +313,7 @@ def execution_from_document(data: dict[str, Any]) -> Execution:
         deliveries=tuple(_delivery_from_doc(d) for d in data.get("webhook_deliveries", [])),
         # Records written before statistics were kept have none.
         statistics=JobStatistics(**statistics) if (statistics := data.get("statistics")) else None,
+        trigger=data.get("trigger") or "http",  # records from before triggers were kept
     )
 
 

@@ -145,6 +145,8 @@ class Execution:
     deliveries: tuple[DeliveryAttempt, ...] = ()
     # BigQuery's statistics of its job, from the report that ended it.
     statistics: JobStatistics | None = None
+    # What started it: `http`, `pubsub:<topic>`, `schedule:<schedule id>`.
+    trigger: str = "http"
 
     def transition(
         self,
