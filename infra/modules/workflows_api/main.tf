@@ -138,6 +138,13 @@ locals {
     WFAPI_TRUST_FORWARDED_AUTHORIZATION = tostring(var.access_mode == "private")
     # The gateway's own ID tokens are never accepted as a caller's credential.
     WFAPI_GATEWAY_SERVICE_ACCOUNT = google_service_account.accounts["gateway"].email
+    # Schedules (schedules.tf): their jobs live in this region under this prefix, POST
+    # execute's URL with the invoker's ID token, and wait for execute's longest answer.
+    WFAPI_SCHEDULER_LOCATION                = var.region
+    WFAPI_SCHEDULE_TARGET_URL               = local.oidc_audience
+    WFAPI_SCHEDULE_INVOKER                  = google_service_account.accounts["sched-invoker"].email
+    WFAPI_SCHEDULE_JOB_PREFIX               = "${var.name_prefix}-sched"
+    WFAPI_SCHEDULE_ATTEMPT_DEADLINE_SECONDS = tostring(local.functions["execute"].timeout_seconds + 30)
   }
 
   services = toset(concat([
