@@ -78,7 +78,7 @@ class CloudSchedulerJobs:
         try:
             self._call(lambda t: self._client.create_job(parent=parent, job=_job(job), timeout=t))
         except SchedulerRefused as refused:
-            if not isinstance(refused.__cause__, exceptions.AlreadyExists):
+            if not isinstance(refused.__cause__, exceptions.Conflict):  # AlreadyExists
                 raise
             # An earlier attempt made it (its answer was lost): make it this one.
             self.update_job(job)
