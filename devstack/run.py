@@ -22,6 +22,12 @@ from rich.console import Console
 from rich.table import Table
 
 from devstack import emulators, pubsub
+from devstack.cloud_scheduler_standin import (
+    MINUTE_SECONDS_VARIABLE,
+    CloudSchedulerStandIn,
+    local_invoker,
+    scheduler_env,
+)
 from devstack.demo import DEMO_ORG, SEED_VALUES, example_commands
 from devstack.emulators import REPO_ROOT, StackError
 from devstack.pushed_function import PushedFunction, start_pushed_function
@@ -91,6 +97,16 @@ def print_stack(info: dict[str, Any]) -> None:
         f"{SWEEP_MIN_AGE.total_seconds():g} s.",
         markup=False,
     )
+    console.print(
+        f"Cloud Scheduler's stand-in serves {info['scheduler_endpoint']} and fires schedules "
+        f"(a cron minute lasts {info['scheduler_minute_seconds']:g} s; {MINUTE_SECONDS_VARIABLE}):",
+        markup=False,
+    )
+    console.print(
+        f"  wfapi schedules create {info['workflow_id']} --cron '* * * * *' "
+        "-p number_of_clusters=2 -p buffer_radius=500 -p store_type=Supermarket",
+        markup=False,
+    )
     console.print("Point wfapi (and the SDK) at it:")
     console.print(f"  export WFAPI_URL={info['base_url']}", markup=False)
     console.print(f"  export WFAPI_TOKEN={info['token']}", markup=False, soft_wrap=True)
@@ -106,8 +122,34 @@ def start_pubsub_trigger(running: emulators.Emulators, log_dir: Path) -> PushedF
     )
 
 
+def scheduler_minute_seconds() -> float:
+    """A cron minute of the local Cloud Scheduler, in real seconds (default 60)."""
+    raw = os.environ.get(MINUTE_SECONDS_VARIABLE, "60")
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = 0.0
+    if not 0.5 <= seconds <= 3600:
+        raise StackError(f"{MINUTE_SECONDS_VARIABLE} must be 0.5 to 3600 seconds, got {raw!r}.")
+    return seconds
+
+
+def router_env(
+    running: emulators.Emulators, standin: CloudSchedulerStandIn, port: int
+) -> dict[str, str]:
+    """The dev router's settings: the emulators, and Cloud Scheduler's stand-in, whose
+    fires come back to the router with ID tokens it verifies against the stand-in's keys."""
+    base_url = f"http://127.0.0.1:{port}"
+    return {
+        **running.env(),
+        **scheduler_env(standin, base_url, LOCAL_PROJECT),
+        "WFAPI_OIDC_AUDIENCE": base_url,
+        "WFAPI_OIDC_CERTS_URL": standin.certs_url,
+    }
+
+
 def start_stack(
-    port: int, sweep_interval: float
+    port: int, sweep_interval: float, standin: CloudSchedulerStandIn
 ) -> tuple[list[emulators.ManagedProcess], dict[str, Any], LocalSweep]:
     log_dir = LOCAL_DIR / "logs"
     processes: list[emulators.ManagedProcess] = []
@@ -127,7 +169,9 @@ def start_stack(
 
             demo = provision_demo(settings)
         with console.status(f"Starting the dev router on port {port}..."):
-            processes.append(emulators.start_dev_router(port, running.env(), log_dir))
+            processes.append(
+                emulators.start_dev_router(port, router_env(running, standin, port), log_dir)
+            )
         with console.status("Starting the Pub/Sub trigger and its topic..."):
             trigger = start_pubsub_trigger(running, log_dir)
             processes.append(trigger.function)
@@ -160,6 +204,9 @@ def start_stack(
         "pubsub_topic": trigger.topic,
         "sweep_topic": sweep.pushed.topic,
         "sweep_seconds": sweep_interval,
+        "scheduler_endpoint": standin.endpoint,
+        "scheduler_minute_seconds": 60 / standin.speed,
+        "schedule_invoker": local_invoker(LOCAL_PROJECT),
         "logs": str(log_dir.relative_to(REPO_ROOT)),
     }
     return processes, info, sweep
@@ -183,7 +230,8 @@ def main() -> int:
         LOCAL_DIR.mkdir(exist_ok=True)
         PID_FILE.write_text(str(os.getpid()))
         started = time.monotonic()
-        processes, info, sweep = start_stack(port, sweep_interval)
+        standin = CloudSchedulerStandIn(minute_seconds=scheduler_minute_seconds())
+        processes, info, sweep = start_stack(port, sweep_interval, standin)
     except StackError as error:
         console.print(f"[red]Cannot start the local stack:[/red] {error}")
         PID_FILE.unlink(missing_ok=True)
@@ -218,6 +266,7 @@ def main() -> int:
     finally:
         console.print("Stopping...")
         sweep.schedule.stop()  # no tick to an emulator that is stopping
+        standin.stop()  # no fire to a router that is stopping
         for managed in reversed(processes):
             managed.stop()
         PID_FILE.unlink(missing_ok=True)
