@@ -97,16 +97,17 @@ def print_stack(info: dict[str, Any]) -> None:
         f"{SWEEP_MIN_AGE.total_seconds():g} s.",
         markup=False,
     )
-    console.print(
-        f"Cloud Scheduler's stand-in serves {info['scheduler_endpoint']} and fires schedules "
-        f"(a cron minute lasts {info['scheduler_minute_seconds']:g} s; {MINUTE_SECONDS_VARIABLE}):",
-        markup=False,
-    )
-    console.print(
-        f"  wfapi schedules create {info['workflow_id']} --cron '* * * * *' "
-        "-p number_of_clusters=2 -p buffer_radius=500 -p store_type=Supermarket",
-        markup=False,
-    )
+    if "scheduler_endpoint" in info:
+        console.print(
+            f"Cloud Scheduler's stand-in serves {info['scheduler_endpoint']} and fires schedules "
+            f"(a cron minute lasts {info['scheduler_minute_seconds']:g} s; {MINUTE_SECONDS_VARIABLE}):",
+            markup=False,
+        )
+        console.print(
+            f"  wfapi schedules create {info['workflow_id']} --cron '* * * * *' "
+            "-p number_of_clusters=2 -p buffer_radius=500 -p store_type=Supermarket",
+            markup=False,
+        )
     console.print("Point wfapi (and the SDK) at it:")
     console.print(f"  export WFAPI_URL={info['base_url']}", markup=False)
     console.print(f"  export WFAPI_TOKEN={info['token']}", markup=False, soft_wrap=True)
