@@ -99,8 +99,9 @@ def print_stack(info: dict[str, Any]) -> None:
     )
     if "scheduler_endpoint" in info:
         console.print(
-            f"Cloud Scheduler's stand-in serves {info['scheduler_endpoint']} and fires schedules "
-            f"(a cron minute lasts {info['scheduler_minute_seconds']:g} s; {MINUTE_SECONDS_VARIABLE}):",
+            f"Cloud Scheduler's stand-in serves {info['scheduler_endpoint']} and fires "
+            f"schedules (a cron minute lasts {info['scheduler_minute_seconds']:g} s; "
+            f"{MINUTE_SECONDS_VARIABLE}):",
             markup=False,
         )
         console.print(
