@@ -15,6 +15,7 @@ from workflows_api.config import Settings
 if TYPE_CHECKING:
     from workflows_api.service.admission import ExecutionAdmission
     from workflows_api.service.ports import IdTokenVerifier, SchedulerJobs, Store
+    from workflows_api.service.queries import ExecutionQueries
     from workflows_api.service.schedule_fires import ScheduleFires
     from workflows_api.service.schedules import Schedules
     from workflows_api.service.workflows import WorkflowService
@@ -32,6 +33,8 @@ class Host(Protocol):
     def workflows(self) -> WorkflowService: ...
     @property
     def admission(self) -> ExecutionAdmission: ...
+    @property
+    def queries(self) -> ExecutionQueries: ...
 
 
 class ScheduleServices:
@@ -58,7 +61,7 @@ class ScheduleServices:
         return Schedules(
             workflows=self._host.workflows,
             store=self._host.store,
-            executions=self._host.store,
+            executions=self._host.queries,
             jobs=self.jobs,
             settings=ScheduleSettings(
                 project=settings.project,

@@ -32,7 +32,8 @@ from workflows_api.service.errors import BackendUnavailable, SchedulerRefused, S
 from workflows_api.service.errors import not_found as _not_found
 from workflows_api.service.execution_requests import WorkflowFilter, any_workflow
 from workflows_api.service.parameter_values import parameter_values
-from workflows_api.service.ports import ExecutionStore, SchedulerJobs, ScheduleStore
+from workflows_api.service.ports import SchedulerJobs, ScheduleStore
+from workflows_api.service.queries import ExecutionQueries
 from workflows_api.service.workflows import (
     WorkflowService,
     definition_of,
@@ -82,14 +83,22 @@ def not_found(schedule_id: str) -> ServiceError:
 class Schedules:
     workflows: WorkflowService
     store: ScheduleStore
-    executions: ExecutionStore
+    executions: ExecutionQueries
     jobs: SchedulerJobs
     settings: ScheduleSettings
     clock: Callable[[], dt.datetime]
 
     def run_of(self, org: str) -> Callable[[str], Execution | None]:
-        """Reads a run's execution as stored (its state), for the views."""
-        return lambda execution_id: self.executions.get_execution(org, execution_id)
+        """Reads a run's execution (reconciled with its job while it runs), for the
+        views; None once it is gone."""
+
+        def read(execution_id: str) -> Execution | None:
+            try:
+                return self.executions.get(org, execution_id)
+            except ServiceError:
+                return None
+
+        return read
 
     def create(self, org: str, workflow_id: str, change: ScheduleChange) -> Schedule:
         record = self.workflows.get(org, workflow_id)
