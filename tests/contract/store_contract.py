@@ -12,6 +12,7 @@ import inspect
 from tests.contract.access_contract import AccessContract
 from tests.contract.claims_contract import ClaimsContract
 from tests.contract.executions_contract import ExecutionStoreContract
+from tests.contract.schedules_contract import SchedulesContract
 from tests.contract.support import ORG, OTHER_ORG, STORE_PORTS, Store, at, execution, workflow
 from tests.contract.trigger_rejections_contract import TriggerRejectionsContract
 from tests.contract.webhooks_contract import WebhooksContract
@@ -26,6 +27,7 @@ class StoreContract(
     AccessContract,
     WebhooksContract,
     TriggerRejectionsContract,
+    SchedulesContract,
 ):
     def test_implements_every_store_port(self, store: Store) -> None:
         # mypy checks the signatures through the fixture's `Store` annotation.
