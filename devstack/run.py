@@ -27,6 +27,12 @@ from rich.console import Console
 from rich.table import Table
 
 from devstack import completion_events, emulators, pubsub
+from devstack.cloud_scheduler_standin import (
+    MINUTE_SECONDS_VARIABLE,
+    CloudSchedulerStandIn,
+    local_invoker,
+    scheduler_env,
+)
 from devstack.demo import DEMO_ORG, SEED_VALUES, example_commands
 from devstack.emulators import REPO_ROOT, StackError
 from devstack.pushed_function import PushedFunction, start_pushed_function
@@ -119,6 +125,18 @@ def print_stack(info: dict[str, Any]) -> None:
         "e.g. http://127.0.0.1:9000/hook, gets them.",
         markup=False,
     )
+    if "scheduler_endpoint" in info:
+        console.print(
+            f"Cloud Scheduler's stand-in serves {info['scheduler_endpoint']} and fires "
+            f"schedules (a cron minute lasts {info['scheduler_minute_seconds']:g} s; "
+            f"{MINUTE_SECONDS_VARIABLE}):",
+            markup=False,
+        )
+        console.print(
+            f"  wfapi schedules create {info['workflow_id']} --cron '* * * * *' "
+            "-p number_of_clusters=2 -p buffer_radius=500 -p store_type=Supermarket",
+            markup=False,
+        )
     console.print("Point wfapi (and the SDK) at it:")
     console.print(f"  export WFAPI_URL={info['base_url']}", markup=False)
     console.print(f"  export WFAPI_TOKEN={info['token']}", markup=False, soft_wrap=True)
@@ -139,8 +157,37 @@ def start_pubsub_trigger(running: emulators.Emulators, log_dir: Path) -> PushedF
     )
 
 
+def scheduler_minute_seconds() -> float:
+    """A cron minute of the local Cloud Scheduler, in real seconds (default 60)."""
+    raw = os.environ.get(MINUTE_SECONDS_VARIABLE, "60")
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = 0.0
+    if not 0.5 <= seconds <= 3600:
+        raise StackError(f"{MINUTE_SECONDS_VARIABLE} must be 0.5 to 3600 seconds, got {raw!r}.")
+    return seconds
+
+
+def router_env(
+    running: emulators.Emulators, standin: CloudSchedulerStandIn, port: int
+) -> dict[str, str]:
+    """The dev router's settings: the emulators, and Cloud Scheduler's stand-in, whose
+    fires come back to the router with ID tokens it verifies against the stand-in's keys."""
+    base_url = f"http://127.0.0.1:{port}"
+    return {
+        **function_env(running),
+        **scheduler_env(standin, base_url, LOCAL_PROJECT),
+        "WFAPI_OIDC_AUDIENCE": base_url,
+        "WFAPI_OIDC_CERTS_URL": standin.certs_url,
+    }
+
+
 def start_stack(
-    port: int, sweep_interval: float, completion_events_on: bool = True
+    port: int,
+    sweep_interval: float,
+    standin: CloudSchedulerStandIn,
+    completion_events_on: bool = True,
 ) -> tuple[list[emulators.ManagedProcess], dict[str, Any], LocalSweep]:
     log_dir = LOCAL_DIR / "logs"
     processes: list[emulators.ManagedProcess] = []
@@ -162,7 +209,9 @@ def start_stack(
 
             demo = provision_demo(settings)
         with console.status(f"Starting the dev router on port {port}..."):
-            processes.append(emulators.start_dev_router(port, function_env(running), log_dir))
+            processes.append(
+                emulators.start_dev_router(port, router_env(running, standin, port), log_dir)
+            )
         with console.status("Starting the Pub/Sub trigger and its topic..."):
             trigger = start_pubsub_trigger(running, log_dir)
             processes.append(trigger.function)
@@ -204,6 +253,9 @@ def start_stack(
         "sweep_seconds": sweep_interval,
         "completion_topic": completions.topic,
         "completion_events": completion_events_on,
+        "scheduler_endpoint": standin.endpoint,
+        "scheduler_minute_seconds": 60 / standin.speed,
+        "schedule_invoker": local_invoker(LOCAL_PROJECT),
         "logs": str(log_dir.relative_to(REPO_ROOT)),
     }
     return processes, info, sweep
@@ -228,7 +280,8 @@ def main() -> int:
         LOCAL_DIR.mkdir(exist_ok=True)
         PID_FILE.write_text(str(os.getpid()))
         started = time.monotonic()
-        processes, info, sweep = start_stack(port, sweep_interval, events_on)
+        standin = CloudSchedulerStandIn(minute_seconds=scheduler_minute_seconds())
+        processes, info, sweep = start_stack(port, sweep_interval, standin, events_on)
     except StackError as error:
         console.print(f"[red]Cannot start the local stack:[/red] {error}")
         PID_FILE.unlink(missing_ok=True)
@@ -263,6 +316,7 @@ def main() -> int:
     finally:
         console.print("Stopping...")
         sweep.schedule.stop()  # no tick to an emulator that is stopping
+        standin.stop()  # no fire to a router that is stopping
         for managed in reversed(processes):
             managed.stop()
         PID_FILE.unlink(missing_ok=True)

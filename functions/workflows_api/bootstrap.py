@@ -2,9 +2,10 @@
 
 `bootstrap(settings)` gives the real thing (Firestore, BigQuery, Secret Manager, clients
 created on first use); tests pass fakes by keyword (`store=`, `warehouse=`, `clock=`...).
-Every service is wired by keyword. The webhook payload is an execution's view, handed in
-as `webhook_payload`; `get_app()` is the process's own App (entry points', CLI's): the
-real adapters and the native execution view (`execution_views.py`), built once.
+Every service is wired by keyword (schedules' in `schedule_root.py`). The webhook payload
+is an execution's view, handed in as `webhook_payload`; `get_app()` is the process's own
+App (entry points', CLI's): the real adapters and the native execution view
+(`execution_views.py`), built once.
 
 Each service and adapter module is imported where it is first built, not here: a function
 process imports only what its requests use (cold start: `status` never loads the compiler).
@@ -20,6 +21,7 @@ from workflows_api.config import Settings, get_settings
 from workflows_api.process_adapters import Adapters, ProcessAdapters
 
 if TYPE_CHECKING:
+    from workflows_api.schedule_root import ScheduleServices
     from workflows_api.service.admin import AdminService
     from workflows_api.service.admission import ExecutionAdmission
     from workflows_api.service.auth import Authenticator
@@ -202,6 +204,12 @@ class App(ProcessAdapters):
             clock=self.clock,
             recheck_after=dt.timedelta(seconds=self.settings.sweep_recheck_seconds),
         )
+
+    @cached_property
+    def schedules(self) -> ScheduleServices:
+        from workflows_api.schedule_root import ScheduleServices
+
+        return ScheduleServices(self, jobs=self._scheduler_jobs, verifier=self._id_token_verifier)
 
 
 def bootstrap(settings: Settings, **adapters: Unpack[Adapters]) -> App:

@@ -66,6 +66,17 @@ class Settings:
     # "cloud-trace": OpenTelemetry spans of every request and backend call are exported
     # to Cloud Trace (tracing.py). Unset: none are made (trace ids are still logged).
     trace_export: str | None = None
+    # Schedules (service/schedules.py): the Cloud Scheduler region their jobs live in,
+    # execute's URL the jobs POST their fires to, the account whose OIDC ID tokens they
+    # send (not a principal of any org: it may only fire schedules), the jobs' id prefix
+    # (IAM is granted on it), and how long Scheduler waits for execute's answer.
+    scheduler_location: str | None = None
+    schedule_target_url: str | None = None
+    schedule_invoker: str | None = None
+    schedule_job_prefix: str = "wfapi-sched"
+    schedule_attempt_deadline_seconds: int = 210
+    # Local only: the Cloud Scheduler stand-in (devstack/cloud_scheduler_standin.py).
+    scheduler_endpoint: str | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -104,6 +115,14 @@ class Settings:
                 env.get("WFAPI_TRACE_EXPORT", ""), ("", "cloud-trace"), "WFAPI_TRACE_EXPORT"
             )
             or None,
+            scheduler_location=env.get("WFAPI_SCHEDULER_LOCATION") or None,
+            schedule_target_url=env.get("WFAPI_SCHEDULE_TARGET_URL") or None,
+            schedule_invoker=env.get("WFAPI_SCHEDULE_INVOKER") or None,
+            schedule_job_prefix=env.get("WFAPI_SCHEDULE_JOB_PREFIX") or "wfapi-sched",
+            schedule_attempt_deadline_seconds=int(
+                env.get("WFAPI_SCHEDULE_ATTEMPT_DEADLINE_SECONDS") or 210
+            ),
+            scheduler_endpoint=env.get("WFAPI_SCHEDULER_ENDPOINT") or None,
             pubsub_topic_orgs=_json_map(
                 env.get("WFAPI_PUBSUB_TOPICS", "{}"), "WFAPI_PUBSUB_TOPICS"
             ),
@@ -133,6 +152,12 @@ ENVIRONMENT_VARIABLES = (
     "WFAPI_SINGLE_ORG",
     "WFAPI_IAM_CREDENTIALS_ENDPOINT",
     "WFAPI_TRACE_EXPORT",
+    "WFAPI_SCHEDULER_LOCATION",
+    "WFAPI_SCHEDULE_TARGET_URL",
+    "WFAPI_SCHEDULE_INVOKER",
+    "WFAPI_SCHEDULE_JOB_PREFIX",
+    "WFAPI_SCHEDULE_ATTEMPT_DEADLINE_SECONDS",
+    "WFAPI_SCHEDULER_ENDPOINT",
 )
 
 DEFAULT_DELIVERY_TOPIC = "wfapi-webhook-deliveries"

@@ -56,6 +56,7 @@ def execution_view(execution: Execution, *, cached: bool = False) -> dict[str, A
         "statistics": None if statistics is None else statistics.to_dict(),
         "queue_reason": execution.queue_reason,
         "queue_position": execution.queue_position,
+        "trigger": execution.trigger,
     }
 
 

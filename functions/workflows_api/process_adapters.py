@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from workflows_api.service.ports import (
         DeliveryQueue,
         IdTokenVerifier,
+        SchedulerJobs,
         SigningSecrets,
         Store,
         Warehouse,
@@ -56,6 +57,7 @@ class Adapters(TypedDict, total=False):
     delivery_queue: DeliveryQueue | None
     id_token_verifier: IdTokenVerifier | None
     health_probes: Probes | None
+    scheduler_jobs: SchedulerJobs | None
 
 
 class ProcessAdapters:
@@ -74,6 +76,7 @@ class ProcessAdapters:
         self._delivery_queue = adapters.get("delivery_queue")
         self._id_token_verifier = adapters.get("id_token_verifier")
         self._health_probes = adapters.get("health_probes")
+        self._scheduler_jobs = adapters.get("scheduler_jobs")
 
     @cached_property
     def firestore(self) -> firestore.Client:

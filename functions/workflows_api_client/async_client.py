@@ -14,6 +14,7 @@ import workflows_api_client.models as models
 import workflows_api_client.protocol as protocol
 from workflows_api_client.errors import ConnectionFailed
 from workflows_api_client.protocol import DEFAULT_WAIT_TIMEOUT, Call, Page, RetryPolicy
+from workflows_api_client.schedules import AsyncSchedules
 
 T = TypeVar("T")
 P = TypeVar("P", bound=Page)
@@ -38,6 +39,7 @@ class AsyncClient:
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
         self.workflows = AsyncWorkflows(self)
+        self.schedules = AsyncSchedules(self)
 
     async def __aenter__(self) -> AsyncClient:
         return self

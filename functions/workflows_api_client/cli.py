@@ -19,6 +19,7 @@ from workflows_api_client.cli_common import (
     find_target,
 )
 from workflows_api_client.cli_runs import run, runs_app
+from workflows_api_client.cli_schedules import schedules_app
 from workflows_api_client.cli_workflows import login, workflows_app
 
 
@@ -50,6 +51,7 @@ def register(app: typer.Typer) -> None:
     """Mount the caller commands on a Typer app."""
     app.add_typer(workflows_app, name="workflows")
     app.add_typer(runs_app, name="runs")
+    app.add_typer(schedules_app, name="schedules")
     app.command("run")(run)
     app.command("login")(login)
     app.command("mcp")(mcp)

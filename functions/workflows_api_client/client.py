@@ -13,6 +13,7 @@ import workflows_api_client.models as models
 import workflows_api_client.protocol as protocol
 from workflows_api_client.errors import ConnectionFailed
 from workflows_api_client.protocol import DEFAULT_WAIT_TIMEOUT, Call, Page, RetryPolicy
+from workflows_api_client.schedules import Schedules
 
 T = TypeVar("T")
 P = TypeVar("P", bound=Page)
@@ -43,6 +44,7 @@ class Client:
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
         self.workflows = Workflows(self)
+        self.schedules = Schedules(self)
 
     def __enter__(self) -> Client:
         return self

@@ -192,6 +192,10 @@ class Execution(_Body):
         description="While queued: its place in the org's queue, oldest first (1: next; "
         "fairness across the org's workflows may let another workflow's run go first).",
     )
+    trigger: str = Field(
+        default="http",
+        description="What started it: http, pubsub:<topic> or schedule:<schedule id>.",
+    )
 
     @property
     def is_terminal(self) -> bool:
@@ -244,3 +248,44 @@ class Results(_Body):
     next_page_token: str | None
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class ScheduleError(_Body):
+    code: str = Field(description="Why the fire started nothing, e.g. api_disabled.")
+    message: str
+
+
+class ScheduleAttempt(_Body):
+    at: str = Field(description="When the fire (or run-now) was handled.")
+    scheduled_at: str = Field(description="The time Cloud Scheduler fired it for.")
+    execution_id: str | None = Field(description="The execution it started or found.")
+    error: ScheduleError | None = Field(description="Why it started nothing.")
+
+
+class ScheduleRun(_Body):
+    execution_id: str
+    scheduled_at: str
+    state: ExecutionState | None = Field(description="The execution's state; null once gone.")
+
+
+class Schedule(_Body):
+    id: str
+    workflow_id: str
+    cron: str = Field(description="Cloud Scheduler's unix-cron: five fields.")
+    time_zone: str = Field(description="IANA time zone the cron is read in.")
+    parameters: dict[str, Any] = Field(description="Canonical typed values each run gets.")
+    cache: bool = Field(description="Whether a run may be served by an identical earlier one.")
+    description: str
+    paused: bool
+    created_at: str
+    updated_at: str
+    next_run_at: str | None = Field(description="The next fire; null while paused.")
+    last_attempt_at: str | None
+    last_attempt: ScheduleAttempt | None
+    last_runs: list[ScheduleRun] = Field(description="The newest runs first (at most 5).")
+    job_name: str = Field(description="The Cloud Scheduler job behind it.")
+
+
+class ScheduleList(_Body):
+    schedules: list[Schedule]
+    next_page_token: str | None

@@ -13,6 +13,7 @@ from tests.contract.access_contract import AccessContract
 from tests.contract.claims_contract import ClaimsContract
 from tests.contract.execution_numbers_contract import ExecutionNumbersContract
 from tests.contract.executions_contract import ExecutionStoreContract
+from tests.contract.schedules_contract import SchedulesContract
 from tests.contract.slots_contract import SlotsContract
 from tests.contract.support import ORG, OTHER_ORG, STORE_PORTS, Store, at, execution, workflow
 from tests.contract.trigger_rejections_contract import TriggerRejectionsContract
@@ -30,6 +31,7 @@ class StoreContract(
     WebhooksContract,
     TriggerRejectionsContract,
     SlotsContract,
+    SchedulesContract,
 ):
     def test_implements_every_store_port(self, store: Store) -> None:
         # mypy checks the signatures through the fixture's `Store` annotation.

@@ -15,6 +15,7 @@ import requests
 from google.cloud import bigquery
 
 from devstack import emulators
+from devstack.cloud_scheduler_standin import CloudSchedulerStandIn, scheduler_env
 from devstack.completion_events import start_completion_function
 from devstack.demo import provision_demo
 from devstack.emulators import Emulators
@@ -41,12 +42,24 @@ def oidc_issuer() -> Iterator[tuple[Issuer, str]]:
 
 
 @pytest.fixture(scope="session")
+def scheduler_standin(oidc_issuer: tuple[Issuer, str]) -> Iterator[CloudSchedulerStandIn]:
+    """Cloud Scheduler's stand-in, signing its fires with the test issuer's key."""
+    standin = CloudSchedulerStandIn(oidc_issuer[0])
+    yield standin
+    standin.stop()
+
+
+@pytest.fixture(scope="session")
 def base_url(
-    emulators_running: Emulators, stack_log_dir: Path, oidc_issuer: tuple[Issuer, str]
+    emulators_running: Emulators,
+    stack_log_dir: Path,
+    oidc_issuer: tuple[Issuer, str],
+    scheduler_standin: CloudSchedulerStandIn,
 ) -> Iterator[str]:
     port = emulators.free_port()
     env = {
         **emulators_running.env(),
+        **scheduler_env(scheduler_standin, f"http://127.0.0.1:{port}", emulators_running.project),
         "WFAPI_TOKEN_CACHE_SECONDS": str(TOKEN_CACHE_SECONDS),
         "WFAPI_OIDC_AUDIENCE": OIDC_AUDIENCE,
         "WFAPI_OIDC_CERTS_URL": oidc_issuer[1],

@@ -10,7 +10,11 @@ import jsonschema
 import pytest
 import requests
 
+from devstack.cloud_scheduler_standin import local_invoker
+from tests.e2e.conftest import OIDC_AUDIENCE
 from tests.e2e.helpers import SEED_VALUES, Stack, execute, new_workflow
+from tests.e2e.schedule_scenarios import SCHEDULE_SCENARIOS, concrete, make_schedule
+from tests.support.oidc_issuer import Issuer
 from workflows_api.domain.execution.numbers import execution_number
 from workflows_api.http.openapi import openapi_path
 from workflows_api.http.tables import all_routes
@@ -131,6 +135,7 @@ SCENARIOS: dict[str, Call] = {
     "POST /api/v1/pipelines/<path:rest>": lambda http, stack, ids: http.post(
         stack.url("/api/v1/pipelines/1/execute"), headers=_bearer(stack), timeout=30
     ),
+    **SCHEDULE_SCENARIOS,
 }
 
 
@@ -155,7 +160,7 @@ def validate_answer(
 
 
 @pytest.fixture(scope="module")
-def ids(http: requests.Session, stack: Stack) -> dict[str, str]:
+def ids(http: requests.Session, stack: Stack, oidc_issuer: tuple[Issuer, str]) -> dict[str, str]:
     workflow = new_workflow(http, stack)
     done = execute(http, stack, workflow, SEED_VALUES, wait_seconds=60).json()
     procedure = http.get(
@@ -167,6 +172,11 @@ def ids(http: requests.Session, stack: Stack) -> dict[str, str]:
         "to_disable": new_workflow(http, stack),
         "execution": done["id"],
         "call": f"CALL `{procedure}`(@number_of_clusters,@buffer_radius,@store_type)",
+        "schedule": make_schedule(http, stack, workflow),
+        "disposable_schedule": make_schedule(http, stack, workflow),
+        "invoker_token": oidc_issuer[0].token(
+            email=local_invoker(stack.settings.project), audience=OIDC_AUDIENCE
+        ),
     }
 
 
@@ -201,7 +211,8 @@ def test_route_answers_as_documented(
 
 def _concrete(path: str, ids: dict[str, str]) -> str:
     return (
-        path.replace("<workflow_id>", ids["workflow"])
+        concrete(path, ids)
+        .replace("<workflow_id>", ids["workflow"])
         .replace("<execution_id>", ids["execution"])
         .replace("<connection>", "local")
         .replace("<external_id>", f"job_{ids['execution']}")

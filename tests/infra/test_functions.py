@@ -15,7 +15,7 @@ EVENT_TRIGGERS = {"pubsub", "bigquery_audit_log", "webhook_delivery", "schedule"
 
 # Settings for the local stack and tests only, beside the emulator hosts (config.py
 # says so of each): production must not set them.
-LOCAL_ONLY_SETTINGS = {"WFAPI_WEBHOOKS_ALLOW_HTTP"}
+LOCAL_ONLY_SETTINGS = {"WFAPI_WEBHOOKS_ALLOW_HTTP", "WFAPI_SCHEDULER_ENDPOINT"}
 
 
 def declared_functions() -> dict[str, dict[str, Any]]:

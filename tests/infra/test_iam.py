@@ -15,6 +15,8 @@ from tests.infra.hcl import FUNCTIONS, block, blocks, expression, module, root
 CREATOR_ROLE = "google_project_iam_custom_role.webhook_secret_creator.name"
 MANAGER_ROLE = "google_project_iam_custom_role.webhook_secret_manager.name"
 MINTER_ROLE = "google_project_iam_custom_role.access_token_minter.name"
+SCHEDULER_ROLE = "google_project_iam_custom_role.scheduler_jobs_manager.name"
+ACT_AS_ROLE = "google_project_iam_custom_role.invoker_act_as.name"
 # Connection accounts of this project get the custom role; other projects' accounts
 # Token Creator (a project's custom role cannot be granted outside it).
 MINTER_GRANT = (
@@ -34,6 +36,9 @@ ALLOWED: dict[tuple[str, str], bool] = {
     ("google_project_iam_member", CREATOR_ROLE): False,
     ("google_project_iam_member", MANAGER_ROLE): True,
     ("google_project_iam_member", "roles/cloudtrace.agent"): False,  # when exporting spans
+    # (Cloud Scheduler does not recognise resource attributes: no condition can narrow it)
+    ("google_project_iam_member", SCHEDULER_ROLE): False,
+    ("google_service_account_iam_member", ACT_AS_ROLE): False,
     # Build
     ("google_project_iam_member", "roles/logging.logWriter"): False,
     ("google_project_iam_member", "roles/storage.objectAdmin"): True,
@@ -200,6 +205,7 @@ def test_each_role_has_its_own_service_account() -> None:
         "audit-invoker",
         "hooks-invoker",
         "scheduler",
+        "sched-invoker",
         "gateway",
     }
 
@@ -218,6 +224,8 @@ def test_runtime_grants_are_the_runtimes() -> None:
         MANAGER_ROLE,
         "roles/pubsub.publisher",
         "roles/cloudtrace.agent",
+        SCHEDULER_ROLE,
+        ACT_AS_ROLE,
     }
     # It publishes to the webhook deliveries topic only.
     publishing = [

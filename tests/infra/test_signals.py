@@ -163,7 +163,7 @@ def test_5xx_route_labels_tell_the_routes_apart() -> None:
     assert set(extractors) == {"httpRequest.requestMethod", "httpRequest.requestUrl"}
     seen: dict[tuple[str, str, str, str], list[str]] = {}
     for r in all_routes():
-        path = re.sub(r"<(?:path:)?\w+>", "id1", r.path)
+        path = re.sub(r"<(?:path:)?\w+>", "id1", r.path.replace("<schedule_id>", "0" * 16))
         found = route.search(path)
         assert found, f"{r.path}: no route label"
         suffix = action.search(path)
@@ -171,7 +171,11 @@ def test_5xx_route_labels_tell_the_routes_apart() -> None:
         seen.setdefault(key, []).append(r.path)
     # Routes sharing labels: only a collection and its items (known, documented).
     shared = [paths for paths in seen.values() if len(paths) > 1]
-    assert shared == [["/v1/workflows", "/v1/workflows/<workflow_id>"]], shared
+    schedules = "/v1/workflows/<workflow_id>/schedules"
+    assert shared == [
+        ["/v1/workflows", "/v1/workflows/<workflow_id>"],
+        [schedules, f"{schedules}/<schedule_id>"],
+    ], shared
 
 
 def test_every_signal_has_an_alert_going_to_the_channels() -> None:

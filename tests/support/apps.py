@@ -15,6 +15,7 @@ import yaml
 
 from tests.support.fake_queue import InMemoryDeliveryQueue
 from tests.support.fakes import FakeWarehouse, InMemoryStore
+from tests.support.memory_schedules import FakeSchedulerJobs
 from workflows_api.bootstrap import App, bootstrap
 from workflows_api.config import Settings
 from workflows_api.domain.access.connections import Connection
@@ -36,6 +37,14 @@ DEMO_CONNECTION = Connection(
 
 
 START = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
+# Schedules on the fakes: a Cloud Scheduler region, execute's URL, the invoker account.
+INVOKER = "wfapi-schedules@demo-project.iam.gserviceaccount.com"
+FAKE_SETTINGS = Settings(
+    webhook_secrets="firestore",
+    scheduler_location="europe-west1",
+    schedule_target_url="https://execute.test",
+    schedule_invoker=INVOKER,
+)
 
 
 class Clock:
@@ -76,8 +85,9 @@ def on_fakes(
     adapters.setdefault("webhook_payload", execution_view)
     adapters.setdefault("health_probes", {})
     adapters.setdefault("delivery_queue", InMemoryDeliveryQueue())
+    adapters.setdefault("scheduler_jobs", FakeSchedulerJobs())
     app = bootstrap(
-        settings or Settings(webhook_secrets="firestore"),
+        settings or FAKE_SETTINGS,
         store=typed[0],
         warehouse=typed[1],
         clock=clock,

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 from google.api_core import exceptions
 
+from tests.support.memory_schedules import InMemorySchedules
 from tests.support.memory_slots import InMemorySlots
 from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.access.tokens import Principal, Token, principal_key
@@ -55,11 +56,12 @@ def _refuse_naive(value: Any) -> None:
             _refuse_naive(item)
 
 
-class InMemoryStore(InMemorySlots):
+class InMemoryStore(InMemorySlots, InMemorySchedules):
     """Connections, workflows, executions, cache entries, idempotency keys, tokens,
-    principals, webhooks, signing secrets and trigger rejections."""
+    principals, webhooks, signing secrets, trigger rejections and schedules."""
 
     def __init__(self) -> None:
+        super().__init__()
         self._lock = threading.Lock()
         self.connections: dict[tuple[str, str], Connection] = {}
         self.dataset_owners: dict[tuple[str, str], str] = {}
@@ -122,6 +124,7 @@ class InMemoryStore(InMemorySlots):
         created_after: dt.datetime | None = None,
         created_before: dt.datetime | None = None,
         after_id: str | None = None,
+        trigger: str | None = None,
     ) -> list[Execution]:
         _refuse_naive([created_after, created_before])
         rows = sorted(
@@ -131,6 +134,7 @@ class InMemoryStore(InMemorySlots):
                 if o == org
                 and e.workflow_id == workflow_id
                 and (state is None or e.state == state)
+                and (trigger is None or e.trigger == trigger)
                 and (created_after is None or e.created_at >= created_after)
                 and (created_before is None or e.created_at < created_before)
             ),

@@ -51,6 +51,8 @@ PATH_ARGUMENTS: dict[str, Mapping[str, Any]] = {
         "type": "string",
         "pattern": f"^(?:{NUMBER_PATTERN}|{_EXECUTION_ID})$",
     },
+    "schedule_id": {"type": "string", "pattern": "^[0-9a-f]{16}$"},
+    "org": {"type": "string", "pattern": CONNECTION_PATTERN.pattern},
     "rest": {"type": "string", "minLength": 1},
 }
 EXECUTION_ID_PATTERN = f"^{_EXECUTION_ID}$"

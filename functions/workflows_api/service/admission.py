@@ -46,7 +46,9 @@ class ExecutionAdmission:
         workflow = execution_signature_of(record)
         values = parameter_values(workflow.parameters, request.parameters)
         use_cache = workflow.settings.cache if request.cache is None else request.cache
-        execution = self._new_execution(record, workflow, values, use_cache)
+        execution = replace(
+            self._new_execution(record, workflow, values, use_cache), trigger=request.trigger
+        )
         fingerprint = _fingerprint(workflow_id, execution.cache_key, use_cache)
         if use_cache and request.idempotency_key is None:
             # A cache hit writes nothing: its holder answers, as the claim below would.

@@ -62,3 +62,7 @@ class InvalidIdToken(Exception):
 
 class WebhookSendError(Exception):
     """No HTTP answer came (connection refused, timeout...)."""
+
+
+class SchedulerRefused(Exception):
+    """Cloud Scheduler refused a job the service built (not transient)."""

@@ -31,6 +31,7 @@ class ExecuteRequest:
     wait_seconds: float = 0.0
     idempotency_key: str | None = None
     dry_run: bool = False  # only estimate the run (ExecutionAdmission.estimate)
+    trigger: str = "http"  # what started it: http, pubsub:<topic>, schedule:<id>
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from workflows_api.domain.execution.results import Column, ReadLimits
 from workflows_api.domain.execution.states import Execution, JobStatus
 from workflows_api.domain.execution.webhook_deliveries import WebhookDelivery
 from workflows_api.domain.execution.webhooks import DeliveryAttempt, WebhookConfig
+from workflows_api.domain.schedules import Schedule, ScheduleAttempt, SchedulerJob
 from workflows_api.domain.workflow.records import WorkflowRecord
 
 
@@ -84,9 +85,10 @@ class ExecutionStore(Protocol):
         created_after: dt.datetime | None = None,
         created_before: dt.datetime | None = None,
         after_id: str | None = None,
+        trigger: str | None = None,
     ) -> list[Execution]:
         """Newest first (created_at, then id, descending); `after_id` is the last
-        execution of the previous page."""
+        execution of the previous page; `trigger`: only those it started."""
         ...
 
     def list_unconfirmed_executions(self, before: dt.datetime, limit: int) -> list[Execution]:
@@ -187,6 +189,40 @@ class TriggerRejectionStore(Protocol):
     def get_trigger_rejection(self, org: str, message_id: str) -> TriggerRejection | None: ...
 
 
+class ScheduleStore(Protocol):
+    """Schedule records (orgs/{org}/schedules/{id}); Cloud Scheduler holds their jobs."""
+
+    def put_schedule(self, schedule: Schedule) -> None: ...
+    def get_schedule(self, org: str, schedule_id: str) -> Schedule | None: ...
+    def delete_schedule(self, org: str, schedule_id: str) -> bool: ...
+    def list_schedules(
+        self, org: str, *, limit: int, workflow_id: str | None = None, after: str | None = None
+    ) -> list[Schedule]:
+        """Ordered by id (of one workflow, when given); `after`: the previous page's last."""
+        ...
+
+    def record_schedule_attempt(
+        self, org: str, schedule_id: str, attempt: ScheduleAttempt
+    ) -> Schedule | None:
+        """Atomically add `attempt` (Schedule.with_attempt); None when there is no schedule."""
+        ...
+
+
+class SchedulerJobs(Protocol):
+    """Cloud Scheduler's jobs. Raises SchedulerRefused for a job it will not take."""
+
+    def create_job(self, job: SchedulerJob) -> None:
+        """Create the job; one that already exists under its name is updated to `job`."""
+        ...
+
+    def update_job(self, job: SchedulerJob) -> None: ...
+    def delete_job(self, name: str) -> None:
+        """Delete the job; a missing job counts as deleted."""
+        ...
+
+    def job_exists(self, name: str) -> bool: ...
+
+
 class PrincipalStore(Protocol):
     def get_principal(self, email: str) -> Principal | None: ...
     def put_principal(self, principal: Principal) -> None: ...
@@ -251,6 +287,7 @@ class Store(
     SlotStore,
     TriggerRejectionStore,
     PrincipalStore,
+    ScheduleStore,
     WebhookStore,
     SigningSecrets,
     TokenStore,

@@ -93,6 +93,7 @@ class ExecutionQueries:
         state: State | None = None,
         created_after: dt.datetime | None = None,
         created_before: dt.datetime | None = None,
+        trigger: str | None = None,
     ) -> tuple[list[Execution], str | None]:
         """A page of the workflow's executions, newest first, and the next page's token."""
         self.workflows.get(org, workflow_id)  # 404 for an unknown workflow
@@ -111,6 +112,7 @@ class ExecutionQueries:
             created_after=created_after,
             created_before=created_before,
             after_id=page_token,
+            trigger=trigger,
         )
         next_token = page[page_size - 1].id if len(page) > page_size else None
         return [self.positioned(e) for e in page[:page_size]], next_token

@@ -104,6 +104,7 @@ class PubSubTriggers:
                     parameters=request.parameters,
                     cache=request.cache,
                     idempotency_key=f"pubsub:{topic}:{message_id}",
+                    trigger=f"pubsub:{topic}",
                 ),
             )
         except ServiceError as refused:

@@ -70,6 +70,62 @@ resource "google_firestore_index" "executions_by_workflow_and_state" {
   depends_on = [google_project_service.services, google_firestore_database.records]
 }
 
+# A workflow's executions started by one trigger (`?trigger=schedule:<id>`), with or
+# without a state.
+resource "google_firestore_index" "executions_by_workflow_and_trigger" {
+  project    = var.project_id
+  database   = local.firestore_database
+  collection = "executions"
+
+  fields {
+    field_path = "workflow_id"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "trigger"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "created_at"
+    order      = "DESCENDING"
+  }
+  fields {
+    field_path = "__name__"
+    order      = "DESCENDING"
+  }
+
+  depends_on = [google_project_service.services, google_firestore_database.records]
+}
+
+resource "google_firestore_index" "executions_by_workflow_state_and_trigger" {
+  project    = var.project_id
+  database   = local.firestore_database
+  collection = "executions"
+
+  fields {
+    field_path = "workflow_id"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "state"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "trigger"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "created_at"
+    order      = "DESCENDING"
+  }
+  fields {
+    field_path = "__name__"
+    order      = "DESCENDING"
+  }
+
+  depends_on = [google_project_service.services, google_firestore_database.records]
+}
+
 # list_unconfirmed_executions (the sweep): every org's executions still `created` whose
 # job BigQuery never confirmed (`reconciled_at` null), oldest first, across the
 # orgs/{org}/executions collections.

@@ -10,6 +10,8 @@ locals {
     # Pub/Sub pushes of queued webhook deliveries to deliver_webhook.
     hooks-invoker = "Workflows API: Pub/Sub pushes of webhook deliveries to deliver_webhook"
     scheduler     = "Workflows API: Cloud Scheduler jobs calling execute (OIDC)"
+    # The jobs of schedules made through the API (schedules.tf): fires only.
+    sched-invoker = "Workflows API: fires of API-managed schedules (OIDC, to execute)"
     gateway       = "Workflows API: API Gateway (invokes the HTTP functions in private mode)"
   }
 

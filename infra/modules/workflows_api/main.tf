@@ -140,6 +140,13 @@ locals {
     WFAPI_GATEWAY_SERVICE_ACCOUNT = google_service_account.accounts["gateway"].email
     # Spans exported to Cloud Trace (iam.tf: roles/cloudtrace.agent), or none.
     WFAPI_TRACE_EXPORT = var.trace_export ? "cloud-trace" : ""
+    # Schedules (schedules.tf): their jobs live in this region under this prefix, POST
+    # execute's URL with the invoker's ID token, and wait for execute's longest answer.
+    WFAPI_SCHEDULER_LOCATION                = var.region
+    WFAPI_SCHEDULE_TARGET_URL               = local.oidc_audience
+    WFAPI_SCHEDULE_INVOKER                  = google_service_account.accounts["sched-invoker"].email
+    WFAPI_SCHEDULE_JOB_PREFIX               = "${var.name_prefix}-sched"
+    WFAPI_SCHEDULE_ATTEMPT_DEADLINE_SECONDS = tostring(local.functions["execute"].timeout_seconds + 30)
   }
 
   services = toset(concat([

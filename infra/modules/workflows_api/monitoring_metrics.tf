@@ -54,7 +54,7 @@ locals {
       labels = {
         method = "EXTRACT(httpRequest.requestMethod)"
         route  = "REGEXP_EXTRACT(httpRequest.requestUrl, \"^((?:/api)?/v[0-9]+/[a-z]+|/healthz|/openapi\\\\.json)\")"
-        action = "REGEXP_EXTRACT(httpRequest.requestUrl, \"/(executions|cancel|results|api|sql|webhooks|job|jobs|execute)$\")"
+        action = "REGEXP_EXTRACT(httpRequest.requestUrl, \"/(executions|cancel|results|api|sql|webhooks|job|jobs|execute|schedules|run|fires)(?:/[0-9a-f]{16})?$\")"
       }
     }
     backend_unavailable = {

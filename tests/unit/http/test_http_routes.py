@@ -4,12 +4,14 @@ per route (a test checks none is missing), and per family the auth refusals (401
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 import pytest
 
 from tests.support.apps import DEMO, GOOD, with_demo_workflow
 from tests.support.http_client import HttpClient
+from tests.unit.http.schedule_route_cases import SCHEDULE_CASES, verifier
 from workflows_api.domain.execution.calls import format_call
 from workflows_api.domain.execution.numbers import execution_number
 from workflows_api.domain.execution.results import Column
@@ -21,7 +23,7 @@ EXECUTION = "/v1/executions/<execution_id>"
 CARTO_JOBS = "/v3/sql/<connection>/job"
 
 Case = Callable[[HttpClient], None]
-ROUTE_CASES: dict[str, Case] = {}
+ROUTE_CASES: dict[str, Case] = dict(SCHEDULE_CASES)
 
 
 def case(name: str) -> Callable[[Case], Case]:
@@ -34,7 +36,9 @@ def case(name: str) -> Callable[[Case], Case]:
 
 @pytest.fixture
 def client() -> HttpClient:
-    return HttpClient(with_demo_workflow(), all_routes())
+    # An ID-token verifier for Cloud Scheduler's fires (schedule_route_cases.py).
+    world = with_demo_workflow(id_token_verifier=verifier(), now=dt.datetime.now(dt.UTC))
+    return HttpClient(world, all_routes())
 
 
 def execute(client: HttpClient, token: str) -> str:

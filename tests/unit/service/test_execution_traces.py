@@ -16,9 +16,9 @@ from tests.support.bigquery_audit_events import job_change_entry
 from tests.support.fake_queue import InMemoryDeliveryQueue
 from tests.support.http_client import HttpClient
 from workflows_api import logs, tracing
-from workflows_api.adapters.firestore.executions import (
-    _execution_to_doc,
+from workflows_api.adapters.firestore.execution_documents import (
     execution_from_document,
+    execution_to_document,
 )
 from workflows_api.domain.execution import states as ex
 from workflows_api.domain.execution.states import Execution, State
@@ -131,7 +131,7 @@ def test_the_trace_id_is_kept_in_the_same_write_as_the_record() -> None:
     world = with_demo_workflow()
     with tracing.request_span("test", tracing.parse_traceparent(TRACEPARENT)):
         execution = world.app.admission.execute("demo", "clusters", ExecuteRequest(GOOD)).execution
-    document = _execution_to_doc(execution)
+    document = execution_to_document(execution)
     assert document["trace_id"] == TRACE
     assert execution_from_document(document).trace_id == TRACE
     del document["trace_id"]  # a record written before traces

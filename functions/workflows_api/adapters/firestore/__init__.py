@@ -5,6 +5,7 @@
     sweep_queries.py        every org's executions the sweep looks for
     slots.py                concurrency slots, org limits, the queue's queries
     access.py               tokens, principals
+    schedules.py            schedule records (Cloud Scheduler holds their jobs)
     webhooks.py             webhooks, webhook signing secrets (local stack)
     trigger_rejections.py   Pub/Sub messages that started no execution
     documents.py            shared: deadlines, retries, conditional writes, timestamps
@@ -19,6 +20,7 @@ from workflows_api.adapters.firestore.executions import (
     COMPOSITE_INDEXES as EXECUTION_INDEXES,
 )
 from workflows_api.adapters.firestore.executions import FirestoreExecutions
+from workflows_api.adapters.firestore.schedules import FirestoreSchedules
 from workflows_api.adapters.firestore.slots import QUEUE_INDEX, FirestoreSlots
 from workflows_api.adapters.firestore.sweep_queries import (
     COLLECTION_GROUP_INDEXES as SWEEP_INDEXES,
@@ -43,7 +45,8 @@ class FirestoreStore(
     FirestoreAccess,
     FirestoreWebhooks,
     FirestoreTriggerRejections,
+    FirestoreSchedules,
 ):
     """ConnectionStore, WorkflowStore, ExecutionStore, TokenStore, PrincipalStore,
-    WebhookStore, SigningSecrets and TriggerRejectionStore on one client, so the
+    WebhookStore, SigningSecrets, TriggerRejectionStore and ScheduleStore on one client, so the
     composition root wires one `store`: `FirestoreStore(client)`."""

@@ -18,7 +18,6 @@ rewritten by save_execution).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 from google.api_core import exceptions
@@ -30,17 +29,18 @@ from workflows_api.adapters.firestore.documents import (
     FirestoreCollections,
     call,
     delete,
-    optional_timestamp,
-    optional_utc,
     read,
     run_query,
     timestamp,
-    to_json,
     update_unchanged,
-    utc,
     write,
 )
-from workflows_api.domain.execution.states import Execution, JobError, JobStatistics, State
+from workflows_api.adapters.firestore.execution_documents import (
+    delivery_to_document,
+    execution_from_document,
+    execution_to_document,
+)
+from workflows_api.domain.execution.states import Execution
 from workflows_api.domain.execution.webhooks import DeliveryAttempt
 from workflows_api.service.errors import BackendUnavailable
 
@@ -52,6 +52,19 @@ COMPOSITE_INDEXES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         "executions",
         (("workflow_id", "ASCENDING"), ("state", "ASCENDING"), ("created_at", "DESCENDING")),
     ),
+    (
+        "executions",
+        (("workflow_id", "ASCENDING"), ("trigger", "ASCENDING"), ("created_at", "DESCENDING")),
+    ),
+    (
+        "executions",
+        (
+            ("workflow_id", "ASCENDING"),
+            ("state", "ASCENDING"),
+            ("trigger", "ASCENDING"),
+            ("created_at", "DESCENDING"),
+        ),
+    ),
 )
 _CLAIM_ATTEMPTS = 3
 _IN_LIMIT = 30  # Firestore's most values for an `in` filter
@@ -62,7 +75,7 @@ class FirestoreExecutions(FirestoreCollections):
 
     def create_execution(self, execution: Execution, expire_at: dt.datetime) -> None:
         ref = self._org(execution.org, "executions").document(execution.id)
-        write(ref, {**_execution_to_doc(execution), "expire_at": timestamp(expire_at)})
+        write(ref, {**execution_to_document(execution), "expire_at": timestamp(expire_at)})
 
     def get_execution(self, org: str, execution_id: str) -> Execution | None:
         data = read(self._org(org, "executions").document(execution_id))
@@ -83,7 +96,7 @@ class FirestoreExecutions(FirestoreCollections):
         if not snapshot.exists or snapshot.get("state") != expected_state:
             return False
         # No expire_at nor webhook_deliveries in the doc: update() keeps the stored ones.
-        return update_unchanged(ref, snapshot, _execution_to_doc(execution))
+        return update_unchanged(ref, snapshot, execution_to_document(execution))
 
     def record_delivery_attempt(
         self, org: str, execution_id: str, attempt: DeliveryAttempt
@@ -91,7 +104,7 @@ class FirestoreExecutions(FirestoreCollections):
         # ArrayUnion appends without reading: attempts never race with state writes,
         # which end once the execution is terminal.
         ref = self._org(org, "executions").document(execution_id)
-        entry = _delivery_to_doc(attempt)
+        entry = delivery_to_document(attempt)
         call(
             lambda: ref.update({"webhook_deliveries": firestore.ArrayUnion([entry])}, **ONE_ATTEMPT)
         )
@@ -106,12 +119,15 @@ class FirestoreExecutions(FirestoreCollections):
         created_after: dt.datetime | None = None,
         created_before: dt.datetime | None = None,
         after_id: str | None = None,
+        trigger: str | None = None,
     ) -> list[Execution]:
         # Served by the composite indexes in COMPOSITE_INDEXES (Terraform creates them).
         executions = self._org(org, "executions")
         query = executions.where(filter=firestore.FieldFilter("workflow_id", "==", workflow_id))
         if state is not None:
             query = query.where(filter=firestore.FieldFilter("state", "==", state))
+        if trigger is not None:
+            query = query.where(filter=firestore.FieldFilter("trigger", "==", trigger))
         if created_after is not None:
             query = query.where(
                 filter=firestore.FieldFilter("created_at", ">=", timestamp(created_after))
@@ -249,92 +265,3 @@ def _cache_entry_doc(execution_id: str, expire_at: dt.datetime) -> dict[str, Any
         "expire_at": timestamp(expire_at),
         "updated_at": firestore.SERVER_TIMESTAMP,
     }
-
-
-def _execution_to_doc(execution: Execution) -> dict[str, Any]:
-    """Every field but expire_at (create_execution's) and the delivery attempts."""
-    error = execution.error
-    return {
-        "id": execution.id,
-        # Derived from the id (numbers.py), stored for find_executions_by_number.
-        "number": execution.number,
-        "org": execution.org,
-        "workflow_id": execution.workflow_id,
-        "version": execution.version,
-        "parameters": to_json(execution.parameters),
-        "cache_key": execution.cache_key,
-        "output_table": execution.output_table,
-        "procedure": execution.procedure,
-        "connection": execution.connection,
-        "created_at": timestamp(execution.created_at),
-        "state": execution.state.value,
-        "bigquery_job_id": execution.bigquery_job_id,
-        "started_at": optional_timestamp(execution.started_at),
-        "ended_at": optional_timestamp(execution.ended_at),
-        "error": None if error is None else error.to_dict(),
-        "cache_enabled": execution.cache_enabled,
-        "output_expires_at": optional_timestamp(execution.output_expires_at),
-        "reconciled_at": optional_timestamp(execution.reconciled_at),
-        "submit_attempts": execution.submit_attempts,
-        "labels": dict(execution.labels),
-        "trace_id": execution.trace_id,
-        "statistics": None if execution.statistics is None else execution.statistics.to_dict(),
-        "queue_reason": execution.queue_reason,
-    }
-
-
-def execution_from_document(data: dict[str, Any]) -> Execution:
-    error = data["error"]
-    return Execution(
-        id=data["id"],
-        org=data["org"],
-        workflow_id=data["workflow_id"],
-        version=data["version"],
-        parameters=json.loads(data["parameters"]),
-        cache_key=data["cache_key"],
-        output_table=data["output_table"],
-        procedure=data["procedure"],
-        connection=data["connection"],
-        created_at=utc(data["created_at"]),
-        state=State(data["state"]),
-        bigquery_job_id=data["bigquery_job_id"],
-        started_at=optional_utc(data["started_at"]),
-        ended_at=optional_utc(data["ended_at"]),
-        error=None if error is None else JobError(**error),
-        cache_enabled=data["cache_enabled"],
-        output_expires_at=optional_utc(data["output_expires_at"]),
-        reconciled_at=optional_utc(data["reconciled_at"]),
-        submit_attempts=data["submit_attempts"],
-        labels=dict(data["labels"]),
-        trace_id=data.get("trace_id"),  # absent from records written before traces
-        deliveries=tuple(_delivery_from_doc(d) for d in data.get("webhook_deliveries", [])),
-        # Records written before statistics were kept have none.
-        statistics=JobStatistics(**statistics) if (statistics := data.get("statistics")) else None,
-        queue_reason=data.get("queue_reason"),  # kept since concurrency limits exist
-    )
-
-
-def _delivery_to_doc(attempt: DeliveryAttempt) -> dict[str, Any]:
-    return {
-        "url": attempt.url,
-        "attempt": attempt.attempt,
-        "at": timestamp(attempt.at),
-        "state": attempt.state,
-        "status_code": attempt.status_code,
-        "error": attempt.error,
-        "event_id": attempt.event_id,
-        "dead_lettered": attempt.dead_lettered,
-    }
-
-
-def _delivery_from_doc(data: dict[str, Any]) -> DeliveryAttempt:
-    return DeliveryAttempt(
-        url=data["url"],
-        attempt=data["attempt"],
-        at=utc(data["at"]),
-        state=data["state"],
-        status_code=data["status_code"],
-        error=data["error"],
-        event_id=data.get("event_id"),
-        dead_lettered=bool(data.get("dead_lettered", False)),
-    )

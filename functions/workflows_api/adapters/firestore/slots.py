@@ -31,7 +31,7 @@ from workflows_api.adapters.firestore.documents import (
     utc,
     write,
 )
-from workflows_api.adapters.firestore.executions import execution_from_document
+from workflows_api.adapters.firestore.execution_documents import execution_from_document
 from workflows_api.domain.execution.limits import OrgLimits, Slot
 from workflows_api.domain.execution.states import Execution, State
 

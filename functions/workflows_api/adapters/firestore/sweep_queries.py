@@ -11,7 +11,7 @@ import datetime as dt
 from google.cloud import firestore
 
 from workflows_api.adapters.firestore.documents import FirestoreCollections, run_query, timestamp
-from workflows_api.adapters.firestore.executions import execution_from_document
+from workflows_api.adapters.firestore.execution_documents import execution_from_document
 from workflows_api.domain.execution.states import Execution, State
 
 # Collection-group indexes (over every org's executions), one per query below.

@@ -25,6 +25,10 @@ class Grant(StrEnum):
     EXECUTE = "executions:create"
     EXECUTIONS_READ = "executions:read"  # status, listing, results
     EXECUTIONS_CANCEL = "executions:cancel"
+    SCHEDULES_READ = "schedules:read"  # read schedules and their last runs
+    # create, change, delete and run-now schedules (creating and running also need
+    # executions:create: a schedule starts executions as the org)
+    SCHEDULES_WRITE = "schedules:write"
 
 
 ALL_GRANTS = tuple(Grant)

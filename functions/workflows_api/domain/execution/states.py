@@ -162,6 +162,8 @@ class Execution:
     # While `queued`: its place in the org's queue (1: next), computed when read, never
     # stored (service/limits.py), so it is not part of an execution's equality.
     queue_position: int | None = field(default=None, compare=False)
+    # What started it: `http`, `pubsub:<topic>`, `schedule:<schedule id>`.
+    trigger: str = "http"
 
     def transition(
         self,

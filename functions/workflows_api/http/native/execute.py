@@ -40,12 +40,12 @@ def _execute_request(request: Request) -> ExecuteRequest:
         parameters=body.parameters,
         cache=body.cache,
         wait_seconds=body.wait_seconds,
-        idempotency_key=_idempotency_key(request),
+        idempotency_key=idempotency_key(request),
         dry_run=body.dry_run,
     )
 
 
-def _idempotency_key(request: Request) -> str | None:
+def idempotency_key(request: Request) -> str | None:
     key = request.headers.get("Idempotency-Key")
     if key is None:
         return None

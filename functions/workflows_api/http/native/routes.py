@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from workflows_api.domain.access.identifiers import CONNECTION_PATTERN, WORKFLOW_ID_PATTERN
 from workflows_api.domain.execution.states import State
+from workflows_api.http.native.schedule_routes import SCHEDULE_ROUTES
 from workflows_api.http.request_parsing import JSON_TYPES, YAML_TYPES
 from workflows_api.http.routing import (
     API_ACCESS,
@@ -57,7 +58,7 @@ def _workflow_model() -> type[BaseModel]:
     return Workflow
 
 
-ROUTES: tuple[Route, ...] = (
+_NATIVE_ROUTES: tuple[Route, ...] = (
     Route(
         "GET",
         "/v1/workflows",
@@ -239,6 +240,11 @@ ROUTES: tuple[Route, ...] = (
                 "created_after", "ISO 8601 time with a zone: created at or after.", TIME_SCHEMA
             ),
             Parameter("created_before", "ISO 8601 time with a zone: created before.", TIME_SCHEMA),
+            Parameter(
+                "trigger",
+                "Only the executions it started: http, pubsub:<topic>, schedule:<id>.",
+                {"type": "string", "maxLength": 300},
+            ),
         ),
     ),
     Route(
@@ -276,3 +282,6 @@ ROUTES: tuple[Route, ...] = (
         ),
     ),
 )
+
+# Schedules (schedule_routes.py): a list of their own, joined here.
+ROUTES: tuple[Route, ...] = (*_NATIVE_ROUTES, *SCHEDULE_ROUTES)

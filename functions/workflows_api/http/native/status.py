@@ -32,6 +32,7 @@ def list_executions(app: App, request: Request, workflow_id: str) -> Response:
         state=_state_argument(request),
         created_after=_time_argument(request, "created_after"),
         created_before=_time_argument(request, "created_before"),
+        trigger=request.args.get("trigger") or None,
     )
     return json_response(
         {"executions": [execution_view(e) for e in executions], "next_page_token": next_token}
