@@ -44,6 +44,22 @@ def create_push_subscription(
     return name
 
 
+def push_endpoint(host: str, project: str, subscription: str) -> str:
+    """Where a push subscription delivers."""
+    name = f"projects/{project}/subscriptions/{subscription}"
+    response = requests.get(f"http://{host}/v1/{name}", timeout=10)
+    response.raise_for_status()
+    return str(response.json()["pushConfig"]["pushEndpoint"])
+
+
+def delete_subscription(host: str, project: str, subscription: str) -> None:
+    """Delete a subscription: what its topic receives meanwhile reaches nobody."""
+    name = f"projects/{project}/subscriptions/{subscription}"
+    response = requests.delete(f"http://{host}/v1/{name}", timeout=10)
+    if response.status_code not in (200, 404):
+        response.raise_for_status()
+
+
 def publish(
     host: str,
     topic: str,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,8 @@ from typing import Any
 import requests
 import yaml
 
+from devstack import pubsub
+from devstack.completion_events import COMPLETION_TOPIC
 from workflows_api.bootstrap import App
 from workflows_api.config import Settings
 
@@ -112,3 +116,18 @@ def wait_for_job(job: Any, timeout: float = 120) -> Any:
         time.sleep(0.05)
         job.reload()
     return job
+
+
+@contextmanager
+def completion_events_lost(pubsub_host: str, project: str) -> Iterator[None]:
+    """While inside, the local stack's completion events reach nobody (as when a project
+    has no log sink): the completion topic's push subscription is deleted, then made
+    again with the same endpoint."""
+    subscription = f"{COMPLETION_TOPIC}-push"
+    endpoint = pubsub.push_endpoint(pubsub_host, project, subscription)
+    pubsub.delete_subscription(pubsub_host, project, subscription)
+    try:
+        yield
+    finally:
+        topic = pubsub.topic_name(project, COMPLETION_TOPIC)
+        pubsub.create_push_subscription(pubsub_host, project, subscription, topic, endpoint)
