@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from tests.support.memory_store import InMemoryStore
 from workflows_api.domain.access.connections import Connection
+from workflows_api.domain.execution.freshness import TableMetadata
 from workflows_api.domain.execution.records import QueryArgument
 from workflows_api.domain.execution.results import Column
 from workflows_api.domain.execution.states import JobError, JobStatus
 from workflows_api.service.errors import BackendUnavailable
 
 __all__ = ["FakeWarehouse", "InMemoryStore", "SubmittedJob"]
+
+LONG_AGO = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # a fake table's default last change
 
 
 @dataclass
@@ -105,3 +109,24 @@ class FakeWarehouse:
         values = {a.name: a.value for a in arguments}
         offset, limit = values["wfapi_offset"], values["wfapi_limit"]
         return [dict(row) for row in self.rows[offset : offset + limit]]
+
+    # Table metadata (the freshness of cached results). A table not listed is a plain
+    # table last modified long ago; one in `missing_tables` does not exist.
+    tables: dict[str, TableMetadata] = field(default_factory=dict)
+    missing_tables: set[str] = field(default_factory=set)
+    table_reads: list[tuple[str, ...]] = field(default_factory=list)
+
+    def table_metadata(
+        self, connection: Connection, tables: Sequence[str]
+    ) -> dict[str, TableMetadata | None]:
+        self.table_reads.append(tuple(tables))
+        return {
+            table: None
+            if table in self.missing_tables
+            else self.tables.get(table, TableMetadata(table, "TABLE", LONG_AGO))
+            for table in tables
+        }
+
+    def touch_table(self, table: str, at: dt.datetime, kind: str = "TABLE") -> None:
+        """What a DML, load or overwrite of `table` at `at` shows in tables.get."""
+        self.tables[table] = TableMetadata(table, kind, at)

@@ -16,8 +16,7 @@ BigQuery answers 409 for an id it already has, which counts as submitted. A job
 that runs and fails is not an exception here: its status is DONE with the job's
 errorResult, unchanged.
 
-The local emulator (bqemulator 1.4.0, behind devstack's shims) drops the labels of
-successful jobs (tests/integration/test_bigquery_jobs.py).
+Locally (bqemulator 1.4.0 behind devstack's shims) successful jobs lose their labels.
 """
 
 from __future__ import annotations
@@ -42,6 +41,7 @@ from workflows_api.adapters.bigquery_conversions import (
     query_parameter,
     refused,
 )
+from workflows_api.adapters.bigquery_tables import TableMetadataReads
 from workflows_api.adapters.retrying import attempt_timeout, call_with_retries
 from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.execution.records import QueryArgument
@@ -75,8 +75,8 @@ def _attempt() -> float:
     return attempt_timeout(REQUEST_TIMEOUT_SECONDS)
 
 
-class BigQueryWarehouse:
-    """Implements `service.ports.Warehouse`."""
+class BigQueryWarehouse(TableMetadataReads):
+    """Implements `service.ports.Warehouse` (table metadata: bigquery_tables.py)."""
 
     def __init__(
         self,

@@ -13,10 +13,12 @@ warehouse raises `WarehouseError` for what BigQuery refused; the ID-token verifi
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.access.tokens import Principal, Token
+from workflows_api.domain.execution.freshness import TableMetadata
 from workflows_api.domain.execution.limits import OrgLimits, Slot
 from workflows_api.domain.execution.records import QueryArgument, TriggerRejection
 from workflows_api.domain.execution.results import Column
@@ -302,6 +304,13 @@ class Warehouse(Protocol):
 
     def table_columns(self, connection: Connection, table: str) -> list[Column]:
         """The columns of `project.dataset.table` (a dry run: free, reads nothing)."""
+        ...
+
+    def table_metadata(
+        self, connection: Connection, tables: Sequence[str]
+    ) -> dict[str, TableMetadata | None]:
+        """Each table's kind and last modification (tables.get, all at once); None for a
+        table that does not exist."""
         ...
 
     def query_rows(

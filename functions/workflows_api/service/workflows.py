@@ -226,7 +226,7 @@ class WorkflowService:
             deployed_definition=record.definition,
             enabled_at=record.api.enabled_at if record.api and record.api.enabled else now,
             updated_at=now,
-            signature=_signature_json(workflow),
+            signature=_signature_json(workflow, connection.project),
         )
         updated = replace(record, api=api)
         self.workflows.put_workflow(updated)
@@ -295,7 +295,8 @@ class WorkflowService:
         return available[0]
 
 
-def _signature_json(workflow: Workflow) -> dict[str, Any]:
+def _signature_json(workflow: Workflow, project: str) -> dict[str, Any]:
     from workflows_api.domain.workflow.signature import ExecutionSignature
+    from workflows_api.domain.workflow.sources import source_tables
 
-    return ExecutionSignature.of(workflow).to_json()
+    return ExecutionSignature.of(workflow, source_tables(workflow, project)).to_json()
