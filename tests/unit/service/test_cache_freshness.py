@@ -24,7 +24,8 @@ def succeeding(outcome: str = "succeeded") -> OnFakes:
     """The demo workflow; each job starts when first seen (the fake clock) and succeeds
     (or keeps running)."""
     world = with_demo_workflow(outcome=outcome)
-    original, started = world.warehouse.get_job, {}
+    original = world.warehouse.get_job
+    started: dict[str, dt.datetime] = {}
 
     def get_job(connection: Any, job_id: str) -> JobStatus | None:
         status = original(connection, job_id)

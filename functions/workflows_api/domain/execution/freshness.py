@@ -23,6 +23,7 @@ sources when it starts, so it is joined whatever changed before.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -76,7 +77,7 @@ def needs_sources(execution: Execution) -> bool:
 
 def cache_miss(
     holder: Execution,
-    sources: dict[str, TableMetadata | None],
+    sources: Mapping[str, TableMetadata | None],
     *,
     now: dt.datetime,
     max_age: dt.timedelta | None = None,
