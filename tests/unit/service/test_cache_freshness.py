@@ -70,9 +70,9 @@ def test_a_changed_source_is_a_miss_naming_it_then_the_new_run_is_a_hit() -> Non
     world.clock.advance(1)
     second = execute(world)
     assert not second.reused and second.execution.id != first.id
-    assert second.cache_miss == CacheMiss(
-        "source_changed", STORES, first.started_at + dt.timedelta(seconds=60)
-    )
+    assert first.started_at is not None
+    changed_at = first.started_at + dt.timedelta(seconds=60)
+    assert second.cache_miss == CacheMiss("source_changed", STORES, changed_at)
     # The stale run's table keeps its rows: the new run writes a table of its own.
     assert second.execution.output_table != first.output_table
     assert len(world.warehouse.jobs) == 2
