@@ -33,7 +33,7 @@ import functools
 import itertools
 from typing import Any
 
-from devstack import bq_async, bq_buffer, bq_result_rows
+from devstack import bq_async, bq_buffer, bq_result_rows, bq_table_times
 
 SHIM_VARIABLE_PREFIX = "__wfapi_query_param_"
 
@@ -135,6 +135,7 @@ def main() -> None:
     bq_buffer.install()  # ST_BUFFER radii in metres (before any translator is built)
     install()
     bq_async.install()  # asynchronous jobs, child jobs, procedures with control flow
+    bq_table_times.install()  # lastModifiedTime moves on DML, loads, copies, overwrites
     bq_result_rows.install()  # tabledata.list of a query's result table
     from bqemulator.cli import main as bqemulator_main
 
