@@ -68,10 +68,10 @@ class ExecutionAdmission:
 
         connection = connection_read.result()
         limits = self.lifecycle.limits
-        limits.check_room(org)  # 429 past the org's queue bound: nothing written
-        # Its slots first (a crash before the record leaves a slot the sweep frees);
-        # without one it is recorded `queued`, and nothing submits it but a promotion.
-        waits_for = self.lifecycle.reserve(execution, workflow)
+        # 429 past the org's queue bound (nothing written); then its slots (a crash before
+        # the record leaves a slot the sweep frees); without one it is recorded `queued`,
+        # and nothing submits it but a promotion.
+        waits_for = limits.admit(execution, workflow.settings.max_concurrent_executions)
         if waits_for is not None:
             execution = replace(execution, state=ex.State.QUEUED, queue_reason=waits_for)
         # The record comes first: once written, the execution cannot be lost.
