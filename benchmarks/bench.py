@@ -138,6 +138,7 @@ def main() -> None:
         bench = Bench(f"http://127.0.0.1:{port}", settings, info)
         print("Measuring latencies beside their floors...", file=sys.stderr)
         rows = honest_floors.measure(bench)
+        honest_floors.report(rows)  # at once: what follows takes minutes
         print("Measuring cold starts...", file=sys.stderr)
         finished = bench.execute(WORKFLOW_ID, SEED_VALUES)
         cold = cold_start.cold_start_ratios(
@@ -150,7 +151,7 @@ def main() -> None:
         )
         print("Running every example...", file=sys.stderr)
         statements = statements_per_example(bench, App(settings))
-        report(rows, cold, statements)
+        report(cold, statements)
     finally:
         if router is not None:
             router.stop()
@@ -158,11 +159,8 @@ def main() -> None:
 
 
 def report(
-    rows: list[honest_floors.Row],
-    cold: dict[str, cold_start.ColdStart],
-    statements: list[tuple[str, int, int | None]],
+    cold: dict[str, cold_start.ColdStart], statements: list[tuple[str, int, int | None]]
 ) -> None:
-    honest_floors.report(rows)
     print(
         f"\nCold start: launch to first answer (wall) and the process's CPU time, median of"
         f" {cold_start.RUNS} fresh processes each; ratios to bare"
