@@ -3,9 +3,10 @@ its execution's end with nobody polling, cold starts, statements per procedure a
 compile time, measured in one run and printed as one table.
 
 Starts the emulators and the dev router exactly as the e2e tests do (devstack), seeds
-and provisions the demo, then measures over HTTP. Floors are the cheapest backend call
-each operation cannot avoid, timed in this same run: one Firestore read, one Firestore
-create, one jobs.insert on the local BigQuery. Figures only: nothing here asserts.
+and provisions the demo, then measures over HTTP. Each operation is timed warm and
+interleaved with its floor (the no-backend HTTP round trip plus the cheapest backend
+calls it cannot avoid), over three rounds: benchmarks/honest_floors.py. Figures only:
+nothing here asserts.
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import requests
+from google.api_core.exceptions import NotFound
 
-from benchmarks import cold_start, compile_benchmark
+from benchmarks import cold_start, compile_benchmark, honest_floors
 from devstack import completion_events, emulators
 from devstack.demo import DEMO_ORG, SEED_VALUES, WORKFLOW_ID, provision_demo
 from devstack.seed import seed_demo_tables
@@ -35,26 +36,8 @@ from workflows_api.domain.workflow.validation import load_workflow
 
 PROJECT = "workflows-bench"
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-RUNS = 30
-NEW_RUNS = 15
 COMPLETION_RUNS = 10
 _EXAMPLE_PARAMETERS = re.compile(r"^# Example parameters: (\{.*\})$", re.MULTILINE)
-
-
-def timed(call: Callable[[], object], runs: int = RUNS) -> list[float]:
-    """Seconds per call, after one unmeasured warm-up call."""
-    call()
-    seconds = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        call()
-        seconds.append(time.perf_counter() - started)
-    return seconds
-
-
-def p50_p95(seconds: list[float]) -> tuple[float, float]:
-    ordered = sorted(seconds)
-    return statistics.median(ordered), ordered[max(0, round(0.95 * len(ordered)) - 1)]
 
 
 class Bench:
@@ -86,6 +69,22 @@ class Bench:
         url = f"{self.base}/v1/executions/{execution_id}/cancel"
         self.http.post(url, headers=self.headers, timeout=60)  # 409 once it ended: fine
 
+    def execute_cancel_and_wait(self, execution_id: str, timeout: float = 120) -> str:
+        """Cancel the execution and wait until its BigQuery job (if any) is DONE; its
+        state. Outside any timing: no job is left running while the next call is timed."""
+        self.cancel(execution_id)
+        body = self.get(f"/v1/executions/{execution_id}")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                job = self.bigquery.get_job(body["bigquery_job_id"])
+            except NotFound:
+                break  # never submitted (queued): nothing runs
+            if job.state == "DONE":
+                break
+            time.sleep(0.05)
+        return str(body["state"])
+
     def finished(self, execution_id: str, timeout: float = 300) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while True:
@@ -108,52 +107,12 @@ class Bench:
         self.bigquery.query("SELECT 1", job_id=f"bench_{uuid.uuid4().hex}", job_retry=None)
 
 
-def latencies(bench: Bench) -> list[tuple[str, list[float], str, list[float]]]:
-    """(operation, seconds, floor name, floor seconds) rows."""
-    bench.firestore.collection("bench").document("floor").set({"n": 1})
-    floors = {
-        "Firestore read": timed(bench.firestore_read),
-        "Firestore create": timed(bench.firestore_create),
-        "jobs.insert": timed(bench.jobs_insert),
-    }
-    done = bench.finished(bench.execute(WORKFLOW_ID, SEED_VALUES)["id"])
-    hit = timed(lambda: bench.execute(WORKFLOW_ID, SEED_VALUES))
-    key = {"headers": {"Idempotency-Key": uuid.uuid4().hex}}
-    replay = timed(lambda: bench.execute(WORKFLOW_ID, SEED_VALUES, **key))
-    status = timed(lambda: bench.get(f"/v1/executions/{done['id']}"))
-    results = f"/v1/executions/{done['id']}/results"
-    # WKT: the local BigQuery's ST_ASGEOJSON takes seconds a page (BigQuery's does not).
-    page = timed(lambda: bench.get(results, page_size=100, geography_format="wkt"))
-    # Last: each starts a k-means job; the local BigQuery runs jobs one at a time, so
-    # they are cancelled once measured rather than left to delay what follows.
-    radius = iter(range(1000, 100000))
-    started: list[str] = []
-
-    def execute_new() -> None:
-        parameters = {**SEED_VALUES, "buffer_radius": next(radius)}
-        started.append(bench.execute(WORKFLOW_ID, parameters)["id"])
-
-    new = timed(execute_new, runs=NEW_RUNS)
-    for execution_id in started:
-        bench.cancel(execution_id)
-    return [
-        ("execute (new parameters)", new, "jobs.insert", floors["jobs.insert"]),
-        # A cache hit reads its holder and writes nothing.
-        ("execute (cache hit)", hit, "Firestore read", floors["Firestore read"]),
-        ("execute (idempotent replay)", replay, "Firestore read", floors["Firestore read"]),
-        ("status (finished)", status, "Firestore read", floors["Firestore read"]),
-        ("results page (100 rows, WKT)", page, "jobs.insert", floors["jobs.insert"]),
-        # Not an operation's floor any more; printed for the record.
-        ("(Firestore create)", floors["Firestore create"], "", []),
-    ]
-
-
 def completion_delays(bench: Bench, runs: int = COMPLETION_RUNS) -> list[float]:
     """Seconds from each job's end (BigQuery's endTime) to the Firestore write that made
     its execution terminal (the document's update time), for `runs` executions of new
     parameters that nobody reads the status of: the completion event ends them."""
     delays = []
-    for radius in range(50_000, 50_000 + runs):  # new parameters (latencies uses 1000+)
+    for radius in range(50_000, 50_000 + runs):  # new parameters (honest_floors uses others)
         started = bench.execute(WORKFLOW_ID, {**SEED_VALUES, "buffer_radius": radius})
         document = bench.firestore.document(f"orgs/{DEMO_ORG}/executions/{started['id']}")
         deadline = time.monotonic() + 300
@@ -203,8 +162,9 @@ def main() -> None:
             running.pubsub_host, PROJECT, running.env(), log_dir
         ).function
         bench = Bench(f"http://127.0.0.1:{port}", settings, info)
-        print("Measuring latencies...", file=sys.stderr)
-        rows = latencies(bench)
+        print("Measuring latencies beside their floors...", file=sys.stderr)
+        rows = honest_floors.measure(bench)
+        honest_floors.report(rows)  # at once: what follows takes minutes
         print("Measuring job end to execution end, without status reads...", file=sys.stderr)
         delays = completion_delays(bench)
         print("Measuring cold starts...", file=sys.stderr)
@@ -219,7 +179,7 @@ def main() -> None:
         )
         print("Running every example...", file=sys.stderr)
         statements = statements_per_example(bench, App(settings))
-        report(rows, cold, statements, delays)
+        report(cold, statements, delays)
     finally:
         if router is not None:
             router.stop()
@@ -229,23 +189,10 @@ def main() -> None:
 
 
 def report(
-    rows: list[tuple[str, list[float], str, list[float]]],
     cold: dict[str, cold_start.ColdStart],
     statements: list[tuple[str, int, int | None]],
     delays: list[float],
 ) -> None:
-    print(f"\nLatency over HTTP on the local stack (ms; {RUNS} calls each, {NEW_RUNS} new)")
-    print(f"{'operation':<30}{'p50':>8}{'p95':>8}  {'floor':<18}{'p50':>8}{'ratio':>8}")
-    for name, seconds, floor_name, floor in rows:
-        p50, p95 = p50_p95(seconds)
-        if not floor:
-            print(f"{name:<30}{p50 * 1000:>8.1f}{p95 * 1000:>8.1f}")
-            continue
-        floor_p50 = statistics.median(floor)
-        print(
-            f"{name:<30}{p50 * 1000:>8.1f}{p95 * 1000:>8.1f}  {floor_name:<18}"
-            f"{floor_p50 * 1000:>8.1f}{p50 / floor_p50:>7.1f}x"
-        )
     print(
         f"\nJob end to execution end, no status read (ms; {len(delays)} executions): BigQuery's"
         " endTime to the Firestore write that made the execution terminal, through the"

@@ -34,7 +34,7 @@ import itertools
 import os
 from typing import Any
 
-from devstack import bq_async, bq_buffer, bq_result_rows, completion_events
+from devstack import bq_async, bq_buffer, bq_result_rows, bq_table_times, completion_events
 
 SHIM_VARIABLE_PREFIX = "__wfapi_query_param_"
 
@@ -136,6 +136,7 @@ def main() -> None:
     bq_buffer.install()  # ST_BUFFER radii in metres (before any translator is built)
     install()
     bq_async.install()  # asynchronous jobs, child jobs, procedures with control flow
+    bq_table_times.install()  # lastModifiedTime moves on DML, loads, copies, overwrites
     bq_result_rows.install()  # tabledata.list of a query's result table
     completion_events.install(os.environ)  # job ends published as Cloud Logging's sink does
     from bqemulator.cli import main as bqemulator_main

@@ -8,17 +8,26 @@ should load no more than it serves; tests hold every view to its model."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from workflows_api.domain.execution.freshness import CacheMiss
 from workflows_api.domain.execution.states import Execution
 from workflows_api.domain.execution.webhooks import receiver_host
 from workflows_api.domain.timestamps import iso_utc, optional_iso_utc
 from workflows_api.service.execution_requests import CostEstimate
 
 
-def execution_view(execution: Execution, *, cached: bool = False) -> dict[str, Any]:
+def execution_view(
+    execution: Execution,
+    *,
+    cached: bool = False,
+    cached_at: dt.datetime | None = None,
+    cache_miss: CacheMiss | None = None,
+) -> dict[str, Any]:
     """`cached` is true on an execute answer served by an earlier request's execution
-    (no new BigQuery job); every stored execution ran its own job, so status says false."""
+    (no new BigQuery job); every stored execution ran its own job, so status says false.
+    `cached_at` and `cache_miss` are an execute answer's (ExecuteResult)."""
     statistics = execution.statistics
     receivers: dict[str, int] = {}
     return {
@@ -31,6 +40,8 @@ def execution_view(execution: Execution, *, cached: bool = False) -> dict[str, A
         "parameters": execution.parameters,
         "output_table": execution.output_table,
         "cached": cached,
+        "cached_at": optional_iso_utc(cached_at),
+        "cache_miss": None if cache_miss is None else _cache_miss_view(cache_miss),
         "cache_enabled": execution.cache_enabled,
         "bigquery_job_id": execution.bigquery_job_id,
         "error": execution.error.to_dict() if execution.error else None,
@@ -57,6 +68,15 @@ def execution_view(execution: Execution, *, cached: bool = False) -> dict[str, A
         "queue_reason": execution.queue_reason,
         "queue_position": execution.queue_position,
         "trigger": execution.trigger,
+    }
+
+
+def _cache_miss_view(miss: CacheMiss) -> dict[str, Any]:
+    return {
+        "reason": miss.reason,
+        "source": miss.source,
+        "changed_at": optional_iso_utc(miss.changed_at),
+        "message": miss.message(),
     }
 
 

@@ -24,12 +24,12 @@ if TYPE_CHECKING:
     from workflows_api.service.ports import (
         DeliveryQueue,
         IdTokenVerifier,
-        SchedulerJobs,
         SigningSecrets,
         Store,
         Warehouse,
         WebhookSender,
     )
+    from workflows_api.service.schedule_ports import SchedulerJobs
 
 Clock = Callable[[], dt.datetime]
 Probes = Mapping[str, Callable[[], None]]

@@ -14,9 +14,10 @@ from workflows_api.config import Settings
 
 if TYPE_CHECKING:
     from workflows_api.service.admission import ExecutionAdmission
-    from workflows_api.service.ports import IdTokenVerifier, SchedulerJobs, Store
+    from workflows_api.service.ports import IdTokenVerifier, Store
     from workflows_api.service.queries import ExecutionQueries
     from workflows_api.service.schedule_fires import ScheduleFires
+    from workflows_api.service.schedule_ports import SchedulerJobs
     from workflows_api.service.schedules import Schedules
     from workflows_api.service.workflows import WorkflowService
 

@@ -84,6 +84,7 @@ class AsyncClient:
         params: Mapping[str, Any] | None = None,
         *,
         cache: bool | None = None,
+        cache_max_age_seconds: int | None = None,
         wait: bool = False,
         timeout: float = DEFAULT_WAIT_TIMEOUT,
         idempotency_key: str | None = None,
@@ -94,6 +95,7 @@ class AsyncClient:
             workflow_id,
             params or {},
             cache=cache,
+            cache_max_age_seconds=cache_max_age_seconds,
             wait_seconds=protocol.first_wait(wait, timeout),
             idempotency_key=idempotency_key,
         )

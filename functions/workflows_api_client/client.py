@@ -89,6 +89,7 @@ class Client:
         params: Mapping[str, Any] | None = None,
         *,
         cache: bool | None = None,
+        cache_max_age_seconds: int | None = None,
         wait: bool = False,
         timeout: float = DEFAULT_WAIT_TIMEOUT,
         idempotency_key: str | None = None,
@@ -101,6 +102,7 @@ class Client:
             workflow_id,
             params or {},
             cache=cache,
+            cache_max_age_seconds=cache_max_age_seconds,
             wait_seconds=protocol.first_wait(wait, timeout),
             idempotency_key=idempotency_key,
         )

@@ -159,6 +159,22 @@ class Delivery(_Body):
     )
 
 
+class CacheMissInfo(_Body):
+    """Why a cached run did not answer this execute request (a new run does)."""
+
+    reason: Literal["source_changed", "source_not_cacheable", "source_missing", "too_old"] = Field(
+        description="source_changed: a table the workflow reads changed since the cached "
+        "run started; source_not_cacheable: it reads a view or an external table; "
+        "source_missing: a table it reads is gone; too_old: older than "
+        "cache_max_age_seconds."
+    )
+    source: str | None = Field(default=None, description="project.dataset.table at fault.")
+    changed_at: str | None = Field(
+        default=None, description="source_changed: the table's lastModifiedTime."
+    )
+    message: str
+
+
 class Execution(_Body):
     id: str
     workflow_id: str
@@ -170,6 +186,15 @@ class Execution(_Body):
     output_table: str = Field(description="project.dataset.table; complete once succeeded.")
     cached: bool = Field(
         description="On execute answers: an earlier request's execution served this one."
+    )
+    cached_at: str | None = Field(
+        default=None,
+        description="On execute answers served by the cache: when the run that computed "
+        "the result started (its data are as of then).",
+    )
+    cache_miss: CacheMissInfo | None = Field(
+        default=None,
+        description="On execute answers: a cached run existed and did not answer; why.",
     )
     cache_enabled: bool
     bigquery_job_id: str

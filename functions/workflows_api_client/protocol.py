@@ -209,10 +209,13 @@ def execute(
     cache: bool | None,
     wait_seconds: float,
     idempotency_key: str | None,
+    cache_max_age_seconds: int | None = None,
 ) -> Call[models.Execution]:
     body: dict[str, Any] = {"parameters": dict(parameters)}
     if cache is not None:
         body["cache"] = cache
+    if cache_max_age_seconds is not None:
+        body["cache_max_age_seconds"] = cache_max_age_seconds
     if wait_seconds > 0:
         body["wait_seconds"] = wait_seconds
     return Call(

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from tests.support.memory_store import InMemoryStore
 from workflows_api.domain.access.connections import Connection
+from workflows_api.domain.execution.freshness import TableMetadata
 from workflows_api.domain.execution.records import QueryArgument
 from workflows_api.domain.execution.results import Column, ReadLimits, row_size
 from workflows_api.domain.execution.states import JobError, JobStatus
 from workflows_api.service.errors import BackendUnavailable, WarehouseError
 
 __all__ = ["FakeWarehouse", "InMemoryStore", "SubmittedJob"]
+
+LONG_AGO = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # a fake table's default last change
 
 
 @dataclass
@@ -49,7 +53,7 @@ class FakeWarehouse:
     rows: list[dict[str, Any]] = field(default_factory=list)  # what an output table holds
     queries: list[tuple[str, list[QueryArgument]]] = field(default_factory=list)
     estimated_bytes: int | None = 10_485_760  # what a dry run answers
-    missing_tables: set[str] = field(default_factory=set)  # dropped output tables
+    missing_tables: set[str] = field(default_factory=set)  # tables that do not exist
     rows_caps: list[int | None] = field(default_factory=list)  # each rows query's cap
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -124,3 +128,23 @@ class FakeWarehouse:
             if max_bytes is not None and size >= max_bytes:
                 break
         return found
+
+    # Table metadata (the freshness of cached results). A table not listed is a plain
+    # table last modified long ago; one in `missing_tables` does not exist.
+    tables: dict[str, TableMetadata] = field(default_factory=dict)
+    table_reads: list[tuple[str, ...]] = field(default_factory=list)
+
+    def table_metadata(
+        self, connection: Connection, tables: Sequence[str]
+    ) -> dict[str, TableMetadata | None]:
+        self.table_reads.append(tuple(tables))
+        return {
+            table: None
+            if table in self.missing_tables
+            else self.tables.get(table, TableMetadata(table, "TABLE", LONG_AGO))
+            for table in tables
+        }
+
+    def touch_table(self, table: str, at: dt.datetime, kind: str = "TABLE") -> None:
+        """What a DML, load or overwrite of `table` at `at` shows in tables.get."""
+        self.tables[table] = TableMetadata(table, kind, at)

@@ -12,9 +12,8 @@ Other refusals become WarehouseError (BigQuery's reason, message).
 
 Jobs are inserted under the caller's fixed job id, so re-inserting is idempotent (409 for
 an id BigQuery has counts as submitted). A job that runs and fails is not an exception
-here: its status is DONE with the job's errorResult, unchanged.
-
-bqemulator 1.4.0 drops the labels of successful jobs (tests/integration/test_bigquery_jobs.py).
+here: its status is DONE with the job's errorResult, unchanged. Locally (bqemulator 1.4.0
+behind devstack's shims) successful jobs lose their labels.
 """
 
 from __future__ import annotations
@@ -40,6 +39,7 @@ from workflows_api.adapters.bigquery_conversions import (
     refused,
     within_bytes,
 )
+from workflows_api.adapters.bigquery_tables import TableMetadataReads
 from workflows_api.adapters.retrying import attempt_timeout, call_with_retries
 from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.execution.records import QueryArgument
@@ -73,8 +73,8 @@ def _attempt() -> float:
     return attempt_timeout(REQUEST_TIMEOUT_SECONDS)
 
 
-class BigQueryWarehouse:
-    """Implements `service.ports.Warehouse`."""
+class BigQueryWarehouse(TableMetadataReads):
+    """Implements `service.ports.Warehouse` (table metadata: bigquery_tables.py)."""
 
     def __init__(
         self,

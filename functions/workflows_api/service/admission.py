@@ -15,13 +15,16 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from workflows_api import tracing
+from workflows_api import parallel, tracing
+from workflows_api.domain.access.connections import Connection
+from workflows_api.domain.execution import freshness
 from workflows_api.domain.execution import states as ex
 from workflows_api.domain.execution.states import Execution
 from workflows_api.domain.workflow.records import WorkflowRecord
 from workflows_api.domain.workflow.signature import ExecutionSignature
+from workflows_api.service.cache_freshness import RequestFreshness, sources_of
 from workflows_api.service.compare_and_swap import Settled, until_settled
-from workflows_api.service.errors import ServiceError
+from workflows_api.service.errors import BackendUnavailable, ServiceError
 from workflows_api.service.execution_requests import CostEstimate, ExecuteRequest, ExecuteResult
 from workflows_api.service.job_calls import bytes_billed_cap
 from workflows_api.service.lifecycle import ExecutionLifecycle
@@ -50,27 +53,36 @@ class ExecutionAdmission:
             self._new_execution(record, workflow, values, use_cache), trigger=request.trigger
         )
         fingerprint = _fingerprint(workflow_id, execution.cache_key, use_cache)
+        # Read beside what follows: a cache hit needs it to read its sources, a run to submit.
+        connection_read = parallel.start(lambda: self.workflows.connection(org, record.connection))
+        fresh = self._freshness(record, workflow, connection_read.result, request)
         if use_cache and request.idempotency_key is None:
             # A cache hit writes nothing: its holder answers, as the claim below would.
-            reusable = self._reusable_holder(org, execution.cache_key)
+            reusable = self._reusable_holder(org, execution.cache_key, fresh)
             if reusable is not None:
-                return self._finish(ExecuteResult(reusable, True), request.wait_seconds)
+                cached_at = freshness.as_of(reusable)
+                hit = ExecuteResult(reusable, True, cached_at=cached_at)
+                return self._finish(hit, request.wait_seconds)
+            if fresh.miss is not None:  # the holder's table holds stale rows: not ours
+                execution = _with_own_table(execution)
         if request.idempotency_key is not None:
             replayed = self._replay(org, request.idempotency_key, fingerprint)
             if replayed is not None:
                 return self._finish(ExecuteResult(replayed, True), request.wait_seconds)
 
-        connection = self.workflows.connection(org, record.connection)
+        connection = connection_read.result()
         limits = self.lifecycle.limits
-        limits.check_room(org)  # 429 past the org's queue bound: nothing written
-        # Its slots first (a crash before the record leaves a slot the sweep frees);
-        # without one it is recorded `queued`, and nothing submits it but a promotion.
-        waits_for = self.lifecycle.reserve(execution, workflow)
+        # 429 past the org's queue bound (nothing written); then its slots (a crash before
+        # the record leaves a slot the sweep frees); without one it is recorded `queued`,
+        # and nothing submits it but a promotion.
+        waits_for = limits.admit(execution, workflow.settings.max_concurrent_executions)
         if waits_for is not None:
             execution = replace(execution, state=ex.State.QUEUED, queue_reason=waits_for)
         # The record comes first: once written, the execution cannot be lost.
         self.executions.create_execution(execution, execution.created_at + RECORD_RETENTION)
-        holder = self._claim_cache_entry(execution) if use_cache else None
+        holder = None
+        if use_cache:
+            holder, execution = self._claim_cache_entry(execution, fresh)
         answer = holder or execution
         key_reused: ServiceError | None = None
         if request.idempotency_key is not None:
@@ -95,7 +107,30 @@ class ExecutionAdmission:
             answer = submitted if answer is execution else answer
         if key_reused is not None:
             raise key_reused
-        return self._finish(ExecuteResult(answer, answer.id != execution.id), request.wait_seconds)
+        joined = answer.id != execution.id
+        result = ExecuteResult(
+            answer,
+            joined,
+            cached_at=freshness.as_of(answer) if joined and holder is not None else None,
+            cache_miss=fresh.miss,
+        )
+        return self._finish(result, request.wait_seconds)
+
+    def _freshness(
+        self,
+        record: WorkflowRecord,
+        workflow: ExecutionSignature,
+        connection: Callable[[], Connection],
+        request: ExecuteRequest,
+    ) -> RequestFreshness:
+        max_age = request.cache_max_age_seconds
+        return RequestFreshness(
+            self.lifecycle.warehouse,
+            connection,
+            lambda: sources_of(record, workflow, connection().project),
+            now=self.clock(),
+            max_age=None if max_age is None else dt.timedelta(seconds=max_age),
+        )
 
     def estimate(self, org: str, workflow_id: str, request: ExecuteRequest) -> CostEstimate:
         """A dry run: what the execution would process, without running it or writing
@@ -149,10 +184,15 @@ class ExecutionAdmission:
             trace_id=trace,
         )
 
-    def _reusable_holder(self, org: str, key: str) -> Execution | None:
+    def _reusable_holder(self, org: str, key: str, fresh: RequestFreshness) -> Execution | None:
         holder_id = self.executions.get_cache_entry(org, key)
-        holder = None if holder_id is None else self.executions.get_execution(org, holder_id)
-        return holder if holder is not None and self._reusable(holder) else None
+        if holder_id is None:
+            return None
+        fresh.prefetch()  # most holders have run: read their sources beside the holder
+        holder = self.executions.get_execution(org, holder_id)
+        if holder is None or not self._reusable(holder):
+            return None
+        return holder if fresh.refusal(holder) is None else None
 
     def _reusable(self, holder: Execution) -> bool:
         """Can the cache key's holder answer? A succeeded one only while its output table
@@ -164,9 +204,14 @@ class ExecutionAdmission:
         expire_output(self.executions, holder, self.clock())
         return False
 
-    def _claim_cache_entry(self, execution: Execution) -> Execution | None:
-        """None when `execution` now holds its cache key, else the reusable holder."""
+    def _claim_cache_entry(
+        self, execution: Execution, fresh: RequestFreshness
+    ) -> tuple[Execution | None, Execution]:
+        """(None, ours) when ours now holds its cache key, else (the reusable and fresh
+        holder, ours). Ours moves to a table of its own before replacing a holder whose
+        sources changed (that holder's table keeps its stale rows)."""
         expire_at = execution.output_expires_at or execution.created_at + RECORD_RETENTION
+        ours = [execution]
 
         def attempt() -> Settled[Execution | None] | None:
             holder_id = self.executions.claim_cache_entry(
@@ -176,16 +221,27 @@ class ExecutionAdmission:
                 return Settled(None)
             holder = self.executions.get_execution(execution.org, holder_id)
             if holder is not None and self._reusable(holder):
-                return Settled(holder)
+                if fresh.refusal(holder) is None:
+                    return Settled(holder)
+                if ours[-1].output_table == holder.output_table:
+                    ours.append(self._move_to_own_table(ours[-1]))
             if self.executions.replace_cache_entry(
                 execution.org, execution.cache_key, holder_id, execution.id, expire_at
             ):
                 return Settled(None)
             return None
 
-        return until_settled(
+        holder = until_settled(
             attempt, "cache_contention", "Too many concurrent writers on one cache key."
         )
+        return holder, ours[-1]
+
+    def _move_to_own_table(self, execution: Execution) -> Execution:
+        """Nobody knows ours yet (it holds no key): rewrite its record's output table."""
+        moved = _with_own_table(execution)
+        if not self.executions.save_execution(moved, expected_state=execution.state):
+            raise BackendUnavailable("firestore", "the new execution changed under its writer")
+        return moved
 
     def _replay(self, org: str, idempotency_key: str, fingerprint: str) -> Execution | None:
         found = self.executions.get_idempotency_key(org, _hash(idempotency_key))
@@ -215,6 +271,13 @@ class ExecutionAdmission:
             result = replace(result, execution=self.lifecycle.wait(result.execution, wait_seconds))
         positioned = self.lifecycle.limits.with_position(result.execution)
         return replace(result, execution=positioned)
+
+
+def _with_own_table(execution: Execution) -> Execution:
+    """The execution writing a table of its own run (as with the cache off)."""
+    project, dataset, routine = execution.procedure.split(".")
+    table = ex.output_table(project, dataset, routine, execution.cache_key, execution.id)
+    return replace(execution, output_table=table)
 
 
 def _key_reused() -> ServiceError:

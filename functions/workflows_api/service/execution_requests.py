@@ -7,14 +7,19 @@ claims), `lifecycle.py` (submit, reconcile, job reports, cancel) and `queries.py
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from workflows_api.domain.execution.freshness import CacheMiss
 from workflows_api.domain.execution.states import Execution
 
 # The longest an execute or status request may hold the caller for the run's end.
 MAX_WAIT_SECONDS = 60.0
+# The most a caller may ask a cached result's age to be bounded by: output tables live
+# at most 3650 days (a larger bound is no bound).
+MAX_CACHE_AGE_SECONDS = 3650 * 86400
 
 # Which workflows a caller may see (a token may be restricted to some).
 WorkflowFilter = Callable[[str], bool]
@@ -32,6 +37,8 @@ class ExecuteRequest:
     idempotency_key: str | None = None
     dry_run: bool = False  # only estimate the run (ExecutionAdmission.estimate)
     trigger: str = "http"  # what started it: http, pubsub:<topic>, schedule:<id>
+    # The oldest cached result the caller accepts (seconds since its run started).
+    cache_max_age_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -49,3 +56,7 @@ class ExecuteResult:
     execution: Execution
     # True when an earlier request's execution answered this one (no new job).
     reused: bool
+    # Served by the cache: when the run that computed the answer started (its data's time).
+    cached_at: dt.datetime | None = None
+    # A cached run existed but did not answer (a source changed, too old...): why.
+    cache_miss: CacheMiss | None = None

@@ -20,6 +20,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from workflows_api import parallel
 from workflows_api.domain.execution import limits as lim
 from workflows_api.domain.execution.limits import OrgLimits, QueueReason, Slot
 from workflows_api.domain.execution.states import Execution, State
@@ -47,6 +48,15 @@ class QueueFull(ServiceError):
     """The org's queue is at its bound: HTTP 429 with Retry-After; Pub/Sub redelivers."""
 
     retry_after = QUEUE_FULL_RETRY_AFTER
+
+
+def _queue_full(bound: int) -> QueueFull:
+    return QueueFull(
+        "too_many",
+        "queue_full",
+        f"This organization has {bound} executions queued, its bound; retry after "
+        f"{QUEUE_FULL_RETRY_AFTER} seconds.",
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,19 +95,40 @@ class ConcurrencyLimits:
         exact: concurrent admissions may pass it together (a bound, not a limit)."""
         bound = self.limits(org).max_queued
         if self.slots.count_queued_executions(org) >= bound:
-            raise QueueFull(
-                "too_many",
-                "queue_full",
-                f"This organization has {bound} executions queued, its bound; retry after "
-                f"{QUEUE_FULL_RETRY_AFTER} seconds.",
-            )
+            raise _queue_full(bound)
 
-    def acquire(self, execution: Execution, workflow_limit: int | None) -> QueueReason | None:
+    def admit(self, execution: Execution, workflow_limit: int | None) -> QueueReason | None:
+        """`check_room`, then `acquire`, with the three reads they start from (the org's
+        limits, its queue's size, its held slots) made at once."""
+        org = execution.org
+        limits, queued, held = parallel.all_of(
+            [
+                lambda: self.limits(org),
+                lambda: self.slots.count_queued_executions(org),
+                lambda: self.slots.list_slots(org),
+            ]
+        )
+        assert isinstance(limits, OrgLimits) and isinstance(queued, int)
+        assert isinstance(held, list)
+        if queued >= limits.max_queued:
+            raise _queue_full(limits.max_queued)
+        return self.acquire(execution, workflow_limit, limits=limits, held=held)
+
+    def acquire(
+        self,
+        execution: Execution,
+        workflow_limit: int | None,
+        *,
+        limits: OrgLimits | None = None,
+        held: list[Slot] | None = None,
+    ) -> QueueReason | None:
         """Claim the execution's slots; None when it holds them (also when it already
-        did: idempotent), else which limit is full (it then holds none)."""
+        did: idempotent), else which limit is full (it then holds none). `limits` and
+        `held`: the org's, when the caller just read them."""
         org = execution.org
         for _ in range(_CLAIM_ROUNDS):
-            held = self.slots.list_slots(org)
+            if held is None:
+                held = self.slots.list_slots(org)
             mine = {s.scope for s in held if s.execution_id == execution.id}
             if workflow_limit is not None and "workflow" not in mine:
                 got = self._claim_one(
@@ -106,15 +137,16 @@ class ConcurrencyLimits:
                 if got is None:
                     return lim.WORKFLOW_LIMIT
                 if not got:
+                    held = None
                     continue
             if "org" not in mine:
-                got = self._claim_one(
-                    execution, held, lim.org_slot_ids(self.limits(org).max_concurrent)
-                )
+                most = (limits or self.limits(org)).max_concurrent
+                got = self._claim_one(execution, held, lim.org_slot_ids(most))
                 if got is None:
                     self.release(execution)  # its workflow slot, if it took one
                     return lim.ORG_LIMIT
                 if not got:
+                    held = None
                     continue
             return None
         self.release(execution)

@@ -13,18 +13,20 @@ warehouse raises `WarehouseError` for what BigQuery refused; the ID-token verifi
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.access.tokens import Principal, Token
+from workflows_api.domain.execution.freshness import TableMetadata
 from workflows_api.domain.execution.limits import OrgLimits, Slot
 from workflows_api.domain.execution.records import QueryArgument, TriggerRejection
 from workflows_api.domain.execution.results import Column, ReadLimits
 from workflows_api.domain.execution.states import Execution, JobStatus
 from workflows_api.domain.execution.webhook_deliveries import WebhookDelivery
 from workflows_api.domain.execution.webhooks import DeliveryAttempt, WebhookConfig
-from workflows_api.domain.schedules import Schedule, ScheduleAttempt, SchedulerJob
 from workflows_api.domain.workflow.records import WorkflowRecord
+from workflows_api.service.schedule_ports import ScheduleStore
 
 
 class ConnectionStore(Protocol):
@@ -189,40 +191,6 @@ class TriggerRejectionStore(Protocol):
     def get_trigger_rejection(self, org: str, message_id: str) -> TriggerRejection | None: ...
 
 
-class ScheduleStore(Protocol):
-    """Schedule records (orgs/{org}/schedules/{id}); Cloud Scheduler holds their jobs."""
-
-    def put_schedule(self, schedule: Schedule) -> None: ...
-    def get_schedule(self, org: str, schedule_id: str) -> Schedule | None: ...
-    def delete_schedule(self, org: str, schedule_id: str) -> bool: ...
-    def list_schedules(
-        self, org: str, *, limit: int, workflow_id: str | None = None, after: str | None = None
-    ) -> list[Schedule]:
-        """Ordered by id (of one workflow, when given); `after`: the previous page's last."""
-        ...
-
-    def record_schedule_attempt(
-        self, org: str, schedule_id: str, attempt: ScheduleAttempt
-    ) -> Schedule | None:
-        """Atomically add `attempt` (Schedule.with_attempt); None when there is no schedule."""
-        ...
-
-
-class SchedulerJobs(Protocol):
-    """Cloud Scheduler's jobs. Raises SchedulerRefused for a job it will not take."""
-
-    def create_job(self, job: SchedulerJob) -> None:
-        """Create the job; one that already exists under its name is updated to `job`."""
-        ...
-
-    def update_job(self, job: SchedulerJob) -> None: ...
-    def delete_job(self, name: str) -> None:
-        """Delete the job; a missing job counts as deleted."""
-        ...
-
-    def job_exists(self, name: str) -> bool: ...
-
-
 class PrincipalStore(Protocol):
     def get_principal(self, email: str) -> Principal | None: ...
     def put_principal(self, principal: Principal) -> None: ...
@@ -339,6 +307,13 @@ class Warehouse(Protocol):
 
     def table_columns(self, connection: Connection, table: str) -> list[Column]:
         """The columns of `project.dataset.table` (a dry run: free, reads nothing)."""
+        ...
+
+    def table_metadata(
+        self, connection: Connection, tables: Sequence[str]
+    ) -> dict[str, TableMetadata | None]:
+        """Each table's kind and last modification (tables.get, all at once); None for a
+        table that does not exist."""
         ...
 
     def query_rows(

@@ -27,7 +27,8 @@ from workflows_api.domain.schedules import Schedule, ScheduleAttempt
 from workflows_api.service.admission import ExecutionAdmission
 from workflows_api.service.errors import InvalidIdToken, ServiceError
 from workflows_api.service.execution_requests import ExecuteRequest, ExecuteResult
-from workflows_api.service.ports import IdTokenVerifier, ScheduleStore
+from workflows_api.service.ports import IdTokenVerifier
+from workflows_api.service.schedule_ports import ScheduleStore
 from workflows_api.service.schedules import not_found
 from workflows_api.service.workflows import WorkflowService
 

@@ -32,8 +32,8 @@ from workflows_api.service.errors import BackendUnavailable, SchedulerRefused, S
 from workflows_api.service.errors import not_found as _not_found
 from workflows_api.service.execution_requests import WorkflowFilter, any_workflow
 from workflows_api.service.parameter_values import parameter_values
-from workflows_api.service.ports import SchedulerJobs, ScheduleStore
 from workflows_api.service.queries import ExecutionQueries
+from workflows_api.service.schedule_ports import SchedulerJobs, ScheduleStore
 from workflows_api.service.workflows import (
     WorkflowService,
     definition_of,

@@ -269,7 +269,7 @@ class WorkflowService:
             deployed_definition=record.definition,
             enabled_at=record.api.enabled_at if record.api and record.api.enabled else now,
             updated_at=now,
-            signature=_signature_json(workflow),
+            signature=_signature_json(workflow, connection.project),
             deployed_sql=compiled.sql,
             deployed_arguments=compiled.arguments,
             connection=connection.id,
@@ -341,7 +341,8 @@ class WorkflowService:
         return self._usable(available[0])
 
 
-def _signature_json(workflow: Workflow) -> dict[str, Any]:
+def _signature_json(workflow: Workflow, project: str) -> dict[str, Any]:
     from workflows_api.domain.workflow.signature import ExecutionSignature
+    from workflows_api.domain.workflow.sources import source_tables
 
-    return ExecutionSignature.of(workflow).to_json()
+    return ExecutionSignature.of(workflow, source_tables(workflow, project)).to_json()

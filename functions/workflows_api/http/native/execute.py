@@ -28,7 +28,12 @@ def execute(app: App, request: Request, workflow_id: str) -> Response:
         return json_response(cost_estimate_view(result))
     execution = result.execution
     return json_response(
-        execution_view(execution, cached=result.reused),
+        execution_view(
+            execution,
+            cached=result.reused,
+            cached_at=result.cached_at,
+            cache_miss=result.cache_miss,
+        ),
         200 if result.reused or execution.state.is_terminal else 202,
         headers={"Location": f"/v1/executions/{execution.id}"},
     )
@@ -42,6 +47,7 @@ def _execute_request(request: Request) -> ExecuteRequest:
         wait_seconds=body.wait_seconds,
         idempotency_key=idempotency_key(request),
         dry_run=body.dry_run,
+        cache_max_age_seconds=body.cache_max_age_seconds,
     )
 
 

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, StrictBool
+from pydantic import Field, StrictBool, StrictInt
 
 from workflows_api.http.models import StrictModel
-from workflows_api.service.execution_requests import MAX_WAIT_SECONDS
+from workflows_api.service.execution_requests import MAX_CACHE_AGE_SECONDS, MAX_WAIT_SECONDS
 
 # The native API's answers are the SDK's models: one definition for server and clients.
 from workflows_api_client.models import (
     ApiParameter,
     ApiState,
     Argument,
+    CacheMissInfo,
     CompiledSql,
     CostEstimate,
     Delivery,
@@ -50,6 +51,7 @@ __all__ = [
     "ApiState",
     "Argument",
     "BackendHealth",
+    "CacheMissInfo",
     "CompiledSql",
     "CostEstimate",
     "Delivery",
@@ -84,6 +86,13 @@ class ExecuteBody(StrictModel):
     parameters: dict[str, Any] = Field(default_factory=dict)
     cache: StrictBool | None = Field(
         default=None, description="false: run anew even if an identical run exists."
+    )
+    cache_max_age_seconds: StrictInt | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_CACHE_AGE_SECONDS,
+        description="Serve a cached result only if its run started at most this long ago "
+        "(it is also never served once a table the workflow reads has changed).",
     )
     wait_seconds: float = Field(
         default=0,
