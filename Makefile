@@ -27,7 +27,9 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
-	@if command -v terraform >/dev/null 2>&1; then echo "terraform fmt -check -recursive infra"; terraform fmt -check -recursive infra; else echo "WARNING: terraform is not installed, so 'terraform fmt -check -recursive infra' did NOT run (install Terraform 1.9+ to check infra/)" >&2; fi
+	@if command -v terraform >/dev/null 2>&1; then echo "terraform fmt -check -recursive infra"; terraform fmt -check -recursive infra; \
+	elif [ "$$(echo "$${CI:-}" | tr A-Z a-z)" = true ] || [ "$${CI:-}" = 1 ]; then echo "ERROR: terraform is not installed and CI=true: infra/ must be checked in CI (README.md, Prerequisites)" >&2; exit 1; \
+	else echo "WARNING: terraform is not installed, so 'terraform fmt -check -recursive infra' did NOT run (install Terraform 1.9+: README.md, Prerequisites)" >&2; fi
 
 format: install
 	$(VENV)/bin/ruff format .

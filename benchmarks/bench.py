@@ -16,8 +16,11 @@ import re
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +40,41 @@ from workflows_api.domain.workflow.validation import load_workflow
 PROJECT = "workflows-bench"
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 COMPLETION_RUNS = 10
+CONCURRENT = 10
 _EXAMPLE_PARAMETERS = re.compile(r"^# Example parameters: (\{.*\})$", re.MULTILINE)
+
+
+def concurrently(call: Callable[[], object], calls: int) -> list[float]:
+    """Seconds each of `calls` simultaneous calls took."""
+
+    def one(_: int) -> float:
+        started = time.perf_counter()
+        call()
+        return time.perf_counter() - started
+
+    with ThreadPoolExecutor(calls) as pool:
+        return list(pool.map(one, range(calls)))
+
+
+def concurrent_executes(bench: Bench, calls: int = CONCURRENT) -> list[float]:
+    """Seconds each of `calls` executes of new parameters sent at once took (formerly a
+    test's bound, issue 29: each answered within 2 s); their jobs cancelled after."""
+    radius = iter(range(90_000, 90_000 + calls))
+    lock, sessions, started = threading.Lock(), threading.local(), []
+
+    def execute_new() -> None:
+        with lock:
+            parameters = {**SEED_VALUES, "buffer_radius": next(radius)}
+        if not hasattr(sessions, "http"):
+            sessions.http = requests.Session()
+        execution_id = bench.execute(WORKFLOW_ID, parameters, session=sessions.http)["id"]
+        with lock:
+            started.append(execution_id)
+
+    seconds = concurrently(execute_new, calls)
+    for execution_id in started:
+        bench.cancel(execution_id)
+    return seconds
 
 
 class Bench:
@@ -50,11 +87,18 @@ class Bench:
         self.bigquery = clients.bigquery_client(settings)
         self.firestore = clients.firestore_client(settings)
 
-    def execute(self, workflow: str, parameters: dict[str, Any], **extra: Any) -> dict[str, Any]:
-        response = self.http.post(
+    def execute(
+        self,
+        workflow: str,
+        parameters: dict[str, Any],
+        *,
+        session: requests.Session | None = None,  # one per thread (`concurrently`)
+        headers: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        response = (session or self.http).post(
             f"{self.base}/v1/workflows/{workflow}/executions",
             json={"parameters": parameters},
-            headers={**self.headers, **extra.get("headers", {})},
+            headers={**self.headers, **(headers or {})},
             timeout=60,
         )
         response.raise_for_status()
@@ -167,6 +211,12 @@ def main() -> None:
         honest_floors.report(rows)  # at once: what follows takes minutes
         print("Measuring job end to execution end, without status reads...", file=sys.stderr)
         delays = completion_delays(bench)
+        print(f"Measuring {CONCURRENT} executes sent at once...", file=sys.stderr)
+        at_once = concurrent_executes(bench)
+        print(
+            f"\n{CONCURRENT} executes of new parameters sent at once (ms each): p50 "
+            f"{statistics.median(at_once) * 1000:.0f}, max {max(at_once) * 1000:.0f}"
+        )
         print("Measuring cold starts...", file=sys.stderr)
         finished = bench.execute(WORKFLOW_ID, SEED_VALUES)
         cold = cold_start.cold_start_ratios(

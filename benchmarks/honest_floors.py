@@ -107,7 +107,7 @@ class Floors:
 def measure(bench: Bench, rounds: int = ROUNDS) -> list[Row]:
     floors = Floors(bench)
     done = bench.finished(bench.execute(WORKFLOW_ID, SEED_VALUES)["id"])
-    key = {"headers": {"Idempotency-Key": uuid.uuid4().hex}}
+    key = {"Idempotency-Key": uuid.uuid4().hex}
     radius = iter(range(1000, 100000))
     started: list[str] = []
 
@@ -141,7 +141,7 @@ def measure(bench: Bench, rounds: int = ROUNDS) -> list[Row]:
         ),
         (
             "execute (idempotent replay)",
-            lambda: bench.execute(WORKFLOW_ID, SEED_VALUES, **key),
+            lambda: bench.execute(WORKFLOW_ID, SEED_VALUES, headers=key),
             "HTTP + FS read",
             [floors.http_401, floors.firestore_read],
             RUNS,

@@ -41,7 +41,9 @@ class ClaimsContract:
         assert {holder for c, holder in results.items() if c != winner} == {winner}
         assert len(results) == len(contenders)
         assert store.claim_cache_entry(ORG, "hot-key", "probe", expire_at=at(60)) == winner
-        # No lock waits: create-if-absent does not queue like contended transactions do.
+        # Fault bound (issue 29): no lock waits. Contended transactions queue for their
+        # locks (tens of seconds for 20 on the emulator); create-if-absent takes about a
+        # second. 10 s is over twice that on a loaded CI.
         assert elapsed < 10, f"20 claims took {elapsed:.1f}s"
 
     def test_claiming_again_with_the_holders_id_succeeds(self, store: Store) -> None:

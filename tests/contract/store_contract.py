@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import inspect
 
+import pytest
+
 from tests.contract.access_contract import AccessContract
 from tests.contract.claims_contract import ClaimsContract
 from tests.contract.execution_numbers_contract import ExecutionNumbersContract
 from tests.contract.executions_contract import ExecutionStoreContract
 from tests.contract.schedules_contract import SchedulesContract
+from tests.contract.signing_secrets_contract import SigningSecretsContract
 from tests.contract.slots_contract import SlotsContract
 from tests.contract.support import ORG, OTHER_ORG, STORE_PORTS, Store, at, execution, workflow
 from tests.contract.trigger_rejections_contract import TriggerRejectionsContract
 from tests.contract.webhooks_contract import WebhooksContract
 from tests.contract.workflows_contract import WorkflowStoreContract
 from workflows_api.domain.access.connections import Connection
+from workflows_api.service.ports import SigningSecrets
 
 
 class StoreContract(
@@ -32,7 +36,12 @@ class StoreContract(
     TriggerRejectionsContract,
     SlotsContract,
     SchedulesContract,
+    SigningSecretsContract,
 ):
+    @pytest.fixture
+    def secrets(self, store: Store) -> SigningSecrets:
+        return store  # a store keeps the secrets itself (Firestore on the local stack)
+
     def test_implements_every_store_port(self, store: Store) -> None:
         # mypy checks the signatures through the fixture's `Store` annotation.
         for port in STORE_PORTS:

@@ -1,4 +1,5 @@
-"""WebhookStore and SigningSecrets: the behaviour every implementation shares."""
+"""WebhookStore, and how it lives beside SigningSecrets in a store (the secrets' own
+contract: signing_secrets_contract.py)."""
 
 from __future__ import annotations
 
@@ -32,16 +33,6 @@ class WebhooksContract:
         assert (ORG, "wf-3") not in listed
         store.delete_webhooks(ORG, "wf-2")
         assert (ORG, "wf-2") not in store.list_webhook_workflows()
-
-    def test_signing_secrets_round_trip_and_removal(self, store: Store) -> None:
-        store.put_signing_secret(ORG, "wf-1", "whsec_abc")
-        assert store.get_signing_secret(ORG, "wf-1") == "whsec_abc"
-        assert store.get_signing_secret(OTHER_ORG, "wf-1") is None
-        store.put_signing_secret(ORG, "wf-1", "whsec_rotated")
-        assert store.get_signing_secret(ORG, "wf-1") == "whsec_rotated"
-        store.delete_signing_secret(ORG, "wf-1")
-        assert store.get_signing_secret(ORG, "wf-1") is None
-        store.delete_signing_secret(ORG, "wf-1")  # deleting again is fine
 
     def test_webhooks_and_secrets_are_removed_independently(self, store: Store) -> None:
         config = WebhookConfig(ORG, "wf-1", ("https://a.example/h",), at(1))

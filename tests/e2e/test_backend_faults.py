@@ -1,5 +1,5 @@
 """A frozen backend never holds a request past 12 s, and nothing accepted is lost
-(issue 13, item 5).
+(issue 13, item 5). The 12 s is the target; the tests allow twice it (BOUND_SECONDS).
 
 Each emulator is frozen (SIGSTOP on its process group) and resumed (SIGCONT) while
 requests arrive. This module starts emulators and a dev router of its own, so the
@@ -35,7 +35,12 @@ from workflows_api.config import Settings
 
 pytestmark = pytest.mark.e2e
 
-BOUND_SECONDS = 12.0
+# Fault bound, the one kind of wall-clock bound the suite keeps (issue 29): the target
+# is an answer within 12 s of the freeze (the 10 s request deadline, then the answer);
+# twice that, so a loaded 2-core CI cannot flake it, is still far from what a request
+# with no deadline waits on a frozen backend (its client's 60 s timeout, or forever).
+TARGET_SECONDS = 12.0
+BOUND_SECONDS = 2 * TARGET_SECONDS
 # Minutes of DuckDB work. The local BigQuery runs one job at a time, so a results
 # query submitted meanwhile stays queued (BigQuery answers PENDING) until it is cancelled.
 BLOCKER_SQL = (

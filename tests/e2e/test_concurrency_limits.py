@@ -49,7 +49,10 @@ def test_a_flood_over_the_limit_queues_and_all_succeed(
     started = time.monotonic()
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(one, range(FLOOD)))
-    assert time.monotonic() - started < 30  # all answer at once, none waits its turn
+    # Fault bound (issue 29): all answer at once, none waits its turn. Waiting for slots
+    # would take the queued jobs' minutes; 30 s is over 2x what 8 threads of answers
+    # take on a loaded CI.
+    assert time.monotonic() - started < 30
     assert {a.status_code for a in answers} == {202}
     bodies: list[dict[str, Any]] = [a.json() for a in answers]
     queued = [b for b in bodies if b["state"] == "queued"]

@@ -1,5 +1,6 @@
 """Hostile input, as a new user would send it: every case is a 4xx JSON error naming the
-field, answered within 2 s, and the org's Firestore documents are the same afterwards."""
+field, answered within 2 s (the target; tested at 5x, BOUND_SECONDS), and the org's
+Firestore documents are the same afterwards."""
 
 from __future__ import annotations
 
@@ -18,7 +19,11 @@ from workflows_api.adapters import clients
 
 pytestmark = pytest.mark.e2e
 
-BOUND_SECONDS = 2.0
+# Fault bound (issue 29: no other wall-clock bound): a hostile input the API did not
+# defuse (catastrophic regex backtracking, a quadratic parse) holds a request for
+# minutes; the target is 2 s, the bound 5x that, so a loaded 2-core CI cannot flake it.
+TARGET_SECONDS = 2.0
+BOUND_SECONDS = 5 * TARGET_SECONDS
 
 TYPED_DEFINITION: dict[str, Any] = {
     "name": "Typed parameters",

@@ -165,3 +165,33 @@ def test_internal_webhook_urls_are_refused(http: requests.Session, stack: Stack,
     assert (error["code"], error["field"]) == ("invalid_webhooks", "urls.0")
     assert repr(url)[:100] in error["message"]
     assert http.get(path, headers=stack.headers(), timeout=30).json() == before
+
+
+# A sample of the cross-org matrix (tests/unit/http/test_cross_org_matrix.py runs every
+# route on fakes): the routes issue 29 found untested, on the deployed dispatch.
+CROSS_ORG_SAMPLE = [
+    ("GET", "/v1/workflows/{workflow}/sql", "workflow_not_found"),
+    ("PUT", "/v1/workflows/{workflow}/api", "workflow_not_found"),
+    ("DELETE", "/v1/workflows/{workflow}", "workflow_not_found"),
+    ("GET", "/v1/workflows/{workflow}/webhooks", "workflow_not_found"),
+    ("GET", "/v1/workflows/{workflow}/executions", "workflow_not_found"),
+    ("GET", "/v1/executions/{execution}/results", "execution_not_found"),
+]
+
+
+def test_another_orgs_token_gets_404_on_the_demo_orgs_records_and_changes_nothing(
+    http: requests.Session, stack: Stack
+) -> None:
+    workflow = stack.info["workflow_id"]
+    run = poll(http, stack, execute(http, stack, workflow, SEED_VALUES).json()["id"])
+    assert run["state"] == "succeeded", run
+    ids = {"workflow": workflow, "execution": run["id"]}
+    readable = [f"/v1/workflows/{workflow}", f"/v1/executions/{run['id']}/results"]
+    before = [http.get(stack.url(p), headers=stack.headers(), timeout=60).json() for p in readable]
+    other = stack.headers(stack.info["other_org_token"])
+    for method, template, code in CROSS_ORG_SAMPLE:
+        path = stack.url(template.format(**ids))
+        answer = http.request(method, path, headers=other, timeout=60)
+        assert (answer.status_code, answer.json()["error"]["code"]) == (404, code), answer.text
+    after = [http.get(stack.url(p), headers=stack.headers(), timeout=60).json() for p in readable]
+    assert after == before

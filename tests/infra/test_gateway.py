@@ -10,7 +10,6 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import pytest
 import yaml
 from openapi_spec_validator import OpenAPIV2SpecValidator, validate
 from werkzeug.routing import Map, Rule
@@ -23,7 +22,6 @@ from tests.infra.hcl import (
     expression,
     module,
     run_terraform,
-    terraform,
 )
 from workflows_api.http.tables import Route, all_routes
 
@@ -167,7 +165,6 @@ def test_base_url_is_the_gateways() -> None:
     assert blocks(module().resource("google_api_gateway_api_config", "api"), "gateway_config")
 
 
-@pytest.mark.skipif(terraform() is None, reason="terraform is not installed")
 def test_terraform_renders_the_template(tmp_path: Path) -> None:
     # templatefile() itself, not a stand-in: Terraform's core functions need no provider.
     functions = sorted({route.function for route in all_routes()})

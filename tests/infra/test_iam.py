@@ -8,9 +8,8 @@ import ast
 import re
 from typing import Any
 
-import pytest
-
 from tests.infra.hcl import FUNCTIONS, block, blocks, expression, module, root
+from workflows_api.adapters.secret_manager import SECRET_PREFIX
 
 CREATOR_ROLE = "google_project_iam_custom_role.webhook_secret_creator.name"
 MANAGER_ROLE = "google_project_iam_custom_role.webhook_secret_manager.name"
@@ -123,12 +122,11 @@ def test_conditions_narrow_to_this_deployment() -> None:
 
 def test_the_secret_prefix_is_the_deployments_and_by_default_the_codes() -> None:
     # Two deployments in one project (two name_prefix) never reach each other's secrets.
-    secret_manager = pytest.importorskip("workflows_api.adapters.secret_manager")
     config = module()
     prefix = config.locals["webhook_secret_prefix"]
     assert prefix == "${var.name_prefix}-webhook-"
     default = config.variables["name_prefix"]["default"]
-    assert prefix.replace("${var.name_prefix}", default) == secret_manager.SECRET_PREFIX
+    assert prefix.replace("${var.name_prefix}", default) == SECRET_PREFIX
     environment = config.locals["environment"]
     assert expression(environment["WFAPI_WEBHOOK_SECRET_PREFIX"]) == "local.webhook_secret_prefix"
     # No prefix may contain another deployment's: name_prefix never holds "webhook".

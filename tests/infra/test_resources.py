@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import hcl2
-import pytest
 
 from tests.infra.hcl import (
     INFRA,
@@ -16,7 +15,6 @@ from tests.infra.hcl import (
     module,
     root,
     run_terraform,
-    terraform,
 )
 from workflows_api.domain.access.connections import DEFAULT_DATASET
 from workflows_api.http.tables import all_routes
@@ -152,7 +150,6 @@ def test_outputs_give_the_base_url_and_an_example_call() -> None:
     assert set(root().outputs) == set(module().outputs)
 
 
-@pytest.mark.skipif(terraform() is None, reason="terraform is not installed")
 def test_terraform_fmt_is_clean(tmp_path: Path) -> None:
     done = run_terraform("fmt", "-check", "-recursive", "-no-color", str(INFRA), cwd=tmp_path)
     assert done.returncode == 0, f"run: terraform fmt -recursive infra\n{done.stdout}"

@@ -140,22 +140,5 @@ def test_labels_do_not_break_submission(
     assert status.state == "DONE" and status.error is None
 
 
-def test_unknown_job_is_none_and_cancelling_it_does_nothing(
-    warehouse: BigQueryWarehouse, connection: Connection
-) -> None:
-    unknown = job_id(new_execution_id())
-    assert warehouse.get_job(connection, unknown) is None
-    warehouse.cancel_job(connection, unknown)
-
-
-def test_cancelling_a_finished_job_leaves_it_done(
-    warehouse: BigQueryWarehouse, connection: Connection
-) -> None:
-    finished = job_id(new_execution_id())
-    submitted = warehouse.submit_query(
-        connection, job_id=finished, sql="SELECT 1", arguments=[], labels={}
-    )
-    until_done(warehouse, connection, submitted)
-    warehouse.cancel_job(connection, finished)
-    status = warehouse.get_job(connection, finished)
-    assert status is not None and status.state == "DONE" and status.error is None
+# Unknown jobs, and cancelling a running, finished or unknown one: the warehouse contract
+# (tests/contract/warehouse_contract.py, run here by test_bigquery_warehouse_contract.py).

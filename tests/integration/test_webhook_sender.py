@@ -268,4 +268,5 @@ def test_a_trickling_receiver_is_cut_at_the_total_deadline(headers_first: bool) 
     assert str(failed.value) == "timeout"
     # The issue asks for a total bound: each byte comes within the per-read timeout,
     # so only a whole-attempt deadline ends this before the receiver does (~10,000 s).
+    # Fault bound (issue 29): the deadline is 1 s; 4 s (4x) allows a loaded CI.
     assert elapsed < 4.0

@@ -24,6 +24,8 @@ from workflows_api.service.errors import BackendUnavailable, WarehouseError
 __all__ = ["FakeWarehouse", "InMemoryStore", "SubmittedJob"]
 
 LONG_AGO = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # a fake table's default last change
+MIN_BILLED = 10 * 1024 * 1024  # BigQuery bills a query reading a table at least this
+CANCELLED = JobError("stopped", "Job execution was cancelled")  # BigQuery's errorResult
 
 
 @dataclass
@@ -40,9 +42,16 @@ NO_LIMITS = ReadLimits()
 
 @dataclass
 class FakeWarehouse:
-    """Jobs finish as `outcome` says: 'running', 'succeeded' or a JobError."""
+    """Each job ends as its own outcome says ('running', 'succeeded' or a JobError):
+    `outcomes[job_id]` when set, else `outcome`, the default every job without one of
+    its own follows (a test setting it says "BigQuery now answers this for the jobs").
+
+    Cancelling works as on BigQuery (tests/contract/warehouse_contract.py): a running
+    job is stopped, that job only; a finished one stays as it ended; an unknown id is
+    answered and changes nothing."""
 
     outcome: str | JobError = "running"
+    outcomes: dict[str, str | JobError] = field(default_factory=dict)
     ddl: list[str] = field(default_factory=list)
     datasets: list[str] = field(default_factory=list)
     jobs: dict[str, SubmittedJob] = field(default_factory=dict)
@@ -61,6 +70,9 @@ class FakeWarehouse:
         self.datasets.append(f"{connection.project}.{connection.dataset}")
 
     def run_ddl(self, connection: Connection, sql: str) -> None:
+        """Refuses what is no DDL statement, as BigQuery's parser would."""
+        if sql.split(maxsplit=1)[:1] not in (["CREATE"], ["DROP"], ["ALTER"]):
+            raise WarehouseError("invalidQuery", f"Syntax error: Unexpected {sql[:20]!r}")
         self.ddl.append(sql)
 
     def submit_query(
@@ -79,24 +91,42 @@ class FakeWarehouse:
                 self.fail_submits -= 1
                 raise BackendUnavailable("bigquery", "simulated outage")
             submitted = SubmittedJob(job_id, sql, arguments, labels, maximum_bytes_billed)
+            if job_id not in self.jobs and (refusal := self._over_cap(maximum_bytes_billed)):
+                self.outcomes[job_id] = refusal
             self.jobs.setdefault(job_id, submitted)
         status = self.get_job(connection, job_id)
         assert status is not None
         return status
 
+    def _over_cap(self, cap: int | None) -> JobError | None:
+        """BigQuery's refusal of a job billing over its cap (at least 10 MB per read)."""
+        billed = max(self.estimated_bytes or 0, MIN_BILLED) if self.estimated_bytes else 0
+        if cap is None or billed <= cap:
+            return None
+        message = f"Query exceeded limit for bytes billed: {cap}. {billed} or higher required."
+        return JobError("bytesBilledLimitExceeded", message)
+
+    def outcome_of(self, job_id: str) -> str | JobError:
+        return self.outcomes.get(job_id, self.outcome)
+
     def get_job(self, connection: Connection, job_id: str) -> JobStatus | None:
         if job_id not in self.jobs:
             return None
         started = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-        if self.outcome == "running":
+        outcome = self.outcome_of(job_id)
+        if outcome == "running":
             return JobStatus(job_id, "RUNNING", started_at=started)
         ended = started + dt.timedelta(seconds=3)
-        error = self.outcome if isinstance(self.outcome, JobError) else None
+        error = outcome if isinstance(outcome, JobError) else None
         return JobStatus(job_id, "DONE", error, started, ended)
 
     def cancel_job(self, connection: Connection, job_id: str) -> None:
         self.cancelled.append(job_id)
-        self.outcome = JobError("stopped", "Job execution was cancelled")
+        if job_id not in self.jobs:
+            return  # BigQuery: 404, which the adapter answers as nothing to cancel
+        # A finished job keeps its end, whatever the default later says; a running one stops.
+        outcome = self.outcome_of(job_id)
+        self.outcomes[job_id] = CANCELLED if outcome == "running" else outcome
 
     def estimate_query(
         self, connection: Connection, *, sql: str, arguments: list[QueryArgument]

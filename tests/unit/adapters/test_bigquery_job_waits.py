@@ -4,11 +4,11 @@ next poll ends the request by that deadline (adapters/bigquery_warehouse.py).
 
 A scripted client stands for BigQuery: its jobs answer jobs.get with the states of a
 script, and a frozen BigQuery waits out each call's timeout and raises as requests does.
+Time is a fake monotonic clock (tests/support/fake_monotonic.py): waits are exact.
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any, cast
 
 import pytest
@@ -16,6 +16,7 @@ import requests
 from google.cloud import bigquery
 from google.cloud.bigquery.table import Row
 
+from tests.support.fake_monotonic import FakeMonotonic
 from workflows_api import deadlines
 from workflows_api.adapters import bigquery_warehouse
 from workflows_api.adapters.bigquery_warehouse import BigQueryWarehouse
@@ -26,6 +27,7 @@ from workflows_api.service.errors import BackendUnavailable, WarehouseError
 
 CONNECTION = Connection(org="acme", id="main", project="p", location="EU", dataset="d")
 ROWS = [Row((1, "x"), {"a": 0, "b": 1}), Row((2, "y"), {"a": 0, "b": 1})]
+EPSILON = 1e-9  # float rounding of the fake clock's sums, not time
 FROZEN = "frozen"  # a state in a script: from then on, no call is answered
 
 
@@ -57,7 +59,7 @@ class _ScriptedClient:
         self.list_timeouts: list[float] = []
 
     def wait_out(self, timeout: float) -> None:
-        time.sleep(timeout)
+        bigquery_warehouse.time.sleep(timeout)  # the fake clock's
         raise requests.exceptions.ReadTimeout("read timed out")
 
     def query(self, sql: str, *, timeout: float, **kwargs: Any) -> _Job:
@@ -71,9 +73,10 @@ class _ScriptedClient:
 
 
 @pytest.fixture(autouse=True)
-def quick_polls(monkeypatch: pytest.MonkeyPatch) -> None:
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeMonotonic:
     monkeypatch.setattr(bigquery_warehouse, "FIRST_POLL_DELAY_SECONDS", 0.05)
     monkeypatch.setattr(bigquery_warehouse, "MAX_POLL_DELAY_SECONDS", 0.05)
+    return FakeMonotonic().install(monkeypatch)
 
 
 def _warehouse(client: _ScriptedClient) -> BigQueryWarehouse:
@@ -88,15 +91,16 @@ def _rows(warehouse: BigQueryWarehouse) -> list[dict[str, Any]]:
     )
 
 
-def test_a_job_bigquery_reports_running_may_outlast_the_requests_deadline() -> None:
+def test_a_job_bigquery_reports_running_may_outlast_the_requests_deadline(
+    clock: FakeMonotonic,
+) -> None:
     client = _ScriptedClient(["RUNNING"] * 12 + ["DONE"])
-    started = time.monotonic()
     with deadlines.within(0.3):
         rows = _rows(_warehouse(client))
         left = deadlines.time_left()
     assert rows == [{"a": 1, "b": "x"}, {"a": 2, "b": "y"}]
-    assert time.monotonic() - started > 0.5  # twelve answered polls, 0.05 s apart
-    assert left is not None and left > 0.1  # and none of that was charged
+    assert clock.now == pytest.approx(13 * 0.05)  # thirteen polls 0.05 s apart: past 0.3 s
+    assert left == pytest.approx(0.3)  # and none of that was charged
     assert client.list_timeouts and all(t <= 0.3 for t in client.list_timeouts)
 
 
@@ -109,8 +113,8 @@ def test_a_bigquery_that_freezes_during_the_wait_ends_the_request_by_its_deadlin
     # Every poll had at most what was left of the request's deadline, never the
     # 120 s the wait may take while BigQuery answers.
     assert client.frozen and client.poll_timeouts
-    assert all(t <= 0.4 for t in client.poll_timeouts)
-    assert sum(t for t in client.poll_timeouts[4:]) <= 0.4
+    assert all(t <= 0.4 + EPSILON for t in client.poll_timeouts), client.poll_timeouts
+    assert sum(t for t in client.poll_timeouts[4:]) <= 0.4 + EPSILON
     assert client.list_timeouts == []
 
 

@@ -263,7 +263,7 @@ def test_nexadata_bad_input(client: HttpClient) -> None:
     extra = client.call("POST", path, token=token, body={"parameters": GOOD, "priority": 1})
     native(extra, 400, "invalid_request")
     bad_id = client.call("POST", "/api/v1/workflows/bad%20id/execute", token=token, body={})
-    assert bad_id.status in (400, 404)
+    assert native(bad_id, 400, "invalid_workflow_id")["field"] == "workflow_id"
     unchanged(client)
 
 

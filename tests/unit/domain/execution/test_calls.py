@@ -130,4 +130,6 @@ def test_pathological_inputs_are_refused_quickly(query: str) -> None:
     started = time.perf_counter()
     with pytest.raises(CallSyntaxError):
         parse_call(query)
-    assert time.perf_counter() - started < 0.5
+    # Fault bound (issue 29): a backtracking parse of these 64 KiB takes minutes; a
+    # linear one milliseconds. 5 s is 10x the 0.5 s target, so a loaded CI cannot flake.
+    assert time.perf_counter() - started < 10 * 0.5

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlglot import exp
 
+from tests.support.ci import in_ci
 from tests.support.procedure_text import body_statements, walk
 from tests.support.workflow_factory import definition, output, read
 from workflows_api.domain.errors import WorkflowInvalid
@@ -28,7 +30,18 @@ from workflows_api.domain.workflow.compiler import CompiledProcedure, compile_pr
 from workflows_api.domain.workflow.validation import load_workflow, parse_workflow
 
 GOLDEN = Path(__file__).parent / "golden"
-UPDATE = os.environ.get("WFAPI_UPDATE_GOLDEN") == "1"
+
+
+def golden_update_wanted(environ: Mapping[str, str]) -> bool:
+    """WFAPI_UPDATE_GOLDEN=1 writes the goldens, then compares with them: it would pass
+    whatever the compiler says, so it is refused under CI=true (the module fails)."""
+    wanted = environ.get("WFAPI_UPDATE_GOLDEN") == "1"
+    if wanted and in_ci(environ):
+        pytest.fail("WFAPI_UPDATE_GOLDEN=1 is refused under CI=true", pytrace=False)
+    return wanted
+
+
+UPDATE = golden_update_wanted(os.environ)
 
 # One case per node type at least: golden/<case>.yaml is the definition, <case>.sql its SQL.
 CASES: dict[str, dict[str, Any]] = {
@@ -55,6 +68,13 @@ def test_golden_sql(case: str) -> None:
     assert sql == path.read_text(encoding="utf-8"), (
         f"regenerate with WFAPI_UPDATE_GOLDEN=1 ({path})"
     )
+
+
+def test_the_golden_update_switch_is_refused_in_ci() -> None:
+    assert golden_update_wanted({"WFAPI_UPDATE_GOLDEN": "1"}) is True
+    assert golden_update_wanted({"CI": "true"}) is False
+    with pytest.raises(pytest.fail.Exception, match="refused under CI=true"):
+        golden_update_wanted({"WFAPI_UPDATE_GOLDEN": "1", "CI": "true"})
 
 
 def test_every_node_type_has_a_golden() -> None:

@@ -1,0 +1,233 @@
+"""The org boundary over the whole routing table (issue 29): for every route of
+`all_routes()`, another org's token, holding every grant, asking about org demo's
+workflow, execution, job or connection by their real ids, gets the route's documented
+answer (a 404 for anything naming demo's records) and nothing of demo's is written. The
+same request with demo's own token then succeeds, so each 404 is the boundary's, not a
+bad request's. A route added tomorrow fails `test_every_route_has_a_cross_org_case`
+until it has a case in CASES.
+
+The attacker org `other` has a connection of the same name ("local") in a project of
+its own: the sharper case, as on the local stack (devstack/demo.py).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.support.apps import DEMO, DEMO_CONNECTION, GOOD, OnFakes, with_demo_workflow
+from tests.support.http_client import Answer, HttpClient
+from workflows_api.domain.access.connections import Connection
+from workflows_api.domain.execution.calls import format_call
+from workflows_api.domain.execution.results import Column
+from workflows_api.domain.execution.states import Execution, State
+from workflows_api.http.routing import Route
+from workflows_api.http.tables import all_routes
+from workflows_api.service.execution_requests import ExecuteRequest
+
+VICTIM, ATTACKER = "demo", "other"
+ATTACKER_CONNECTION = Connection(
+    ATTACKER, DEMO_CONNECTION.id, "other-project", read_allowlist=("other-project.retail",)
+)
+MINE = {**DEMO, "name": "Another org's own"}
+WEBHOOKS = {"urls": ["https://hooks.example.com/h"]}
+
+# How a case is judged: a refusal of demo's record; the attacker's own scope (its own,
+# empty, list or a record in its own namespace); a route no token changes.
+REFUSED, OWN, PUBLIC = "refused", "own", "public"
+
+
+@dataclass(frozen=True)
+class Case:
+    status: int
+    code: str | None = None  # the error code of a refusal
+    kind: str = REFUSED
+    body: Callable[[OnFakes], Any] | None = None
+    query: Callable[[OnFakes], dict[str, str]] | None = None
+    finished: bool = False  # demo's execution has succeeded before the request
+
+
+def carto_call(world: OnFakes) -> str:
+    api = world.app.workflows.get(VICTIM, "clusters").api
+    assert api is not None
+    return format_call(api.procedure, list(GOOD))
+
+
+def _wf(code: str = "workflow_not_found", **options: Any) -> Case:
+    return Case(404, code, **options)
+
+
+def _ex(**options: Any) -> Case:
+    return Case(404, "execution_not_found", **options)
+
+
+# Every route, by name, and what another org's token gets from it.
+CASES: dict[str, Case] = {
+    "GET /v1/workflows": Case(200, kind=OWN),
+    # Its own workflow of the same id: created (201), not demo's replaced (200).
+    "PUT /v1/workflows/<workflow_id>": Case(201, kind=OWN, body=lambda w: MINE),
+    "GET /v1/workflows/<workflow_id>": _wf(),
+    "DELETE /v1/workflows/<workflow_id>": _wf(),
+    "GET /v1/workflows/<workflow_id>/sql": _wf(),
+    "POST /v1/workflows/<workflow_id>/api": _wf(),
+    "GET /v1/workflows/<workflow_id>/api": _wf(),
+    "PUT /v1/workflows/<workflow_id>/api": _wf(),
+    "DELETE /v1/workflows/<workflow_id>/api": _wf(),
+    "PUT /v1/workflows/<workflow_id>/webhooks": _wf(body=lambda w: WEBHOOKS),
+    "GET /v1/workflows/<workflow_id>/webhooks": _wf(),
+    "DELETE /v1/workflows/<workflow_id>/webhooks": _wf(),
+    "POST /v1/workflows/<workflow_id>/executions": _wf(body=lambda w: {"parameters": GOOD}),
+    "POST /v1/executions/<execution_id>/cancel": _ex(),
+    "POST /v3/sql/<connection>/job": Case(
+        404,
+        "procedure_not_found",
+        body=lambda w: {"query": carto_call(w), "queryParameters": GOOD},
+    ),
+    "GET /v3/sql/<connection>/job": Case(
+        404,
+        "procedure_not_found",
+        query=lambda w: {"query": carto_call(w), "queryParameters": json.dumps(GOOD)},
+    ),
+    "DELETE /v3/sql/<connection>/job/<external_id>": Case(404, "job_not_found"),
+    "POST /api/v1/workflows/<workflow_id>/execute": _wf(body=lambda w: {"parameters": GOOD}),
+    "GET /healthz": Case(200, kind=PUBLIC),
+    "GET /v1/workflows/<workflow_id>/executions": _wf(),
+    "GET /v1/orgs/current/limits": Case(200, kind=OWN),
+    "GET /v1/executions/<execution_id>": _ex(),
+    "GET /v1/executions/<execution_id>/results": _ex(finished=True),
+    "GET /v3/sql/<connection>/job/<external_id>": _ex(),
+    "GET /v3/sql/jobs": Case(200, kind=OWN),
+    "GET /api/v1/workflows/executions/<nexadata_execution_id>": _ex(),
+    "GET /api/v1/pipelines/<path:rest>": Case(404, "endpoint_retired", kind=PUBLIC),
+    "POST /api/v1/pipelines/<path:rest>": Case(404, "endpoint_retired", kind=PUBLIC),
+    "GET /openapi.json": Case(200, kind=PUBLIC),
+}
+
+# Each path argument, as the id of one of demo's records (a new kind of argument needs
+# its victim here).
+VICTIM_IDS: dict[str, Callable[[Execution], str]] = {
+    "workflow_id": lambda run: run.workflow_id,
+    "execution_id": lambda run: run.id,
+    "connection": lambda run: run.connection,
+    "external_id": lambda run: f"job_{run.id}",
+    "nexadata_execution_id": lambda run: str(run.number),
+    "rest": lambda run: run.id,
+}
+
+
+@dataclass
+class Victim:
+    client: HttpClient
+    run: Execution
+
+    @property
+    def world(self) -> OnFakes:
+        return self.client.world
+
+
+def victim_world(case: Case) -> Victim:
+    """Org demo with its workflow (API on, webhooks set), one execution (running, or
+    succeeded when `case.finished`), and org other with a connection of the same name."""
+    world = with_demo_workflow()
+    world.store.put_connection(ATTACKER_CONNECTION)
+    world.app.webhooks.configure(VICTIM, "clusters", WEBHOOKS["urls"])
+    if case.finished:
+        world.warehouse.outcome = "succeeded"
+        world.warehouse.columns, world.warehouse.rows = [Column("id", "INTEGER")], [{"id": 1}]
+    run = world.app.admission.execute(VICTIM, "clusters", ExecuteRequest(GOOD)).execution
+    assert run.state == (State.SUCCEEDED if case.finished else State.RUNNING)
+    return Victim(HttpClient(world, all_routes()), run)
+
+
+def path_of(route: Route, run: Execution) -> str:
+    def victim_id(match: re.Match[str]) -> str:
+        argument = match.group(1)
+        assert argument in VICTIM_IDS, f"{route.name}: add a victim's {argument} to VICTIM_IDS"
+        return VICTIM_IDS[argument](run)
+
+    return re.sub(r"<(?:\w+:)?(\w+)>", victim_id, route.path)
+
+
+def everything_written(world: OnFakes, *, but_org: str | None = None) -> dict[str, Any]:
+    """The store's records (but `but_org`'s own), the warehouse's and the queue's."""
+
+    def kept(key: Any, value: Any) -> bool:
+        org = key[0] if isinstance(key, tuple) else getattr(value, "org", key)
+        return org != but_org
+
+    store = {
+        name: {k: v for k, v in value.items() if kept(k, v)}
+        for name, value in vars(world.store).items()
+        if isinstance(value, dict) and name not in ("tokens", "principals")
+    }
+    warehouse = {k: v for k, v in vars(world.warehouse).items() if not k.startswith("_")}
+    queue = world.app.delivery_queue
+    return copy.deepcopy({"store": store, "warehouse": warehouse, "queue": vars(queue)})
+
+
+def request_of(victim: Victim, route: Route, case: Case) -> dict[str, Any]:
+    world = victim.world
+    return {
+        "method": route.method,
+        "path": path_of(route, victim.run),
+        "body": case.body(world) if case.body else None,
+        "query": case.query(world) if case.query else None,
+    }
+
+
+def victim_details(victim: Victim) -> list[str]:
+    """What only demo knows about its records: never in an answer to another org."""
+    workflow = victim.world.app.workflows.get(VICTIM, "clusters")
+    return [
+        victim.run.output_table,
+        victim.run.cache_key,
+        workflow.version,
+        DEMO["name"],
+        *WEBHOOKS["urls"],
+        *victim.world.store.signing_secrets.values(),
+        *GOOD,  # the parameters' names
+    ]
+
+
+def error_code(answer: Answer) -> str:
+    code: str = answer.body["error"]["code"]
+    return code
+
+
+def test_every_route_has_a_cross_org_case() -> None:
+    routes = {route.name for route in all_routes()}
+    assert sorted(routes - set(CASES)) == [], "routes without a cross-org case in CASES"
+    assert sorted(set(CASES) - routes) == [], "cases of routes that no longer exist"
+
+
+@pytest.mark.parametrize("route", all_routes(), ids=lambda route: route.name)
+def test_another_orgs_token_gets_the_documented_answer_and_writes_nothing(route: Route) -> None:
+    case = CASES.get(route.name)
+    assert case is not None, f"{route.name} has no cross-org case: add it to CASES"
+    assert case.status in route.errors or case.status in dict(route.responses), (
+        f"{route.name}: {case.status} is not an answer the route documents"
+    )
+    victim = victim_world(case)
+    attacker = victim.client.token(ATTACKER)
+    before = everything_written(victim.world, but_org=ATTACKER)
+
+    request = request_of(victim, route, case)
+    answer = victim.client.call(**request, token=attacker)
+
+    assert answer.status == case.status, answer.body
+    if case.code is not None:
+        assert error_code(answer) == case.code
+    assert everything_written(victim.world, but_org=ATTACKER) == before
+    if case.kind != PUBLIC:  # nothing of demo's but what the request itself named
+        asked, told = json.dumps(request), json.dumps(answer.body)
+        leaked = [d for d in victim_details(victim) if d in told and d not in asked]
+        assert leaked == [], answer.body
+    if case.kind == REFUSED:  # the 404 is the boundary's: demo's own request is served
+        own = victim.client.call(**request, token=victim.client.token(VICTIM))
+        assert own.status in dict(route.responses), (route.name, own.body)
