@@ -27,7 +27,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
-	@if command -v terraform >/dev/null 2>&1; then echo "terraform fmt -check -recursive infra"; terraform fmt -check -recursive infra; else echo "WARNING: terraform is not installed, so 'terraform fmt -check -recursive infra' did NOT run (install Terraform 1.5+ to check infra/)" >&2; fi
+	@if command -v terraform >/dev/null 2>&1; then echo "terraform fmt -check -recursive infra"; terraform fmt -check -recursive infra; else echo "WARNING: terraform is not installed, so 'terraform fmt -check -recursive infra' did NOT run (install Terraform 1.9+ to check infra/)" >&2; fi
 
 format: install
 	$(VENV)/bin/ruff format .

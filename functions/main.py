@@ -1,12 +1,12 @@
 """Cloud Functions entry points: one source tree, one function per name below.
 
-Each HTTP function serves its own routing table (`workflows_api.http.routes`); each
+Each HTTP function serves its own routing table (`workflows_api.http.tables`); each
 CloudEvent function reads its event and calls a service. All the work happens in the
 service layer.
 
 Every function of a deployment loads this file, so it imports only what they all
 share; a CloudEvent function imports its event's reader in its body. A cold instance
-thus loads only what it serves (HTTP functions: their own table, see http/routes.py).
+thus loads only what it serves (HTTP functions: their own table, see http/tables.py).
 """
 
 from __future__ import annotations
@@ -19,11 +19,10 @@ from flask import Request, Response
 from werkzeug.exceptions import HTTPException
 
 from workflows_api import logs
-from workflows_api.bootstrap import App
+from workflows_api.bootstrap import App, get_app
 from workflows_api.events.acknowledging import failures_acknowledged, read_event
-from workflows_api.http.app import get_app
 from workflows_api.http.dispatch import dispatch, framework_refusal
-from workflows_api.http.route import API_ACCESS, EXECUTE, STATUS
+from workflows_api.http.routing import API_ACCESS, EXECUTE, STATUS
 
 # JSON, not the framework's HTML, for requests its own routing refuses.
 functions_framework.errorhandler(HTTPException)(framework_refusal)

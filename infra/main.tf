@@ -34,6 +34,12 @@ module "workflows_api" {
 
   pubsub_orgs    = var.pubsub_orgs
   scheduler_jobs = var.scheduler_jobs
+
+  notification_channels           = var.notification_channels
+  alert_thresholds                = var.alert_thresholds
+  billing_account                 = var.billing_account
+  monthly_budget                  = var.monthly_budget
+  firestore_backup_retention_days = var.firestore_backup_retention_days
 }
 
 # Completion events of connections whose BigQuery jobs run in other projects: one log
@@ -46,4 +52,15 @@ module "completion_events_sink" {
   name       = "${var.name_prefix}-bigquery-jobs"
   topic      = module.workflows_api.completion_events_topic
   filter     = module.workflows_api.completion_events_log_filter
+}
+
+# Deploying again after a destroy: the Firestore database outlives it (deletion policy
+# ABANDON, the default) and creating it again would fail with 409. With
+# import_firestore_database = true the apply adopts the existing database into this
+# state instead (infra/README.md, "Deploying again").
+import {
+  for_each = var.import_firestore_database && var.create_firestore_database ? toset([var.firestore_database]) : toset([])
+
+  to = module.workflows_api.google_firestore_database.records[0]
+  id = "projects/${var.project_id}/databases/${each.value}"
 }

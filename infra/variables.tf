@@ -45,9 +45,9 @@ variable "labels" {
 }
 
 variable "access_mode" {
-  description = "public: the HTTP functions allow unauthenticated invocation (allUsers) and authenticate callers themselves. private: no allUsers anywhere (for organisations that restrict sharing to their domain): only the API Gateway's account invokes them, and the caller's Authorization header reaches them as X-Forwarded-Authorization."
+  description = "private (default): no allUsers anywhere (organisations that restrict sharing to their domain, the default for new ones, refuse it): only the API Gateway's account invokes the HTTP functions, and the caller's Authorization header reaches them as X-Forwarded-Authorization. public, an explicit choice: the HTTP functions allow unauthenticated invocation (allUsers) and authenticate callers themselves."
   type        = string
-  default     = "public"
+  default     = "private"
 
   validation {
     condition     = contains(["public", "private"], var.access_mode)
@@ -216,10 +216,65 @@ variable "scheduler_jobs" {
   }
 }
 
+# --- Signals: alerts, budget, backups ---------------------------------------------
+
+variable "notification_channels" {
+  description = "Where alerts (and the budget's e-mails) go: name => { type (default \"email\"), labels } as Cloud Monitoring's channel types take them, e.g. { ops = { labels = { email_address = \"ops@example.com\" } } }. Empty: incidents show in the console only."
+  type = map(object({
+    type   = optional(string, "email")
+    labels = map(string)
+  }))
+  default = {}
+}
+
+variable "alert_thresholds" {
+  description = "Overrides of alert thresholds by alert key (infra/README.md, \"Signals\"): http_5xx, backend_unavailable, id_token_refusals, webhook_dead_letters, sweeps_leaving_executions, trigger_rejections, executions_failed, executions_surge, dead_letters. An alert fires above its threshold."
+  type        = map(number)
+  default     = {}
+}
+
+variable "billing_account" {
+  description = "Billing account id (012345-6789AB-CDEF01) of a monthly budget alert on the project's costs; null: no budget. Needs Billing Account Costs Manager on it."
+  type        = string
+  default     = null
+}
+
+variable "monthly_budget" {
+  description = "The monthly budget, in the billing account's currency (with billing_account)."
+  type        = number
+  default     = 100
+}
+
+variable "firestore_backup_retention_days" {
+  description = "How long each daily Firestore backup is kept (1 to 7 days)."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.firestore_backup_retention_days >= 1 && var.firestore_backup_retention_days <= 7
+    error_message = "firestore_backup_retention_days: 1 to 7 (daily backups are kept at most 7 days)."
+  }
+}
+
 # --- Root only: connections in other projects ------------------------------------
 
 variable "completion_event_projects" {
   description = "Projects of connections whose BigQuery jobs run outside project_id: each gets a log sink sending our jobs' completions to the deployment (modules/completion_events_sink). Needs rights in those projects (infra/README.md)."
   type        = list(string)
   default     = []
+
+  validation {
+    # project_id has its sink already (modules/workflows_api, events.tf), of the same
+    # name: a second one would be refused with 409.
+    condition     = !contains(var.completion_event_projects, var.project_id)
+    error_message = "completion_event_projects must not list project_id: the deployment's own project has its sink already."
+  }
+}
+
+# --- Root only: deploying again after a destroy ------------------------------------
+
+variable "import_firestore_database" {
+  description = "The Firestore database of an earlier deployment is still there (firestore_deletion_policy ABANDON, the default, keeps it on destroy): adopt it into this state rather than create it, which would fail with 409. Leave false on a first deployment (there is nothing to import)."
+  type        = bool
+  default     = false
 }

@@ -2,8 +2,10 @@
 
 `bootstrap(settings)` gives the real thing (Firestore, BigQuery, Secret Manager,
 clients created on first use); tests pass fakes by keyword (`store=`, `warehouse=`,
-`clock=`, ...). Every service is wired by keyword. The webhook payload is the
-entry layer's view of an execution, handed in as `webhook_payload`.
+`clock=`, ...). Every service is wired by keyword. The webhook payload is a view of an
+execution, handed in as `webhook_payload`; `get_app()` is the process's own App (the
+entry points' and the CLI's): the real adapters, the native execution view
+(`execution_views.py`) as the payload, built once.
 
 Each service and adapter module is imported where it is first built, not here: a
 function process imports only what its requests use (cold start: `status` never
@@ -15,10 +17,10 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Mapping
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
-from workflows_api.config import Settings
+from workflows_api.config import Settings, get_settings
 from workflows_api.domain.execution.states import Execution
 
 if TYPE_CHECKING:
@@ -62,6 +64,21 @@ def _no_payload(execution: Execution) -> dict[str, Any]:
     raise RuntimeError("bootstrap(webhook_payload=...) was not given: webhooks cannot render")
 
 
+class Adapters(TypedDict, total=False):
+    """What `bootstrap` takes instead of the real adapters, by keyword (see App)."""
+
+    store: Store | None
+    warehouse: Warehouse | None
+    clock: Clock
+    sleep: Callable[[float], None]
+    signing_secrets: SigningSecrets | None
+    webhook_sender: WebhookSender | None
+    webhook_payload: WebhookPayload
+    delivery_queue: DeliveryQueue | None
+    id_token_verifier: IdTokenVerifier | None
+    health_probes: Probes | None
+
+
 class App:
     """Services built on first use from the adapters given, or from the real ones.
 
@@ -69,32 +86,18 @@ class App:
     them all).
     """
 
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        store: Store | None = None,
-        warehouse: Warehouse | None = None,
-        clock: Clock = utc_now,
-        sleep: Callable[[float], None] = time.sleep,
-        signing_secrets: SigningSecrets | None = None,
-        webhook_sender: WebhookSender | None = None,
-        webhook_payload: WebhookPayload = _no_payload,
-        delivery_queue: DeliveryQueue | None = None,
-        id_token_verifier: IdTokenVerifier | None = None,
-        health_probes: Probes | None = None,
-    ) -> None:
+    def __init__(self, settings: Settings, **adapters: Unpack[Adapters]) -> None:
         self.settings = settings
-        self.clock = clock
-        self._store = store
-        self._warehouse = warehouse
-        self._sleep = sleep
-        self._signing_secrets = signing_secrets
-        self._webhook_sender = webhook_sender
-        self._webhook_payload = webhook_payload
-        self._delivery_queue = delivery_queue
-        self._id_token_verifier = id_token_verifier
-        self._health_probes = health_probes
+        self.clock = adapters.get("clock", utc_now)
+        self._store = adapters.get("store")
+        self._warehouse = adapters.get("warehouse")
+        self._sleep = adapters.get("sleep", time.sleep)
+        self._signing_secrets = adapters.get("signing_secrets")
+        self._webhook_sender = adapters.get("webhook_sender")
+        self._webhook_payload = adapters.get("webhook_payload", _no_payload)
+        self._delivery_queue = adapters.get("delivery_queue")
+        self._id_token_verifier = adapters.get("id_token_verifier")
+        self._health_probes = adapters.get("health_probes")
 
     # --- adapters (real ones built lazily unless given) -----------------------------
 
@@ -331,9 +334,15 @@ class App:
         )
 
 
-def bootstrap(settings: Settings, **adapters: Any) -> App:
-    """The services of one process, on the adapters given by keyword (see App: `store`,
-    `warehouse`, `clock`, `sleep`, `signing_secrets`, `webhook_sender`,
-    `webhook_payload`, `delivery_queue`, `id_token_verifier`, `health_probes`); the real
-    ones otherwise."""
+def bootstrap(settings: Settings, **adapters: Unpack[Adapters]) -> App:
+    """The services of one process, on the adapters given; the real ones otherwise."""
     return App(settings, **adapters)
+
+
+@cache
+def get_app() -> App:
+    """The process's App: real adapters, the native execution view as webhook payload."""
+    # Imported here: only a process that builds its App needs the view.
+    from workflows_api.execution_views import execution_view
+
+    return bootstrap(get_settings(), webhook_payload=execution_view)

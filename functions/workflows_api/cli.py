@@ -19,13 +19,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from workflows_api.bootstrap import get_app
 from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.access.tokens import ALL_GRANTS, Token
 from workflows_api.domain.errors import WorkflowInvalid
 from workflows_api.domain.workflow.compiler import compile_procedure, procedure_name
 from workflows_api.domain.workflow.model import workflow_json_schema_text
 from workflows_api.domain.workflow.validation import load_workflow, validate_workflow
-from workflows_api.http.app import get_app
 from workflows_api.service.admin import parse_grants
 from workflows_api.service.errors import ServiceError
 from workflows_api.service.secret_migration import migrate_signing_secrets

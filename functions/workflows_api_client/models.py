@@ -1,6 +1,6 @@
 """The JSON bodies the native API answers with, as pydantic models: one definition.
 
-The server builds its answers through these very classes (workflows_api.http.schemas
+The server builds its answers through these very classes (workflows_api.http.native.models
 imports them) and the OpenAPI document is generated from them, so what the SDK parses
 cannot drift from what is served. They forbid unknown fields, which keeps the server's
 views honest; the SDK parses with `extra="ignore"` (protocol.parse_body) so a client

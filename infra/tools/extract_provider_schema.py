@@ -117,11 +117,27 @@ class SdkSchemas:
             if not settable:
                 continue  # computed only
             resource = own_elem_resource(value)
+            if resource is None:
+                resource = self.elem_resource_of_call(own)
             if resource is not None:
                 blocks[key] = self.nested(resource)
             else:
                 arguments.add(key)
         return {"arguments": sorted(arguments), "blocks": dict(sorted(blocks.items()))}
+
+    def elem_resource_of_call(self, own_fields: str) -> str | None:
+        """The `{...}` of the *schema.Resource that `Elem: someSchema()` returns (a
+        nested block whose schema is a function of its own), or None when the element
+        is not a call or the function returns no resource (a primitive's schema)."""
+        called = re.search(r"\bElem:\s*([\w.]+)\(\)", own_fields)
+        if not called:
+            return None
+        body = self.source.definition(called[1])
+        returned = re.search(r"return\s+&schema\.Resource\{", body)
+        if not returned:
+            return None
+        start = returned.end() - 1
+        return body[start : matching(body, start) + 1]
 
     def nested(self, resource_literal: str) -> dict[str, Any]:
         fields = dict(top_level_entries_go_fields(resource_literal))

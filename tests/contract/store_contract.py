@@ -1,6 +1,6 @@
 """The store contract: every store port of service/ports.py, written once.
 
-Run against the in-memory fake (tests/unit/test_store_contract.py) and against
+Run against the in-memory fake (tests/unit/adapters/test_store_contract.py) and against
 FirestoreStore on the emulator (tests/integration/test_firestore_store.py): subclass
 StoreContract and give it a `store` fixture returning a fresh, empty store.
 """

@@ -20,7 +20,7 @@ from devstack.emulators import Emulators
 from devstack.seed import seed_demo_tables
 from devstack.webhook_delivery import start_webhook_delivery
 from tests.e2e.helpers import Stack
-from tests.oidc_issuer import CertsServer, Issuer
+from tests.support.oidc_issuer import CertsServer, Issuer
 from workflows_api.bootstrap import App
 from workflows_api.config import Settings
 

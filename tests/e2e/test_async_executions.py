@@ -22,8 +22,8 @@ import requests
 from google.cloud import bigquery
 
 from devstack.emulators import Emulators, free_port, start_cloudevent_function
-from tests.bigquery_audit_events import binary_request, job_change_entry
 from tests.e2e.helpers import Stack, execute, new_workflow, poll, wait_for_job
+from tests.support.bigquery_audit_events import binary_request, job_change_entry
 from workflows_api.bootstrap import App
 from workflows_api.service.lifecycle import RECONCILE_INTERVAL
 

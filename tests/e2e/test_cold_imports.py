@@ -48,6 +48,20 @@ COMPILING = (
     "workflows_api.domain.workflow.model",
 )
 SECRETS = ("google.cloud.secretmanager",)
+# Handler modules, by the function serving them (each table names its handlers: a
+# process imports a handler's module when it first serves one of its routes).
+API_ACCESS_HANDLERS = ("workflows_api.http.native.workflows",)
+EXECUTE_HANDLERS = (
+    "workflows_api.http.native.execute",
+    "workflows_api.http.carto.execute",
+    "workflows_api.http.nexadata.execute",
+)
+STATUS_HANDLERS = ("workflows_api.http.native.status", "workflows_api.http.native.health")
+DIALECT_STATUS = (
+    "workflows_api.http.carto.status",
+    "workflows_api.http.carto.job_requests",
+    "workflows_api.http.nexadata.status",
+)
 
 
 def serve_cold(
@@ -86,10 +100,8 @@ def test_status_loads_no_compiler_nor_pydantic(
     status, modules = serve_cold(emulators_running, "status", "GET", path, stack.token)
     assert status == 200
     assert loaded(modules, (*COMPILING, *SECRETS, "pydantic.main", "re2")) == set()
-    # Only the status function's handlers: none of execute's or api_access's.
-    assert (
-        loaded(modules, ("workflows_api.http.executing", "workflows_api.http.workflows")) == set()
-    )
+    # Only the handlers it served: none of execute's or api_access's, nor the dialects'.
+    assert loaded(modules, (*EXECUTE_HANDLERS, *API_ACCESS_HANDLERS, *DIALECT_STATUS)) == set()
 
 
 def test_execute_loads_no_compiler(
@@ -100,4 +112,6 @@ def test_execute_loads_no_compiler(
     status, modules = serve_cold(emulators_running, "execute", "POST", path, stack.token, body)
     assert status == 200  # the finished execution answers (a cache hit)
     assert loaded(modules, (*COMPILING, *SECRETS)) == set()
-    assert loaded(modules, ("workflows_api.http.workflows",)) == set()
+    assert loaded(modules, (*API_ACCESS_HANDLERS, *STATUS_HANDLERS, *DIALECT_STATUS)) == set()
+    dialect_execute = ("workflows_api.http.carto.execute", "workflows_api.http.nexadata.execute")
+    assert loaded(modules, dialect_execute) == set()

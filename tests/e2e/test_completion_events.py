@@ -3,12 +3,14 @@ CloudEvent function as Eventarc delivers them and as the deployed log sink does 
 Pub/Sub message pushed by the emulator), end executions: success, failure and cancel,
 duplicated, reordered and concurrent.
 
-The executions are recorded while BigQuery is unreachable, so no job exists and they
-stay `created` until an event arrives (a status read would submit them: states are
-read from Firestore until an event has made them terminal). With no job to read, a
-failure carries the event's google.rpc code mapped to BigQuery's reason; when the job
-exists (one test runs a failing job under the execution's job id), BigQuery's own
-errorResult.
+The executions are recorded while BigQuery is unreachable, so they stay `created`
+until an event arrives (a status read would submit them: states are read from Firestore
+until an event has made them terminal). Each test then runs a job under the execution's
+job id in the local BigQuery, with the outcome it needs and without the execution's
+labels (so the local stack's own completion events for it are not ours and are ignored),
+and delivers events by hand. An event is only a hint: the function reads the job back,
+so what is recorded is BigQuery's (its end time, its errorResult), and an event that
+BigQuery does not bear out changes nothing.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from google.cloud import bigquery
 
 from devstack import pubsub
 from devstack.emulators import Emulators, free_port, start_cloudevent_function
-from tests.bigquery_audit_events import (
+from tests.e2e.helpers import SEED_VALUES, Stack, new_workflow, wait_for_job
+from tests.support.bigquery_audit_events import (
     CANCELLED,
     INVALID_QUERY,
     binary_request,
@@ -35,7 +38,6 @@ from tests.bigquery_audit_events import (
     legacy_job_completed_entry,
     structured_request,
 )
-from tests.e2e.helpers import SEED_VALUES, Stack, new_workflow, wait_for_job
 from workflows_api.bootstrap import App
 from workflows_api.domain.execution.states import Execution, State
 from workflows_api.service.errors import BackendUnavailable
@@ -43,7 +45,13 @@ from workflows_api.service.execution_requests import ExecuteRequest
 
 pytestmark = pytest.mark.e2e
 
-EVENT_END = dt.datetime(2026, 3, 1, 12, 0, 7, 251973, tzinfo=dt.UTC)
+SUCCESS_SQL = "SELECT 1 AS x"
+FAILURE_SQL = "SELECT ERROR('stores: no rows for store_type Hypermarket')"
+# Minutes of DuckDB work: long enough to be seen running, then cancelled.
+ENDLESS_SQL = (
+    "SELECT SUM(MOD(a * b, 7)) AS work FROM UNNEST(GENERATE_ARRAY(1, 200000)) AS a "
+    "CROSS JOIN UNNEST(GENERATE_ARRAY(1, 200000)) AS b"
+)
 Request = Callable[[dict[str, Any]], tuple[dict[str, str], bytes]]
 
 
@@ -85,6 +93,39 @@ def new_execution(offline: App, workflow_id: str) -> Callable[[], Execution]:
     return make
 
 
+def run_job_of(
+    bq_client: bigquery.Client, stack: Stack, execution: Execution, sql: str, wait: bool = True
+) -> bigquery.QueryJob:
+    """Run `sql` as the execution's job (its id, no labels) in the local BigQuery."""
+    connection = stack.app.workflows.connection("demo", str(stack.info["connection"]))
+    job = bq_client.query(
+        sql,
+        job_id=execution.bigquery_job_id,
+        project=connection.project,
+        location=connection.location,
+        job_retry=None,
+    )
+    return wait_for_job(job) if wait else job
+
+
+def cancelled_job_of(
+    bq_client: bigquery.Client, stack: Stack, execution: Execution
+) -> bigquery.QueryJob:
+    job = run_job_of(bq_client, stack, execution, ENDLESS_SQL, wait=False)
+    job.cancel()
+    return wait_for_job(job)
+
+
+def bigquery_error(job: bigquery.QueryJob) -> dict[str, Any]:
+    error = job.error_result
+    assert error is not None
+    return {
+        "reason": error["reason"],
+        "location": error.get("location"),
+        "message": error["message"],
+    }
+
+
 def project(stack: Stack) -> str:
     return stack.app.workflows.connection("demo", str(stack.info["connection"])).project
 
@@ -123,59 +164,151 @@ def job_event(stack: Stack, execution: Execution, after: str, **options: Any) ->
     return job_change_entry(project(stack), execution.bigquery_job_id, after=after, **options)
 
 
-def test_success_duplicated_then_a_late_running_event(
+Deliveries = Callable[[Stack, Execution], list[tuple[dict[str, Any], Request]]]
+
+
+def success_duplicated_then_a_late_running_event(
+    stack: Stack, execution: Execution
+) -> list[tuple[dict[str, Any], Request]]:
+    success = job_event(stack, execution, "DONE")
+    running = job_event(stack, execution, "RUNNING")
+    return [(success, binary_request), (success, binary_request), (running, binary_request)]
+
+
+def failure_reordered_and_duplicated(
+    stack: Stack, execution: Execution
+) -> list[tuple[dict[str, Any], Request]]:
+    failure = job_event(stack, execution, "DONE", error=INVALID_QUERY)
+    # Reordered and duplicated: an older RUNNING, the failure again, a contradicting
+    # success. The first terminal state stands.
+    return [
+        (failure, binary_request),
+        (job_event(stack, execution, "RUNNING"), binary_request),
+        (failure, binary_request),
+        (job_event(stack, execution, "DONE"), binary_request),
+    ]
+
+
+def cancel_in_structured_mode_and_twice(
+    stack: Stack, execution: Execution
+) -> list[tuple[dict[str, Any], Request]]:
+    cancel = job_event(stack, execution, "DONE", error=CANCELLED)
+    return [(cancel, structured_request), (cancel, structured_request)]
+
+
+def legacy_job_completed_event(
+    stack: Stack, execution: Execution
+) -> list[tuple[dict[str, Any], Request]]:
+    entry = legacy_job_completed_entry(
+        project(stack), execution.bigquery_job_id, labels=execution.labels
+    )
+    return [(entry, binary_request)]
+
+
+@pytest.mark.parametrize(
+    ("deliveries", "outcome", "state"),
+    [
+        pytest.param(
+            success_duplicated_then_a_late_running_event,
+            "success",
+            "succeeded",
+            id="success_duplicated_then_a_late_running_event",
+        ),
+        pytest.param(
+            failure_reordered_and_duplicated,
+            "failure",
+            "failed",
+            id="failure_carries_bigquerys_error_result_reordered_and_duplicated",
+        ),
+        pytest.param(
+            cancel_in_structured_mode_and_twice,
+            "cancel",
+            "cancelled",
+            id="cancel_in_structured_mode_and_twice",
+        ),
+        pytest.param(
+            legacy_job_completed_event, "success", "succeeded", id="the_legacy_job_completed_event"
+        ),
+    ],
+)
+def test_delivered_events_end_the_execution_as_bigquery_reports_its_job(
+    http: requests.Session,
+    stack: Stack,
+    bq_client: bigquery.Client,
+    function_url: str,
+    new_execution: Callable[[], Execution],
+    deliveries: Deliveries,
+    outcome: str,
+    state: str,
+) -> None:
+    execution = new_execution()
+    if outcome == "cancel":
+        job = cancelled_job_of(bq_client, stack, execution)
+    else:
+        sql = SUCCESS_SQL if outcome == "success" else FAILURE_SQL
+        job = run_job_of(bq_client, stack, execution, sql)
+    for entry, request in deliveries(stack, execution):
+        deliver(http, function_url, entry, request)
+    body = status(http, stack, execution)
+    assert body["state"] == state
+    if outcome == "failure":
+        assert body["error"] == bigquery_error(job)
+    elif outcome == "success":
+        assert body.get("error") is None
+    assert ended_at(body) == job.ended  # BigQuery's end, not the event's
+    assert body["bigquery_job_id"] == execution.bigquery_job_id
+
+
+def test_a_forged_done_event_for_a_running_job_changes_nothing(
+    http: requests.Session,
+    stack: Stack,
+    bq_client: bigquery.Client,
+    function_url: str,
+    new_execution: Callable[[], Execution],
+) -> None:
+    execution = new_execution()
+    job = run_job_of(bq_client, stack, execution, ENDLESS_SQL, wait=False)
+    try:
+        deliver(http, function_url, job_event(stack, execution, "DONE"))
+        deliver(http, function_url, job_event(stack, execution, "DONE", error=INVALID_QUERY))
+        stored = stack.app.store.get_execution("demo", execution.id)
+        assert stored is not None
+        assert not stored.state.is_terminal and stored.ended_at is None
+    finally:
+        job.cancel()
+        wait_for_job(job)
+
+
+def test_an_event_for_a_job_bigquery_does_not_have_changes_nothing(
     http: requests.Session,
     stack: Stack,
     function_url: str,
     new_execution: Callable[[], Execution],
 ) -> None:
-    execution = new_execution()
-    success = job_event(stack, execution, "DONE")
-    deliver(http, function_url, success)
-    deliver(http, function_url, success)
-    deliver(http, function_url, job_event(stack, execution, "RUNNING"))
-    body = status(http, stack, execution)
-    assert body["state"] == "succeeded"
-    assert ended_at(body) == EVENT_END
-    assert body.get("error") is None
-    assert body["bigquery_job_id"] == execution.bigquery_job_id
+    execution = new_execution()  # recorded, never submitted: BigQuery has no such job
+    deliver(http, function_url, job_event(stack, execution, "DONE", error=INVALID_QUERY))
+    assert stored_state(stack, execution) == State.CREATED
 
 
 def test_running_then_done_in_order(
     http: requests.Session,
     stack: Stack,
+    bq_client: bigquery.Client,
     function_url: str,
     new_execution: Callable[[], Execution],
 ) -> None:
     execution = new_execution()
+    job = run_job_of(bq_client, stack, execution, ENDLESS_SQL, wait=False)
+    deadline = time.monotonic() + 60
+    while job.state != "RUNNING" and time.monotonic() < deadline:
+        time.sleep(0.05)
+        job.reload()
     deliver(http, function_url, job_event(stack, execution, "RUNNING"))
     assert stored_state(stack, execution) == State.RUNNING
-    deliver(http, function_url, job_event(stack, execution, "DONE"))
-    assert status(http, stack, execution)["state"] == "succeeded"
-
-
-def test_failure_carries_the_mapped_reason_and_the_events_message(
-    http: requests.Session,
-    stack: Stack,
-    function_url: str,
-    new_execution: Callable[[], Execution],
-) -> None:
-    execution = new_execution()
-    failure = job_event(stack, execution, "DONE", error=INVALID_QUERY)
-    deliver(http, function_url, failure)
-    # Reordered and duplicated: an older RUNNING, the failure again, a contradicting
-    # success. The first terminal state stands.
-    deliver(http, function_url, job_event(stack, execution, "RUNNING"))
-    deliver(http, function_url, failure)
-    deliver(http, function_url, job_event(stack, execution, "DONE"))
-    body = status(http, stack, execution)
-    assert body["state"] == "failed"
-    assert body["error"] == {
-        "reason": "invalidQuery",
-        "location": None,
-        "message": INVALID_QUERY["message"],
-    }
-    assert ended_at(body) == EVENT_END
+    job.cancel()
+    wait_for_job(job)
+    deliver(http, function_url, job_event(stack, execution, "DONE", error=CANCELLED))
+    assert status(http, stack, execution)["state"] == "cancelled"
 
 
 def test_failure_carries_bigquerys_exact_error_result_when_the_job_exists(
@@ -186,64 +319,25 @@ def test_failure_carries_bigquerys_exact_error_result_when_the_job_exists(
     new_execution: Callable[[], Execution],
 ) -> None:
     execution = new_execution()
-    connection = stack.app.workflows.connection("demo", str(stack.info["connection"]))
-    # A job under the execution's id that fails in the emulator (stands for its CALL).
-    job = bq_client.query(
-        "SELECT ERROR('stores: no rows for store_type Hypermarket')",
-        job_id=execution.bigquery_job_id,
-        project=connection.project,
-        location=connection.location,
-        job_retry=None,
-    )
-    wait_for_job(job)
+    job = run_job_of(bq_client, stack, execution, FAILURE_SQL)
     assert job.state == "DONE" and job.error_result, job.error_result
+    # The event's google.rpc code says invalidQuery; BigQuery's own errorResult wins.
     deliver(http, function_url, job_event(stack, execution, "DONE", error=INVALID_QUERY))
     body = status(http, stack, execution)
     assert body["state"] == "failed"
-    assert body["error"] == {
-        "reason": job.error_result["reason"],
-        "location": job.error_result.get("location"),
-        "message": job.error_result["message"],
-    }
+    assert body["error"] == bigquery_error(job)
     assert "no rows for store_type Hypermarket" in body["error"]["message"]
-
-
-def test_cancel_in_structured_mode_and_twice(
-    http: requests.Session,
-    stack: Stack,
-    function_url: str,
-    new_execution: Callable[[], Execution],
-) -> None:
-    execution = new_execution()
-    cancel = job_event(stack, execution, "DONE", error=CANCELLED)
-    deliver(http, function_url, cancel, structured_request)
-    deliver(http, function_url, cancel, structured_request)
-    body = status(http, stack, execution)
-    assert body["state"] == "cancelled"
-    assert ended_at(body) == EVENT_END
-
-
-def test_the_legacy_job_completed_event(
-    http: requests.Session,
-    stack: Stack,
-    function_url: str,
-    new_execution: Callable[[], Execution],
-) -> None:
-    execution = new_execution()
-    entry = legacy_job_completed_entry(
-        project(stack), execution.bigquery_job_id, labels=execution.labels
-    )
-    deliver(http, function_url, entry)
-    assert status(http, stack, execution)["state"] == "succeeded"
 
 
 def test_concurrent_duplicates_end_it_once(
     http: requests.Session,
     stack: Stack,
+    bq_client: bigquery.Client,
     function_url: str,
     new_execution: Callable[[], Execution],
 ) -> None:
     execution = new_execution()
+    job = run_job_of(bq_client, stack, execution, FAILURE_SQL)
     events = [job_event(stack, execution, "DONE", error=INVALID_QUERY) for _ in range(4)]
     events += [job_event(stack, execution, "RUNNING") for _ in range(2)]
 
@@ -256,7 +350,7 @@ def test_concurrent_duplicates_end_it_once(
     assert all(200 <= code < 300 for code in codes), codes
     body = status(http, stack, execution)
     assert body["state"] == "failed"
-    assert body["error"]["reason"] == "invalidQuery"
+    assert body["error"] == bigquery_error(job)
 
 
 def test_events_that_are_not_ours_are_acknowledged_and_change_nothing(
@@ -301,6 +395,7 @@ def test_events_that_are_not_ours_are_acknowledged_and_change_nothing(
 def test_an_entry_published_by_the_log_sink_ends_the_execution(
     stack: Stack,
     http: requests.Session,
+    bq_client: bigquery.Client,
     function_url: str,
     emulators_running: Emulators,
     new_execution: Callable[[], Execution],
@@ -312,11 +407,12 @@ def test_an_entry_published_by_the_log_sink_ends_the_execution(
     topic = pubsub.create_topic(host, project, name)
     pubsub.create_push_subscription(host, project, f"{name}-push", topic, function_url + topic)
     execution = new_execution()
+    job = run_job_of(bq_client, stack, execution, FAILURE_SQL)
     pubsub.publish(host, topic, job_event(stack, execution, "DONE", error=INVALID_QUERY))
     deadline = time.monotonic() + 60
     while not stored_state(stack, execution).is_terminal and time.monotonic() < deadline:
         time.sleep(0.3)
     body = status(http, stack, execution)
     assert body["state"] == "failed"
-    assert body["error"]["reason"] == "invalidQuery"
-    assert ended_at(body) == EVENT_END
+    assert body["error"] == bigquery_error(job)
+    assert ended_at(body) == job.ended

@@ -16,7 +16,7 @@ import requests
 from devstack.seed import DEMO_DATASET, DEMO_TABLES
 from tests.e2e.example_checks import CHECKS, Rows
 from tests.e2e.helpers import Stack, poll
-from tests.example_files import Example, examples
+from tests.support.example_files import Example, examples
 
 pytestmark = pytest.mark.e2e
 

@@ -28,7 +28,7 @@ from devstack.emulators import Emulators
 from devstack.seed import OTHER_ORG_DATASET
 from tests.e2e.conftest import TOKEN_CACHE_SECONDS
 from tests.e2e.helpers import DEMO_DEFINITION, SEED_VALUES, Stack, execute, poll, wait_for_job
-from tests.recording_proxy import Recorded, RecordingProxy
+from tests.support.recording_proxy import Recorded, RecordingProxy
 
 pytestmark = pytest.mark.e2e
 

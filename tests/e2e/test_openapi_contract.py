@@ -12,7 +12,7 @@ import requests
 
 from tests.e2e.helpers import SEED_VALUES, Stack, execute, new_workflow
 from workflows_api.http.openapi import openapi_path
-from workflows_api.http.routes import all_routes
+from workflows_api.http.tables import all_routes
 
 pytestmark = pytest.mark.e2e
 

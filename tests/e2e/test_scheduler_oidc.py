@@ -7,7 +7,7 @@ import requests
 
 from tests.e2e.conftest import OIDC_AUDIENCE
 from tests.e2e.helpers import SEED_VALUES, Stack, execution_ids, poll
-from tests.oidc_issuer import Issuer
+from tests.support.oidc_issuer import Issuer
 from workflows_api.domain.access.tokens import Grant
 
 pytestmark = pytest.mark.e2e

@@ -12,7 +12,11 @@ import pytest
 import requests
 
 from tests.e2e.helpers import SEED_VALUES, Stack, execute, poll
-from tests.hostile_fragments import HOSTILE_QUERIES, NESTED_PARENTHESES, REFUSED_BY_THE_ALLOWLIST
+from tests.support.hostile_fragments import (
+    HOSTILE_QUERIES,
+    NESTED_PARENTHESES,
+    REFUSED_BY_THE_ALLOWLIST,
+)
 from workflows_api.domain.execution.calls import format_call
 
 pytestmark = pytest.mark.e2e

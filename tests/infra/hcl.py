@@ -23,7 +23,8 @@ INFRA = ROOT / "infra"
 MODULE = INFRA / "modules" / "workflows_api"
 SINK_MODULE = INFRA / "modules" / "completion_events_sink"
 PROVIDER_SCHEMA = INFRA / "tools" / "provider_schema.json"
-MAIN_PY = ROOT / "functions" / "main.py"
+FUNCTIONS = ROOT / "functions"
+MAIN_PY = FUNCTIONS / "main.py"
 
 _OPTIONS = hcl2.SerializationOptions(
     strip_string_quotes=True, with_comments=False, explicit_blocks=False

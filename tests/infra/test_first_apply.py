@@ -7,6 +7,7 @@ from __future__ import annotations
 from tests.infra.hcl import block, dependencies, expression, module
 
 SERVICES = "google_project_service.services"
+SLEEP = "time_sleep.iam_propagation"
 
 
 def test_every_resource_waits_for_the_apis() -> None:
@@ -68,3 +69,36 @@ def test_no_eventarc_trigger_is_left_without_its_service_agent() -> None:
     function = config.resource("google_cloudfunctions2_function", "functions")
     assert not function.get("event_trigger")
     assert block(function, "service_config")
+
+
+def test_dataset_entries_and_functions_wait_for_iam_propagation() -> None:
+    # The dataset-access resource retries rate limits only; "service account ... does
+    # not exist" right after its creation failed first applies (issue 27).
+    config = module()
+    sleep = config.resource("time_sleep", "iam_propagation")
+    assert int(sleep["create_duration"].removesuffix("s")) >= 60
+    # A new account or a changed grant is waited for again (triggers replace the sleep).
+    waited_for = dependencies(config, SLEEP)
+    assert "google_service_account.accounts" in waited_for
+    build_grants = {
+        "google_project_iam_member.build_log_writer",
+        "google_project_iam_member.build_staging_objects",
+        "google_artifact_registry_repository_iam_member.build_image_writer",
+        "google_storage_bucket_iam_member.build_source_reader",
+    }
+    runtime_grants = {
+        "google_project_iam_member.runtime_bigquery_job_user",
+        "google_project_iam_member.runtime_datastore_user",
+        "google_project_iam_member.runtime_webhook_secret_creator",
+        "google_project_iam_member.runtime_webhook_secret_manager",
+    }
+    assert build_grants | runtime_grants <= waited_for
+    triggers = sleep["triggers"]
+    assert "google_service_account.accounts" in str(triggers["accounts"])
+    for grant in build_grants | runtime_grants:
+        assert grant in str(triggers["grants"]), grant
+    for name in config.all_resources("google_bigquery_dataset_access"):
+        entry = config.resource("google_bigquery_dataset_access", name)
+        assert entry["depends_on"] == [f"${{{SLEEP}}}"], name
+    function = config.resource("google_cloudfunctions2_function", "functions")
+    assert function["depends_on"] == [f"${{{SLEEP}}}"]

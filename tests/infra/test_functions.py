@@ -8,7 +8,7 @@ from typing import Any
 
 from tests.infra.hcl import block, entry_points, expression, module, root
 from workflows_api.config import ENVIRONMENT_VARIABLES
-from workflows_api.http.routes import HTTP_FUNCTIONS, all_routes
+from workflows_api.http.tables import HTTP_FUNCTIONS, all_routes
 from workflows_api.service.execution_requests import MAX_WAIT_SECONDS
 
 EVENT_TRIGGERS = {"pubsub", "bigquery_audit_log", "webhook_delivery", "schedule"}

@@ -25,7 +25,7 @@ from tests.infra.hcl import (
     run_terraform,
     terraform,
 )
-from workflows_api.http.routes import Route, all_routes
+from workflows_api.http.tables import Route, all_routes
 
 TEMPLATE = MODULE / "gateway.swagger.yaml.tftpl"
 _PLACEHOLDER = re.compile(r'\$\{backends\["(\w+)"\]\.(address|deadline|disable_auth)\}')

@@ -4,15 +4,24 @@ BigQuery data roles...)."""
 
 from __future__ import annotations
 
+import ast
 import re
 from typing import Any
 
 import pytest
 
-from tests.infra.hcl import block, blocks, expression, module, root
+from tests.infra.hcl import FUNCTIONS, block, blocks, expression, module, root
 
 CREATOR_ROLE = "google_project_iam_custom_role.webhook_secret_creator.name"
 MANAGER_ROLE = "google_project_iam_custom_role.webhook_secret_manager.name"
+MINTER_ROLE = "google_project_iam_custom_role.access_token_minter.name"
+# Connection accounts of this project get the custom role; other projects' accounts
+# Token Creator (a project's custom role cannot be granted outside it).
+MINTER_GRANT = (
+    '(endswith(each.value, "@${var.project_id}.iam.gserviceaccount.com") '
+    "? google_project_iam_custom_role.access_token_minter.name "
+    ': "roles/iam.serviceAccountTokenCreator")'
+)
 
 # (resource type, role) => whether the grant must carry an IAM condition.
 ALLOWED: dict[tuple[str, str], bool] = {
@@ -21,6 +30,7 @@ ALLOWED: dict[tuple[str, str], bool] = {
     ("google_project_iam_member", "roles/datastore.user"): True,
     # (and dataset access entries, test_dataset_grants_are_single_access_entries)
     ("google_service_account_iam_member", "roles/iam.serviceAccountTokenCreator"): False,
+    ("google_service_account_iam_member", MINTER_GRANT): False,
     ("google_project_iam_member", CREATOR_ROLE): False,
     ("google_project_iam_member", MANAGER_ROLE): True,
     # Build
@@ -82,8 +92,10 @@ def test_dataset_grants_are_single_access_entries() -> None:
     assert set(entries) == {"runtime_generated_dataset_writer", "runtime_source_dataset_reader"}
     runtime = 'google_service_account.accounts["runtime"].email'
     writer = entries["runtime_generated_dataset_writer"]
-    # Writing only in the generated dataset, which the module owns.
+    # Writing only in the generated dataset, which the module owns, and only when the
+    # runtime runs the jobs itself (single-org); else connections' accounts write.
     assert writer["role"] == "WRITER"
+    assert expression(writer["count"]) == "var.single_org ? 1 : 0"
     assert expression(writer["dataset_id"]) == "google_bigquery_dataset.generated.dataset_id"
     reader = entries["runtime_source_dataset_reader"]
     assert reader["role"] == "READER"
@@ -200,7 +212,7 @@ def test_runtime_grants_are_the_runtimes() -> None:
     assert runtime_roles == {
         "roles/bigquery.jobUser",
         "roles/datastore.user",
-        "roles/iam.serviceAccountTokenCreator",
+        MINTER_GRANT,
         CREATOR_ROLE,
         MANAGER_ROLE,
         "roles/pubsub.publisher",
@@ -228,7 +240,7 @@ def test_connections_run_as_their_own_accounts_unless_the_deployment_is_single_o
     grants_of_token_creator = [
         (kind, name)
         for kind, name, body in grants()
-        if role_of(body) == "roles/iam.serviceAccountTokenCreator"
+        if "roles/iam.serviceAccountTokenCreator" in role_of(body)
         and "local.runtime_member" in str(body.get("member", ""))
     ]
     assert grants_of_token_creator == [
@@ -246,3 +258,60 @@ def test_connections_run_as_their_own_accounts_unless_the_deployment_is_single_o
     assert isinstance(environment, dict)
     assert expression(environment["WFAPI_SINGLE_ORG"]) == "tostring(var.single_org)"
     assert environment["WFAPI_IAM_CREDENTIALS_ENDPOINT"] == "https://iamcredentials.googleapis.com"
+
+
+def test_the_runtime_runs_bigquery_jobs_itself_only_in_single_org_mode() -> None:
+    # Otherwise every BigQuery call runs as the connection's own account (issue 27).
+    job_user = module().resource("google_project_iam_member", "runtime_bigquery_job_user")
+    assert expression(job_user["count"]) == "var.single_org ? 1 : 0"
+
+
+def test_the_runtime_only_mints_access_tokens_of_connection_accounts() -> None:
+    # Token Creator would also allow signBlob, signJwt and getOpenIdToken; the code
+    # calls generateAccessToken only (issue 27).
+    minter = module().resource("google_project_iam_custom_role", "access_token_minter")
+    assert minter["permissions"] == ["iam.serviceAccounts.getAccessToken"]
+    impersonation = module().resource(
+        "google_service_account_iam_member", "runtime_impersonates_connection"
+    )
+    assert role_of(impersonation) == MINTER_GRANT
+
+
+def test_the_secret_role_holds_only_what_the_code_calls() -> None:
+    # adapters/secret_manager.py: get_secret, delete_secret, add_secret_version and
+    # access_secret_version (create_secret: the creator role). No versions.get, list or
+    # destroy (issue 27).
+    manager = module().resource("google_project_iam_custom_role", "webhook_secret_manager")
+    assert sorted(manager["permissions"]) == [
+        "secretmanager.secrets.delete",
+        "secretmanager.secrets.get",
+        "secretmanager.versions.access",
+        "secretmanager.versions.add",
+    ]
+    called = secret_manager_calls()
+    assert called == {
+        "access_secret_version",
+        "add_secret_version",
+        "create_secret",
+        "delete_secret",
+        "get_secret",
+    }, f"the code calls more of Secret Manager than the roles allow: {called}"
+
+
+def secret_manager_calls() -> set[str]:
+    """The Secret Manager client methods the functions call (`self._client.<method>(`
+    in the module that imports google.cloud.secretmanager)."""
+    found: set[str] = set()
+    for path in FUNCTIONS.rglob("*.py"):
+        text = path.read_text()
+        if "secretmanager" not in text:
+            continue
+        for node in ast.walk(ast.parse(text)):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Attribute)
+                and node.func.value.attr == "_client"
+            ):
+                found.add(node.func.attr)
+    return found

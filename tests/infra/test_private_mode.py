@@ -1,6 +1,7 @@
-"""access_mode "private": no allUsers anywhere, for organisations whose policy restricts
-members to their domain (issue 17, item 4). Only API Gateway's own account invokes the
-HTTP functions, so callers cannot bypass the gateway; Scheduler still calls execute."""
+"""access_mode "private" (the default since issue 27): no allUsers anywhere, for
+organisations whose policy restricts members to their domain (issue 17, item 4). Only
+API Gateway's own account invokes the HTTP functions, so callers cannot bypass the
+gateway; Scheduler still calls execute."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ import re
 from tests.infra.hcl import all_configs, block, expression, module, root
 
 
-def test_access_mode_is_public_or_private_and_public_by_default() -> None:
+def test_access_mode_is_public_or_private_and_private_by_default() -> None:
+    # Domain Restricted Sharing (the default of new organisations) refuses allUsers:
+    # public is an explicit choice (issue 27).
     for config in (module(), root()):
         variable = config.variables["access_mode"]
-        assert variable["default"] == "public"
+        assert variable["default"] == "private"
         conditions = [rule["condition"] for rule in variable["validation"]]
         assert '${contains(["public", "private"], var.access_mode)}' in conditions
     assert root().modules["workflows_api"]["access_mode"] == "${var.access_mode}"

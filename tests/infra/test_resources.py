@@ -19,7 +19,7 @@ from tests.infra.hcl import (
     terraform,
 )
 from workflows_api.domain.access.connections import DEFAULT_DATASET
-from workflows_api.http.routes import all_routes
+from workflows_api.http.tables import all_routes
 
 
 def test_providers_are_pinned_alike_in_the_module_and_the_root() -> None:
@@ -37,7 +37,7 @@ def test_the_root_declares_and_passes_every_module_variable() -> None:
     module_variables = dict(module().variables)
     assert "source_dir" in module_variables
     del module_variables["source_dir"]
-    root_only = {"completion_event_projects"}
+    root_only = {"completion_event_projects", "import_firestore_database"}
     assert {k: v for k, v in root().variables.items() if k not in root_only} == module_variables
     assert set(root().variables) - set(module_variables) == root_only
     call = root().modules["workflows_api"]

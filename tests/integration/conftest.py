@@ -1,4 +1,5 @@
-"""Fixtures shared by the emulator canaries."""
+"""Fixtures shared by the emulator canaries and the BigQueryWarehouse tests
+(test_bigquery_ddl, _parameters, _jobs; a module's own fixture of the same name wins)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ import pytest
 from google.cloud import bigquery
 
 from devstack import emulators
+from tests.support.warehouse_calls import PLACES
 from workflows_api.adapters import clients
+from workflows_api.adapters.bigquery_warehouse import BigQueryWarehouse
 from workflows_api.config import Settings
+from workflows_api.domain.access.connections import Connection
 
 
 @pytest.fixture(scope="session")
@@ -38,3 +42,28 @@ def unshimmed_bigquery(stack_log_dir: Path) -> Iterator[bigquery.Client]:
     settings = Settings.from_env({"BIGQUERY_EMULATOR_HOST": f"127.0.0.1:{port}"})
     yield clients.bigquery_client(settings, project="upstream-check")
     managed.stop()
+
+
+@pytest.fixture
+def warehouse(emulator_settings: Settings) -> BigQueryWarehouse:
+    return BigQueryWarehouse(
+        lambda connection: clients.bigquery_client(emulator_settings, project=connection.project)
+    )
+
+
+@pytest.fixture
+def connection(bq_client: bigquery.Client, bq_dataset: str) -> Connection:
+    return Connection(org="acme", id="main", project=bq_client.project, dataset=bq_dataset)
+
+
+@pytest.fixture
+def places(bq_client: bigquery.Client, bq_dataset: str) -> str:
+    selects = [
+        f"SELECT {i} AS id, '{kind}' AS kind, {amount!r} AS amount, DATE '{opened}' AS opened, "
+        f"TIMESTAMP '{seen}+00' AS seen, {str(is_open).upper()} AS is_open"
+        for i, kind, amount, opened, seen, is_open in PLACES
+    ]
+    bq_client.query(
+        f"CREATE TABLE `{bq_client.project}.{bq_dataset}.places` AS " + " UNION ALL ".join(selects)
+    ).result()
+    return f"{bq_dataset}.places"

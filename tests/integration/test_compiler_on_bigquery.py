@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import uuid
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -96,70 +97,256 @@ def _output(source: str) -> dict[str, Any]:
     return {"id": "out", "type": "output", "inputs": [source]}
 
 
-def test_read_and_filter_with_parameters(bq_client: bigquery.Client, bq_dataset: str) -> None:
-    _load_places(bq_client, bq_dataset)
-    definition = _workflow(
-        [
-            _read(bq_dataset),
-            {
-                "id": "kept",
-                "type": "filter",
-                "inputs": ["places"],
-                "settings": {
-                    "combine": "OR",
-                    "conditions": [
-                        {"column": "kind", "operator": "=", "value": {"param": "kind"}},
-                        {"column": "amount", "operator": ">=", "value": {"param": "min_amount"}},
-                    ],
-                },
-            },
-            {
-                "id": "with_note",
-                "type": "filter",
-                "inputs": ["kept"],
-                "settings": {
-                    "conditions": [
-                        {"column": "note", "operator": "is_not_null"},
-                        {"column": "id", "operator": "not_in", "value": [6]},
-                    ]
-                },
-            },
-            _output("with_note"),
-        ],
-        [{"name": "kind", "type": "STRING"}, {"name": "min_amount", "type": "FLOAT64"}],
-    )
-    rows = _run(bq_client, bq_dataset, definition, ["'shop'", "50.0"], "id")
-    # kind = shop: 1, 2; amount >= 50: 5, 6; then note not null drops 2, not_in drops 6.
-    assert [row["id"] for row in rows] == [1, 5]
+@dataclass(frozen=True)
+class Case:
+    """A workflow over the places table (read nodes name it "{dataset}.places"), its
+    arguments, and every row of its output."""
+
+    nodes: list[dict[str, Any]]
+    arguments: list[str]
+    expected: list[dict[str, Any]]
+    parameters: list[dict[str, Any]] | None = None
+    select: str = "*"
+    order_by: str = "id"
 
 
-def test_select_computes_columns_from_parameters(
-    bq_client: bigquery.Client, bq_dataset: str
+def _places(node_id: str = "places") -> dict[str, Any]:
+    return _read("{dataset}", node_id)
+
+
+CASES = [
+    pytest.param(
+        Case(
+            nodes=[
+                _places(),
+                {
+                    "id": "kept",
+                    "type": "filter",
+                    "inputs": ["places"],
+                    "settings": {
+                        "combine": "OR",
+                        "conditions": [
+                            {"column": "kind", "operator": "=", "value": {"param": "kind"}},
+                            {
+                                "column": "amount",
+                                "operator": ">=",
+                                "value": {"param": "min_amount"},
+                            },
+                        ],
+                    },
+                },
+                {
+                    "id": "with_note",
+                    "type": "filter",
+                    "inputs": ["kept"],
+                    "settings": {
+                        "conditions": [
+                            {"column": "note", "operator": "is_not_null"},
+                            {"column": "id", "operator": "not_in", "value": [6]},
+                        ]
+                    },
+                },
+                _output("with_note"),
+            ],
+            parameters=[
+                {"name": "kind", "type": "STRING"},
+                {"name": "min_amount", "type": "FLOAT64"},
+            ],
+            arguments=["'shop'", "50.0"],
+            select="id",
+            # kind = shop: 1, 2; amount >= 50: 5, 6; then note not null drops 2, not_in drops 6.
+            expected=[{"id": 1}, {"id": 5}],
+        ),
+        id="read_and_filter_with_parameters",
+    ),
+    pytest.param(
+        Case(
+            nodes=[
+                _places(),
+                {
+                    "id": "projected",
+                    "type": "select",
+                    "inputs": ["places"],
+                    "settings": {
+                        "columns": ["id", "kind"],
+                        "computed": [{"name": "scaled", "expression": "amount * @factor + 1"}],
+                    },
+                },
+                _output("projected"),
+            ],
+            parameters=[{"name": "factor", "type": "INT64"}],
+            arguments=["3"],
+            expected=[
+                {"id": 1, "kind": "shop", "scaled": 31.0},
+                {"id": 2, "kind": "shop", "scaled": 61.0},
+                {"id": 3, "kind": "cafe", "scaled": 91.0},
+                {"id": 4, "kind": "cafe", "scaled": 121.0},
+                {"id": 5, "kind": "bank", "scaled": 151.0},
+                {"id": 6, "kind": "bank", "scaled": 181.0},
+            ],
+        ),
+        id="select_computes_columns_from_parameters",
+    ),
+    pytest.param(
+        Case(
+            nodes=[
+                _places("first"),
+                _places("second"),
+                {"id": "both", "type": "union", "inputs": ["first", "second"]},
+                {
+                    "id": "totals",
+                    "type": "aggregate",
+                    "inputs": ["both"],
+                    "settings": {
+                        "group_by": ["kind"],
+                        "aggregations": [
+                            {"function": "COUNT", "alias": "n"},
+                            {"function": "SUM", "column": "amount", "alias": "total"},
+                            {"function": "AVG", "column": "amount", "alias": "mean"},
+                            {"function": "MIN", "column": "id", "alias": "first_id"},
+                            {"function": "MAX", "column": "id", "alias": "last_id"},
+                        ],
+                    },
+                },
+                _output("totals"),
+            ],
+            arguments=[],
+            order_by="kind",
+            expected=[
+                {"kind": "bank", "n": 4, "total": 220.0, "mean": 55.0, "first_id": 5, "last_id": 6},
+                {"kind": "cafe", "n": 4, "total": 140.0, "mean": 35.0, "first_id": 3, "last_id": 4},
+                {"kind": "shop", "n": 4, "total": 60.0, "mean": 15.0, "first_id": 1, "last_id": 2},
+            ],
+        ),
+        id="union_and_aggregate",
+    ),
+    pytest.param(
+        Case(
+            nodes=[
+                _places("a_side"),
+                _places("b_side"),
+                {
+                    "id": "custom",
+                    "type": "custom_sql",
+                    "inputs": ["a_side", "b_side"],
+                    "settings": {
+                        "sql": "SELECT x.id, x.amount + y.amount AS doubled, '$a' AS label "
+                        "FROM $a AS x JOIN $b AS y ON x.id = y.id WHERE x.amount > @above"
+                    },
+                },
+                _output("custom"),
+            ],
+            parameters=[{"name": "above", "type": "FLOAT64"}],
+            arguments=["35.0"],
+            expected=[
+                {"id": 4, "doubled": 80.0, "label": "$a"},
+                {"id": 5, "doubled": 100.0, "label": "$a"},
+                {"id": 6, "doubled": 120.0, "label": "$a"},
+            ],
+        ),
+        id="custom_sql_reads_both_inputs",
+    ),
+    # places feeds two consumers (a TEMP table); each filter is chained into the union's
+    # statement; the custom query's own WITH is kept inside the chain.
+    pytest.param(
+        Case(
+            nodes=[
+                _places(),
+                {
+                    "id": "shops",
+                    "type": "filter",
+                    "inputs": ["places"],
+                    "settings": {
+                        "conditions": [{"column": "kind", "operator": "=", "value": "shop"}]
+                    },
+                },
+                {
+                    "id": "banks",
+                    "type": "filter",
+                    "inputs": ["places"],
+                    "settings": {
+                        "conditions": [{"column": "kind", "operator": "=", "value": "bank"}]
+                    },
+                },
+                {"id": "both", "type": "union", "inputs": ["shops", "banks"]},
+                {
+                    "id": "ranked",
+                    "type": "custom_sql",
+                    "inputs": ["both"],
+                    "settings": {
+                        "sql": "WITH big AS (SELECT id, amount FROM $a WHERE amount >= @least) "
+                        "SELECT id, amount * 2 AS doubled FROM big"
+                    },
+                },
+                _output("ranked"),
+            ],
+            parameters=[{"name": "least", "type": "FLOAT64"}],
+            arguments=["20.0"],
+            expected=[
+                {"id": 2, "doubled": 40.0},
+                {"id": 5, "doubled": 100.0},
+                {"id": 6, "doubled": 120.0},
+            ],
+        ),
+        id="shared_nodes_and_a_custom_query_with_its_own_with",
+    ),
+    # The k-means rows read the script variable holding the centres: materialised as a
+    # TEMP table, they are read by both sides of a join.
+    pytest.param(
+        Case(
+            nodes=[
+                _places(),
+                {
+                    "id": "clusters",
+                    "type": "kmeans",
+                    "inputs": ["places"],
+                    "settings": {"geography_column": "geo", "k": 2, "max_iterations": 3},
+                },
+                {
+                    "id": "sizes",
+                    "type": "aggregate",
+                    "inputs": ["clusters"],
+                    "settings": {
+                        "group_by": ["cluster"],
+                        "aggregations": [{"function": "COUNT", "alias": "members"}],
+                    },
+                },
+                {
+                    "id": "joined",
+                    "type": "join",
+                    "inputs": ["clusters", "sizes"],
+                    "settings": {"on": ["cluster"]},
+                },
+                _output("joined"),
+            ],
+            arguments=[],
+            select="id, cluster, members",
+            expected=[
+                {"id": 1, "cluster": 0, "members": 3},
+                {"id": 2, "cluster": 0, "members": 3},
+                {"id": 3, "cluster": 0, "members": 3},
+                {"id": 4, "cluster": 1, "members": 3},
+                {"id": 5, "cluster": 1, "members": 3},
+                {"id": 6, "cluster": 1, "members": 3},
+            ],
+        ),
+        id="kmeans_rows_feeding_two_consumers",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_workflow_over_places_gives_its_rows(
+    bq_client: bigquery.Client, bq_dataset: str, case: Case
 ) -> None:
     _load_places(bq_client, bq_dataset)
-    definition = _workflow(
-        [
-            _read(bq_dataset),
-            {
-                "id": "projected",
-                "type": "select",
-                "inputs": ["places"],
-                "settings": {
-                    "columns": ["id", "kind"],
-                    "computed": [{"name": "scaled", "expression": "amount * @factor + 1"}],
-                },
-            },
-            _output("projected"),
-        ],
-        [{"name": "factor", "type": "INT64"}],
-    )
-    rows = _run(bq_client, bq_dataset, definition, ["3"])
-    assert [(r["id"], r["kind"], r["scaled"]) for r in rows][:3] == [
-        (1, "shop", 31.0),
-        (2, "shop", 61.0),
-        (3, "cafe", 91.0),
-    ]
-    assert set(rows[0]) == {"id", "kind", "scaled"}
+    nodes = copy.deepcopy(case.nodes)
+    for node in nodes:
+        if node["type"] == "read_table":
+            node["settings"]["table"] = node["settings"]["table"].format(dataset=bq_dataset)
+    definition = _workflow(nodes, case.parameters)
+    rows = _run(bq_client, bq_dataset, definition, case.arguments, case.select, case.order_by)
+    assert rows == case.expected
 
 
 @pytest.mark.parametrize(
@@ -194,39 +381,6 @@ def test_join(
     assert [row["id"] for row in rows] == expected_ids
     by_id = {row["id"]: (row["l"], row["r"]) for row in rows}
     assert by_id[2] == ("l2", "r2")
-
-
-def test_union_and_aggregate(bq_client: bigquery.Client, bq_dataset: str) -> None:
-    _load_places(bq_client, bq_dataset)
-    definition = _workflow(
-        [
-            _read(bq_dataset, "first"),
-            _read(bq_dataset, "second"),
-            {"id": "both", "type": "union", "inputs": ["first", "second"]},
-            {
-                "id": "totals",
-                "type": "aggregate",
-                "inputs": ["both"],
-                "settings": {
-                    "group_by": ["kind"],
-                    "aggregations": [
-                        {"function": "COUNT", "alias": "n"},
-                        {"function": "SUM", "column": "amount", "alias": "total"},
-                        {"function": "AVG", "column": "amount", "alias": "mean"},
-                        {"function": "MIN", "column": "id", "alias": "first_id"},
-                        {"function": "MAX", "column": "id", "alias": "last_id"},
-                    ],
-                },
-            },
-            _output("totals"),
-        ]
-    )
-    rows = _run(bq_client, bq_dataset, definition, [], order_by="kind")
-    assert rows == [
-        {"kind": "bank", "n": 4, "total": 220.0, "mean": 55.0, "first_id": 5, "last_id": 6},
-        {"kind": "cafe", "n": 4, "total": 140.0, "mean": 35.0, "first_id": 3, "last_id": 4},
-        {"kind": "shop", "n": 4, "total": 60.0, "mean": 15.0, "first_id": 1, "last_id": 2},
-    ]
 
 
 def test_within_distance_of_a_point(bq_client: bigquery.Client, bq_dataset: str) -> None:
@@ -325,33 +479,6 @@ def test_kmeans_finds_two_well_separated_groups(
     assert {row["kind"] for row in rows} == {"shop", "cafe", "bank"}  # other columns kept
 
 
-def test_custom_sql_reads_both_inputs(bq_client: bigquery.Client, bq_dataset: str) -> None:
-    _load_places(bq_client, bq_dataset)
-    definition = _workflow(
-        [
-            _read(bq_dataset, "a_side"),
-            _read(bq_dataset, "b_side"),
-            {
-                "id": "custom",
-                "type": "custom_sql",
-                "inputs": ["a_side", "b_side"],
-                "settings": {
-                    "sql": "SELECT x.id, x.amount + y.amount AS doubled, '$a' AS label "
-                    "FROM $a AS x JOIN $b AS y ON x.id = y.id WHERE x.amount > @above"
-                },
-            },
-            _output("custom"),
-        ],
-        [{"name": "above", "type": "FLOAT64"}],
-    )
-    rows = _run(bq_client, bq_dataset, definition, ["35.0"])
-    assert rows == [
-        {"id": 4, "doubled": 80.0, "label": "$a"},
-        {"id": 5, "doubled": 100.0, "label": "$a"},
-        {"id": 6, "doubled": 120.0, "label": "$a"},
-    ]
-
-
 def test_bad_output_table_is_refused_before_anything_runs(
     bq_client: bigquery.Client, bq_dataset: str
 ) -> None:
@@ -393,88 +520,3 @@ def test_demo_workflow_runs_with_the_seed_values(
         assert row["name"] == store.name
         assert row["x"] == pytest.approx(store.longitude, abs=1e-6)
         assert row["y"] == pytest.approx(store.latitude, abs=1e-6)
-
-
-def test_shared_nodes_and_a_custom_query_with_its_own_with(
-    bq_client: bigquery.Client, bq_dataset: str
-) -> None:
-    # places feeds two consumers (a TEMP table); each filter is chained into the union's
-    # statement; the custom query's own WITH is kept inside the chain.
-    _load_places(bq_client, bq_dataset)
-    definition = _workflow(
-        [
-            _read(bq_dataset),
-            {
-                "id": "shops",
-                "type": "filter",
-                "inputs": ["places"],
-                "settings": {"conditions": [{"column": "kind", "operator": "=", "value": "shop"}]},
-            },
-            {
-                "id": "banks",
-                "type": "filter",
-                "inputs": ["places"],
-                "settings": {"conditions": [{"column": "kind", "operator": "=", "value": "bank"}]},
-            },
-            {"id": "both", "type": "union", "inputs": ["shops", "banks"]},
-            {
-                "id": "ranked",
-                "type": "custom_sql",
-                "inputs": ["both"],
-                "settings": {
-                    "sql": "WITH big AS (SELECT id, amount FROM $a WHERE amount >= @least) "
-                    "SELECT id, amount * 2 AS doubled FROM big"
-                },
-            },
-            _output("ranked"),
-        ],
-        [{"name": "least", "type": "FLOAT64"}],
-    )
-    rows = _run(bq_client, bq_dataset, definition, ["20.0"])
-    assert rows == [
-        {"id": 2, "doubled": 40.0},
-        {"id": 5, "doubled": 100.0},
-        {"id": 6, "doubled": 120.0},
-    ]
-
-
-def test_kmeans_rows_feeding_two_consumers(bq_client: bigquery.Client, bq_dataset: str) -> None:
-    # The k-means rows read the script variable holding the centres: materialised as a
-    # TEMP table, they are read by both sides of a join.
-    _load_places(bq_client, bq_dataset)
-    definition = _workflow(
-        [
-            _read(bq_dataset),
-            {
-                "id": "clusters",
-                "type": "kmeans",
-                "inputs": ["places"],
-                "settings": {"geography_column": "geo", "k": 2, "max_iterations": 3},
-            },
-            {
-                "id": "sizes",
-                "type": "aggregate",
-                "inputs": ["clusters"],
-                "settings": {
-                    "group_by": ["cluster"],
-                    "aggregations": [{"function": "COUNT", "alias": "members"}],
-                },
-            },
-            {
-                "id": "joined",
-                "type": "join",
-                "inputs": ["clusters", "sizes"],
-                "settings": {"on": ["cluster"]},
-            },
-            _output("joined"),
-        ]
-    )
-    rows = _run(bq_client, bq_dataset, definition, [], "id, cluster, members")
-    assert [(r["id"], r["cluster"], r["members"]) for r in rows] == [
-        (1, 0, 3),
-        (2, 0, 3),
-        (3, 0, 3),
-        (4, 1, 3),
-        (5, 1, 3),
-        (6, 1, 3),
-    ]

@@ -2,7 +2,7 @@
 seeded stores, called as production calls it (typed query parameters):
 
 * same answers: each store's cluster is the one a plain-Python k-means
-  (tests/kmeans_reference.py) gives on the same points with the same start, and each
+  (tests/support/kmeans_reference.py) gives on the same points with the same start, and each
   buffer surrounds its store;
 * few statements: the CALL job's child jobs (one per executed statement, as BigQuery
   lists them with `jobs.list?parentJobId=`) are the fixed statements plus one per
@@ -25,7 +25,7 @@ import yaml
 from google.cloud import bigquery
 
 from devstack.seed import generate_stores, seed_stores
-from tests.kmeans_reference import kmeans
+from tests.support.kmeans_reference import kmeans
 from workflows_api.domain.workflow.compiler import (
     OUTPUT_TABLE_QUERY_PARAMETER,
     CompiledProcedure,

@@ -1,7 +1,8 @@
 """One identity per connection (issue 12 item 1): BigQuery clients built by
 BigQueryClients impersonate the connection's service account through google-auth's
 impersonated credentials, against the IAM Credentials stand-in; a recording proxy in
-front of the BigQuery emulator (tests/recording_proxy.py) shows whose token each request carries."""
+front of the BigQuery emulator (tests/support/recording_proxy.py) shows whose token each
+request carries."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 from google.auth import exceptions as auth_exceptions
 
 from devstack.iam_credentials_standin import IamCredentialsStandIn
-from tests.recording_proxy import RecordingProxy
+from tests.support.recording_proxy import RecordingProxy
 from workflows_api.adapters.bigquery_warehouse import BigQueryWarehouse
 from workflows_api.adapters.clients import (
     LOCAL_RUNTIME_TOKEN,

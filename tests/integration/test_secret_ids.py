@@ -12,8 +12,8 @@ from google.api_core.client_options import ClientOptions
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import secretmanager
 
-from tests.secret_manager_standin import SecretManagerStandIn
-from tests.unit.memory_store import InMemoryStore
+from tests.support.memory_store import InMemoryStore
+from tests.support.secret_manager_standin import SecretManagerStandIn
 from workflows_api.adapters.secret_manager import (
     SECRET_PREFIX,
     SecretManagerSigningSecrets,

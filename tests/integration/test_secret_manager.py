@@ -10,7 +10,7 @@ from google.api_core.client_options import ClientOptions
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import secretmanager
 
-from tests.secret_manager_standin import SecretManagerStandIn
+from tests.support.secret_manager_standin import SecretManagerStandIn
 from workflows_api.adapters.secret_manager import SecretManagerSigningSecrets, secret_id
 
 pytestmark = pytest.mark.integration

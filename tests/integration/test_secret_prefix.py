@@ -11,7 +11,7 @@ from google.api_core.client_options import ClientOptions
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import secretmanager
 
-from tests.secret_manager_standin import SecretManagerStandIn
+from tests.support.secret_manager_standin import SecretManagerStandIn
 from workflows_api.adapters.secret_manager import SECRET_PREFIX, SecretManagerSigningSecrets
 from workflows_api.config import Settings
 

@@ -17,7 +17,7 @@ that runs and fails is not an exception here: its status is DONE with the job's
 errorResult, unchanged.
 
 The local emulator (bqemulator 1.4.0, behind devstack's shims) drops the labels of
-successful jobs (tests/integration/test_bigquery_warehouse.py).
+successful jobs (tests/integration/test_bigquery_jobs.py).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from flask import Request
 
 from workflows_api.bootstrap import App
 from workflows_api.domain.access.tokens import Caller, Grant
-from workflows_api.http.requests import bearer_token
+from workflows_api.http.request_parsing import bearer_token
 from workflows_api.service.auth import require
 
 FORWARDED_AUTHORIZATION = "X-Forwarded-Authorization"

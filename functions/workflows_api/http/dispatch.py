@@ -1,4 +1,5 @@
-"""Match a request against the routing table and call its handler."""
+"""Match a request against the routing table and call its handler (imported with its
+module on the first request it serves: `Route.serve`)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,12 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 
 from workflows_api import deadlines, logs
-from workflows_api.bootstrap import App
+from workflows_api.bootstrap import App, get_app
 from workflows_api.config import get_settings
-from workflows_api.http.app import get_app
 from workflows_api.http.errors import ApiError, as_api_error
 from workflows_api.http.responses import error_response
-from workflows_api.http.route import Route
-from workflows_api.http.routes import routes_for
+from workflows_api.http.routing import Route
+from workflows_api.http.tables import routes_for
 from workflows_api.service.errors import BackendUnavailable, ServiceError
 
 logger = logging.getLogger(__name__)
@@ -88,9 +88,9 @@ def _serve(route: Route, app: App, request: Request, path_args: Mapping[str, Any
     """The handler's answer; a refusal in the route's envelope; 500 for a bug."""
     try:
         _refuse_unknown_arguments(route, request)
-        return route.handler(app, request, **path_args)
+        return route.serve()(app, request, **path_args)
     except (ApiError, ServiceError, BackendUnavailable) as error:
-        return route.refusal(as_api_error(error), request)
+        return route.refuse()(as_api_error(error), request)
     except Exception:
         logger.exception("unhandled error serving %s %s", request.method, request.path)
         return error_response(ApiError(500, "internal", "Internal error; it has been logged."))
@@ -126,4 +126,4 @@ def framework_refusal(error: HTTPException) -> Response:
         route, _ = _match(flask.request, routes_for(None))
     except ApiError:
         return error_response(refused)
-    return route.refusal(refused, flask.request)
+    return route.refuse()(refused, flask.request)

@@ -51,11 +51,11 @@ class ApiError(Exception):
         return f"{self.status} {self.code}: {self.message}"
 
     def to_body(self) -> dict[str, Any]:
-        """The native error body (schemas.ErrorBody), without the fields that are empty."""
+        """The native error body (native `models.ErrorBody`), without the fields that are empty."""
         return {"error": self.detail()}
 
     def detail(self) -> dict[str, Any]:
-        """schemas.ErrorDetail: code and message; field and details when there are any."""
+        """`models.ErrorDetail`: code and message; field and details when there are any."""
         detail: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.field is not None:
             detail["field"] = self.field

@@ -1,16 +1,25 @@
-"""The OpenAPI 3.1 document, generated from the routing table and its pydantic models."""
+"""The OpenAPI 3.1 document, generated from the routing tables and their pydantic models,
+and the route serving it (`GET /openapi.json`, loaded when the document is asked for:
+it needs pydantic and every table)."""
 
 from __future__ import annotations
 
+import importlib
 import re
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from flask import Request, Response
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from workflows_api.http import schemas
-from workflows_api.http.route import PATH_ARGUMENTS, Link, ModelRef, Route
+from workflows_api.http.native import models as native_models
+from workflows_api.http.responses import json_response
+from workflows_api.http.routing import PATH_ARGUMENTS, Link, ModelRef, Route
+from workflows_api.http.tables import all_routes
+
+if TYPE_CHECKING:
+    from workflows_api.bootstrap import App
 
 TITLE = "Workflows API"
 VERSION = "1.0.0"
@@ -59,9 +68,13 @@ def _operation_id(method: str, path: str) -> str:
     return f"{method.lower()}_{words}"
 
 
+def serve_document(app: App, request: Request) -> Response:
+    return json_response(openapi_document(all_routes()))
+
+
 @cache
 def openapi_document(routes: tuple[Route, ...]) -> dict[str, Any]:
-    """The document of a routing table (`routes.all_routes()`)."""
+    """The document of a routing table (`tables.all_routes()`)."""
     models = _models(routes)
     refs, definitions = models_json_schema(
         [(model, mode) for model, mode in models], ref_template="#/components/schemas/{model}"
@@ -91,14 +104,17 @@ def openapi_document(routes: tuple[Route, ...]) -> dict[str, Any]:
 
 
 def model_of(ref: ModelRef) -> type[BaseModel]:
-    """The model a route names (a model of `http/schemas.py`), holds, or imports."""
+    """The model a route names (`"Name"`, a model of `native/models.py`, or
+    `"module:Name"`), holds, or imports."""
     if isinstance(ref, type):
         return ref
     if not isinstance(ref, str):
         return ref()
-    model = getattr(schemas, ref, None)
+    module_name, _, name = ref.rpartition(":")
+    module = importlib.import_module(module_name) if module_name else native_models
+    model = getattr(module, name, None)
     if not (isinstance(model, type) and issubclass(model, BaseModel)):
-        raise LookupError(f"http/schemas.py has no model {ref!r}")
+        raise LookupError(f"{module.__name__} has no model {name!r}")
     return model
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.access.identifiers import (
@@ -38,23 +39,14 @@ def parse_grants(names: Iterable[str]) -> frozenset[Grant]:
     return frozenset(grants)
 
 
+@dataclass(frozen=True, kw_only=True)
 class AdminService:
-    def __init__(
-        self,
-        *,
-        connections: ConnectionStore,
-        tokens: TokenStore,
-        clock: Callable[[], dt.datetime],
-        principals: PrincipalStore,
-        warehouse: Warehouse,
-        single_org: bool,
-    ) -> None:
-        self._warehouse = warehouse
-        self._single_org = single_org
-        self._connections = connections
-        self._tokens = tokens
-        self._clock = clock
-        self._principals = principals
+    connections: ConnectionStore
+    tokens: TokenStore
+    clock: Callable[[], dt.datetime]
+    principals: PrincipalStore
+    warehouse: Warehouse
+    single_org: bool
 
     def create_token(
         self,
@@ -69,7 +61,7 @@ class AdminService:
         check_org(org)
         if not grants:
             raise ServiceError("invalid", "no_grants", "grant: give at least one grant", "grant")
-        now = self._clock()
+        now = self.clock()
         new = make_token(
             org,
             grants,
@@ -78,14 +70,14 @@ class AdminService:
             workflows=workflows,
             expires_at=now + expires_in if expires_in else None,
         )
-        self._tokens.create_token(new.token)
+        self.tokens.create_token(new.token)
         return new
 
     def list_tokens(self, org: str) -> list[Token]:
-        return sorted(self._tokens.list_tokens(org), key=lambda t: t.created_at)
+        return sorted(self.tokens.list_tokens(org), key=lambda t: t.created_at)
 
     def revoke_token(self, token_id: str) -> None:
-        if not self._tokens.revoke_token(token_id, self._clock()):
+        if not self.tokens.revoke_token(token_id, self.clock()):
             raise ServiceError("not_found", "token_not_found", f"No token {token_id!r}.")
 
     def add_principal(
@@ -103,7 +95,7 @@ class AdminService:
             )
         if not grants:
             raise ServiceError("invalid", "no_grants", "grant: give at least one grant", "grant")
-        existing = self._principals.get_principal(email)
+        existing = self.principals.get_principal(email)
         if existing is not None and existing.org != org:
             raise ServiceError(
                 "conflict",
@@ -111,16 +103,16 @@ class AdminService:
                 f"{email} is registered to another organization; remove it there first.",
                 "email",
             )
-        principal = Principal(email.strip().lower(), org, grants, self._clock(), workflows)
-        self._principals.put_principal(principal)
+        principal = Principal(email.strip().lower(), org, grants, self.clock(), workflows)
+        self.principals.put_principal(principal)
         return principal
 
     def remove_principal(self, email: str) -> None:
-        if not self._principals.delete_principal(email):
+        if not self.principals.delete_principal(email):
             raise ServiceError("not_found", "principal_not_found", f"No principal {email!r}.")
 
     def list_principals(self, org: str) -> list[Principal]:
-        return self._principals.list_principals(org)
+        return self.principals.list_principals(org)
 
     def put_connection(self, connection: Connection) -> Connection:
         """Register (or replace) a connection and create its dataset if missing.
@@ -129,11 +121,11 @@ class AdminService:
         deployment (the org's SQL would run as the runtime, able to read every org's
         tables); a dataset another org's connection uses.
         """
-        check_connection(connection, single_org=self._single_org)
+        check_connection(connection, single_org=self.single_org)
         project, dataset = connection.project, connection.dataset
         # Claimed first, so a dataset another org holds is never touched; a claim left
         # by a registration that fails below reserves the name for this org only.
-        owner = self._connections.claim_dataset(project, dataset, connection.org)
+        owner = self.connections.claim_dataset(project, dataset, connection.org)
         if owner != connection.org:
             raise ServiceError(
                 "conflict",
@@ -144,7 +136,7 @@ class AdminService:
                 "dataset",
             )
         try:
-            self._warehouse.ensure_dataset(connection)
+            self.warehouse.ensure_dataset(connection)
         except WarehouseError as error:
             raise ServiceError(
                 "unprocessable",
@@ -154,7 +146,7 @@ class AdminService:
                 "dataset",
                 details=[{"reason": error.reason, "message": error.message}],
             ) from None
-        self._connections.put_connection(connection)
+        self.connections.put_connection(connection)
         return connection
 
 

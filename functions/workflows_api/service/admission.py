@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from workflows_api.domain.execution import states as ex
 from workflows_api.domain.execution.states import Execution
@@ -31,22 +31,15 @@ from workflows_api.service.workflows import WorkflowService, execution_signature
 RECORD_RETENTION = dt.timedelta(days=90)
 
 
+@dataclass(frozen=True, kw_only=True)
 class ExecutionAdmission:
-    def __init__(
-        self,
-        *,
-        workflows: WorkflowService,
-        executions: ExecutionStore,
-        lifecycle: ExecutionLifecycle,
-        clock: Callable[[], dt.datetime],
-    ) -> None:
-        self._workflows = workflows
-        self._executions = executions
-        self._lifecycle = lifecycle
-        self._clock = clock
+    workflows: WorkflowService
+    executions: ExecutionStore
+    lifecycle: ExecutionLifecycle
+    clock: Callable[[], dt.datetime]
 
     def execute(self, org: str, workflow_id: str, request: ExecuteRequest) -> ExecuteResult:
-        record = self._workflows.get(org, workflow_id)
+        record = self.workflows.get(org, workflow_id)
         workflow = execution_signature_of(record)
         values = parameter_values(workflow.parameters, request.parameters)
         use_cache = workflow.settings.cache if request.cache is None else request.cache
@@ -62,40 +55,47 @@ class ExecutionAdmission:
             if replayed is not None:
                 return self._finish(ExecuteResult(replayed, True), request.wait_seconds)
 
-        connection = self._workflows.connection(org, record.connection)
+        connection = self.workflows.connection(org, record.connection)
         # The record comes first: once written, the execution cannot be lost.
-        self._executions.create_execution(execution, execution.created_at + RECORD_RETENTION)
+        self.executions.create_execution(execution, execution.created_at + RECORD_RETENTION)
         holder = self._claim_cache_entry(execution) if use_cache else None
         answer = holder or execution
+        key_reused: ServiceError | None = None
         if request.idempotency_key is not None:
-            # A concurrent retry with the same key may have recorded its execution first.
-            answer = (
-                self._claim_idempotency_key(org, request.idempotency_key, answer, fingerprint)
-                or answer
-            )
-        if holder is not None or (answer is not execution and not use_cache):
+            # A concurrent request with the same key may have recorded its execution
+            # first: a retry of this request joins it, any other request is refused.
+            try:
+                answer = (
+                    self._claim_idempotency_key(org, request.idempotency_key, answer, fingerprint)
+                    or answer
+                )
+            except ServiceError as reused:
+                key_reused = reused
+        if holder is not None or (not use_cache and (answer is not execution or key_reused)):
             # Nobody can have joined ours: it was never the holder of a cache key.
-            self._executions.delete_execution(org, execution.id)
+            self.executions.delete_execution(org, execution.id)
         else:
             # Ours holds its cache key: submit it, even when a concurrent retry's
             # execution answers this request, because others may have joined ours.
-            submitted = self._lifecycle.submit(execution, connection, workflow)
+            submitted = self.lifecycle.submit(execution, connection, workflow)
             answer = submitted if answer is execution else answer
+        if key_reused is not None:
+            raise key_reused
         return self._finish(ExecuteResult(answer, answer.id != execution.id), request.wait_seconds)
 
     def estimate(self, org: str, workflow_id: str, request: ExecuteRequest) -> CostEstimate:
         """A dry run: what the execution would process, without running it or writing
         anything (no execution, no cache entry, no idempotency key)."""
-        record = self._workflows.get(org, workflow_id)
+        record = self.workflows.get(org, workflow_id)
         workflow = execution_signature_of(record)
         values = parameter_values(workflow.parameters, request.parameters)
         use_cache = workflow.settings.cache if request.cache is None else request.cache
         would_run = self._new_execution(record, workflow, values, use_cache)
-        connection = self._workflows.connection(org, record.connection)
+        connection = self.workflows.connection(org, record.connection)
         return CostEstimate(
             workflow_id=workflow_id,
             parameters=values,
-            bytes_processed=self._lifecycle.estimate(would_run, connection, workflow),
+            bytes_processed=self.lifecycle.estimate(would_run, connection, workflow),
             maximum_bytes_billed=bytes_billed_cap(
                 workflow.settings.maximum_bytes_billed, connection.maximum_bytes_billed
             ),
@@ -112,7 +112,7 @@ class ExecutionAdmission:
         assert api is not None  # execution_signature_of checked it
         key = ex.cache_key(api.procedure, api.deployed_version, values)
         project, dataset, routine = api.procedure.split(".")
-        now = self._clock()
+        now = self.clock()
         execution_id = ex.new_execution_id()
         return Execution(
             id=execution_id,
@@ -134,24 +134,24 @@ class ExecutionAdmission:
         )
 
     def _reusable_holder(self, org: str, key: str) -> Execution | None:
-        holder_id = self._executions.get_cache_entry(org, key)
-        holder = None if holder_id is None else self._executions.get_execution(org, holder_id)
-        return holder if holder is not None and holder.reusable_at(self._clock()) else None
+        holder_id = self.executions.get_cache_entry(org, key)
+        holder = None if holder_id is None else self.executions.get_execution(org, holder_id)
+        return holder if holder is not None and holder.reusable_at(self.clock()) else None
 
     def _claim_cache_entry(self, execution: Execution) -> Execution | None:
         """None when `execution` now holds its cache key, else the reusable holder."""
         expire_at = execution.output_expires_at or execution.created_at + RECORD_RETENTION
 
         def attempt() -> Settled[Execution | None] | None:
-            holder_id = self._executions.claim_cache_entry(
+            holder_id = self.executions.claim_cache_entry(
                 execution.org, execution.cache_key, execution.id, expire_at
             )
             if holder_id is None or holder_id == execution.id:
                 return Settled(None)
-            holder = self._executions.get_execution(execution.org, holder_id)
-            if holder is not None and holder.reusable_at(self._clock()):
+            holder = self.executions.get_execution(execution.org, holder_id)
+            if holder is not None and holder.reusable_at(self.clock()):
                 return Settled(holder)
-            if self._executions.replace_cache_entry(
+            if self.executions.replace_cache_entry(
                 execution.org, execution.cache_key, holder_id, execution.id, expire_at
             ):
                 return Settled(None)
@@ -162,34 +162,41 @@ class ExecutionAdmission:
         )
 
     def _replay(self, org: str, idempotency_key: str, fingerprint: str) -> Execution | None:
-        found = self._executions.get_idempotency_key(org, _hash(idempotency_key))
+        found = self.executions.get_idempotency_key(org, _hash(idempotency_key))
         if found is None:
             return None
         execution_id, recorded = found
         if recorded != fingerprint:
-            raise ServiceError(
-                "unprocessable",
-                "idempotency_key_reused",
-                "Idempotency-Key was already used for a different request.",
-                "Idempotency-Key",
-            )
-        return self._executions.get_execution(org, execution_id)
+            raise _key_reused()
+        return self.executions.get_execution(org, execution_id)
 
     def _claim_idempotency_key(
         self, org: str, idempotency_key: str, execution: Execution, fingerprint: str
     ) -> Execution | None:
-        """None when the key now names `execution`; else the execution it named before."""
-        earlier = self._executions.claim_idempotency_key(
-            org, _hash(idempotency_key), execution.id, fingerprint, self._clock() + RECORD_RETENTION
+        """None when the key now names `execution`; else the execution it named before,
+        if that was the same request (422 otherwise: checked as on a replay)."""
+        earlier = self.executions.claim_idempotency_key(
+            org, _hash(idempotency_key), execution.id, fingerprint, self.clock() + RECORD_RETENTION
         )
         if earlier is None:
             return None
-        return self._executions.get_execution(org, earlier[0])
+        if earlier[1] != fingerprint:
+            raise _key_reused()
+        return self.executions.get_execution(org, earlier[0])
 
     def _finish(self, result: ExecuteResult, wait_seconds: float) -> ExecuteResult:
         if wait_seconds <= 0 or result.execution.is_terminal:
             return result
-        return replace(result, execution=self._lifecycle.wait(result.execution, wait_seconds))
+        return replace(result, execution=self.lifecycle.wait(result.execution, wait_seconds))
+
+
+def _key_reused() -> ServiceError:
+    return ServiceError(
+        "unprocessable",
+        "idempotency_key_reused",
+        "Idempotency-Key was already used for a different request.",
+        "Idempotency-Key",
+    )
 
 
 def _fingerprint(workflow_id: str, key: str, use_cache: bool) -> str:

@@ -58,23 +58,15 @@ class ConnectionExecution:
     execution: Execution
 
 
+@dataclass(frozen=True, kw_only=True)
 class CartoCalls:
     """CARTO's jobs: a CALL on a connection run as an execute, read back per connection."""
 
-    def __init__(
-        self,
-        *,
-        workflows: WorkflowService,
-        workflow_store: WorkflowStore,
-        admission: ExecutionAdmission,
-        queries: ExecutionQueries,
-        executions: ExecutionStore,
-    ) -> None:
-        self._workflows = workflows
-        self._workflow_store = workflow_store
-        self._executions = executions
-        self._admission = admission
-        self._queries = queries
+    workflows: WorkflowService
+    workflow_store: WorkflowStore
+    admission: ExecutionAdmission
+    queries: ExecutionQueries
+    executions: ExecutionStore
 
     def execute_call(
         self,
@@ -97,12 +89,12 @@ class CartoCalls:
         """Check a CALL without writing anything. A workflow `may_run` refuses (a token
         limited to other workflows) is answered exactly as an unknown procedure, before
         anything about it (API state, parameters) is looked at."""
-        connection = self._workflows.connection(org, connection_id)
+        connection = self.workflows.connection(org, connection_id)
         try:
             call = parse_call(query)
         except CallSyntaxError as error:
             raise ServiceError("invalid", "invalid_query", str(error), "query") from None
-        record = self._workflow_store.find_workflow_by_procedure(org, call.procedure_ref)
+        record = self.workflow_store.find_workflow_by_procedure(org, call.procedure_ref)
         if record is None or record.connection != connection.id or not may_run(record.id):
             raise ServiceError(
                 "not_found",
@@ -127,7 +119,7 @@ class CartoCalls:
 
     def run(self, org: str, prepared: PreparedCall) -> CallResult:
         """Execute a prepared CALL with the workflow's cache setting."""
-        result = self._admission.execute(
+        result = self.admission.execute(
             org, prepared.workflow_id, ExecuteRequest(parameters=prepared.parameters)
         )
         return CallResult(prepared.connection, result)
@@ -140,8 +132,8 @@ class CartoCalls:
         may_see: WorkflowFilter = any_workflow,
     ) -> ConnectionExecution:
         """An execution (reconciled) as seen through a connection: 404 unless it ran there."""
-        connection = self._workflows.connection(org, connection_id)
-        execution = self._queries.get(org, execution_id, may_see)
+        connection = self.workflows.connection(org, connection_id)
+        execution = self.queries.get(org, execution_id, may_see)
         if execution.connection != connection.id:
             raise not_found("execution", execution_id)
         return ConnectionExecution(connection, execution)
@@ -157,9 +149,9 @@ class CartoCalls:
         native cancel. Whatever is not there for the caller (connection, execution, or
         one that ran elsewhere) is one 404 `job_not_found`: nothing to tell apart."""
         try:
-            connection = self._workflows.connection(org, connection_id)
+            connection = self.workflows.connection(org, connection_id)
             # The record, not reconciled first, as the native cancel (lifecycle.cancel).
-            if self._queries.stored(org, execution_id, may_see).connection != connection.id:
+            if self.queries.stored(org, execution_id, may_see).connection != connection.id:
                 raise not_found("execution", execution_id)
         except ServiceError as error:
             if error.kind != "not_found":
@@ -170,7 +162,7 @@ class CartoCalls:
                 f"No job of execution {execution_id[:64]!r} on connection {connection_id[:140]!r}.",
                 "externalId",
             ) from None
-        return ConnectionExecution(connection, self._queries.cancel(org, execution_id, may_see))
+        return ConnectionExecution(connection, self.queries.cancel(org, execution_id, may_see))
 
     def list_jobs(
         self,
@@ -189,7 +181,7 @@ class CartoCalls:
                 "page_token: not a token this API gave",
                 "page_token",
             )
-        page = self._executions.list_org_executions(
+        page = self.executions.list_org_executions(
             org, limit=page_size + 1, workflow_ids=workflow_ids, after_id=page_token
         )
         next_token = page[page_size - 1].id if len(page) > page_size else None
@@ -205,7 +197,7 @@ class CartoCalls:
         """The execution's connection; one removed since still names the job's (its
         location then unknown: BigQuery's default)."""
         try:
-            return self._workflows.connection(org, execution.connection)
+            return self.workflows.connection(org, execution.connection)
         except ServiceError as error:
             if error.kind != "not_found":
                 raise

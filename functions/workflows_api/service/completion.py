@@ -51,19 +51,12 @@ class CompletionOutcome:
     state: State | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
 class JobCompletions:
-    def __init__(
-        self,
-        *,
-        lifecycle: ExecutionLifecycle,
-        store: ExecutionStore,
-        workflows: WorkflowService,
-        warehouse: Warehouse,
-    ) -> None:
-        self._lifecycle = lifecycle
-        self._store = store
-        self._workflows = workflows
-        self._warehouse = warehouse
+    lifecycle: ExecutionLifecycle
+    store: ExecutionStore
+    workflows: WorkflowService
+    warehouse: Warehouse
 
     def handle_job_event(
         self, event: BigQueryJobEvent, event_id: str | None = None
@@ -97,7 +90,7 @@ class JobCompletions:
             return CompletionOutcome(
                 "ignored", "the job id does not match its execution label", org, execution_id
             )
-        execution = self._store.get_execution(org, execution_id)
+        execution = self.store.get_execution(org, execution_id)
         if execution is None or execution.bigquery_job_id != event.job_id:
             return CompletionOutcome("ignored", "no such execution", org, execution_id)
         if execution.state.is_terminal:
@@ -105,7 +98,7 @@ class JobCompletions:
                 "unchanged", "the execution already ended", org, execution_id, execution.state
             )
         try:
-            connection = self._workflows.connection(org, execution.connection)
+            connection = self.workflows.connection(org, execution.connection)
         except ServiceError:
             return CompletionOutcome(
                 "ignored", "the execution's connection is gone", org, execution_id
@@ -114,10 +107,10 @@ class JobCompletions:
             return CompletionOutcome(
                 "ignored", "the job ran in another project than the execution's", org, execution_id
             )
-        status = self._warehouse.get_job(connection, event.job_id)
+        status = self.warehouse.get_job(connection, event.job_id)
         if status is None:
             return CompletionOutcome("ignored", "BigQuery has no such job", org, execution_id)
-        updated = self._lifecycle.apply_job_status(execution, status)
+        updated = self.lifecycle.apply_job_status(execution, status)
         if updated.state == execution.state or (
             status.state != "DONE" and updated.state.is_terminal
         ):

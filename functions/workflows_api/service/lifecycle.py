@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from workflows_api import deadlines, logs
@@ -41,24 +41,15 @@ WORKFLOW_CHANGED = JobError(
 RECONCILE_INTERVAL = dt.timedelta(seconds=1)
 
 
+@dataclass(frozen=True, kw_only=True)
 class ExecutionLifecycle:
-    def __init__(
-        self,
-        *,
-        workflows: WorkflowService,
-        executions: ExecutionStore,
-        warehouse: Warehouse,
-        clock: Callable[[], dt.datetime],
-        sleep: Callable[[float], None] = time.sleep,
-        on_finished: Callable[[Execution], object] | None = None,
-    ) -> None:
-        self._workflows = workflows
-        self._executions = executions
-        self._warehouse = warehouse
-        self._clock = clock
-        self._sleep = sleep
-        # Called once per execution, by whoever wrote its terminal state (webhooks).
-        self._on_finished = on_finished
+    workflows: WorkflowService
+    executions: ExecutionStore
+    warehouse: Warehouse
+    clock: Callable[[], dt.datetime]
+    sleep: Callable[[float], None] = time.sleep
+    # Called once per execution, by whoever wrote its terminal state (webhooks).
+    on_finished: Callable[[Execution], object] | None = None
 
     def wait(self, execution: Execution, seconds: float) -> Execution:
         seconds = min(seconds, MAX_WAIT_SECONDS)
@@ -69,7 +60,7 @@ class ExecutionLifecycle:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break
-                self._sleep(min(RECONCILE_INTERVAL.total_seconds(), left))
+                self.sleep(min(RECONCILE_INTERVAL.total_seconds(), left))
                 execution = self.reconcile(execution, force=True)
         return execution
 
@@ -81,16 +72,16 @@ class ExecutionLifecycle:
         """
         if execution.is_terminal:
             return execution
-        now = self._clock()
+        now = self.clock()
         if (
             not force
             and execution.reconciled_at is not None
             and now - execution.reconciled_at < RECONCILE_INTERVAL
         ):
             return execution
-        connection = self._workflows.connection(execution.org, execution.connection)
+        connection = self.workflows.connection(execution.org, execution.connection)
         try:
-            status = self._warehouse.get_job(connection, execution.bigquery_job_id)
+            status = self.warehouse.get_job(connection, execution.bigquery_job_id)
         except BackendUnavailable as unavailable:
             _log_unavailable(execution, unavailable)
             return execution
@@ -116,10 +107,10 @@ class ExecutionLifecycle:
                     f"Execution {execution.id!r} already ended: {execution.state.value}.",
                     "execution_id",
                 )
-            connection = self._workflows.connection(execution.org, execution.connection)
-            self._warehouse.cancel_job(connection, execution.bigquery_job_id)
-            cancelled = execution.transition(State.CANCELLED, at=self._clock())
-            if not self._executions.save_execution(cancelled, expected_state=execution.state):
+            connection = self.workflows.connection(execution.org, execution.connection)
+            self.warehouse.cancel_job(connection, execution.bigquery_job_id)
+            cancelled = execution.transition(State.CANCELLED, at=self.clock())
+            if not self.executions.save_execution(cancelled, expected_state=execution.state):
                 return None
             self._finished(cancelled)
             return Settled(cancelled)
@@ -135,7 +126,7 @@ class ExecutionLifecycle:
         """
         if not ex.is_execution_id(execution_id):
             return None
-        execution = self._executions.get_execution(org, execution_id)
+        execution = self.executions.get_execution(org, execution_id)
         return None if execution is None else self.apply_job_status(execution, status)
 
     def apply_job_status(self, execution: Execution, status: JobStatus) -> Execution:
@@ -149,7 +140,7 @@ class ExecutionLifecycle:
     ) -> int | None:
         """The bytes the execution's job would process (a dry run of its CALL)."""
         sql, arguments = _call(execution, workflow)
-        return self._warehouse.estimate_query(connection, sql=sql, arguments=arguments)
+        return self.warehouse.estimate_query(connection, sql=sql, arguments=arguments)
 
     def submit(
         self, execution: Execution, connection: Connection, workflow: ExecutionSignature
@@ -158,7 +149,7 @@ class ExecutionLifecycle:
         sql, arguments = _call(execution, workflow)
         attempted = replace(execution, submit_attempts=execution.submit_attempts + 1)
         try:
-            status = self._warehouse.submit_query(
+            status = self.warehouse.submit_query(
                 connection,
                 job_id=execution.bigquery_job_id,
                 sql=sql,
@@ -189,7 +180,7 @@ class ExecutionLifecycle:
         return self._apply(attempted, status, stored_state=execution.state)
 
     def _resubmit(self, execution: Execution, connection: Connection) -> Execution:
-        record = self._workflows.stored(execution.org, execution.workflow_id)
+        record = self.workflows.stored(execution.org, execution.workflow_id)
         if record is None or record.api is None or record.api.deployed_version != execution.version:
             # The procedure it was meant to call is gone or different: do not run another.
             changed = JobStatus(execution.bigquery_job_id, "DONE", WORKFLOW_CHANGED)
@@ -207,12 +198,12 @@ class ExecutionLifecycle:
 
         def attempt() -> Settled[Execution] | None:
             current, expected = seen[-1]
-            updated = current.with_job_report(status, at=self._clock())
-            if self._executions.save_execution(updated, expected_state=expected):
+            updated = current.with_job_report(status, at=self.clock())
+            if self.executions.save_execution(updated, expected_state=expected):
                 if updated.is_terminal and not expected.is_terminal:
                     self._finished(updated)
                 return Settled(updated)
-            stored = self._executions.get_execution(current.org, current.id)
+            stored = self.executions.get_execution(current.org, current.id)
             if stored is None:
                 return Settled(updated)
             if not stored.advances_to(target):
@@ -224,14 +215,14 @@ class ExecutionLifecycle:
 
     def _save(self, execution: Execution, expected_state: State) -> Execution:
         """Write a change that moves no state (a submit attempt) if nobody moved it."""
-        if self._executions.save_execution(execution, expected_state=expected_state):
+        if self.executions.save_execution(execution, expected_state=expected_state):
             return execution
-        stored = self._executions.get_execution(execution.org, execution.id)
+        stored = self.executions.get_execution(execution.org, execution.id)
         return stored or execution
 
     def _finished(self, execution: Execution) -> None:
-        if self._on_finished is not None:
-            self._on_finished(execution)
+        if self.on_finished is not None:
+            self.on_finished(execution)
 
 
 def _call(execution: Execution, workflow: ExecutionSignature) -> tuple[str, list[QueryArgument]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from workflows_api.domain.execution import states as ex
 from workflows_api.domain.execution.states import Execution, State
@@ -13,17 +14,11 @@ from workflows_api.service.ports import ExecutionStore
 from workflows_api.service.workflows import WorkflowService
 
 
+@dataclass(frozen=True, kw_only=True)
 class ExecutionQueries:
-    def __init__(
-        self,
-        *,
-        workflows: WorkflowService,
-        executions: ExecutionStore,
-        lifecycle: ExecutionLifecycle,
-    ) -> None:
-        self._workflows = workflows
-        self._executions = executions
-        self._lifecycle = lifecycle
+    workflows: WorkflowService
+    executions: ExecutionStore
+    lifecycle: ExecutionLifecycle
 
     def get(self, org: str, execution_id: str, may_see: WorkflowFilter = any_workflow) -> Execution:
         """An execution, reconciled with its BigQuery job when it is not terminal.
@@ -31,7 +26,7 @@ class ExecutionQueries:
         `may_see(workflow_id)` is false for a caller limited to other workflows: to it
         the execution does not exist.
         """
-        return self._lifecycle.reconcile(self.stored(org, execution_id, may_see))
+        return self.lifecycle.reconcile(self.stored(org, execution_id, may_see))
 
     def stored(
         self, org: str, execution_id: str, may_see: WorkflowFilter = any_workflow
@@ -39,7 +34,7 @@ class ExecutionQueries:
         """The execution as recorded (not reconciled); 404 when the caller may not see it."""
         if not ex.is_execution_id(execution_id):
             raise not_found("execution", execution_id[:64])
-        execution = self._executions.get_execution(org, execution_id)
+        execution = self.executions.get_execution(org, execution_id)
         if execution is None or not may_see(execution.workflow_id):
             raise not_found("execution", execution_id)
         return execution
@@ -48,7 +43,7 @@ class ExecutionQueries:
         self, org: str, execution_id: str, may_see: WorkflowFilter = any_workflow
     ) -> Execution:
         """Cancel an execution the caller may see (ExecutionLifecycle.cancel)."""
-        return self._lifecycle.cancel(lambda: self.stored(org, execution_id, may_see))
+        return self.lifecycle.cancel(lambda: self.stored(org, execution_id, may_see))
 
     def list_executions(
         self,
@@ -62,7 +57,7 @@ class ExecutionQueries:
         created_before: dt.datetime | None = None,
     ) -> tuple[list[Execution], str | None]:
         """A page of the workflow's executions, newest first, and the next page's token."""
-        self._workflows.get(org, workflow_id)  # 404 for an unknown workflow
+        self.workflows.get(org, workflow_id)  # 404 for an unknown workflow
         if page_token is not None and not ex.is_execution_id(page_token):
             raise ServiceError(
                 "invalid",
@@ -70,7 +65,7 @@ class ExecutionQueries:
                 "page_token: not a token this API gave",
                 "page_token",
             )
-        page = self._executions.list_executions(
+        page = self.executions.list_executions(
             org,
             workflow_id,
             limit=page_size + 1,

@@ -28,19 +28,12 @@ class ResultsPage:
     next_page_token: str | None
 
 
+@dataclass(frozen=True, kw_only=True)
 class ExecutionResults:
-    def __init__(
-        self,
-        *,
-        executions: ExecutionQueries,
-        workflows: WorkflowService,
-        warehouse: Warehouse,
-        clock: Callable[[], dt.datetime],
-    ) -> None:
-        self._executions = executions
-        self._workflows = workflows
-        self._warehouse = warehouse
-        self._clock = clock
+    executions: ExecutionQueries
+    workflows: WorkflowService
+    warehouse: Warehouse
+    clock: Callable[[], dt.datetime]
 
     def page(
         self,
@@ -53,7 +46,7 @@ class ExecutionResults:
         geography_format: GeographyFormat,
     ) -> ResultsPage:
         """One page of a succeeded execution's output rows, with the table's columns."""
-        execution = self._readable(self._executions.get(org, execution_id, may_see))
+        execution = self._readable(self.executions.get(org, execution_id, may_see))
         offset = 0 if page_token is None else results.offset_of(page_token)
         if offset is None:
             raise ServiceError(
@@ -62,11 +55,11 @@ class ExecutionResults:
                 "page_token: not a token this API gave",
                 "page_token",
             )
-        connection = self._workflows.connection(org, execution.connection)
-        columns = self._warehouse.table_columns(connection, execution.output_table)
+        connection = self.workflows.connection(org, execution.connection)
+        columns = self.warehouse.table_columns(connection, execution.output_table)
         project, dataset, table = execution.output_table.split(".")
         sql = results.results_query(project, dataset, table, columns, geography_format)
-        rows = self._warehouse.query_rows(
+        rows = self.warehouse.query_rows(
             connection,
             sql,
             [
@@ -92,7 +85,7 @@ class ExecutionResults:
                 "it has succeeded.",
                 "execution_id",
             )
-        if execution.output_expires_at is not None and self._clock() >= execution.output_expires_at:
+        if execution.output_expires_at is not None and self.clock() >= execution.output_expires_at:
             raise ServiceError(
                 "conflict", "output_expired", f"The output table of {execution.id!r} has expired."
             )

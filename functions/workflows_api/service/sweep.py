@@ -67,19 +67,12 @@ class SweepReport:
     settled: int = 0  # of those, ended now (their completion event never came)
 
 
+@dataclass(frozen=True, kw_only=True)
 class ExecutionSweep:
-    def __init__(
-        self,
-        *,
-        executions: ExecutionStore,
-        lifecycle: ExecutionLifecycle,
-        clock: Callable[[], dt.datetime],
-        recheck_after: dt.timedelta = RECHECK_AFTER,
-    ) -> None:
-        self._executions = executions
-        self._lifecycle = lifecycle
-        self._clock = clock
-        self._recheck_after = recheck_after
+    executions: ExecutionStore
+    lifecycle: ExecutionLifecycle
+    clock: Callable[[], dt.datetime]
+    recheck_after: dt.timedelta = RECHECK_AFTER
 
     def sweep(
         self, limit: int = SWEEP_BATCH, older_than: dt.timedelta = SWEEP_MIN_AGE
@@ -88,10 +81,10 @@ class ExecutionSweep:
         BigQuery never confirmed, oldest first; then re-read up to `limit` open ones not
         reconciled for `recheck_after`, least recently checked first."""
         with deadlines.within(SWEEP_DEADLINE_SECONDS):
-            now = self._clock()
-            stale = self._executions.list_unconfirmed_executions(now - older_than, limit)
+            now = self.clock()
+            stale = self.executions.list_unconfirmed_executions(now - older_than, limit)
             swept = self._reconcile_each(stale)
-            unsettled = self._executions.list_unsettled_executions(now - self._recheck_after, limit)
+            unsettled = self.executions.list_unsettled_executions(now - self.recheck_after, limit)
             rechecked = self._reconcile_each(unsettled)
         ended = sum(1 for e in swept if e.is_terminal)
         submitted = sum(1 for e in swept if not e.is_terminal and e.job_confirmed)
@@ -128,7 +121,7 @@ class ExecutionSweep:
             if deadlines.capped(SWEEP_DEADLINE_SECONDS) < _RESERVE_SECONDS:
                 break
             try:
-                swept.append(self._lifecycle.reconcile(execution, force=True))
+                swept.append(self.lifecycle.reconcile(execution, force=True))
             except ServiceError as refused:
                 logs.log(
                     logger,

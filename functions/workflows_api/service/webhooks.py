@@ -21,6 +21,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from workflows_api import logs
@@ -61,31 +62,18 @@ class RetryDelivery(Exception):
     """The attempt failed and attempts remain: the queue should deliver again."""
 
 
+@dataclass(frozen=True, kw_only=True)
 class Webhooks:
-    def __init__(
-        self,
-        *,
-        workflows: WorkflowService,
-        store: WebhookStore,
-        secrets: SigningSecrets,
-        executions: ExecutionStore,
-        sender: WebhookSender,
-        queue: DeliveryQueue,
-        render: Callable[[Execution], dict[str, Any]],
-        clock: Callable[[], dt.datetime],
-        allow_http: bool = False,
-        attempts: int = DEFAULT_ATTEMPTS,
-    ) -> None:
-        self._workflows = workflows
-        self._store = store
-        self._secrets = secrets
-        self._executions = executions
-        self._sender = sender
-        self._queue = queue
-        self._render = render
-        self._clock = clock
-        self._allow_http = allow_http
-        self._attempts = attempts
+    workflows: WorkflowService
+    store: WebhookStore
+    secrets: SigningSecrets
+    executions: ExecutionStore
+    sender: WebhookSender
+    queue: DeliveryQueue
+    render: Callable[[Execution], dict[str, Any]]
+    clock: Callable[[], dt.datetime]
+    allow_http: bool = False
+    attempts: int = DEFAULT_ATTEMPTS
 
     # --- configuration --------------------------------------------------------------
 
@@ -93,11 +81,11 @@ class Webhooks:
         self, org: str, workflow_id: str, urls: list[str], rotate_secret: bool = False
     ) -> tuple[WebhookConfig, str | None]:
         """Set the URLs; returns the signing secret when it is new (shown once)."""
-        self._workflows.get(org, workflow_id)  # 404 for an unknown workflow
+        self.workflows.get(org, workflow_id)  # 404 for an unknown workflow
         problems = [
             {"field": f"urls.{i}", "message": f"{url[:200]!r}: {problem}"}
             for i, url in enumerate(urls)
-            if (problem := url_problem(url, self._allow_http)) is not None
+            if (problem := url_problem(url, self.allow_http)) is not None
         ]
         if len(urls) > MAX_URLS:
             problems.append({"field": "urls", "message": f"at most {MAX_URLS} URLs"})
@@ -112,22 +100,22 @@ class Webhooks:
                 details=problems,
             )
         secret = None
-        if rotate_secret or self._secrets.get_signing_secret(org, workflow_id) is None:
+        if rotate_secret or self.secrets.get_signing_secret(org, workflow_id) is None:
             secret = new_signing_secret()
-            self._secrets.put_signing_secret(org, workflow_id, secret)
-        config = WebhookConfig(org, workflow_id, tuple(urls), self._clock())
-        self._store.put_webhooks(config)
+            self.secrets.put_signing_secret(org, workflow_id, secret)
+        config = WebhookConfig(org, workflow_id, tuple(urls), self.clock())
+        self.store.put_webhooks(config)
         return config, secret
 
     def get(self, org: str, workflow_id: str) -> WebhookConfig:
-        self._workflows.get(org, workflow_id)
-        config = self._store.get_webhooks(org, workflow_id)
-        return config or WebhookConfig(org, workflow_id, (), self._clock())
+        self.workflows.get(org, workflow_id)
+        config = self.store.get_webhooks(org, workflow_id)
+        return config or WebhookConfig(org, workflow_id, (), self.clock())
 
     def remove(self, org: str, workflow_id: str) -> None:
-        self._workflows.get(org, workflow_id)
-        self._store.delete_webhooks(org, workflow_id)
-        self._secrets.delete_signing_secret(org, workflow_id)
+        self.workflows.get(org, workflow_id)
+        self.store.delete_webhooks(org, workflow_id)
+        self.secrets.delete_signing_secret(org, workflow_id)
 
     # --- delivery -------------------------------------------------------------------
 
@@ -135,7 +123,7 @@ class Webhooks:
         """Queue the end of `execution` for each URL of its workflow; never raises (a
         queue that refuses is recorded on the execution as `enqueue_failed`)."""
         try:
-            config = self._store.get_webhooks(execution.org, execution.workflow_id)
+            config = self.store.get_webhooks(execution.org, execution.workflow_id)
             if config is None or not config.urls:
                 return []
             deliveries = [self._delivery(execution, url) for url in config.urls]
@@ -144,7 +132,7 @@ class Webhooks:
             logger.exception("webhook deliveries not prepared for execution %s", execution.id)
             return []
         try:
-            self._queue.enqueue(deliveries)
+            self.queue.enqueue(deliveries)
         except Exception as error:
             logs.log(
                 logger,
@@ -161,23 +149,23 @@ class Webhooks:
         """One attempt of a queued delivery, recorded on its execution. Returns when
         the delivery is done (delivered, dead-lettered, or moot); raises RetryDelivery
         when the queue should deliver it again."""
-        execution = self._executions.get_execution(delivery.org, delivery.execution_id)
+        execution = self.executions.get_execution(delivery.org, delivery.execution_id)
         if execution is None:
             return  # expired or deleted: nobody can read the record
         earlier = [a for a in execution.deliveries if a.url == delivery.url]
         if any(a.delivered or a.dead_lettered for a in earlier):
             return  # a redelivery of a delivery already settled
-        secret = self._secrets.get_signing_secret(delivery.org, delivery.workflow_id)
+        secret = self.secrets.get_signing_secret(delivery.org, delivery.workflow_id)
         if secret is None:
             return  # webhooks removed since: nothing to sign with, nothing to send
         number = max(delivery_attempt or 1, len(earlier) + 1)
         attempt = self._attempt(delivery, secret, number)
         if attempt.delivered or attempt.dead_lettered:
             return
-        raise RetryDelivery(f"attempt {number} of {self._attempts} failed: {attempt.error}")
+        raise RetryDelivery(f"attempt {number} of {self.attempts} failed: {attempt.error}")
 
     def _attempt(self, delivery: WebhookDelivery, secret: str, number: int) -> DeliveryAttempt:
-        now = self._clock()
+        now = self.clock()
         headers = {
             "Content-Type": "application/json",
             SIGNATURE_HEADER: signature(secret, int(now.timestamp()), delivery.body),
@@ -185,7 +173,7 @@ class Webhooks:
             DELIVERY_HEADER: delivery.event_id,
         }
         try:
-            status: int | None = self._sender.send(delivery.url, delivery.body, headers)
+            status: int | None = self.sender.send(delivery.url, delivery.body, headers)
             error = None if status is not None and 200 <= status < 300 else f"http_{status}"
         except WebhookSendError as failure:
             status, error = None, failure_reason(failure)
@@ -197,9 +185,9 @@ class Webhooks:
             status,
             error,
             event_id=delivery.event_id,
-            dead_lettered=error is not None and number >= self._attempts,
+            dead_lettered=error is not None and number >= self.attempts,
         )
-        self._executions.record_delivery_attempt(delivery.org, delivery.execution_id, attempt)
+        self.executions.record_delivery_attempt(delivery.org, delivery.execution_id, attempt)
         logs.log(
             logger,
             logging.INFO if attempt.delivered else logging.WARNING,
@@ -215,7 +203,7 @@ class Webhooks:
 
     def _delivery(self, execution: Execution, url: str) -> WebhookDelivery:
         event = event_id(execution.org, execution.id, url)
-        payload = {**self._render(execution), "event_id": event}
+        payload = {**self.render(execution), "event_id": event}
         return WebhookDelivery(
             org=execution.org,
             workflow_id=execution.workflow_id,
@@ -227,7 +215,7 @@ class Webhooks:
         )
 
     def _record_unqueued(self, execution: Execution, deliveries: list[WebhookDelivery]) -> None:
-        now = self._clock()
+        now = self.clock()
         for delivery in deliveries:
             attempt = DeliveryAttempt(
                 delivery.url,
@@ -240,7 +228,7 @@ class Webhooks:
                 dead_lettered=True,
             )
             try:
-                self._executions.record_delivery_attempt(execution.org, execution.id, attempt)
+                self.executions.record_delivery_attempt(execution.org, execution.id, attempt)
             except Exception:
                 logger.exception("could not record the unqueued delivery of %s", execution.id)
 

@@ -85,19 +85,12 @@ def api_disabled(workflow_id: str) -> ServiceError:
     )
 
 
+@dataclass(frozen=True, kw_only=True)
 class WorkflowService:
-    def __init__(
-        self,
-        *,
-        connections: ConnectionStore,
-        workflows: WorkflowStore,
-        warehouse: Warehouse,
-        clock: Callable[[], dt.datetime],
-    ) -> None:
-        self._connections = connections
-        self._workflows = workflows
-        self._warehouse = warehouse
-        self._clock = clock
+    connections: ConnectionStore
+    workflows: WorkflowStore
+    warehouse: Warehouse
+    clock: Callable[[], dt.datetime]
 
     # --- definitions ----------------------------------------------------------------
 
@@ -118,12 +111,12 @@ class WorkflowService:
             workflow = parse_workflow(definition)
         except WorkflowInvalid as invalid:
             raise workflow_invalid(invalid.issues) from None
-        existing = self._workflows.get_workflow(org, workflow_id)
+        existing = self.workflows.get_workflow(org, workflow_id)
         connection = self._resolve_connection(
             org, connection_id or (existing.connection if existing else None)
         )
         issues = checked(workflow, connection)
-        now = self._clock()
+        now = self.clock()
         record = WorkflowRecord(
             org=org,
             id=workflow_id,
@@ -134,7 +127,7 @@ class WorkflowService:
             updated_at=now,
             api=existing.api if existing else None,
         )
-        self._workflows.put_workflow(record)
+        self.workflows.put_workflow(record)
         warnings = [i for i in issues if i.severity == "warning"]
         return SavedWorkflow(record, existing is None, warnings)
 
@@ -148,7 +141,7 @@ class WorkflowService:
         """The workflow, or None when there is none (no store read for an impossible id)."""
         if not WORKFLOW_ID_PATTERN.fullmatch(workflow_id):
             return None
-        return self._workflows.get_workflow(org, workflow_id)
+        return self.workflows.get_workflow(org, workflow_id)
 
     def list(
         self, org: str, page_size: int, page_token: str | None
@@ -162,7 +155,7 @@ class WorkflowService:
                 "page_token: not a token this API gave",
                 "page_token",
             )
-        records = self._workflows.list_workflows(org, limit=page_size + 1, after=page_token)
+        records = self.workflows.list_workflows(org, limit=page_size + 1, after=page_token)
         if len(records) > page_size:
             return records[:page_size], records[page_size - 1].id
         return records, None
@@ -172,7 +165,7 @@ class WorkflowService:
         record = self.get(org, workflow_id)
         if record.api is not None and record.api.enabled:
             self.disable_api(org, workflow_id)
-        self._workflows.delete_workflow(org, workflow_id)
+        self.workflows.delete_workflow(org, workflow_id)
 
     def compiled(self, org: str, workflow_id: str) -> CompiledProcedure:
         """The procedure the current definition compiles to (CARTO's "Export")."""
@@ -183,7 +176,7 @@ class WorkflowService:
         """The org's connection; 404 (and no store read) for a name that cannot be one."""
         if not CONNECTION_PATTERN.fullmatch(connection_id):
             raise not_found("connection", connection_id[:140])
-        connection = self._connections.get_connection(org, connection_id)
+        connection = self.connections.get_connection(org, connection_id)
         if connection is None:
             raise not_found("connection", connection_id)
         return connection
@@ -214,8 +207,8 @@ class WorkflowService:
         self._run_ddl(
             self.connection(org, record.connection), drop_procedure_statement(record.api.procedure)
         )
-        updated = replace(record, api=replace(record.api, enabled=False, updated_at=self._clock()))
-        self._workflows.put_workflow(updated)
+        updated = replace(record, api=replace(record.api, enabled=False, updated_at=self.clock()))
+        self.workflows.put_workflow(updated)
         return updated
 
     def _deploy(self, record: WorkflowRecord) -> WorkflowRecord:
@@ -223,9 +216,9 @@ class WorkflowService:
         workflow = definition_of(record)
         checked(workflow, connection)  # the allowlist may have changed since the PUT
         compiled = self._compile(record, workflow, connection)
-        self._warehouse.ensure_dataset(connection)
+        self.warehouse.ensure_dataset(connection)
         self._run_ddl(connection, compiled.sql)
-        now = self._clock()
+        now = self.clock()
         api = ApiState(
             enabled=True,
             procedure=compiled.procedure_ref,
@@ -236,7 +229,7 @@ class WorkflowService:
             signature=_signature_json(workflow),
         )
         updated = replace(record, api=api)
-        self._workflows.put_workflow(updated)
+        self.workflows.put_workflow(updated)
         return updated
 
     def procedure_ref(self, record: WorkflowRecord) -> str:
@@ -264,7 +257,7 @@ class WorkflowService:
 
     def _run_ddl(self, connection: Connection, sql: str) -> None:
         try:
-            self._warehouse.run_ddl(connection, sql)
+            self.warehouse.run_ddl(connection, sql)
         except WarehouseError as error:
             raise ServiceError(
                 "unprocessable",
@@ -278,7 +271,7 @@ class WorkflowService:
     def _resolve_connection(self, org: str, connection_id: str | None) -> Connection:
         if connection_id is not None:
             connection = (
-                self._connections.get_connection(org, connection_id)
+                self.connections.get_connection(org, connection_id)
                 if CONNECTION_PATTERN.fullmatch(connection_id)
                 else None  # not a name a connection can have (a/b is a document path)
             )
@@ -290,7 +283,7 @@ class WorkflowService:
                     "connection",
                 )
             return connection
-        available = self._connections.list_connections(org)
+        available = self.connections.list_connections(org)
         if len(available) != 1:
             raise ServiceError(
                 "invalid",

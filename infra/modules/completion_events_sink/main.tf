@@ -9,7 +9,7 @@
 # (roles/pubsub.admin on the topic, or the deployment's owner applies the grant).
 
 terraform {
-  required_version = ">= 1.5"
+  required_version = ">= 1.9"
 
   required_providers {
     google = {

@@ -13,6 +13,8 @@ resource "google_firestore_database" "records" {
   # id, which cannot be reused for a while once deleted).
   deletion_policy         = var.firestore_deletion_policy
   delete_protection_state = var.firestore_deletion_policy == "DELETE" ? "DELETE_PROTECTION_DISABLED" : "DELETE_PROTECTION_ENABLED"
+  # Any version of the last 7 days can be read or restored (backups.tf: daily backups).
+  point_in_time_recovery_enablement = "POINT_IN_TIME_RECOVERY_ENABLED"
 
   depends_on = [google_project_service.services]
 }

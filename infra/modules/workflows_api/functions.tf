@@ -48,10 +48,7 @@ resource "google_cloudfunctions2_function" "functions" {
     environment_variables = merge(local.environment, { THREADS = tostring(each.value.concurrency) })
   }
 
-  depends_on = [
-    google_project_iam_member.build_log_writer,
-    google_project_iam_member.build_staging_objects,
-    google_artifact_registry_repository_iam_member.build_image_writer,
-    google_storage_bucket_iam_member.build_source_reader,
-  ]
+  # The build account's grants (and the runtime's), propagated (iam.tf): a build that
+  # starts before them fails on a fresh project. The sleep names every grant.
+  depends_on = [time_sleep.iam_propagation]
 }

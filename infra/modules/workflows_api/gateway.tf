@@ -75,12 +75,19 @@ resource "google_api_gateway_gateway" "gateway" {
   api_config   = google_api_gateway_api_config.api.id
   display_name = "Workflows API"
   labels       = local.labels
+
+  # The gateway serves the API's managed service, which must be enabled first.
+  depends_on = [google_project_service.gateway_managed_service]
 }
 
-# The API's managed service must be enabled in the project before the gateway serves it.
+# The API's managed service must be enabled in the project before the gateway serves
+# it, and it is ready to enable only once the API has a config (API Gateway rolls the
+# service out with the first config): after the config, before the gateway.
 resource "google_project_service" "gateway_managed_service" {
   project = var.project_id
   service = google_api_gateway_api.api.managed_service
   # The API's own service, made by and for this deployment: off with it.
   disable_on_destroy = true
+
+  depends_on = [google_api_gateway_api_config.api]
 }

@@ -57,8 +57,12 @@ resource "google_service_account" "accounts" {
 # --- Runtime: the functions' identity ----------------------------------------------
 
 # Run query jobs (CALL of the procedures, DDL, result reads) billed to this project.
-# Job User grants no data access: data comes from the dataset grants below.
+# Job User grants no data access: data comes from the dataset grants below. Only a
+# single-org deployment runs jobs as the runtime; otherwise every BigQuery call runs
+# as the connection's own (impersonated) account, which its customer grants.
 resource "google_project_iam_member" "runtime_bigquery_job_user" {
+  count = var.single_org ? 1 : 0
+
   project = var.project_id
   role    = "roles/bigquery.jobUser"
   member  = local.runtime_member
@@ -73,12 +77,20 @@ resource "google_project_iam_member" "runtime_bigquery_job_user" {
 # (= bigquery.dataViewer) and WRITER (= bigquery.dataEditor), which the API would
 # otherwise swap in and show as a diff on every plan.
 
-# Create, replace and drop procedures and output tables in the generated dataset only.
+# Create, replace and drop procedures and output tables in the generated dataset only,
+# and only in single-org mode: otherwise each connection has its own dataset, written
+# by its own account.
 resource "google_bigquery_dataset_access" "runtime_generated_dataset_writer" {
+  count = var.single_org ? 1 : 0
+
   project       = var.project_id
   dataset_id    = google_bigquery_dataset.generated.dataset_id
   role          = "WRITER"
   user_by_email = google_service_account.accounts["runtime"].email
+
+  # The dataset-access resource retries rate limits only: "service account ... does
+  # not exist" right after the account's creation would fail the apply.
+  depends_on = [time_sleep.iam_propagation]
 }
 
 # Read the tables the workflows read, dataset by dataset (other teams' datasets: one
@@ -90,6 +102,8 @@ resource "google_bigquery_dataset_access" "runtime_source_dataset_reader" {
   dataset_id    = each.value.dataset
   role          = "READER"
   user_by_email = google_service_account.accounts["runtime"].email
+
+  depends_on = [time_sleep.iam_propagation]
 }
 
 # Firestore records, in this deployment's database only.
@@ -107,14 +121,34 @@ resource "google_project_iam_member" "runtime_datastore_user" {
   depends_on = [google_project_service.services]
 }
 
-# Connections that run an org's SQL as that org's own service account.
+# Connections that run an org's SQL as that org's own service account. The runtime
+# only mints access tokens for them (IAM Credentials generateAccessToken): Token
+# Creator would also let it sign blobs and JWTs and mint ID tokens as them. A custom
+# role made in this project can be granted only on resources of this project, so
+# accounts of this project get the custom role (iam.serviceAccounts.getAccessToken
+# alone); accounts of other projects get Token Creator, unless their project's owner
+# grants a narrower role there instead and leaves them out of the list (README).
+resource "google_project_iam_custom_role" "access_token_minter" {
+  project     = var.project_id
+  role_id     = "${local.custom_role_prefix}_accessTokenMinter_${local.custom_role_suffix}"
+  title       = "Workflows API: mint access tokens of connection accounts"
+  description = "Mint OAuth access tokens of a service account (impersonation), nothing else."
+  permissions = ["iam.serviceAccounts.getAccessToken"]
+
+  depends_on = [google_project_service.services]
+}
+
 resource "google_service_account_iam_member" "runtime_impersonates_connection" {
   for_each = toset(var.impersonated_service_accounts)
 
   # "-": the IAM API finds the account's project from its email.
   service_account_id = "projects/-/serviceAccounts/${each.value}"
-  role               = "roles/iam.serviceAccountTokenCreator"
-  member             = local.runtime_member
+  role = (
+    endswith(each.value, "@${var.project_id}.iam.gserviceaccount.com")
+    ? google_project_iam_custom_role.access_token_minter.name
+    : "roles/iam.serviceAccountTokenCreator"
+  )
+  member = local.runtime_member
 }
 
 # --- Build: Cloud Build, when it turns the source into the functions' images --------
@@ -156,6 +190,32 @@ resource "google_project_iam_member" "build_staging_objects" {
   }
 
   depends_on = [google_project_service.services]
+}
+
+# --- IAM propagation ------------------------------------------------------------------
+
+# A new service account and new grants take a while to be seen everywhere: dataset
+# access entries name the runtime account ("service account ... does not exist" right
+# after it was made), Cloud Build needs the build account's grants. What uses them
+# waits (the functions, the dataset entries); a new account or grant waits again.
+resource "time_sleep" "iam_propagation" {
+  create_duration = "60s"
+
+  triggers = {
+    accounts = join(",", sort([for account in google_service_account.accounts : account.email]))
+    grants = join(",", sort(concat(
+      [for grant in google_project_iam_member.runtime_bigquery_job_user : grant.id],
+      [
+        google_project_iam_member.runtime_datastore_user.id,
+        google_project_iam_member.build_log_writer.id,
+        google_project_iam_member.build_staging_objects.id,
+        google_artifact_registry_repository_iam_member.build_image_writer.id,
+        google_storage_bucket_iam_member.build_source_reader.id,
+        google_project_iam_member.runtime_webhook_secret_creator.id,
+        google_project_iam_member.runtime_webhook_secret_manager.id,
+      ],
+    )))
+  }
 }
 
 # --- Invokers ------------------------------------------------------------------------

@@ -140,7 +140,7 @@ locals {
     WFAPI_GATEWAY_SERVICE_ACCOUNT = google_service_account.accounts["gateway"].email
   }
 
-  services = toset([
+  services = toset(concat([
     "apigateway.googleapis.com",
     "artifactregistry.googleapis.com",
     "bigquery.googleapis.com",
@@ -152,13 +152,16 @@ locals {
     "iam.googleapis.com",
     "iamcredentials.googleapis.com",
     "logging.googleapis.com",
+    "monitoring.googleapis.com",
     "pubsub.googleapis.com",
     "run.googleapis.com",
     "secretmanager.googleapis.com",
     "servicecontrol.googleapis.com",
     "servicemanagement.googleapis.com",
     "storage.googleapis.com",
-  ])
+    ], var.billing_account == null ? [] : [
+    "billingbudgets.googleapis.com",
+  ]))
 }
 
 # Resources that call an API depend on this resource (directly or through their

@@ -28,8 +28,10 @@ resource "google_cloud_scheduler_job" "executions" {
   description = "Execute workflow ${each.value.workflow} (Workflows API)"
   schedule    = each.value.schedule
   time_zone   = each.value.time_zone
-  # execute answers at once (202) unless asked to wait.
-  attempt_deadline = "60s"
+  # execute answers at once (202) unless asked to wait, but a slow call (submission
+  # retries, BigQuery slow to answer) may take up to execute's whole timeout: Scheduler
+  # waits that long plus a margin, so that no call still being served is retried.
+  attempt_deadline = "${local.functions["execute"].timeout_seconds + 30}s"
 
   retry_config {
     # Retries happen only when execute failed or did not answer in time; with the

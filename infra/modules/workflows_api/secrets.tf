@@ -44,11 +44,10 @@ resource "google_project_iam_custom_role" "webhook_secret_manager" {
   permissions = [
     "secretmanager.secrets.get",
     "secretmanager.secrets.delete",
+    # What adapters/secret_manager.py calls, no more: create_secret (the other role),
+    # get_secret, delete_secret, add_secret_version, access_secret_version.
     "secretmanager.versions.add",
     "secretmanager.versions.access",
-    "secretmanager.versions.get",
-    "secretmanager.versions.list",
-    "secretmanager.versions.destroy",
   ]
 
   depends_on = [google_project_service.services]

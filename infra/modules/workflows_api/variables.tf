@@ -41,9 +41,9 @@ variable "labels" {
 }
 
 variable "access_mode" {
-  description = "public: the HTTP functions allow unauthenticated invocation (allUsers) and authenticate callers themselves. private: no allUsers anywhere (for organisations that restrict sharing to their domain): only the API Gateway's account invokes them, and the caller's Authorization header reaches them as X-Forwarded-Authorization."
+  description = "private (default): no allUsers anywhere (organisations that restrict sharing to their domain, the default for new ones, refuse it): only the API Gateway's account invokes the HTTP functions, and the caller's Authorization header reaches them as X-Forwarded-Authorization. public, an explicit choice: the HTTP functions allow unauthenticated invocation (allUsers) and authenticate callers themselves."
   type        = string
-  default     = "public"
+  default     = "private"
 
   validation {
     condition     = contains(["public", "private"], var.access_mode)
@@ -214,5 +214,45 @@ variable "scheduler_jobs" {
       can(regex("^[a-z][a-z0-9-]{0,62}$", job.name)) && can(tostring(job.schedule)) && can(tostring(job.workflow))
     ])
     error_message = "Each scheduler job needs name (lowercase letters, digits, '-'), schedule and workflow."
+  }
+}
+
+# --- Signals: alerts, budget, backups ---------------------------------------------
+
+variable "notification_channels" {
+  description = "Where alerts (and the budget's e-mails) go: name => { type (default \"email\"), labels } as Cloud Monitoring's channel types take them, e.g. { ops = { labels = { email_address = \"ops@example.com\" } } }. Empty: incidents show in the console only."
+  type = map(object({
+    type   = optional(string, "email")
+    labels = map(string)
+  }))
+  default = {}
+}
+
+variable "alert_thresholds" {
+  description = "Overrides of alert thresholds by alert key (infra/README.md, \"Signals\"): http_5xx, backend_unavailable, id_token_refusals, webhook_dead_letters, sweeps_leaving_executions, trigger_rejections, executions_failed, executions_surge, dead_letters. An alert fires above its threshold."
+  type        = map(number)
+  default     = {}
+}
+
+variable "billing_account" {
+  description = "Billing account id (012345-6789AB-CDEF01) of a monthly budget alert on the project's costs; null: no budget. Needs Billing Account Costs Manager on it."
+  type        = string
+  default     = null
+}
+
+variable "monthly_budget" {
+  description = "The monthly budget, in the billing account's currency (with billing_account)."
+  type        = number
+  default     = 100
+}
+
+variable "firestore_backup_retention_days" {
+  description = "How long each daily Firestore backup is kept (1 to 7 days)."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.firestore_backup_retention_days >= 1 && var.firestore_backup_retention_days <= 7
+    error_message = "firestore_backup_retention_days: 1 to 7 (daily backups are kept at most 7 days)."
   }
 }

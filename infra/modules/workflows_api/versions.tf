@@ -1,6 +1,7 @@
 terraform {
-  # optional() object attributes with defaults need 1.3; import/check blocks are not used.
-  required_version = ">= 1.5"
+  # 1.9: variable validations that name other variables (root: completion_event_projects);
+  # the root's import block with for_each (Firestore re-apply) needs 1.7.
+  required_version = ">= 1.9"
 
   required_providers {
     # tests/infra checks every argument and block name against the schema of v7.45.0

@@ -1,6 +1,6 @@
 """The SDK's response models are the server's: same fields, same types, same schema.
 
-Once workflows_api.http.schemas imports them from workflows_api_client.models (one
+Once workflows_api.http.native.models imports them from workflows_api_client.models (one
 definition), this holds by construction; until then it catches drift.
 """
 
@@ -10,7 +10,7 @@ import pytest
 from pydantic import BaseModel
 
 from workflows_api.domain.execution.states import JobError
-from workflows_api.http import schemas
+from workflows_api.http.native import models as server_models
 from workflows_api_client import models
 
 SHARED = [
@@ -36,7 +36,7 @@ SHARED = [
 @pytest.mark.parametrize("name", SHARED)
 def test_the_sdk_model_is_the_servers(name: str) -> None:
     client_model: type[BaseModel] = getattr(models, name)
-    server_model: type[BaseModel] = getattr(schemas, name)
+    server_model: type[BaseModel] = getattr(server_models, name)
     for mode in ("validation", "serialization"):
         assert client_model.model_json_schema(mode=mode) == server_model.model_json_schema(
             mode=mode
@@ -48,5 +48,5 @@ def test_job_error_result_is_built_from_the_domains_error() -> None:
     error = JobError(reason="invalidQuery", location="q", message="bad")
     assert (
         models.JobErrorResult.of(error).model_dump()
-        == schemas.JobErrorResult.of(error).model_dump()
+        == server_models.JobErrorResult.of(error).model_dump()
     )

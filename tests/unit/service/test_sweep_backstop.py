@@ -1,0 +1,97 @@
+"""The sweep's backstop (service/sweep.py): executions whose job BigQuery confirmed but
+whose completion event never came still end, fairly, without anyone reading them."""
+
+from __future__ import annotations
+
+from tests.support.apps import GOOD, OnFakes, with_demo_workflow
+from workflows_api.domain.execution.states import Execution, State
+from workflows_api.service.execution_requests import ExecuteRequest
+from workflows_api.service.sweep import RECHECK_AFTER
+
+
+def _running(world: OnFakes, number: int = 0) -> Execution:
+    """A run whose job BigQuery accepted: `running`, confirmed, and no event will come."""
+    values = {**GOOD, "number_of_clusters": 2 + number}
+    execution = world.app.admission.execute("demo", "clusters", ExecuteRequest(values)).execution
+    assert execution.state == State.RUNNING and execution.job_confirmed
+    return execution
+
+
+def _stored(world: OnFakes, execution: Execution) -> Execution:
+    stored = world.store.get_execution("demo", execution.id)
+    assert stored is not None
+    return stored
+
+
+def test_an_open_execution_whose_event_was_lost_ends_once_due() -> None:
+    world = with_demo_workflow()
+    execution = _running(world)
+    world.warehouse.outcome = "succeeded"  # the job ended; its event was lost
+
+    early = world.app.sweep.sweep()
+    assert (early.rechecked, early.settled) == (0, 0)
+    assert _stored(world, execution).state == State.RUNNING
+
+    world.clock.advance(RECHECK_AFTER.total_seconds() + 1)
+    report = world.app.sweep.sweep()
+    assert (report.rechecked, report.settled, report.left) == (1, 1, 0)
+    assert _stored(world, execution).state == State.SUCCEEDED
+    assert world.app.sweep.sweep().rechecked == 0  # terminal: never read again
+
+
+def test_long_running_jobs_take_turns_and_none_is_starved() -> None:
+    world = with_demo_workflow()
+    runs = [_running(world, number) for number in range(5)]
+    world.clock.advance(RECHECK_AFTER.total_seconds() + 1)
+
+    checked: list[set[str]] = []
+    for _ in range(6):
+        before = {run.id: _stored(world, run).reconciled_at for run in runs}
+        report = world.app.sweep.sweep(limit=2)
+        assert report.rechecked == 2 and report.left == 0
+        checked.append(
+            {run.id for run in runs if _stored(world, run).reconciled_at != before[run.id]}
+        )
+        world.clock.advance(RECHECK_AFTER.total_seconds() + 1)
+    # Least recently checked first: five runs, two a sweep, so every run is re-read in
+    # any three sweeps in a row.
+    for first in range(len(checked) - 2):
+        assert set().union(*checked[first : first + 3]) == {run.id for run in runs}
+    assert all(_stored(world, run).state == State.RUNNING for run in runs)
+
+
+def test_open_executions_do_not_take_the_unconfirmed_ones_turn() -> None:
+    world = with_demo_workflow()
+    for number in range(3):
+        _running(world, number)
+    world.warehouse.fail_submits = 1
+    request = ExecuteRequest({**GOOD, "number_of_clusters": 9}, cache=False)
+    lost = world.app.admission.execute("demo", "clusters", request).execution
+    assert lost.state == State.CREATED and not lost.job_confirmed
+    world.clock.advance(RECHECK_AFTER.total_seconds() + 1)
+
+    report = world.app.sweep.sweep(limit=1)
+    assert (report.found, report.submitted) == (1, 1)
+    assert report.rechecked == 1
+    assert lost.bigquery_job_id in world.warehouse.jobs
+
+
+def test_an_execution_bigquery_cannot_be_asked_about_is_left_for_the_next_sweep() -> None:
+    world = with_demo_workflow()
+    execution = _running(world)
+    world.clock.advance(RECHECK_AFTER.total_seconds() + 1)
+
+    def unavailable(*args: object) -> object:
+        from workflows_api.service.errors import BackendUnavailable
+
+        raise BackendUnavailable("bigquery", "simulated outage")
+
+    real_get_job = world.warehouse.get_job
+    world.warehouse.get_job = unavailable  # type: ignore[method-assign,assignment]
+    report = world.app.sweep.sweep()
+    assert (report.rechecked, report.settled, report.left) == (1, 0, 1)
+
+    world.warehouse.get_job = real_get_job  # type: ignore[method-assign]
+    world.warehouse.outcome = "succeeded"
+    assert world.app.sweep.sweep().settled == 1
+    assert _stored(world, execution).state == State.SUCCEEDED
