@@ -2,7 +2,14 @@
 // works offline), one GeoJSON source with one feature per row, fitted to the data.
 // Loaded on demand (its own chunk), only when a results page is opened; its CSS is in
 // style.css.
-import { LngLatBounds, Map as MapLibre, NavigationControl, setTrustedTypesPolicy, setWorkerUrl } from "maplibre-gl";
+import {
+  LngLatBounds,
+  Map as MapLibre,
+  NavigationControl,
+  prewarm,
+  setTrustedTypesPolicy,
+  setWorkerUrl,
+} from "maplibre-gl";
 import type { FeatureCollection } from "geojson";
 
 declare const __MAPLIBRE_WORKER__: string; // the worker's content-hashed file name (build.mjs)
@@ -38,7 +45,13 @@ const POINTS = ["match", ["geometry-type"], ["Point", "MultiPoint"], true, false
 export interface MapView {
   /** Shows the features, fits the view to them; resolves with the features drawn. */
   show(data: FeatureCollection): Promise<number>;
-  remove(): void;
+  /** After its container moved to another page. */
+  resize(): void;
+}
+
+/** Starts the map's workers ahead of a results page (the execution page calls it). */
+export function warmUp(): void {
+  prewarm();
 }
 
 function extend(bounds: LngLatBounds, coordinates: unknown): void {
@@ -95,12 +108,15 @@ export async function createMap(container: HTMLElement): Promise<MapView> {
         if (feature.geometry && "coordinates" in feature.geometry) extend(bounds, feature.geometry.coordinates);
       }
       if (!bounds.isEmpty()) map.fitBounds(bounds, { padding: 32, animate: false, maxZoom: 16 });
-      await new Promise<void>((resolve) => map.once("idle", () => resolve()));
+      await new Promise<void>((resolve) => {
+        map.once("idle", () => resolve());
+        setTimeout(resolve, 10_000); // never hang a page on a map that cannot draw
+      });
       const drawn = new Set(
         map.queryRenderedFeatures({ layers: ["fill", "line", "point"] }).map((f) => f.id),
       );
       return drawn.size;
     },
-    remove: () => map.remove(),
+    resize: () => map.resize(),
   };
 }

@@ -24,7 +24,15 @@ export async function executionPage(context: PageContext, id: string): Promise<v
   };
   const execution = await api.execution(id, signal);
   render(execution);
-  await follow(execution, signal, render);
+  // Results are one click away: start the map's code and workers now.
+  const warm = (e: Execution) => {
+    if (e.state === "succeeded") void import("../map").then((map) => map.warmUp(), () => {});
+  };
+  warm(execution);
+  await follow(execution, signal, (fresh) => {
+    render(fresh);
+    warm(fresh);
+  });
 }
 
 export function reproduceCurl(execution: Execution, origin: string): string {

@@ -7,19 +7,29 @@ import { coloring } from "../colors";
 import { cell } from "../format";
 import type { PageContext } from "../main";
 import type { MapView } from "../map";
+import { parseWkt } from "../wkt";
 
 const PAGE_SIZES = [25, 100, 500];
+// Milestones of the last results render, read by the browser tests and `make bench`
+// (MapLibre clears performance marks, so they are kept here).
+const timings: [string, number][] = [];
+(globalThis as { __consoleTimings?: typeof timings }).__consoleTimings = timings;
+function mark(name: string): void {
+  timings.push([name, Math.round(performance.now())]);
+}
 
+/** A GEOGRAPHY value: WKT text (what the console asks for) or a GeoJSON geometry. */
 function geometryOf(value: unknown): Geometry | null {
-  let parsed = value;
-  if (typeof value === "string") {
-    try {
-      parsed = JSON.parse(value);
-    } catch {
-      return null;
-    }
+  if (typeof value === "string") return value.trimStart().startsWith("{") ? geometryOf(safeJson(value)) : parseWkt(value);
+  return value && typeof value === "object" && "type" in value ? (value as Geometry) : null;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
   }
-  return parsed && typeof parsed === "object" && "type" in parsed ? (parsed as Geometry) : null;
 }
 
 export function featuresOf(results: Results, geography: string, colorBy: string): FeatureCollection {
@@ -37,6 +47,19 @@ export function featuresOf(results: Results, geography: string, colorBy: string)
   return { type: "FeatureCollection", features };
 }
 
+let kept: { box: HTMLElement; view: Promise<MapView | null> } | null = null;
+
+function newMap(): { box: HTMLElement; view: Promise<MapView | null> } {
+  const box = h("div", { class: "map", role: "region", "aria-label": "Map of the rows on this page" });
+  const view = import("../map")
+    .then(({ createMap }) => createMap(box))
+    .catch((error: unknown) => {
+      console.warn("map unavailable", error);
+      return null;
+    });
+  return { box, view };
+}
+
 export async function resultsPage(context: PageContext, id: string): Promise<void> {
   const { main, signal } = context;
   const started = performance.now();
@@ -49,7 +72,9 @@ export async function resultsPage(context: PageContext, id: string): Promise<voi
     PAGE_SIZES.map((n) => h("option", { value: String(n), selected: n === 100 }, String(n))));
   const geographySelect = h("select", { id: uid("geography") });
   const colorSelect = h("select", { id: uid("color-by") });
-  const mapBox = h("div", { class: "map", role: "region", "aria-label": "Map of the rows on this page" });
+  // One map for the console's lifetime: its WebGL context and workers are made once.
+  kept ??= newMap();
+  const mapBox = kept.box;
   const legend = h("ul", { class: "legend", "aria-label": "Colors" });
   const mapStatus = h("p", { class: "hint", role: "status" }, "Loading the map…");
   const table = h("table", { class: "data results" });
@@ -67,13 +92,14 @@ export async function resultsPage(context: PageContext, id: string): Promise<voi
     h("div", { class: "table-scroll", tabindex: "0", "aria-label": "Output rows" }, table),
   );
 
-  const mapReady: Promise<MapView | null> = import("../map")
-    .then(({ createMap }) => createMap(mapBox))
-    .catch((error: unknown) => {
-      mapStatus.textContent = `The map is unavailable here (${String(error)}); the table is complete.`;
-      return null;
-    });
-  signal.addEventListener("abort", () => void mapReady.then((view) => view?.remove()));
+  timings.length = 0;
+  mark("results:open");
+  const mapReady = kept.view.then((view) => {
+    mark("results:map-loaded");
+    view?.resize();
+    if (!view) mapStatus.textContent = "The map is unavailable in this browser; the table is complete.";
+    return view;
+  });
 
   const tokens: (string | null)[] = [null]; // tokens[i]: the token of page i
   let index = 0;
@@ -109,6 +135,7 @@ export async function resultsPage(context: PageContext, id: string): Promise<voi
     previous.disabled = next.disabled = true;
     const results = await api.results(id, Number(pageSize.value), tokens[index], signal);
     if (signal.aborted) return;
+    mark("results:rows");
     current = results;
     if (results.next_page_token) tokens[index + 1] = results.next_page_token;
     else tokens.length = index + 1;
@@ -117,7 +144,9 @@ export async function resultsPage(context: PageContext, id: string): Promise<voi
     pageLabel.textContent = `Page ${index + 1}: ${results.rows.length} rows`;
     previous.disabled = index === 0;
     next.disabled = !results.next_page_token;
+    mark("results:table");
     await drawMap();
+    mark("results:map-drawn");
     main.dataset.renderMs = String(Math.round(performance.now() - loadStarted));
   };
   previous.addEventListener("click", () => { index -= 1; void load(); });

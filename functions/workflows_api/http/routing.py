@@ -46,6 +46,7 @@ PATH_ARGUMENTS: dict[str, Mapping[str, Any]] = {
     "connection": {"type": "string", "pattern": CONNECTION_PATTERN.pattern},
     "external_id": {"type": "string", "pattern": f"^job_{_EXECUTION_ID}$"},
     "rest": {"type": "string", "minLength": 1},
+    "asset": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"},
 }
 EXECUTION_ID_PATTERN = f"^{_EXECUTION_ID}$"
 
