@@ -140,9 +140,10 @@ export async function call<T>(
   path: string,
   body?: unknown,
   signal?: AbortSignal,
+  candidate?: string, // a token being tried at sign-in, not yet kept
 ): Promise<T> {
   const headers: Record<string, string> = { Accept: "application/json" };
-  const current = token();
+  const current = candidate ?? token();
   if (current) headers.Authorization = `Bearer ${current}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let response: Response;
@@ -176,7 +177,11 @@ export async function call<T>(
       (error?.field as string | null | undefined) ?? null,
       error?.details ?? [],
     );
-    if (response.status === 401) onUnauthorized(refusal);
+    // The session's token refused (revoked, expired): sign out. Not for a token being
+    // tried, nor for an answer arriving after the user signed out.
+    if (response.status === 401 && candidate === undefined && current && current === token()) {
+      onUnauthorized(refusal);
+    }
     throw refusal;
   }
   return parsed as T;

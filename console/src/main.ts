@@ -70,18 +70,17 @@ async function attemptSignIn(value: string, error: HTMLElement): Promise<void> {
     error.textContent = "Paste a token first.";
     return;
   }
-  signIn(value);
   try {
-    await call("GET", "/v1/workflows?page_size=1");
+    await call("GET", "/v1/workflows?page_size=1", undefined, undefined, value);
   } catch (refusal) {
     // 403: a token without workflows:read may still read or run executions.
     if (!(refusal instanceof ApiError) || refusal.status !== 403) {
-      signOut();
       const reason = refusal instanceof ApiError ? refusal.message : String(refusal);
       error.textContent = `Sign-in failed: ${reason}`;
       return;
     }
   }
+  signIn(value);
   if (!location.hash || location.hash === "#/") location.hash = "#/workflows";
   render();
 }
@@ -91,7 +90,6 @@ function shell(section: string): HTMLElement {
   const signOutButton = h("button", { type: "button", class: "secondary small" }, "Sign out");
   signOutButton.addEventListener("click", () => {
     signOut();
-    location.hash = "#/";
     signInPage("Signed out: the token was removed from this tab.");
   });
   replace(
