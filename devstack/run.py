@@ -91,6 +91,8 @@ def print_stack(info: dict[str, Any]) -> None:
         f"{SWEEP_MIN_AGE.total_seconds():g} s.",
         markup=False,
     )
+    console.print("The web console (sign in with the token above):", style="bold")
+    console.print(f"  {info['base_url']}/console/", markup=False)
     console.print("Point wfapi (and the SDK) at it:")
     console.print(f"  export WFAPI_URL={info['base_url']}", markup=False)
     console.print(f"  export WFAPI_TOKEN={info['token']}", markup=False, soft_wrap=True)
