@@ -171,7 +171,10 @@ def test_5xx_route_labels_tell_the_routes_apart() -> None:
         seen.setdefault(key, []).append(r.path)
     # Routes sharing labels: only a collection and its items (known, documented).
     shared = [paths for paths in seen.values() if len(paths) > 1]
-    assert shared == [["/v1/workflows", "/v1/workflows/<workflow_id>"]], shared
+    assert shared == [
+        ["/v1/workflows", "/v1/workflows/<workflow_id>"],
+        ["/console/", "/console/assets/<asset>"],
+    ], shared
 
 
 def test_every_signal_has_an_alert_going_to_the_channels() -> None:
