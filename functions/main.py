@@ -11,14 +11,16 @@ thus loads only what it serves (HTTP functions: their own table, see http/tables
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 
 import functions_framework
 from cloudevents.http import CloudEvent
 from flask import Request, Response
 from werkzeug.exceptions import HTTPException
 
-from workflows_api import logs
+from workflows_api import logs, tracing
 from workflows_api.bootstrap import App, get_app
 from workflows_api.events.acknowledging import failures_acknowledged, read_event
 from workflows_api.http.dispatch import dispatch, framework_refusal
@@ -49,10 +51,29 @@ def status(request: Request) -> Response:
 def _event_app() -> App:
     app = get_app()
     logs.configure(app.settings.log_level)
+    tracing.configure(app.settings.project, app.settings.trace_export)
     return app
 
 
+def _traced(function: Callable[[CloudEvent], None]) -> Callable[[CloudEvent], None]:
+    """The event function run in its own span, a child of the one its Pub/Sub message's
+    attributes name (`traceparent`), else the CloudEvent's own `traceparent`."""
+
+    @functools.wraps(function)
+    def traced(cloud_event: CloudEvent) -> None:
+        from workflows_api.events.pubsub import message_attributes
+
+        _event_app()
+        parent = tracing.from_attributes(message_attributes(cloud_event.data))
+        parent = parent or tracing.from_attributes(cloud_event.get_attributes())
+        with tracing.request_span(function.__name__, parent):
+            function(cloud_event)
+
+    return traced
+
+
 @functions_framework.cloud_event
+@_traced
 def pubsub_trigger(cloud_event: CloudEvent) -> None:
     """Start an execution from a Pub/Sub message (Eventarc, or a push subscription).
 
@@ -72,6 +93,7 @@ def pubsub_trigger(cloud_event: CloudEvent) -> None:
 
 
 @functions_framework.cloud_event
+@_traced
 def bigquery_job_completed(cloud_event: CloudEvent) -> None:
     """End an execution from its BigQuery job's audit-log entry: a Pub/Sub message of
     the log sink's topic (pushed), or an Eventarc audit-log event.
@@ -97,6 +119,7 @@ def bigquery_job_completed(cloud_event: CloudEvent) -> None:
 
 
 @functions_framework.cloud_event
+@_traced
 def deliver_webhook(cloud_event: CloudEvent) -> None:
     """One attempt of a queued webhook delivery (a push of the deliveries topic).
 
@@ -115,6 +138,7 @@ def deliver_webhook(cloud_event: CloudEvent) -> None:
 
 
 @functions_framework.cloud_event
+@_traced
 def sweep_executions(cloud_event: CloudEvent) -> None:
     """Submit the executions left `created` (their submission timed out or the process
     died), on a schedule: Cloud Scheduler publishes to the sweep topic every few minutes.

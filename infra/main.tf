@@ -30,6 +30,7 @@ module "workflows_api" {
   log_level             = var.log_level
   token_cache_seconds   = var.token_cache_seconds
   sweep_recheck_seconds = var.sweep_recheck_seconds
+  trace_export          = var.trace_export
   function_scaling      = var.function_scaling
 
   pubsub_orgs    = var.pubsub_orgs

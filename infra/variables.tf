@@ -149,6 +149,12 @@ variable "log_level" {
   default     = "INFO"
 }
 
+variable "trace_export" {
+  description = "WFAPI_TRACE_EXPORT=cloud-trace: OpenTelemetry spans of every request and backend call are exported to Cloud Trace (the runtime account gets roles/cloudtrace.agent, the API is enabled). Off, trace ids are still logged and put on BigQuery jobs."
+  type        = bool
+  default     = false
+}
+
 variable "sweep_recheck_seconds" {
   description = "WFAPI_SWEEP_RECHECK_SECONDS: the sweep re-reads, from BigQuery, an open execution not reconciled for this long, so a run whose completion event was lost still ends (within this plus one sweep period)."
   type        = number

@@ -62,6 +62,9 @@ class Settings:
     single_org: bool = False
     # The IAM Credentials API (`generateAccessToken`); the local stack runs a stand-in.
     iam_credentials_endpoint: str = "https://iamcredentials.googleapis.com"
+    # "cloud-trace": OpenTelemetry spans of every request and backend call are exported
+    # to Cloud Trace (tracing.py). Unset: none are made (trace ids are still logged).
+    trace_export: str | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -96,6 +99,10 @@ class Settings:
             single_org=_flag(env.get("WFAPI_SINGLE_ORG", "false"), "WFAPI_SINGLE_ORG"),
             iam_credentials_endpoint=env.get("WFAPI_IAM_CREDENTIALS_ENDPOINT")
             or "https://iamcredentials.googleapis.com",
+            trace_export=_choice(
+                env.get("WFAPI_TRACE_EXPORT", ""), ("", "cloud-trace"), "WFAPI_TRACE_EXPORT"
+            )
+            or None,
             pubsub_topic_orgs=_json_map(
                 env.get("WFAPI_PUBSUB_TOPICS", "{}"), "WFAPI_PUBSUB_TOPICS"
             ),
@@ -124,6 +131,7 @@ ENVIRONMENT_VARIABLES = (
     "WFAPI_GATEWAY_SERVICE_ACCOUNT",
     "WFAPI_SINGLE_ORG",
     "WFAPI_IAM_CREDENTIALS_ENDPOINT",
+    "WFAPI_TRACE_EXPORT",
 )
 
 DEFAULT_DELIVERY_TOPIC = "wfapi-webhook-deliveries"

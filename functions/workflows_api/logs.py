@@ -1,14 +1,13 @@
 """Structured JSON logs that Cloud Logging understands.
 
 Cloud Functions forward stdout lines; a JSON line with `severity` and `message`
-becomes a structured entry, and `logging.googleapis.com/trace` ties it to the
-request's trace. Nothing here ever logs request headers or bodies, so tokens
-cannot leak through logs.
+becomes a structured entry, and `logging.googleapis.com/trace` and `spanId` tie it to
+the span of the work in hand (tracing.py). Nothing here ever logs request headers or
+bodies, so tokens cannot leak through logs.
 """
 
 from __future__ import annotations
 
-import contextvars
 import json
 import logging
 import re
@@ -16,7 +15,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-_trace: contextvars.ContextVar[str | None] = contextvars.ContextVar("trace", default=None)
+from workflows_api import tracing
 
 _SEVERITY = {
     logging.DEBUG: "DEBUG",
@@ -25,15 +24,6 @@ _SEVERITY = {
     logging.ERROR: "ERROR",
     logging.CRITICAL: "CRITICAL",
 }
-
-
-def set_trace(cloud_trace_header: str | None, project: str) -> None:
-    """Remember the trace of the current request (from `X-Cloud-Trace-Context`)."""
-    if not cloud_trace_header:
-        _trace.set(None)
-        return
-    trace_id = cloud_trace_header.split("/", 1)[0]
-    _trace.set(f"projects/{project}/traces/{trace_id}" if trace_id else None)
 
 
 class CloudLoggingFormatter(logging.Formatter):
@@ -47,9 +37,7 @@ class CloudLoggingFormatter(logging.Formatter):
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
             entry.update(fields)
-        trace = _trace.get()
-        if trace:
-            entry["logging.googleapis.com/trace"] = trace
+        entry.update(tracing.log_fields())
         if record.exc_info:
             entry["stack_trace"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)

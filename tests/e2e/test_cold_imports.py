@@ -100,6 +100,11 @@ def test_status_loads_no_compiler_nor_pydantic(
     status, modules = serve_cold(emulators_running, "status", "GET", path, stack.token)
     assert status == 200
     assert loaded(modules, (*COMPILING, *SECRETS, "pydantic.main", "re2")) == set()
+    # Spans are not exported (WFAPI_TRACE_EXPORT unset): no OpenTelemetry SDK, exporter
+    # or Cloud Trace client. (google-api-core probes for opentelemetry-instrumentation,
+    # which loads the OpenTelemetry API where that is installed, as in the dev install.)
+    tracing = ("opentelemetry.sdk", "opentelemetry.exporter", "google.cloud.trace_v2")
+    assert loaded(modules, (*tracing, "workflows_api.tracing_export")) == set()
     # Only the handlers it served: none of execute's or api_access's, nor the dialects'.
     assert loaded(modules, (*EXECUTE_HANDLERS, *API_ACCESS_HANDLERS, *DIALECT_STATUS)) == set()
 

@@ -33,6 +33,7 @@ ALLOWED: dict[tuple[str, str], bool] = {
     ("google_service_account_iam_member", MINTER_GRANT): False,
     ("google_project_iam_member", CREATOR_ROLE): False,
     ("google_project_iam_member", MANAGER_ROLE): True,
+    ("google_project_iam_member", "roles/cloudtrace.agent"): False,  # when exporting spans
     # Build
     ("google_project_iam_member", "roles/logging.logWriter"): False,
     ("google_project_iam_member", "roles/storage.objectAdmin"): True,
@@ -216,6 +217,7 @@ def test_runtime_grants_are_the_runtimes() -> None:
         CREATOR_ROLE,
         MANAGER_ROLE,
         "roles/pubsub.publisher",
+        "roles/cloudtrace.agent",
     }
     # It publishes to the webhook deliveries topic only.
     publishing = [

@@ -4,7 +4,8 @@ published to the deliveries topic, which a push subscription hands to the
 
 REST rather than google-cloud-pubsub: one small synchronous call per ended execution,
 with a deadline, needs neither gRPC nor the client's background batching threads. The
-event id also travels as the message attribute `event_id`.
+event id also travels as the message attribute `event_id`, the execution's trace as
+`traceparent`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import google.auth.exceptions
 import requests
 from google.auth.transport.requests import AuthorizedSession
 
+from workflows_api import tracing
 from workflows_api.domain.execution.webhook_deliveries import WebhookDelivery, delivery_message
 from workflows_api.service.errors import BackendUnavailable
 
@@ -57,7 +59,7 @@ class PubSubDeliveryQueue:
         messages = [
             {
                 "data": base64.b64encode(delivery_message(delivery)).decode("ascii"),
-                "attributes": {"event_id": delivery.event_id},
+                "attributes": _attributes(delivery),
             }
             for delivery in deliveries
         ]
@@ -78,6 +80,13 @@ class PubSubDeliveryQueue:
             if self._session is None:
                 self._session = self._make_session()
             return self._session
+
+
+def _attributes(delivery: WebhookDelivery) -> dict[str, str]:
+    """The event id, and the execution's trace: the delivery function runs in it."""
+    traceparent = tracing.traceparent_in(delivery.trace_id)
+    attributes = {"event_id": delivery.event_id}
+    return attributes | ({tracing.TRACEPARENT: traceparent} if traceparent else {})
 
 
 def delivery_queue(topic: str, emulator_host: str | None = None) -> PubSubDeliveryQueue:

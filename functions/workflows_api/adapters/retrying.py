@@ -15,7 +15,7 @@ from typing import TypeVar
 from google.api_core.exceptions import RetryError
 from google.api_core.retry import Retry
 
-from workflows_api import deadlines
+from workflows_api import deadlines, tracing
 from workflows_api.service.errors import BackendUnavailable
 
 T = TypeVar("T")
@@ -47,7 +47,8 @@ def call_with_retries(
             raise BackendUnavailable(backend, f"{operation}: out of time")
         return call()
 
-    with deadlines.within(deadline):
+    # One span per backend call, its retries included (only when spans are exported).
+    with deadlines.within(deadline), tracing.span(f"{backend}: {operation}"):
         retry = Retry(
             predicate=is_transient,
             initial=first_delay,

@@ -39,3 +39,13 @@ def pubsub_message(source: str, data: Any) -> PubSubMessage:
         # Kept as it came: the service then rejects it as not JSON, with a record.
         payload = str(raw).encode("utf-8")
     return PubSubMessage(source[len(PUBSUB_SOURCE_PREFIX) :], message_id, payload)
+
+
+def message_attributes(data: Any) -> dict[str, str]:
+    """The attributes of the Pub/Sub message an event carries (a `traceparent` among
+    them, for one); empty for any other event."""
+    message = data.get("message") if isinstance(data, dict) else None
+    attributes = message.get("attributes") if isinstance(message, dict) else None
+    if not isinstance(attributes, dict):
+        return {}
+    return {k: v for k, v in attributes.items() if isinstance(k, str) and isinstance(v, str)}

@@ -13,7 +13,7 @@ from flask import Request, Response
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 
-from workflows_api import deadlines, logs
+from workflows_api import deadlines, logs, tracing
 from workflows_api.bootstrap import App, get_app
 from workflows_api.config import get_settings
 from workflows_api.http.errors import ApiError, as_api_error
@@ -43,24 +43,28 @@ def dispatch(
     `routes` replaces the table (a test's own route set)."""
     settings = app.settings if app is not None else get_settings()
     logs.configure(settings.log_level)
-    logs.set_trace(request.headers.get("X-Cloud-Trace-Context"), settings.project)
+    tracing.configure(settings.project, settings.trace_export)
     try:
         route, path_args = _match(request, routes or routes_for(function))
     except ApiError as unrouted:
-        response = error_response(unrouted)
-    else:
-        with deadlines.within(deadlines.REQUEST_DEADLINE_SECONDS):
-            response = _serve(route, app or get_app(), request, path_args)
-    logs.log(
-        logger,
-        logging.INFO,
-        f"{request.method} {request.path} {response.status_code}",
-        httpRequest={
-            "requestMethod": request.method,
-            "requestUrl": request.path,  # the path only: query strings may carry tokens
-            "status": response.status_code,
-        },
-    )
+        route, response = None, error_response(unrouted)
+    # The request's span (named by its route) is a child of the caller's.
+    with tracing.request_span(
+        route.name if route else "unrouted", tracing.incoming(request.headers)
+    ):
+        if route is not None:
+            with deadlines.within(deadlines.REQUEST_DEADLINE_SECONDS):
+                response = _serve(route, app or get_app(), request, path_args)
+        logs.log(
+            logger,
+            logging.INFO,
+            f"{request.method} {request.path} {response.status_code}",
+            httpRequest={
+                "requestMethod": request.method,
+                "requestUrl": request.path,  # the path only: query strings may carry tokens
+                "status": response.status_code,
+            },
+        )
     return response
 
 

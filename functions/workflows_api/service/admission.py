@@ -15,6 +15,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from workflows_api import tracing
 from workflows_api.domain.execution import states as ex
 from workflows_api.domain.execution.states import Execution
 from workflows_api.domain.workflow.records import WorkflowRecord
@@ -114,6 +115,7 @@ class ExecutionAdmission:
         project, dataset, routine = api.procedure.split(".")
         now = self.clock()
         execution_id = ex.new_execution_id()
+        trace = tracing.trace_id()  # the request's: its job and later work carry it
         return Execution(
             id=execution_id,
             org=record.org,
@@ -130,7 +132,8 @@ class ExecutionAdmission:
             bigquery_job_id=ex.job_id(execution_id),
             cache_enabled=use_cache,
             output_expires_at=ex.output_expiry(now, workflow.settings.output_expiration_days),
-            labels=ex.job_labels(record.org, record.id, execution_id),
+            labels=ex.job_labels(record.org, record.id, execution_id, trace),
+            trace_id=trace,
         )
 
     def _reusable_holder(self, org: str, key: str) -> Execution | None:

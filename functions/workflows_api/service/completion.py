@@ -27,10 +27,10 @@ import logging
 from dataclasses import dataclass
 from typing import Literal
 
-from workflows_api import logs
+from workflows_api import logs, tracing
 from workflows_api.domain.execution import states as ex
 from workflows_api.domain.execution.job_events import BigQueryJobEvent
-from workflows_api.domain.execution.states import State
+from workflows_api.domain.execution.states import Execution, State
 from workflows_api.service.errors import ServiceError
 from workflows_api.service.lifecycle import ExecutionLifecycle
 from workflows_api.service.ports import ExecutionStore, Warehouse
@@ -64,21 +64,26 @@ class JobCompletions:
         """Apply `event` to its execution. Never raises for an event that is not ours or
         already applied; raises BackendUnavailable when Firestore or BigQuery is down.
         `event_id` (the Pub/Sub message id, or the CloudEvent's) is logged."""
-        outcome = self._handle(event)
-        logs.log(
-            logger,
-            logging.INFO,
-            f"BigQuery job event {outcome.status}: {outcome.reason}",
-            event_id=event_id,
-            job_id=event.job_id,
-            job_state=event.status.state,
-            org=outcome.org,
-            execution_id=outcome.execution_id,
-            state=outcome.state.value if outcome.state else None,
-        )
+        found = self._execution_of(event)
+        # What is done for an execution is done in the trace of the request that began it.
+        trace = found.trace_id if isinstance(found, Execution) else None
+        with tracing.following(trace, "BigQuery job event"):
+            outcome = found if isinstance(found, CompletionOutcome) else self._apply(event, found)
+            logs.log(
+                logger,
+                logging.INFO,
+                f"BigQuery job event {outcome.status}: {outcome.reason}",
+                event_id=event_id,
+                job_id=event.job_id,
+                job_state=event.status.state,
+                org=outcome.org,
+                execution_id=outcome.execution_id,
+                state=outcome.state.value if outcome.state else None,
+            )
         return outcome
 
-    def _handle(self, event: BigQueryJobEvent) -> CompletionOutcome:
+    def _execution_of(self, event: BigQueryJobEvent) -> Execution | CompletionOutcome:
+        """The execution the event is about, or why it is not about one of ours."""
         org = event.labels.get(ex.ORG_LABEL)
         execution_id = event.labels.get(ex.EXECUTION_LABEL)
         if not org or not execution_id:
@@ -93,6 +98,10 @@ class JobCompletions:
         execution = self.store.get_execution(org, execution_id)
         if execution is None or execution.bigquery_job_id != event.job_id:
             return CompletionOutcome("ignored", "no such execution", org, execution_id)
+        return execution
+
+    def _apply(self, event: BigQueryJobEvent, execution: Execution) -> CompletionOutcome:
+        org, execution_id = execution.org, execution.id
         if execution.state.is_terminal:
             return CompletionOutcome(
                 "unchanged", "the execution already ended", org, execution_id, execution.state

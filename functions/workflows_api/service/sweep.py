@@ -38,7 +38,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from workflows_api import deadlines, logs
+from workflows_api import deadlines, logs, tracing
 from workflows_api.domain.execution.states import Execution
 from workflows_api.service.errors import ServiceError
 from workflows_api.service.lifecycle import ExecutionLifecycle
@@ -120,14 +120,16 @@ class ExecutionSweep:
         for execution in executions:
             if deadlines.capped(SWEEP_DEADLINE_SECONDS) < _RESERVE_SECONDS:
                 break
-            try:
-                swept.append(self.lifecycle.reconcile(execution, force=True))
-            except ServiceError as refused:
-                logs.log(
-                    logger,
-                    logging.WARNING,
-                    "sweep: execution cannot be submitted",
-                    execution_id=execution.id,
-                    code=refused.code,
-                )
+            # Each in the trace of the request that began it.
+            with tracing.following(execution.trace_id, "sweep execution"):
+                try:
+                    swept.append(self.lifecycle.reconcile(execution, force=True))
+                except ServiceError as refused:
+                    logs.log(
+                        logger,
+                        logging.WARNING,
+                        "sweep: execution cannot be submitted",
+                        execution_id=execution.id,
+                        code=refused.code,
+                    )
         return swept

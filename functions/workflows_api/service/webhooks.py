@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from workflows_api import logs
+from workflows_api import logs, tracing
 from workflows_api.domain.execution.states import Execution
 from workflows_api.domain.execution.webhook_deliveries import WebhookDelivery, event_id
 from workflows_api.domain.execution.webhooks import (
@@ -149,6 +149,10 @@ class Webhooks:
         """One attempt of a queued delivery, recorded on its execution. Returns when
         the delivery is done (delivered, dead-lettered, or moot); raises RetryDelivery
         when the queue should deliver it again."""
+        with tracing.following(delivery.trace_id, "deliver webhook"):
+            self._deliver(delivery, delivery_attempt)
+
+    def _deliver(self, delivery: WebhookDelivery, delivery_attempt: int | None) -> None:
         execution = self.executions.get_execution(delivery.org, delivery.execution_id)
         if execution is None:
             return  # expired or deleted: nobody can read the record
@@ -173,7 +177,12 @@ class Webhooks:
             DELIVERY_HEADER: delivery.event_id,
         }
         try:
-            status: int | None = self.sender.send(delivery.url, delivery.body, headers)
+            with tracing.span("webhook POST"):
+                # The receiver's work joins the execution's trace.
+                context = tracing.current()
+                if context is not None:
+                    headers[tracing.TRACEPARENT] = context.traceparent
+                status: int | None = self.sender.send(delivery.url, delivery.body, headers)
             error = None if status is not None and 200 <= status < 300 else f"http_{status}"
         except WebhookSendError as failure:
             status, error = None, failure_reason(failure)
@@ -212,6 +221,7 @@ class Webhooks:
             event_id=event,
             state=execution.state.value,
             body=json.dumps(payload, separators=(",", ":")).encode("utf-8"),
+            trace_id=execution.trace_id,
         )
 
     def _record_unqueued(self, execution: Execution, deliveries: list[WebhookDelivery]) -> None:

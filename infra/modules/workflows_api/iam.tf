@@ -121,6 +121,17 @@ resource "google_project_iam_member" "runtime_datastore_user" {
   depends_on = [google_project_service.services]
 }
 
+# Spans to Cloud Trace, only when exporting them (WFAPI_TRACE_EXPORT).
+resource "google_project_iam_member" "runtime_trace_agent" {
+  count = var.trace_export ? 1 : 0
+
+  project = var.project_id
+  role    = "roles/cloudtrace.agent"
+  member  = local.runtime_member
+
+  depends_on = [google_project_service.services]
+}
+
 # Connections that run an org's SQL as that org's own service account. The runtime
 # only mints access tokens for them (IAM Credentials generateAccessToken): Token
 # Creator would also let it sign blobs and JWTs and mint ID tokens as them. A custom

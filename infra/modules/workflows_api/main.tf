@@ -138,6 +138,8 @@ locals {
     WFAPI_TRUST_FORWARDED_AUTHORIZATION = tostring(var.access_mode == "private")
     # The gateway's own ID tokens are never accepted as a caller's credential.
     WFAPI_GATEWAY_SERVICE_ACCOUNT = google_service_account.accounts["gateway"].email
+    # Spans exported to Cloud Trace (iam.tf: roles/cloudtrace.agent), or none.
+    WFAPI_TRACE_EXPORT = var.trace_export ? "cloud-trace" : ""
   }
 
   services = toset(concat([
@@ -161,7 +163,8 @@ locals {
     "storage.googleapis.com",
     ], var.billing_account == null ? [] : [
     "billingbudgets.googleapis.com",
-  ]))
+    ], var.trace_export ? ["cloudtrace.googleapis.com"] : []
+  ))
 }
 
 # Resources that call an API depend on this resource (directly or through their

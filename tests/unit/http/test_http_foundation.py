@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from workflows_api import logs
+from workflows_api import logs, tracing
 from workflows_api.http.dispatch import dispatch
 from workflows_api.http.errors import ApiError
 from workflows_api.http.routing import resolve
@@ -87,11 +87,14 @@ def test_api_error_body_names_the_field() -> None:
 
 
 def test_log_lines_are_cloud_logging_json_with_trace() -> None:
-    logs.set_trace("abc123/1;o=1", "proj")
+    trace = "105445aa7843bc8bf206b12000100000"
+    tracing.configure("proj")
+    caller = tracing.parse_cloud_trace_context(f"{trace}/1;o=1")
     record = logging.LogRecord("x", logging.WARNING, __file__, 1, "hello %s", ("world",), None)
     record.fields = {"execution_id": "e1"}
-    entry = json.loads(logs.CloudLoggingFormatter().format(record))
+    with tracing.request_span("GET /x", caller):
+        entry = json.loads(logs.CloudLoggingFormatter().format(record))
     assert entry["severity"] == "WARNING"
     assert entry["message"] == "hello world"
     assert entry["execution_id"] == "e1"
-    assert entry["logging.googleapis.com/trace"] == "projects/proj/traces/abc123"
+    assert entry["logging.googleapis.com/trace"] == f"projects/proj/traces/{trace}"

@@ -266,6 +266,7 @@ def _execution_to_doc(execution: Execution) -> dict[str, Any]:
         "reconciled_at": optional_timestamp(execution.reconciled_at),
         "submit_attempts": execution.submit_attempts,
         "labels": dict(execution.labels),
+        "trace_id": execution.trace_id,
         "statistics": None if execution.statistics is None else execution.statistics.to_dict(),
     }
 
@@ -293,6 +294,7 @@ def execution_from_document(data: dict[str, Any]) -> Execution:
         reconciled_at=optional_utc(data["reconciled_at"]),
         submit_attempts=data["submit_attempts"],
         labels=dict(data["labels"]),
+        trace_id=data.get("trace_id"),  # absent from records written before traces
         deliveries=tuple(_delivery_from_doc(d) for d in data.get("webhook_deliveries", [])),
         # Records written before statistics were kept have none.
         statistics=JobStatistics(**statistics) if (statistics := data.get("statistics")) else None,

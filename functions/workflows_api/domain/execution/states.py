@@ -25,6 +25,8 @@ JOB_ID_PREFIX = "wfapi_exec_"
 ORG_LABEL = "wfapi_org"
 WORKFLOW_LABEL = "wfapi_workflow"
 EXECUTION_LABEL = "wfapi_execution"
+# The trace of the request that started it (tracing.py): one trace id finds the run.
+TRACE_LABEL = "wfapi_trace"
 # BigQuery's errorResult reason for a job stopped by jobs.cancel.
 CANCELLED_REASON = "stopped"
 OUTPUT_TABLE_INFIX = "_out_"
@@ -145,6 +147,9 @@ class Execution:
     deliveries: tuple[DeliveryAttempt, ...] = ()
     # BigQuery's statistics of its job, from the report that ended it.
     statistics: JobStatistics | None = None
+    # The trace of the request that started it (32 hex): what happens to it later, in
+    # other processes (its completion event, the sweep, its webhooks), joins that trace.
+    trace_id: str | None = None
 
     def transition(
         self,
@@ -239,17 +244,23 @@ def job_id(execution_id: str) -> str:
     return f"{JOB_ID_PREFIX}{execution_id}"
 
 
-def job_labels(org: str, workflow_id: str, execution_id: str) -> dict[str, str]:
-    """BigQuery job labels: lowercase letters, digits, `_` and `-`, at most 63 characters."""
+def job_labels(
+    org: str, workflow_id: str, execution_id: str, trace_id: str | None = None
+) -> dict[str, str]:
+    """BigQuery job labels: lowercase letters, digits, `_` and `-`, at most 63 characters
+    (a 32-hex trace id fits as it is)."""
 
     def label(value: str) -> str:
         return re.sub(r"[^a-z0-9_-]", "_", value.lower())[:63]
 
-    return {
+    labels = {
         ORG_LABEL: label(org),
         WORKFLOW_LABEL: label(workflow_id),
         EXECUTION_LABEL: label(execution_id),
     }
+    if trace_id:
+        labels[TRACE_LABEL] = label(trace_id)
+    return labels
 
 
 def execution_id_from_job(job: str) -> str | None:

@@ -3,7 +3,8 @@
 Ending an execution queues one delivery per URL of its workflow (service/webhooks.py);
 a delivery function sends it, one attempt per queue delivery. The message carries what
 every attempt needs and no secret: the body (rendered once, when the execution ended,
-so every attempt sends the same bytes) and the event id receivers deduplicate on.
+so every attempt sends the same bytes) and the event id receivers deduplicate on; and
+the execution's trace id, so each attempt logs in that trace and sends it on.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class WebhookDelivery:
     event_id: str
     state: str  # the terminal state announced
     body: bytes  # the JSON sent (carries `event_id` too)
+    trace_id: str | None = None  # the execution's (tracing.py)
 
     @property
     def event(self) -> str:
@@ -51,6 +53,8 @@ def delivery_message(delivery: WebhookDelivery) -> bytes:
     """The queue message of `delivery` (JSON; the body base64, as sent)."""
     fields: dict[str, Any] = {name: getattr(delivery, name) for name in _FIELDS}
     fields["body"] = base64.b64encode(delivery.body).decode("ascii")
+    if delivery.trace_id:
+        fields["trace_id"] = delivery.trace_id
     return json.dumps(fields, separators=(",", ":")).encode("utf-8")
 
 
@@ -69,4 +73,9 @@ def parse_delivery_message(data: bytes) -> WebhookDelivery:
         body = base64.b64decode(fields["body"], validate=True)
     except (binascii.Error, ValueError):
         raise NotADelivery("the message's body is not base64") from None
-    return WebhookDelivery(**{name: fields[name] for name in _FIELDS}, body=body)
+    trace_id = fields.get("trace_id")  # absent from messages queued before traces
+    return WebhookDelivery(
+        **{name: fields[name] for name in _FIELDS},
+        body=body,
+        trace_id=trace_id if isinstance(trace_id, str) else None,
+    )
