@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint format unit integration e2e bench fuzz token wfapi clean deploy destroy
+.PHONY: install run test lint format unit integration e2e bench fuzz token wfapi clean deploy destroy console console-deps
 
 # Create the virtual environment and install the project; quick when already done.
 $(INSTALLED): pyproject.toml
@@ -35,8 +35,22 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-test: lint
+test: lint console-deps
 	$(PY) -m pytest
+
+# The console's npm packages (axe-core for the browser tests, esbuild and TypeScript for
+# rebuilding), from its lockfile; skipped with a warning where npm is missing. The built
+# console is committed (functions/workflows_api/console_assets/), so `make run` needs no Node.
+CONSOLE_DEPS := console/node_modules/.package-lock.json
+console-deps:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(CONSOLE_DEPS); else echo "WARNING: npm is not installed: the console's browser and build tests need Node 20+ and npm (apt-get install nodejs npm)" >&2; fi
+
+$(CONSOLE_DEPS): console/package-lock.json
+	cd console && npm ci --no-audit --no-fund
+
+# Rebuild the console's committed assets from console/src (commit the result).
+console: console-deps
+	cd console && npm run build
 
 unit: install
 	$(PY) -m pytest tests/unit

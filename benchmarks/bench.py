@@ -27,7 +27,7 @@ from typing import Any
 import requests
 from google.api_core.exceptions import NotFound
 
-from benchmarks import cold_start, compile_benchmark, honest_floors
+from benchmarks import cold_start, compile_benchmark, console_render, honest_floors
 from devstack import completion_events, emulators
 from devstack.demo import DEMO_ORG, SEED_VALUES, WORKFLOW_ID, provision_demo
 from devstack.seed import seed_demo_tables
@@ -227,9 +227,17 @@ def main() -> None:
             execute_path=f"/v1/workflows/{WORKFLOW_ID}/executions",
             execute_body=json.dumps({"parameters": SEED_VALUES}),
         )
+        print("Measuring the console's results page in Chromium...", file=sys.stderr)
+        try:
+            render = console_render.measure(bench.base, bench.token, finished["id"])
+        except emulators.StackError as missing:  # no chromium here: say so, go on
+            print(f"Console not measured: {missing}", file=sys.stderr)
+            render = None
         print("Running every example...", file=sys.stderr)
         statements = statements_per_example(bench, App(settings))
         report(cold, statements, delays)
+        if render is not None:
+            console_render.report(render)
     finally:
         if router is not None:
             router.stop()

@@ -104,6 +104,8 @@ def print_stack(info: dict[str, Any]) -> None:
         f"{SWEEP_MIN_AGE.total_seconds():g} s.",
         markup=False,
     )
+    console.print("The web console (sign in with the token above):", style="bold")
+    console.print(f"  {info['base_url']}/console/", markup=False)
     if info.get("completion_events"):
         console.print(
             "Completion events: on. When a local BigQuery job ends, a stand-in for Cloud "

@@ -3,6 +3,11 @@ output "base_url" {
   value       = module.workflows_api.base_url
 }
 
+output "console_url" {
+  description = "The web console (served by the status function through the gateway): paste an API token."
+  value       = module.workflows_api.console_url
+}
+
 output "example_call" {
   description = "A connection, a token and a first call."
   value       = module.workflows_api.example_call

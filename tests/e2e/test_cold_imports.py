@@ -109,6 +109,15 @@ def test_status_loads_no_compiler_nor_pydantic(
     assert loaded(modules, (*EXECUTE_HANDLERS, *API_ACCESS_HANDLERS, *DIALECT_STATUS)) == set()
 
 
+def test_status_serves_the_console_without_pydantic_nor_a_backend_call(
+    emulators_running: Emulators, stack: Stack
+) -> None:
+    status, modules = serve_cold(emulators_running, "status", "GET", "/console/", "")
+    assert status == 200
+    assert loaded(modules, (*COMPILING, "pydantic.main", "re2", "google.cloud.bigquery")) == set()
+    assert loaded(modules, (*EXECUTE_HANDLERS, *API_ACCESS_HANDLERS, *DIALECT_STATUS)) == set()
+
+
 def test_execute_loads_no_compiler(
     emulators_running: Emulators, stack: Stack, finished_id: str
 ) -> None:

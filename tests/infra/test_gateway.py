@@ -21,6 +21,7 @@ from tests.infra.hcl import (
     blocks,
     expression,
     module,
+    root,
     run_terraform,
 )
 from workflows_api.http.tables import Route, all_routes
@@ -184,3 +185,12 @@ def test_terraform_renders_the_template(tmp_path: Path) -> None:
     output = run_terraform("output", "-raw", "spec", cwd=tmp_path)
     assert output.returncode == 0, output.stderr
     assert yaml.safe_load(output.stdout) == rendered(TEMPLATE.read_text())
+
+
+def test_the_console_is_served_by_status_through_the_gateway() -> None:
+    # The page and its hashed assets, both on `status` (read-only GETs, no token).
+    found = operations()
+    for path in ("/console/", "/console/assets/{asset}"):
+        assert found[("GET", path)]["x-google-backend"]["address"] == fake_backend("status")
+    console_url = root().outputs["console_url"]["value"]
+    assert expression(console_url) == "module.workflows_api.console_url"

@@ -175,6 +175,7 @@ def test_5xx_route_labels_tell_the_routes_apart() -> None:
     assert shared == [
         ["/v1/workflows", "/v1/workflows/<workflow_id>"],
         [schedules, f"{schedules}/<schedule_id>"],
+        ["/console/", "/console/assets/<asset>"],
     ], shared
 
 

@@ -73,9 +73,9 @@ class HttpClient:
             route = self._note_route(current)
             response = dispatch(current, None, self.world.app, routes=self.routes)
         raw = response.get_data()
-        answer = Answer(
-            response.status_code, json.loads(raw) if raw else None, dict(response.headers)
-        )
+        # JSON answers parsed; the console's files (HTML, JS, CSS) as their bytes.
+        body = json.loads(raw) if raw and response.is_json else (raw or None)
+        answer = Answer(response.status_code, body, dict(response.headers))
         if route is not None and response.mimetype == "application/json":
             _check_against_model(route, answer)
         return answer

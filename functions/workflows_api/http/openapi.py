@@ -135,6 +135,8 @@ def _operation(route: Route, refs: dict[Any, Any]) -> dict[str, Any]:
     responses: dict[str, Any] = {}
     for status, model in route.responses:
         responses[str(status)] = _response(status, None if model is None else model_of(model), refs)
+        if model is None and route.text_answers:  # text only (the console's files)
+            responses[str(status)]["content"] = {}
         for media_type in route.text_answers:
             responses[str(status)]["content"][media_type] = {"schema": {"type": "string"}}
         if route.links and status < 300:

@@ -54,6 +54,7 @@ PATH_ARGUMENTS: dict[str, Mapping[str, Any]] = {
     "schedule_id": {"type": "string", "pattern": "^[0-9a-f]{16}$"},
     "org": {"type": "string", "pattern": CONNECTION_PATTERN.pattern},
     "rest": {"type": "string", "minLength": 1},
+    "asset": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"},
 }
 EXECUTION_ID_PATTERN = f"^{_EXECUTION_ID}$"
 

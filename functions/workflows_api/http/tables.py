@@ -2,7 +2,7 @@
 
 The deployed functions, the local dev router and the OpenAPI document
 (`http/openapi.py`) are all built from these tables. Each surface lists its routes
-(`native/`, `carto/`, `nexadata/` `routes.py`); a function's table is its routes of
+(`native/`, `carto/`, `nexadata/`, `console/` `routes.py`); a function's table is its routes of
 every surface, in this order. The lists name their handlers (`routing.resolve` imports
 one on its first request), so a function process loads only the handlers it serves
 (cold start). The OpenAPI document's route is defined here, beside the tables it
@@ -21,6 +21,7 @@ SURFACES = (
     "workflows_api.http.native.routes",
     "workflows_api.http.carto.routes",
     "workflows_api.http.nexadata.routes",
+    "workflows_api.http.console.routes",
 )
 
 OPENAPI_ROUTE = Route(

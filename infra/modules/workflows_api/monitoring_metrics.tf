@@ -53,7 +53,7 @@ locals {
       filter      = ["httpRequest.status>=500"]
       labels = {
         method = "EXTRACT(httpRequest.requestMethod)"
-        route  = "REGEXP_EXTRACT(httpRequest.requestUrl, \"^((?:/api)?/v[0-9]+/[a-z]+|/healthz|/openapi\\\\.json)\")"
+        route  = "REGEXP_EXTRACT(httpRequest.requestUrl, \"^((?:/api)?/v[0-9]+/[a-z]+|/healthz|/openapi\\\\.json|/console)\")"
         action = "REGEXP_EXTRACT(httpRequest.requestUrl, \"/(executions|cancel|results|api|sql|webhooks|job|jobs|execute|schedules|run|fires)(?:/[0-9a-f]{16})?$\")"
       }
     }

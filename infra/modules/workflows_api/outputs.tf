@@ -3,6 +3,11 @@ output "base_url" {
   value       = "https://${google_api_gateway_gateway.gateway.default_hostname}"
 }
 
+output "console_url" {
+  description = "The web console (served by the status function through the gateway): paste an API token."
+  value       = "https://${google_api_gateway_gateway.gateway.default_hostname}/console/"
+}
+
 output "function_urls" {
   description = "Each function's own URL (the gateway's backends; execute's is Cloud Scheduler's target)."
   value       = { for name, fn in google_cloudfunctions2_function.functions : name => fn.service_config[0].uri }

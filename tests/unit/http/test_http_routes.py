@@ -5,6 +5,7 @@ per route (a test checks none is missing), and per family the auth refusals (401
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 
 import pytest
@@ -344,6 +345,27 @@ def _retired_get(client: HttpClient) -> None:
 def _retired_post(client: HttpClient) -> None:
     answer = client.call("POST", "/api/v1/pipelines/abc/execute", body={})
     assert (answer.status, answer.body["error"]["code"]) == (404, "endpoint_retired")
+
+
+# --- console (status) --------------------------------------------------------------
+
+
+@case("GET /console/")
+def _console(client: HttpClient) -> None:
+    answer = client.call("GET", "/console/")
+    assert answer.status == 200 and b'<div id="app">' in answer.body
+    assert "script-src 'self'" in answer.headers["Content-Security-Policy"]
+
+
+@case("GET /console/assets/<asset>")
+def _console_asset(client: HttpClient) -> None:
+    page = client.call("GET", "/console/").body
+    script = re.search(rb'src="/console/assets/([^"]+)"', page)
+    assert script is not None
+    answer = client.call("GET", f"/console/assets/{script[1].decode()}")
+    assert answer.status == 200 and answer.headers["Content-Type"].startswith("text/javascript")
+    missing = client.call("GET", "/console/assets/main-00000000.js")
+    assert (missing.status, missing.body["error"]["code"]) == (404, "asset_not_found")
 
 
 def test_every_route_in_the_table_has_a_case() -> None:
