@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint format unit integration e2e bench fuzz token wfapi clean deploy destroy console console-deps
+.PHONY: install run test lint format unit integration e2e bench bench-fairness fuzz token wfapi clean deploy destroy console console-deps
 
 # Create the virtual environment and install the project; quick when already done.
 $(INSTALLED): pyproject.toml
@@ -65,6 +65,12 @@ e2e: install
 # on a fresh local stack of its own (a few minutes). Prints figures; see docs/performance.md.
 bench: install
 	$(PY) -m benchmarks.bench
+	$(PY) -m benchmarks.fairness
+
+# One org's flood (200 executions) against another org's one run, with and without a
+# limit, on a fresh local stack of its own: figures only (benchmarks/fairness.py).
+bench-fairness: install
+	$(PY) -m benchmarks.fairness $(ARGS)
 
 # schemathesis against a fresh local stack with a long budget (make test runs a short one).
 FUZZ_EXAMPLES ?= 1000

@@ -1,18 +1,23 @@
 """Concurrency limits on the local stack: a flood over org demo's limit all answers at
 once, never has more than the limit submitted (sampled from Firestore while it runs),
-every queued execution succeeds, and a queued execution can be cancelled."""
+every queued execution succeeds, and a queued execution can be cancelled; another org's
+run during a flood waits behind at most the limit's worth of the flood's jobs."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import time
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 import requests
+from google.cloud import bigquery
 
-from tests.e2e.helpers import Stack, execute, new_workflow
+from tests.e2e.helpers import TERMINAL, Stack, execute, new_workflow
 from tests.e2e.test_executions_native import STORES_OF_TYPE
 
 pytestmark = pytest.mark.e2e
@@ -94,3 +99,60 @@ def test_a_flood_over_the_limit_queues_and_all_succeed(
     limits = http.get(stack.url("/v1/orgs/current/limits"), headers=stack.headers(), timeout=30)
     assert limits.status_code == 200
     assert (limits.json()["max_concurrent"], limits.json()["queued"]) == (LIMIT, 0)
+
+
+def _other_workflow(http: requests.Session, stack: Stack, token: str) -> str:
+    """A workflow of org other reading its own stores, its API enabled."""
+    definition = json.loads(json.dumps(STORES_OF_TYPE).replace("retail.", "other_retail."))
+    workflow_id = f"wf_{uuid.uuid4().hex[:10]}"
+    headers = stack.headers(token)
+    put = http.put(
+        stack.url(f"/v1/workflows/{workflow_id}"), json=definition, headers=headers, timeout=60
+    )
+    assert put.status_code == 201, put.text
+    enabled = http.post(stack.url(f"/v1/workflows/{workflow_id}/api"), headers=headers, timeout=120)
+    assert enabled.status_code == 200, enabled.text
+    return workflow_id
+
+
+def test_another_orgs_run_waits_behind_at_most_the_limit_of_a_flood(
+    http: requests.Session, stack: Stack, limited: None, bq_client: bigquery.Client
+) -> None:
+    """Org other executes once org demo's flood has answered: its run is not queued
+    behind demo's (its own slots) and its job, in the local BigQuery's one-at-a-time
+    queue, starts after at most LIMIT of demo's jobs (those submitted before it), not the
+    flood. Counted from the jobs' start times: no timing is asserted."""
+    other_token = str(stack.info["other_org_token"])
+    other_workflow = _other_workflow(http, stack, other_token)
+    demo_workflow = new_workflow(http, stack, STORES_OF_TYPE)
+    tag = uuid.uuid4().hex[:6]
+
+    def one(i: int) -> requests.Response:
+        return execute(http, stack, demo_workflow, {"store_type": f"{tag}-{i}"}, cache=False)
+
+    with ThreadPoolExecutor(8) as pool:
+        flood = [a.json() for a in pool.map(one, range(FLOOD))]
+    asked = dt.datetime.now(dt.UTC)
+    mine = http.post(
+        stack.url(f"/v1/workflows/{other_workflow}/executions"),
+        json={"parameters": {"store_type": tag}},
+        headers=stack.headers(other_token),
+        timeout=60,
+    ).json()
+    assert mine["state"] in ("created", "running", "succeeded"), mine  # never queued
+
+    deadline = time.monotonic() + 300
+    ids = [b["id"] for b in flood]
+    while not set(_open_states(stack, ids).values()) <= TERMINAL:  # completion events
+        assert time.monotonic() < deadline, _open_states(stack, ids)
+        time.sleep(0.5)
+    done = stack.app.store.get_execution("other", mine["id"])
+    assert done is not None and done.state.value == "succeeded"
+    assert set(_open_states(stack, ids).values()) == {"succeeded"}
+    started = bq_client.get_job(mine["bigquery_job_id"]).started
+    ahead = [
+        b["id"]
+        for b in flood
+        if asked <= bq_client.get_job(b["bigquery_job_id"]).started <= started
+    ]
+    assert len(ahead) <= LIMIT, ahead

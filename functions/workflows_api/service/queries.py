@@ -51,7 +51,9 @@ class ExecutionQueries:
         self, org: str, number: int, may_see: WorkflowFilter = any_workflow
     ) -> Execution:
         """`get`, finding the execution by its number (domain/execution/numbers.py)."""
-        return self.lifecycle.reconcile(self.stored_by_number(org, number, may_see))
+        return self.positioned(
+            self.lifecycle.reconcile(self.stored_by_number(org, number, may_see))
+        )
 
     def stored_by_number(
         self, org: str, number: int, may_see: WorkflowFilter = any_workflow
