@@ -23,6 +23,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -154,6 +155,9 @@ CASES: dict[str, Case] = {
     "GET /api/v1/pipelines/<path:rest>": Case(404, "endpoint_retired", kind=PUBLIC),
     "POST /api/v1/pipelines/<path:rest>": Case(404, "endpoint_retired", kind=PUBLIC),
     "GET /openapi.json": Case(200, kind=PUBLIC),
+    # The console's static files: the same for every caller, no org's data in them.
+    "GET /console/": Case(200, kind=PUBLIC),
+    "GET /console/assets/<asset>": Case(200, kind=PUBLIC),
     # Schedules: demo's workflow's are refused with the workflow; demo's schedule, by its
     # id, even under org other's own workflow of the same id.
     "POST /v1/workflows/<workflow_id>/schedules": _wf(body=lambda w: NEW_SCHEDULE),
@@ -191,6 +195,13 @@ class Victim:
 
 # Each path argument, as the id of one of demo's records (a new kind of argument needs
 # its victim here).
+# A file the console's build holds (its name carries the content's hash).
+CONSOLE_SCRIPT = next(
+    path.name
+    for path in (
+        Path(__file__).resolve().parents[3] / "functions/workflows_api/console_assets/assets"
+    ).glob("main-*.js")
+)
 VICTIM_IDS: dict[str, Callable[[Victim], str]] = {
     "org": lambda v: VICTIM,
     "workflow_id": lambda v: v.run.workflow_id,
@@ -200,6 +211,7 @@ VICTIM_IDS: dict[str, Callable[[Victim], str]] = {
     "nexadata_execution_id": lambda v: str(v.run.number),
     "schedule_id": lambda v: v.schedule.id,
     "rest": lambda v: v.run.id,
+    "asset": lambda v: CONSOLE_SCRIPT,
 }
 
 
