@@ -5,12 +5,14 @@ run during a flood waits behind at most the limit's worth of the flood's jobs.""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import pytest
@@ -19,6 +21,7 @@ from google.cloud import bigquery
 
 from tests.e2e.helpers import TERMINAL, Stack, execute, new_workflow
 from tests.e2e.test_executions_native import STORES_OF_TYPE
+from workflows_api.service.errors import ServiceError
 
 pytestmark = pytest.mark.e2e
 
@@ -26,8 +29,19 @@ LIMIT = 3
 FLOOD = 12
 
 
+def _end_other_tests_runs(stack: Stack) -> None:
+    """Runs other tests left open in org demo (recorded while BigQuery was unreachable,
+    never submitted: the session's stack has no sweep) hold demo's slots; cancelled, they
+    give them back, so the limit counts this module's runs only."""
+    for execution in stack.app.store.list_org_executions("demo", limit=1000):
+        if not execution.is_terminal:
+            with contextlib.suppress(ServiceError):  # it ended meanwhile: nothing held
+                stack.app.lifecycle.cancel(partial(stack.app.queries.get, "demo", execution.id))
+
+
 @pytest.fixture
 def limited(stack: Stack) -> Iterator[None]:
+    _end_other_tests_runs(stack)
     limits = stack.app.lifecycle.limits
     limits.set_limits("demo", max_concurrent=LIMIT)
     yield
@@ -82,14 +96,8 @@ def test_a_flood_over_the_limit_queues_and_all_succeed(
         assert submitted <= LIMIT, states
         if all(s in ("succeeded", "failed", "cancelled") for s in states.values()):
             break
-        for execution_id, state in states.items():  # callers polling: reads move queues
-            if state not in ("succeeded", "failed", "cancelled"):
-                http.get(
-                    stack.url(f"/v1/executions/{execution_id}"),
-                    headers=stack.headers(),
-                    timeout=60,
-                )
-        time.sleep(0.3)
+        # Nobody polls: completion events end the runs and move the queue.
+        time.sleep(0.05)
     final = _open_states(stack, ids)
     assert final.pop(victim["id"]) == "cancelled"
     assert set(final.values()) == {"succeeded"}, final
