@@ -39,8 +39,15 @@ def create_push_subscription(
         "retryPolicy": {"minimumBackoff": "1s", "maximumBackoff": "10s"},
     }
     response = requests.put(f"http://{host}/v1/{name}", json=body, timeout=10)
-    if response.status_code not in (200, 409):
-        response.raise_for_status()
+    if response.status_code == 409:
+        # It exists (an earlier stack of this session made it): it must push to this
+        # endpoint now, not to a function that has stopped.
+        response = requests.post(
+            f"http://{host}/v1/{name}:modifyPushConfig",
+            json={"pushConfig": body["pushConfig"]},
+            timeout=10,
+        )
+    response.raise_for_status()
     return name
 
 
