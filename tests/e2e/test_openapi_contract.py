@@ -34,6 +34,9 @@ def _bearer(stack: Stack) -> dict[str, str]:
 SCENARIOS: dict[str, Call] = {
     "GET /healthz": lambda http, stack, ids: http.get(stack.url("/healthz"), timeout=30),
     "GET /openapi.json": lambda http, stack, ids: http.get(stack.url("/openapi.json"), timeout=30),
+    "GET /v1/orgs/current/limits": lambda http, stack, ids: http.get(
+        stack.url("/v1/orgs/current/limits"), headers=_bearer(stack), timeout=30
+    ),
     "GET /v1/workflows": lambda http, stack, ids: http.get(
         stack.url("/v1/workflows?page_size=2"), headers=_bearer(stack), timeout=30
     ),
