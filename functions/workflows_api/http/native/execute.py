@@ -14,7 +14,7 @@ from workflows_api.execution_views import cost_estimate_view, execution_view
 from workflows_api.http.auth import caller
 from workflows_api.http.errors import ApiError
 from workflows_api.http.models import parse_model
-from workflows_api.http.native.models import ExecuteBody
+from workflows_api.http.native.execute_body import ExecuteBody
 from workflows_api.http.native.routes import IDEMPOTENCY_KEY_PATTERN, MAX_IDEMPOTENCY_KEY_LENGTH
 from workflows_api.http.request_parsing import json_body
 from workflows_api.http.responses import json_response
