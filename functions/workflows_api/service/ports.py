@@ -14,19 +14,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from workflows_api.domain.access.connections import Connection
-from workflows_api.domain.access.tokens import Principal, Token
-from workflows_api.domain.execution.freshness import TableMetadata
-from workflows_api.domain.execution.limits import OrgLimits, Slot
-from workflows_api.domain.execution.records import QueryArgument, TriggerRejection
-from workflows_api.domain.execution.results import Column, ReadLimits
-from workflows_api.domain.execution.states import Execution, JobStatus
-from workflows_api.domain.execution.webhook_deliveries import WebhookDelivery
-from workflows_api.domain.execution.webhooks import DeliveryAttempt, WebhookConfig
-from workflows_api.domain.workflow.records import WorkflowRecord
 from workflows_api.service.schedule_ports import ScheduleStore
+
+# Annotations only: a process loads no domain module for the ports' sake (cold start).
+if TYPE_CHECKING:
+    from workflows_api.domain.access.connections import Connection
+    from workflows_api.domain.access.tokens import Principal, Token
+    from workflows_api.domain.execution.freshness import TableMetadata
+    from workflows_api.domain.execution.limits import OrgLimits, Slot
+    from workflows_api.domain.execution.records import QueryArgument, TriggerRejection
+    from workflows_api.domain.execution.results import Column, ReadLimits
+    from workflows_api.domain.execution.states import Execution, JobStatus
+    from workflows_api.domain.execution.webhook_deliveries import WebhookDelivery
+    from workflows_api.domain.execution.webhooks import DeliveryAttempt, WebhookConfig
+    from workflows_api.domain.workflow.records import WorkflowRecord
 
 
 class ConnectionStore(Protocol):

@@ -3,9 +3,11 @@ clock). Part of `ports.py`'s contract (errors included); `Store` includes Schedu
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from workflows_api.domain.schedules import Schedule, ScheduleAttempt, SchedulerJob
+# Annotations only: a process loads no domain module for the ports' sake (cold start).
+if TYPE_CHECKING:
+    from workflows_api.domain.schedules import Schedule, ScheduleAttempt, SchedulerJob
 
 
 class ScheduleStore(Protocol):
