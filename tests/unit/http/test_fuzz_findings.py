@@ -9,6 +9,7 @@ from werkzeug.exceptions import NotFound
 from tests.support.apps import DEMO, GOOD, with_demo_workflow
 from tests.support.http_client import HttpClient
 from workflows_api.domain.errors import WorkflowInvalid
+from workflows_api.domain.execution.states import TRIGGER_MAX_LENGTH
 from workflows_api.domain.workflow.validation import load_workflow
 from workflows_api.http.dispatch import framework_refusal
 from workflows_api.http.tables import all_routes
@@ -38,6 +39,28 @@ def test_list_refuses_a_page_token_it_never_gave(client: HttpClient) -> None:
     answer = client.call("GET", "/v1/workflows", token=client.token(), query={"page_token": "a/b"})
     assert answer.status == 400
     assert answer.body["error"]["code"] == "invalid_page_token"
+
+
+def test_an_overlong_trigger_filter_is_refused_by_name(client: HttpClient) -> None:
+    overlong = "pubsub:" + "t" * TRIGGER_MAX_LENGTH
+    answer = client.call(
+        "GET",
+        "/v1/workflows/clusters/executions",
+        token=client.token(),
+        query={"trigger": overlong},
+    )
+    assert answer.status == 400, answer.body
+    assert answer.body["error"]["field"] == "trigger"
+    assert overlong not in answer.body["error"]["message"]
+
+
+def test_the_longest_trigger_filter_is_a_filter(client: HttpClient) -> None:
+    longest = "pubsub:" + "t" * (TRIGGER_MAX_LENGTH - len("pubsub:"))
+    answer = client.call(
+        "GET", "/v1/workflows/clusters/executions", token=client.token(), query={"trigger": longest}
+    )
+    assert answer.status == 200, answer.body
+    assert answer.body["executions"] == []
 
 
 def test_sql_refuses_an_unknown_format(client: HttpClient) -> None:

@@ -126,6 +126,10 @@ class JobStatus:
 CANCELLED_ERROR = JobError(CANCELLED_REASON, "The execution was cancelled.", None)
 
 
+# A trigger's longest form: "pubsub:" and a Pub/Sub topic name (at most 255 characters).
+TRIGGER_MAX_LENGTH = 300
+
+
 @dataclass(frozen=True)
 class Execution:
     id: str
@@ -162,7 +166,8 @@ class Execution:
     # While `queued`: its place in the org's queue (1: next), computed when read, never
     # stored (service/limits.py), so it is not part of an execution's equality.
     queue_position: int | None = field(default=None, compare=False)
-    # What started it: `http`, `pubsub:<topic>`, `schedule:<schedule id>`.
+    # What started it: `http`, `pubsub:<topic>`, `schedule:<schedule id>`
+    # (at most TRIGGER_MAX_LENGTH characters).
     trigger: str = "http"
 
     def transition(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from workflows_api.domain.access.identifiers import CONNECTION_PATTERN, WORKFLOW_ID_PATTERN
-from workflows_api.domain.execution.states import State
+from workflows_api.domain.execution.states import TRIGGER_MAX_LENGTH, State
 from workflows_api.http.native.schedule_routes import SCHEDULE_ROUTES
 from workflows_api.http.request_parsing import JSON_TYPES, YAML_TYPES
 from workflows_api.http.routing import (
@@ -243,7 +243,7 @@ _NATIVE_ROUTES: tuple[Route, ...] = (
             Parameter(
                 "trigger",
                 "Only the executions it started: http, pubsub:<topic>, schedule:<id>.",
-                {"type": "string", "maxLength": 300},
+                {"type": "string", "maxLength": TRIGGER_MAX_LENGTH},
             ),
         ),
     ),

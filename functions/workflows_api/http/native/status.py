@@ -9,7 +9,7 @@ from flask import Request, Response
 
 from workflows_api.bootstrap import App
 from workflows_api.domain.access.tokens import Grant
-from workflows_api.domain.execution.states import State
+from workflows_api.domain.execution.states import TRIGGER_MAX_LENGTH, State
 from workflows_api.execution_views import execution_view
 from workflows_api.http.auth import caller
 from workflows_api.http.errors import ApiError
@@ -32,7 +32,7 @@ def list_executions(app: App, request: Request, workflow_id: str) -> Response:
         state=_state_argument(request),
         created_after=_time_argument(request, "created_after"),
         created_before=_time_argument(request, "created_before"),
-        trigger=request.args.get("trigger") or None,
+        trigger=_trigger_argument(request),
     )
     return json_response(
         {"executions": [execution_view(e) for e in executions], "next_page_token": next_token}
@@ -98,6 +98,19 @@ def _state_argument(request: Request) -> State | None:
             f"state: expected one of {', '.join(s.value for s in State)}",
             "state",
         ) from None
+
+
+def _trigger_argument(request: Request) -> str | None:
+    raw = request.args.get("trigger")
+    if raw is not None and len(raw) > TRIGGER_MAX_LENGTH:
+        raise ApiError(
+            400,
+            "invalid_request",
+            f"trigger: expected at most {TRIGGER_MAX_LENGTH} characters, like http,"
+            " pubsub:<topic> or schedule:<id>",
+            "trigger",
+        )
+    return raw or None
 
 
 def _time_argument(request: Request, name: str) -> dt.datetime | None:
