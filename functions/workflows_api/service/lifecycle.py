@@ -23,9 +23,9 @@ from workflows_api.domain.execution import limits as lim
 from workflows_api.domain.execution import states as ex
 from workflows_api.domain.execution.states import Execution, JobError, JobStatus, State
 from workflows_api.service.compare_and_swap import Settled, until_settled
-from workflows_api.service.errors import BackendUnavailable, ServiceError, WarehouseError
+from workflows_api.service.errors import BackendUnavailable, ServiceError
 from workflows_api.service.execution_requests import MAX_WAIT_SECONDS
-from workflows_api.service.job_calls import bytes_billed_cap, call_of
+from workflows_api.service.job_calls import call_of, insert_job, log_unavailable
 from workflows_api.service.ports import ExecutionStore, Warehouse
 from workflows_api.service.workflows import WorkflowService, execution_signature_of
 
@@ -97,7 +97,7 @@ class ExecutionLifecycle:
         try:
             status = self.warehouse.get_job(connection, execution.bigquery_job_id)
         except BackendUnavailable as unavailable:
-            _log_unavailable(execution, unavailable)
+            log_unavailable(execution, unavailable)
             return execution
         if status is None:
             return self._resubmit(execution, connection)
@@ -223,38 +223,12 @@ class ExecutionLifecycle:
     def submit(
         self, execution: Execution, connection: Connection, workflow: ExecutionSignature
     ) -> Execution:
-        """Submit the execution's job (idempotent: the job id is the execution's)."""
-        sql, arguments = call_of(execution, workflow)
+        """Submit the execution's job (idempotent: the job id is the execution's) and
+        record BigQuery's answer; when it did not answer, only the attempt."""
         attempted = replace(execution, submit_attempts=execution.submit_attempts + 1)
-        try:
-            status = self.warehouse.submit_query(
-                connection,
-                job_id=execution.bigquery_job_id,
-                sql=sql,
-                arguments=arguments,
-                labels=execution.labels,
-                maximum_bytes_billed=bytes_billed_cap(
-                    workflow.settings.maximum_bytes_billed, connection.maximum_bytes_billed
-                ),
-            )
-        except BackendUnavailable as unavailable:
-            # Accepted and recorded: reading its status (or the sweep, as no job report
-            # confirmed it: reconciled_at unchanged) submits it again.
-            _log_unavailable(execution, unavailable)
+        status = insert_job(self.warehouse, attempted, connection, workflow)
+        if status is None:
             return self._save(attempted, execution.state)
-        except WarehouseError as refused:
-            # BigQuery refused the job itself (no job exists): that is this run's outcome.
-            error = JobError(refused.reason, refused.message, refused.location)
-            done = JobStatus(execution.bigquery_job_id, "DONE", error)
-            return self._apply(attempted, done, stored_state=execution.state)
-        logs.log(
-            logger,
-            logging.INFO,
-            "execution submitted",
-            execution_id=execution.id,
-            workflow_id=execution.workflow_id,
-            job_id=execution.bigquery_job_id,
-        )
         return self._apply(attempted, status, stored_state=execution.state)
 
     def _resubmit(self, execution: Execution, connection: Connection) -> Execution:
@@ -318,7 +292,7 @@ class ExecutionLifecycle:
         try:  # a failure here leaves the slot to the sweep (release_leaked)
             self.limits.release(execution)
         except BackendUnavailable as unavailable:
-            _log_unavailable(execution, unavailable)
+            log_unavailable(execution, unavailable)
         else:
             self._promote_safely(execution.org)
         if self.on_finished is not None:
@@ -327,13 +301,3 @@ class ExecutionLifecycle:
 
 class _OrgFull(Exception):
     """Every org slot is held: promotion stops."""
-
-
-def _log_unavailable(execution: Execution, unavailable: BackendUnavailable) -> None:
-    logs.log(
-        logger,
-        logging.WARNING,
-        "BigQuery unavailable; the execution stays recorded and is retried on status reads",
-        execution_id=execution.id,
-        reason=unavailable.reason,
-    )

@@ -16,7 +16,7 @@ from workflows_api.domain.execution.results import Column, GeographyFormat
 from workflows_api.domain.execution.states import Execution, State
 from workflows_api.service.errors import ServiceError, WarehouseError
 from workflows_api.service.execution_requests import WorkflowFilter, any_workflow
-from workflows_api.service.lifecycle import bytes_billed_cap
+from workflows_api.service.job_calls import bytes_billed_cap
 from workflows_api.service.output_tables import expire_output
 from workflows_api.service.ports import Warehouse
 from workflows_api.service.queries import ExecutionQueries

@@ -93,8 +93,9 @@ def read(ref: firestore.DocumentReference) -> dict[str, Any] | None:
     return snapshot.to_dict() if snapshot.exists else None
 
 
-def write(ref: firestore.DocumentReference, doc: dict[str, Any]) -> None:
-    call(lambda: ref.set(doc, **ONE_ATTEMPT))
+def write(ref: firestore.DocumentReference, doc: dict[str, Any]) -> dt.datetime:
+    """Set the document; its update time."""
+    return call(lambda: ref.set(doc, **ONE_ATTEMPT)).update_time
 
 
 def delete(ref: firestore.DocumentReference) -> None:
@@ -110,12 +111,20 @@ def update_unchanged(
     ref: firestore.DocumentReference, snapshot: firestore.DocumentSnapshot, doc: dict[str, Any]
 ) -> bool:
     """Compare-and-swap: update only if nobody wrote since `snapshot` was read."""
-    unchanged = firestore.Client.write_option(last_update_time=snapshot.update_time)
+    return update_unchanged_since(ref, snapshot.update_time, doc) is not None
+
+
+def update_unchanged_since(
+    ref: firestore.DocumentReference, update_time: dt.datetime, doc: dict[str, Any]
+) -> dt.datetime | None:
+    """Compare-and-swap: update only if the document's last write is still the one at
+    `update_time`; the update's own update time, None when someone wrote since."""
+    unchanged = firestore.Client.write_option(last_update_time=update_time)
     try:
-        call(lambda: ref.update(doc, option=unchanged, **ONE_ATTEMPT))
+        result = call(lambda: ref.update(doc, option=unchanged, **ONE_ATTEMPT))
     except (exceptions.FailedPrecondition, exceptions.NotFound):
-        return False
-    return True
+        return None
+    return result.update_time
 
 
 def delete_existing(ref: firestore.DocumentReference) -> bool:

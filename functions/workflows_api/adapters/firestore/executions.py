@@ -33,6 +33,7 @@ from workflows_api.adapters.firestore.documents import (
     run_query,
     timestamp,
     update_unchanged,
+    update_unchanged_since,
     write,
 )
 from workflows_api.adapters.firestore.execution_documents import (
@@ -40,6 +41,7 @@ from workflows_api.adapters.firestore.execution_documents import (
     execution_from_document,
     execution_to_document,
 )
+from workflows_api.adapters.firestore.own_writes import OwnWrites
 from workflows_api.domain.execution.states import Execution
 from workflows_api.domain.execution.webhooks import DeliveryAttempt
 from workflows_api.service.errors import BackendUnavailable
@@ -73,9 +75,15 @@ _IN_LIMIT = 30  # Firestore's most values for an `in` filter
 class FirestoreExecutions(FirestoreCollections):
     """ExecutionStore."""
 
+    def __init__(self, client: firestore.Client) -> None:
+        super().__init__(client)
+        self._own_writes = OwnWrites()
+
     def create_execution(self, execution: Execution, expire_at: dt.datetime) -> None:
         ref = self._org(execution.org, "executions").document(execution.id)
-        write(ref, {**execution_to_document(execution), "expire_at": timestamp(expire_at)})
+        doc = {**execution_to_document(execution), "expire_at": timestamp(expire_at)}
+        written = write(ref, doc)
+        self._own_writes.wrote(execution.org, execution.id, execution.state.value, written)
 
     def get_execution(self, org: str, execution_id: str) -> Execution | None:
         data = read(self._org(org, "executions").document(execution_id))
@@ -89,14 +97,27 @@ class FirestoreExecutions(FirestoreCollections):
         return [execution_from_document(s.to_dict() or {}) for s in run_query(query.limit(limit))]
 
     def save_execution(self, execution: Execution, *, expected_state: str) -> bool:
-        # A read, then an update conditioned on the read's update time: no transaction,
-        # so concurrent writers (status reads, completion events) never wait on locks.
-        ref = self._org(execution.org, "executions").document(execution.id)
-        snapshot = call(lambda: ref.get(**ONE_ATTEMPT))
-        if not snapshot.exists or snapshot.get("state") != expected_state:
-            return False
+        # An update conditioned on the update time of the write that left it in
+        # `expected_state`: no transaction, so concurrent writers (status reads,
+        # completion events) never wait on locks. That write is read first, unless it
+        # was this process's own (own_writes.py: Firestore still checks it).
+        org, execution_id = execution.org, execution.id
+        ref = self._org(org, "executions").document(execution_id)
         # No expire_at nor webhook_deliveries in the doc: update() keeps the stored ones.
-        return update_unchanged(ref, snapshot, execution_to_document(execution))
+        doc = execution_to_document(execution)
+        known = self._own_writes.update_time_if(org, execution_id, str(expected_state))
+        written = None if known is None else update_unchanged_since(ref, known, doc)
+        if written is None:
+            snapshot = call(lambda: ref.get(**ONE_ATTEMPT))
+            if not snapshot.exists or snapshot.get("state") != expected_state:
+                self._own_writes.forget(org, execution_id)
+                return False
+            written = update_unchanged_since(ref, snapshot.update_time, doc)
+        if written is None:
+            self._own_writes.forget(org, execution_id)
+            return False
+        self._own_writes.wrote(org, execution_id, execution.state.value, written)
+        return True
 
     def record_delivery_attempt(
         self, org: str, execution_id: str, attempt: DeliveryAttempt
@@ -183,6 +204,7 @@ class FirestoreExecutions(FirestoreCollections):
 
     def delete_execution(self, org: str, execution_id: str) -> None:
         delete(self._org(org, "executions").document(execution_id))
+        self._own_writes.forget(org, execution_id)
 
     # Cache entries: the execution currently answering a cache key.
 
