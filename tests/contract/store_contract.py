@@ -12,6 +12,7 @@ import inspect
 import pytest
 
 from tests.contract.access_contract import AccessContract
+from tests.contract.admissions_contract import AdmissionsContract
 from tests.contract.claims_contract import ClaimsContract
 from tests.contract.execution_numbers_contract import ExecutionNumbersContract
 from tests.contract.executions_contract import ExecutionStoreContract
@@ -31,6 +32,7 @@ class StoreContract(
     ExecutionStoreContract,
     ExecutionNumbersContract,
     ClaimsContract,
+    AdmissionsContract,
     AccessContract,
     WebhooksContract,
     TriggerRejectionsContract,

@@ -36,8 +36,17 @@ def test_definition_crud_and_export(http: requests.Session, stack: Stack) -> Non
     assert sql["procedure"].split(".")[-1].startswith(f"wfproc_{workflow_id}")
     assert [a["name"] for a in sql["arguments"]][-1] == "output_table"
 
-    listed = http.get(stack.url("/v1/workflows"), headers=stack.headers(), timeout=30).json()
-    assert workflow_id in {w["id"] for w in listed["workflows"]}
+    # Listed, on whichever page (the shared stack holds other tests' workflows, by id).
+    listed_ids: set[str] = set()
+    token: str | None = ""
+    while token is not None and workflow_id not in listed_ids:
+        arguments = {"page_token": token} if token else {}
+        page = http.get(
+            stack.url("/v1/workflows"), params=arguments, headers=stack.headers(), timeout=30
+        ).json()
+        listed_ids |= {str(w["id"]) for w in page["workflows"]}
+        token = page["next_page_token"]
+    assert workflow_id in listed_ids
 
     assert http.delete(url, headers=stack.headers(), timeout=60).status_code == 204
     gone = http.get(url, headers=stack.headers(), timeout=30)

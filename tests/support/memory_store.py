@@ -17,16 +17,17 @@ that a dict would not, done here on purpose:
 from __future__ import annotations
 
 import copy
-import dataclasses
 import datetime as dt
 import threading
 from dataclasses import replace
-from typing import Any, TypeVar
 
 from google.api_core import exceptions
 
+from tests.support.memory_admissions import InMemoryAdmissions
 from tests.support.memory_schedules import InMemorySchedules
 from tests.support.memory_slots import InMemorySlots
+from tests.support.stored_copies import refuse_naive as _refuse_naive
+from tests.support.stored_copies import stored as _stored
 from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.access.tokens import Principal, Token, principal_key
 from workflows_api.domain.execution.limits import OrgLimits, Slot
@@ -35,28 +36,8 @@ from workflows_api.domain.execution.states import Execution, State
 from workflows_api.domain.execution.webhooks import DeliveryAttempt, WebhookConfig
 from workflows_api.domain.workflow.records import WorkflowRecord
 
-T = TypeVar("T")
 
-
-def _stored(value: T) -> T:
-    """A copy, after refusing naive datetimes anywhere in it (the adapter's rule)."""
-    _refuse_naive(value)
-    return copy.deepcopy(value)
-
-
-def _refuse_naive(value: Any) -> None:
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError(f"naive datetime: {value!r}")
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        for f in dataclasses.fields(value):
-            _refuse_naive(getattr(value, f.name))
-    elif isinstance(value, (tuple, list)):
-        for item in value:
-            _refuse_naive(item)
-
-
-class InMemoryStore(InMemorySlots, InMemorySchedules):
+class InMemoryStore(InMemoryAdmissions, InMemorySlots, InMemorySchedules):
     """Connections, workflows, executions, cache entries, idempotency keys, tokens,
     principals, webhooks, signing secrets, trigger rejections and schedules."""
 

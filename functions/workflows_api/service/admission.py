@@ -1,17 +1,19 @@
-"""Admitting an execution: validate, then claim the cache entry and idempotency key.
+"""Admitting an execution: validate, then claim its slots, cache entry and idempotency key.
 
-How N identical concurrent requests make one BigQuery job: each request writes its
-own execution record, then races to *create* the cache entry `orgs/{org}/
-cache_entries/{key}` (an atomic create-if-absent). The winner submits the job; every
-loser deletes its unreturned record and answers with the winner's execution. An
-entry whose execution failed, was cancelled or whose table expired is replaced by
+Uncontended (the usual case: new parameters, a free slot), one atomic commit creates the
+execution record with everything it claims (`_admit_at_once`), each create-if-absent.
+When any of them exists, nothing is written and each is claimed on its own
+(`_admit_one_by_one`). How N identical concurrent requests make one BigQuery job there:
+each request writes its own execution record, then races to *create* the cache entry
+`orgs/{org}/cache_entries/{key}` (an atomic create-if-absent). The winner submits the
+job; every loser deletes its unreturned record and answers with the winner's execution.
+An entry whose execution failed, was cancelled or whose table expired is replaced by
 compare-and-swap. No read-then-write race remains, and no contended transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -19,9 +21,12 @@ from workflows_api import parallel, tracing
 from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.execution import freshness
 from workflows_api.domain.execution import states as ex
+from workflows_api.domain.execution.limits import OrgLimits, Slot
+from workflows_api.domain.execution.records import Admission, IdempotencyClaim
 from workflows_api.domain.execution.states import Execution
 from workflows_api.domain.workflow.records import WorkflowRecord
 from workflows_api.domain.workflow.signature import ExecutionSignature
+from workflows_api.service import idempotency
 from workflows_api.service.cache_freshness import RequestFreshness, sources_of
 from workflows_api.service.compare_and_swap import Settled, until_settled
 from workflows_api.service.errors import BackendUnavailable, ServiceError
@@ -35,6 +40,7 @@ from workflows_api.service.workflows import WorkflowService, execution_signature
 
 # Execution records (and idempotency keys) are kept this long (Firestore TTL).
 RECORD_RETENTION = dt.timedelta(days=90)
+Room = tuple[OrgLimits, list[Slot]]  # the org's limits and held slots (limits.room)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -52,50 +58,100 @@ class ExecutionAdmission:
         execution = replace(
             self._new_execution(record, workflow, values, use_cache), trigger=request.trigger
         )
-        fingerprint = _fingerprint(workflow_id, execution.cache_key, use_cache)
+        fingerprint = idempotency.fingerprint(workflow_id, execution.cache_key, use_cache)
         # Read beside what follows: a cache hit needs it to read its sources, a run to submit.
         connection_read = parallel.start(lambda: self.workflows.connection(org, record.connection))
         fresh = self._freshness(record, workflow, connection_read.result, request)
+        entry_seen = False
         if use_cache and request.idempotency_key is None:
             # A cache hit writes nothing: its holder answers, as the claim below would.
-            reusable = self._reusable_holder(org, execution.cache_key, fresh)
+            holder_id, reusable = self._reusable_holder(org, execution.cache_key, fresh)
             if reusable is not None:
-                cached_at = freshness.as_of(reusable)
-                hit = ExecuteResult(reusable, True, cached_at=cached_at)
+                hit = ExecuteResult(reusable, True, cached_at=freshness.as_of(reusable))
                 return self._finish(hit, request.wait_seconds)
             if fresh.miss is not None:  # the holder's table holds stale rows: not ours
                 execution = _with_own_table(execution)
+            entry_seen = holder_id is not None
         if request.idempotency_key is not None:
-            replayed = self._replay(org, request.idempotency_key, fingerprint)
+            replayed = idempotency.replay(
+                self.executions, org, request.idempotency_key, fingerprint
+            )
             if replayed is not None:
                 return self._finish(ExecuteResult(replayed, True), request.wait_seconds)
+        room = self.lifecycle.limits.room(org)
+        claims = _Claims(use_cache, request.idempotency_key, fingerprint, fresh)
+        if not entry_seen and self._admit_at_once(execution, workflow, room, claims):
+            # Nobody else was there: ours holds its slots, cache key and idempotency key.
+            submitted = self.lifecycle.start(execution, connection_read.result(), workflow)
+            result = ExecuteResult(submitted, False, cache_miss=fresh.miss)
+        else:
+            result = self._admit_one_by_one(
+                execution, workflow, connection_read.result(), room, claims
+            )
+        return self._finish(result, request.wait_seconds)
 
-        connection = connection_read.result()
-        limits = self.lifecycle.limits
+    def _admit_at_once(
+        self, execution: Execution, workflow: ExecutionSignature, room: Room, claims: _Claims
+    ) -> bool:
+        """Create its record, slots, cache entry and idempotency key in one commit; False
+        (nothing written) when a limit is full or any of them exists already."""
+        limit = workflow.settings.max_concurrent_executions
+        slots = self.lifecycle.limits.free_slots(execution, limit, room)
+        if slots is None:
+            return False  # it queues: one by one
+        key = claims.idempotency_key
+        return self.executions.admit_execution(
+            Admission(
+                execution,
+                execution.created_at + RECORD_RETENTION,
+                slots,
+                cache_entry_expire_at=_entry_expiry(execution) if claims.use_cache else None,
+                idempotency_key=None
+                if key is None
+                else IdempotencyClaim(
+                    idempotency.key_hash(key), claims.fingerprint, self.clock() + RECORD_RETENTION
+                ),
+            )
+        )
+
+    def _admit_one_by_one(
+        self,
+        execution: Execution,
+        workflow: ExecutionSignature,
+        connection: Connection,
+        room: Room,
+        claims: _Claims,
+    ) -> ExecuteResult:
+        """Admission under contention, or over a limit: each claim on its own."""
+        org, limits = execution.org, self.lifecycle.limits
         # 429 past the org's queue bound (nothing written); then its slots (a crash before
         # the record leaves a slot the sweep frees); without one it is recorded `queued`,
         # and nothing submits it but a promotion.
-        waits_for = limits.admit(execution, workflow.settings.max_concurrent_executions)
+        waits_for = limits.admit(execution, workflow.settings.max_concurrent_executions, room)
         if waits_for is not None:
             execution = replace(execution, state=ex.State.QUEUED, queue_reason=waits_for)
         # The record comes first: once written, the execution cannot be lost.
         self.executions.create_execution(execution, execution.created_at + RECORD_RETENTION)
         holder = None
-        if use_cache:
-            holder, execution = self._claim_cache_entry(execution, fresh)
+        if claims.use_cache:
+            holder, execution = self._claim_cache_entry(execution, claims.fresh)
         answer = holder or execution
         key_reused: ServiceError | None = None
-        if request.idempotency_key is not None:
+        if claims.idempotency_key is not None:
             # A concurrent request with the same key may have recorded its execution
             # first: a retry of this request joins it, any other request is refused.
             try:
-                answer = (
-                    self._claim_idempotency_key(org, request.idempotency_key, answer, fingerprint)
-                    or answer
+                earlier = idempotency.claim(
+                    self.executions,
+                    claims.idempotency_key,
+                    answer,
+                    claims.fingerprint,
+                    self.clock() + RECORD_RETENTION,
                 )
+                answer = earlier or answer
             except ServiceError as reused:
                 key_reused = reused
-        if holder is not None or (not use_cache and (answer is not execution or key_reused)):
+        if holder is not None or (not claims.use_cache and (answer is not execution or key_reused)):
             # Nobody can have joined ours: it was never the holder of a cache key.
             self.executions.delete_execution(org, execution.id)
             if waits_for is None:
@@ -108,13 +164,12 @@ class ExecutionAdmission:
         if key_reused is not None:
             raise key_reused
         joined = answer.id != execution.id
-        result = ExecuteResult(
+        return ExecuteResult(
             answer,
             joined,
             cached_at=freshness.as_of(answer) if joined and holder is not None else None,
-            cache_miss=fresh.miss,
+            cache_miss=claims.fresh.miss,
         )
-        return self._finish(result, request.wait_seconds)
 
     def _freshness(
         self,
@@ -184,15 +239,18 @@ class ExecutionAdmission:
             trace_id=trace,
         )
 
-    def _reusable_holder(self, org: str, key: str, fresh: RequestFreshness) -> Execution | None:
+    def _reusable_holder(
+        self, org: str, key: str, fresh: RequestFreshness
+    ) -> tuple[str | None, Execution | None]:
+        """(the id the cache entry names, None without one; that holder, if it may answer)."""
         holder_id = self.executions.get_cache_entry(org, key)
         if holder_id is None:
-            return None
+            return None, None
         fresh.prefetch()  # most holders have run: read their sources beside the holder
         holder = self.executions.get_execution(org, holder_id)
         if holder is None or not self._reusable(holder):
-            return None
-        return holder if fresh.refusal(holder) is None else None
+            return holder_id, None
+        return holder_id, holder if fresh.refusal(holder) is None else None
 
     def _reusable(self, holder: Execution) -> bool:
         """Can the cache key's holder answer? A succeeded one only while its output table
@@ -210,7 +268,7 @@ class ExecutionAdmission:
         """(None, ours) when ours now holds its cache key, else (the reusable and fresh
         holder, ours). Ours moves to a table of its own before replacing a holder whose
         sources changed (that holder's table keeps its stale rows)."""
-        expire_at = execution.output_expires_at or execution.created_at + RECORD_RETENTION
+        expire_at = _entry_expiry(execution)
         ours = [execution]
 
         def attempt() -> Settled[Execution | None] | None:
@@ -243,29 +301,6 @@ class ExecutionAdmission:
             raise BackendUnavailable("firestore", "the new execution changed under its writer")
         return moved
 
-    def _replay(self, org: str, idempotency_key: str, fingerprint: str) -> Execution | None:
-        found = self.executions.get_idempotency_key(org, _hash(idempotency_key))
-        if found is None:
-            return None
-        execution_id, recorded = found
-        if recorded != fingerprint:
-            raise _key_reused()
-        return self.executions.get_execution(org, execution_id)
-
-    def _claim_idempotency_key(
-        self, org: str, idempotency_key: str, execution: Execution, fingerprint: str
-    ) -> Execution | None:
-        """None when the key now names `execution`; else the execution it named before,
-        if that was the same request (422 otherwise: checked as on a replay)."""
-        earlier = self.executions.claim_idempotency_key(
-            org, _hash(idempotency_key), execution.id, fingerprint, self.clock() + RECORD_RETENTION
-        )
-        if earlier is None:
-            return None
-        if earlier[1] != fingerprint:
-            raise _key_reused()
-        return self.executions.get_execution(org, earlier[0])
-
     def _finish(self, result: ExecuteResult, wait_seconds: float) -> ExecuteResult:
         if wait_seconds > 0 and not result.execution.is_terminal:
             result = replace(result, execution=self.lifecycle.wait(result.execution, wait_seconds))
@@ -273,25 +308,23 @@ class ExecutionAdmission:
         return replace(result, execution=positioned)
 
 
+@dataclass(frozen=True)
+class _Claims:
+    """What a request's admission claims besides slots, and how it judged the cache."""
+
+    use_cache: bool
+    idempotency_key: str | None
+    fingerprint: str
+    fresh: RequestFreshness
+
+
+def _entry_expiry(execution: Execution) -> dt.datetime:
+    """A cache entry lives as long as its holder's output table."""
+    return execution.output_expires_at or execution.created_at + RECORD_RETENTION
+
+
 def _with_own_table(execution: Execution) -> Execution:
     """The execution writing a table of its own run (as with the cache off)."""
     project, dataset, routine = execution.procedure.split(".")
     table = ex.output_table(project, dataset, routine, execution.cache_key, execution.id)
     return replace(execution, output_table=table)
-
-
-def _key_reused() -> ServiceError:
-    return ServiceError(
-        "unprocessable",
-        "idempotency_key_reused",
-        "Idempotency-Key was already used for a different request.",
-        "Idempotency-Key",
-    )
-
-
-def _fingerprint(workflow_id: str, key: str, use_cache: bool) -> str:
-    return _hash(f"{workflow_id}\x00{key}\x00{use_cache}")
-
-
-def _hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()

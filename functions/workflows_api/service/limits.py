@@ -90,29 +90,43 @@ class ConcurrencyLimits:
         self.slots.put_org_limits(updated)
         return updated
 
-    def check_room(self, org: str) -> None:
-        """Refuse (QueueFull) a new execution when the org's queue is at its bound. Not
-        exact: concurrent admissions may pass it together (a bound, not a limit)."""
-        bound = self.limits(org).max_queued
-        if self.slots.count_queued_executions(org) >= bound:
-            raise _queue_full(bound)
-
-    def admit(self, execution: Execution, workflow_limit: int | None) -> QueueReason | None:
-        """`check_room`, then `acquire`, with the three reads they start from (the org's
-        limits, its queue's size, its held slots) made at once."""
-        org = execution.org
-        limits, queued, held = parallel.all_of(
-            [
-                lambda: self.limits(org),
-                lambda: self.slots.count_queued_executions(org),
-                lambda: self.slots.list_slots(org),
-            ]
+    def room(self, org: str) -> tuple[OrgLimits, list[Slot]]:
+        """The org's limits and the slots it holds now, read at once."""
+        limits, held = parallel.all_of(
+            [lambda: self.limits(org), lambda: self.slots.list_slots(org)]
         )
-        assert isinstance(limits, OrgLimits) and isinstance(queued, int)
-        assert isinstance(held, list)
-        if queued >= limits.max_queued:
+        assert isinstance(limits, OrgLimits) and isinstance(held, list)
+        return limits, held
+
+    def free_slots(
+        self, execution: Execution, workflow_limit: int | None, room: tuple[OrgLimits, list[Slot]]
+    ) -> tuple[Slot, ...] | None:
+        """The slots the execution would take in `room` (its workflow's, when limited, and
+        an org slot), chosen at random among the free ones; None when a limit is full."""
+        limits, held = room
+        scopes = [lim.org_slot_ids(limits.max_concurrent)]
+        if workflow_limit is not None:
+            scopes.insert(0, lim.workflow_slot_ids(execution.workflow_id, workflow_limit))
+        chosen = [self._free_slot(execution, held, ids) for ids in scopes]
+        return None if None in chosen else tuple(s for s in chosen if s is not None)
+
+    def admit(
+        self,
+        execution: Execution,
+        workflow_limit: int | None,
+        room: tuple[OrgLimits, list[Slot]] | None = None,
+    ) -> QueueReason | None:
+        """`acquire` from `room` (read now when not given); when a limit is full, refuse
+        (QueueFull: nothing written) if the org's queue is at its bound, else the limit
+        it waits for. Not exact: concurrent admissions may pass the bound together (a
+        bound, not a limit)."""
+        limits, held = room or self.room(execution.org)
+        reason = self.acquire(execution, workflow_limit, limits=limits, held=held)
+        if reason is not None and (
+            self.slots.count_queued_executions(execution.org) >= limits.max_queued
+        ):
             raise _queue_full(limits.max_queued)
-        return self.acquire(execution, workflow_limit, limits=limits, held=held)
+        return reason
 
     def acquire(
         self,
@@ -153,8 +167,13 @@ class ConcurrencyLimits:
         return lim.ORG_LIMIT  # heavy contention: queued, promoted once a slot frees
 
     def _claim_one(self, execution: Execution, held: list[Slot], ids: list[str]) -> bool | None:
-        """True: claimed one of `ids`; False: lost a race (list again); None: all held
-        (or as many held in the scope as there are ids: a lowered limit drains first)."""
+        """True: claimed one of `ids`; False: lost a race (list again); None: all held."""
+        slot = self._free_slot(execution, held, ids)
+        return None if slot is None else self.slots.claim_slot(execution.org, slot)
+
+    def _free_slot(self, execution: Execution, held: list[Slot], ids: list[str]) -> Slot | None:
+        """One of `ids` nobody holds, for the execution; None when all are held (or as
+        many held in the scope as there are ids: a lowered limit drains first)."""
         taken = {s.slot_id for s in held}
         if ids and ids[0].startswith("org-"):
             in_scope = sum(1 for s in held if s.scope == "org")
@@ -163,8 +182,7 @@ class ConcurrencyLimits:
         free = [i for i in ids if i not in taken]
         if not free or in_scope >= len(ids):
             return None
-        slot = Slot(random.choice(free), execution.id, execution.workflow_id, self.clock())
-        return self.slots.claim_slot(execution.org, slot)
+        return Slot(random.choice(free), execution.id, execution.workflow_id, self.clock())
 
     def release(self, execution: Execution) -> int:
         """Free every slot the execution holds; how many were freed."""

@@ -24,7 +24,11 @@ if TYPE_CHECKING:
     from workflows_api.domain.access.tokens import Principal, Token
     from workflows_api.domain.execution.freshness import TableMetadata
     from workflows_api.domain.execution.limits import OrgLimits, Slot
-    from workflows_api.domain.execution.records import QueryArgument, TriggerRejection
+    from workflows_api.domain.execution.records import (
+        Admission,
+        QueryArgument,
+        TriggerRejection,
+    )
     from workflows_api.domain.execution.results import Column, ReadLimits
     from workflows_api.domain.execution.states import Execution, JobStatus
     from workflows_api.domain.execution.webhook_deliveries import WebhookDelivery
@@ -116,6 +120,12 @@ class ExecutionStore(Protocol):
         after_id: str | None = None,
     ) -> list[Execution]:
         """The org's (of `workflow_ids` alone, when given), ordered as list_executions."""
+        ...
+
+    def admit_execution(self, admission: Admission) -> bool:
+        """Create, in one atomic commit, everything `admission` names, each only if it
+        does not exist: True when all were written, False (nothing written) when any
+        existed. The record is created as create_execution creates it."""
         ...
 
     def get_cache_entry(self, org: str, key: str) -> str | None:

@@ -109,5 +109,7 @@ def test_a_transient_failure_raises_for_redelivery() -> None:
         raise BackendUnavailable("firestore", "deadline exceeded")
 
     world.store.create_execution = down  # type: ignore[method-assign]
+
+    world.store.admit_execution = down  # type: ignore[method-assign]
     with pytest.raises(BackendUnavailable):
         on_object_finalized(event(), world.app)

@@ -60,7 +60,7 @@ def test_a_cache_hit_writes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     def no_write(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("a cache hit wrote to the store")
 
-    for write in ("create_execution", "claim_cache_entry", "delete_execution"):
+    for write in ("admit_execution", "create_execution", "claim_cache_entry", "delete_execution"):
         monkeypatch.setattr(world.store, write, no_write)
     again = execute(world)
     assert again.reused and again.execution.id == first.id

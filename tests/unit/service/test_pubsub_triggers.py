@@ -86,6 +86,8 @@ def test_transient_failures_raise_so_pubsub_retries() -> None:
         raise BackendUnavailable("firestore", "down")
 
     world.store.create_execution = unavailable  # type: ignore[method-assign]
+
+    world.store.admit_execution = unavailable  # type: ignore[method-assign]
     with pytest.raises(BackendUnavailable):
         triggers(world).handle(TOPIC, "m-5", data({"workflow": "clusters", "parameters": GOOD}))
 
@@ -132,6 +134,8 @@ def test_an_unexpected_error_is_recorded_not_redelivered_forever() -> None:
         raise KeyError("a bug")
 
     world.store.create_execution = broken  # type: ignore[method-assign]
+
+    world.store.admit_execution = broken  # type: ignore[method-assign]
     outcome = triggers(world).handle(
         TOPIC, "m-6", data({"workflow": "clusters", "parameters": GOOD})
     )
@@ -147,6 +151,8 @@ def test_a_refusal_of_kind_unavailable_raises_so_pubsub_retries() -> None:
         raise ServiceError("unavailable", "backend_unavailable", "try later")
 
     world.store.create_execution = unavailable  # type: ignore[method-assign]
+
+    world.store.admit_execution = unavailable  # type: ignore[method-assign]
     with pytest.raises(ServiceError):
         triggers(world).handle(TOPIC, "m-7", data({"workflow": "clusters", "parameters": GOOD}))
     assert world.store.get_trigger_rejection("demo", "m-7") is None

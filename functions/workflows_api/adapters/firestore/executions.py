@@ -8,6 +8,9 @@ hotspot):
     orgs/{org}/cache_entries/{cache_key}       expire_at: TTL field
     orgs/{org}/idempotency_keys/{key_hash}     expire_at: TTL field
 
+An uncontended admission creates its execution, slots (slots.py's documents), cache
+entry and idempotency key in one batched commit (admit_execution).
+
 An execution document holds the Execution's fields (parameters as a JSON string, to
 keep their order), its `number` (derived from the id, written with the rest: the
 single-field index on it serves find_executions_by_number), `expire_at` (set on
@@ -42,6 +45,8 @@ from workflows_api.adapters.firestore.execution_documents import (
     execution_to_document,
 )
 from workflows_api.adapters.firestore.own_writes import OwnWrites
+from workflows_api.adapters.firestore.slots import slot_document
+from workflows_api.domain.execution.records import Admission, IdempotencyClaim
 from workflows_api.domain.execution.states import Execution
 from workflows_api.domain.execution.webhooks import DeliveryAttempt
 from workflows_api.service.errors import BackendUnavailable
@@ -84,6 +89,34 @@ class FirestoreExecutions(FirestoreCollections):
         doc = {**execution_to_document(execution), "expire_at": timestamp(expire_at)}
         written = write(ref, doc)
         self._own_writes.wrote(execution.org, execution.id, execution.state.value, written)
+
+    def admit_execution(self, admission: Admission) -> bool:
+        execution = admission.execution
+        org = self._client.collection("orgs").document(execution.org)
+        record = org.collection("executions").document(execution.id)
+        batch = self._client.batch()  # one commit: every create lands, or none
+        batch.create(
+            record,
+            {**execution_to_document(execution), "expire_at": timestamp(admission.expire_at)},
+        )
+        for slot in admission.slots:
+            batch.create(org.collection("slots").document(slot.slot_id), slot_document(slot))
+        if admission.cache_entry_expire_at is not None:
+            entry = org.collection("cache_entries").document(execution.cache_key)
+            batch.create(entry, _cache_entry_doc(execution.id, admission.cache_entry_expire_at))
+        claim = admission.idempotency_key
+        if claim is not None:
+            key = org.collection("idempotency_keys").document(claim.key_hash)
+            batch.create(key, _idempotency_key_doc(execution.id, claim))
+        try:
+            # A retried commit that had landed conflicts with itself: the caller then
+            # claims one by one, and finds each claim already its own.
+            written = call(lambda: batch.commit(**ONE_ATTEMPT))
+        except exceptions.Conflict:
+            return False
+        update_time = written[0].update_time
+        self._own_writes.wrote(execution.org, execution.id, execution.state.value, update_time)
+        return True
 
     def get_execution(self, org: str, execution_id: str) -> Execution | None:
         data = read(self._org(org, "executions").document(execution_id))
@@ -261,11 +294,7 @@ class FirestoreExecutions(FirestoreCollections):
         self, org: str, key_hash: str, execution_id: str, fingerprint: str, expire_at: dt.datetime
     ) -> tuple[str, str] | None:
         ref = self._org(org, "idempotency_keys").document(key_hash)
-        doc = {
-            "execution_id": execution_id,
-            "fingerprint": fingerprint,
-            "expire_at": timestamp(expire_at),
-        }
+        doc = _idempotency_key_doc(execution_id, IdempotencyClaim(key_hash, fingerprint, expire_at))
         try:
             call(lambda: ref.create(doc, **ONE_ATTEMPT))
             return None
@@ -279,6 +308,14 @@ class FirestoreExecutions(FirestoreCollections):
 def _cache_holder(ref: firestore.DocumentReference) -> str | None:
     data = read(ref)
     return None if data is None else str(data["execution_id"])
+
+
+def _idempotency_key_doc(execution_id: str, claim: IdempotencyClaim) -> dict[str, Any]:
+    return {
+        "execution_id": execution_id,
+        "fingerprint": claim.fingerprint,
+        "expire_at": timestamp(claim.expire_at),
+    }
 
 
 def _cache_entry_doc(execution_id: str, expire_at: dt.datetime) -> dict[str, Any]:

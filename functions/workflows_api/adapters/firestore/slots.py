@@ -49,11 +49,7 @@ class FirestoreSlots(FirestoreCollections):
 
     def claim_slot(self, org: str, slot: Slot) -> bool:
         ref = self._org(org, "slots").document(slot.slot_id)
-        doc = {
-            "execution_id": slot.execution_id,
-            "workflow_id": slot.workflow_id,
-            "claimed_at": timestamp(slot.claimed_at),
-        }
+        doc = slot_document(slot)
         try:
             call(lambda: ref.create(doc, **ONE_ATTEMPT))
             return True
@@ -109,6 +105,14 @@ class FirestoreSlots(FirestoreCollections):
     def put_org_limits(self, limits: OrgLimits) -> None:
         doc = {"max_concurrent": limits.max_concurrent, "max_queued": limits.max_queued}
         write(self._org(limits.org, "limits").document("concurrency"), doc)
+
+
+def slot_document(slot: Slot) -> dict[str, Any]:
+    return {
+        "execution_id": slot.execution_id,
+        "workflow_id": slot.workflow_id,
+        "claimed_at": timestamp(slot.claimed_at),
+    }
 
 
 def _slot(slot_id: str, data: dict[str, Any]) -> Slot:
