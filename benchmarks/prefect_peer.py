@@ -92,6 +92,16 @@ def start_server(prefect: Path, log_dir: Path, *, services: bool = True) -> Pref
     return PrefectServer(process, f"http://127.0.0.1:{port}/api")
 
 
+def retried(send: Callable[[], requests.Response]) -> tuple[requests.Response, int]:
+    """`send`'s answer, a 429, 502 or 503 retried as Prefect's client does; how many times."""
+    for attempt in range(1, CLIENT_MAX_RETRIES + 1):
+        response = send()
+        if response.status_code not in CLIENT_RETRY_CODES:
+            return response, attempt - 1
+        time.sleep(2**attempt)  # no Retry-After from the server: the client's backoff
+    return send(), CLIENT_MAX_RETRIES
+
+
 class Prefect:
     """One deployment on a running Prefect server, called over its REST API. `created`,
     `read_run` and `refused` retry a 429, 502 or 503 as Prefect's own client does (after
@@ -119,13 +129,9 @@ class Prefect:
         return (session or self.http).post(url, json=body, timeout=60)
 
     def retried(self, send: Callable[[], requests.Response]) -> requests.Response:
-        for attempt in range(1, CLIENT_MAX_RETRIES + 1):
-            response = send()
-            if response.status_code not in CLIENT_RETRY_CODES:
-                return response
-            self.retries += 1
-            time.sleep(2**attempt)  # no Retry-After from the server: the client's backoff
-        return send()
+        response, retries = retried(send)
+        self.retries += retries
+        return response
 
     def created(self, parameters: dict[str, Any], idempotency_key: str | None = None) -> str:
         response = self.retried(
@@ -159,7 +165,7 @@ def deploy(server: PrefectServer, name: str, parameters_schema: dict[str, Any]) 
     `parameters_schema` (Prefect's validator is JSON Schema 2020-12, as ours publishes)."""
     server.wait_healthy()
     http = requests.Session()
-    flow = http.post(f"{server.api}/flows/", json={"name": name}, timeout=60)
+    flow, _ = retried(lambda: http.post(f"{server.api}/flows/", json={"name": name}, timeout=60))
     flow.raise_for_status()
     deployment = {
         "name": f"{name}-bench",
@@ -167,6 +173,7 @@ def deploy(server: PrefectServer, name: str, parameters_schema: dict[str, Any]) 
         "enforce_parameter_schema": True,
         "parameter_openapi_schema": parameters_schema,
     }
-    created = http.post(f"{server.api}/deployments/", json=deployment, timeout=60)
+    url = f"{server.api}/deployments/"
+    created, _ = retried(lambda: http.post(url, json=deployment, timeout=60))
     created.raise_for_status()
     return Prefect(server.api, str(created.json()["id"]))
