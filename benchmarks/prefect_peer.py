@@ -47,8 +47,11 @@ def install(version: str = PREFECT_VERSION) -> Path:
     python = shutil.which("python3.11") or sys.executable
     print(f"Installing prefect=={version} into {home} (first run only)...", file=sys.stderr)
     subprocess.run([python, "-m", "venv", "--clear", str(home)], check=True)
+    # Outside the checkout and without its PYTHONPATH: pip sees only the new environment.
+    alone = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
     pip = [str(home / "bin" / "python"), "-m", "pip", "install", "--quiet"]
-    subprocess.run([*pip, "--disable-pip-version-check", f"prefect=={version}"], check=True)
+    command = [*pip, "--disable-pip-version-check", f"prefect=={version}"]
+    subprocess.run(command, check=True, cwd=home, env=alone)
     marker.touch()
     return prefect
 
