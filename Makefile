@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint format unit integration e2e bench bench-fairness fuzz token wfapi clean deploy destroy console console-deps
+.PHONY: install run test lint format unit integration e2e bench bench-fairness bench-peers fuzz token wfapi clean deploy destroy console console-deps
 
 # Create the virtual environment and install the project; quick when already done.
 $(INSTALLED): pyproject.toml
@@ -71,6 +71,11 @@ bench: install
 # limit, on a fresh local stack of its own: figures only (benchmarks/fairness.py).
 bench-fairness: install
 	$(PY) -m benchmarks.fairness $(ARGS)
+
+# Ours beside Prefect (pinned, own venv under ~/.cache, server on SQLite; ARGS=--no-services
+# without its services), interleaved, on a fresh local stack: figures only (benchmarks/peers.py).
+bench-peers: install
+	$(PY) -m benchmarks.peers $(ARGS)
 
 # schemathesis against a fresh local stack with a long budget (make test runs a short one).
 FUZZ_EXAMPLES ?= 1000

@@ -19,8 +19,9 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -95,14 +96,25 @@ class Bench:
         session: requests.Session | None = None,  # one per thread (`concurrently`)
         headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
-        response = (session or self.http).post(
+        response = self.post_execute(workflow, parameters, session=session, headers=headers)
+        response.raise_for_status()
+        return dict(response.json())
+
+    def post_execute(
+        self,
+        workflow: str,
+        parameters: dict[str, Any],
+        *,
+        session: requests.Session | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> requests.Response:
+        """The answer as it came, refusals included."""
+        return (session or self.http).post(
             f"{self.base}/v1/workflows/{workflow}/executions",
             json={"parameters": parameters},
             headers={**self.headers, **(headers or {})},
             timeout=60,
         )
-        response.raise_for_status()
-        return dict(response.json())
 
     def get(self, path: str, **params: Any) -> dict[str, Any]:
         response = self.http.get(f"{self.base}{path}", headers=self.headers, params=params)
@@ -191,8 +203,10 @@ def statements_per_example(bench: Bench, app: App) -> list[tuple[str, int, int |
     return rows
 
 
-def main() -> None:
-    log_dir = Path(tempfile.mkdtemp(prefix="wfapi-bench-"))
+@contextmanager
+def local_stack(log_dir: Path) -> Iterator[tuple[Bench, emulators.Emulators]]:
+    """The emulators and the dev router on free ports, as the e2e tests start them, the
+    demo seeded and provisioned, and the completion function; all stopped on exit."""
     print(f"Starting the local stack (logs in {log_dir})...", file=sys.stderr)
     running = emulators.start_emulators(PROJECT, log_dir)
     router = completions = None
@@ -205,7 +219,17 @@ def main() -> None:
         completions = completion_events.start_completion_function(
             running.pubsub_host, PROJECT, running.env(), log_dir
         ).function
-        bench = Bench(f"http://127.0.0.1:{port}", settings, info)
+        yield Bench(f"http://127.0.0.1:{port}", settings, info), running
+    finally:
+        if router is not None:
+            router.stop()
+        if completions is not None:
+            completions.stop()
+        running.stop()
+
+
+def main() -> None:
+    with local_stack(Path(tempfile.mkdtemp(prefix="wfapi-bench-"))) as (bench, running):
         print("Measuring latencies beside their floors...", file=sys.stderr)
         rows = honest_floors.measure(bench)
         honest_floors.report(rows)  # at once: what follows takes minutes
@@ -234,16 +258,10 @@ def main() -> None:
             print(f"Console not measured: {missing}", file=sys.stderr)
             render = None
         print("Running every example...", file=sys.stderr)
-        statements = statements_per_example(bench, App(settings))
+        statements = statements_per_example(bench, App(bench.settings))
         report(cold, statements, delays)
         if render is not None:
             console_render.report(render)
-    finally:
-        if router is not None:
-            router.stop()
-        if completions is not None:
-            completions.stop()
-        running.stop()
 
 
 def report(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import statistics
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -104,32 +104,41 @@ class Floors:
         self.bench.bigquery.get_table(self.stores)
 
 
+class NewParameters:
+    """Executes of the demo with a buffer radius not sent before (each starts a k-means
+    job) and, outside any timing, the cancel of each job they started, waited for."""
+
+    def __init__(self, bench: Bench, radii: Iterator[int]) -> None:
+        self.bench = bench
+        self.radii = radii
+        self.started: list[str] = []
+
+    def parameters(self) -> dict[str, Any]:
+        return {**SEED_VALUES, "buffer_radius": next(self.radii)}
+
+    def execute(self) -> None:
+        self.started.append(self.bench.execute(WORKFLOW_ID, self.parameters())["id"])
+
+    def cancel_started(self) -> None:
+        while self.started:
+            execution = self.bench.execute_cancel_and_wait(self.started.pop())
+            assert execution in ("cancelled", "succeeded", "failed"), execution
+
+
 def measure(bench: Bench, rounds: int = ROUNDS) -> list[Row]:
     floors = Floors(bench)
     done = bench.finished(bench.execute(WORKFLOW_ID, SEED_VALUES)["id"])
     key = {"Idempotency-Key": uuid.uuid4().hex}
-    radius = iter(range(1000, 100000))
-    started: list[str] = []
-
-    def execute_new() -> None:
-        started.append(
-            bench.execute(WORKFLOW_ID, {**SEED_VALUES, "buffer_radius": next(radius)})["id"]
-        )
-
-    def cancel_started() -> None:
-        while started:
-            execution = bench.execute_cancel_and_wait(started.pop())
-            assert execution in ("cancelled", "succeeded", "failed"), execution
-
+    new = NewParameters(bench, iter(range(1000, 100000)))
     results = f"/v1/executions/{done['id']}/results"
     plan: list[tuple[str, Callable[[], object], str, list[Callable[[], object]], int, Any]] = [
         (
             "execute (new parameters)",
-            execute_new,
+            new.execute,
             "HTTP + FS create + jobs.insert",
             [floors.http_401, floors.firestore_create, floors.jobs_insert],
             NEW_RUNS,
-            cancel_started,
+            new.cancel_started,
         ),
         (
             "execute (cache hit)",
