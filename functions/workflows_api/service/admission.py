@@ -62,6 +62,10 @@ class ExecutionAdmission:
         # Read beside what follows: a cache hit needs it to read its sources, a run to submit.
         connection_read = parallel.start(lambda: self.workflows.connection(org, record.connection))
         fresh = self._freshness(record, workflow, connection_read.result, request)
+        limits = self.lifecycle.limits
+        # Beside the cache entry's read: a run needs them at once, a hit not at all (a
+        # request with a key, from a trigger that does not wait, reads them after).
+        read_room = limits.room_reader(org) if request.idempotency_key is None else None
         entry_seen = False
         if use_cache and request.idempotency_key is None:
             # A cache hit writes nothing: its holder answers, as the claim below would.
@@ -78,7 +82,7 @@ class ExecutionAdmission:
             )
             if replayed is not None:
                 return self._finish(ExecuteResult(replayed, True), request.wait_seconds)
-        room = self.lifecycle.limits.room(org)
+        room = read_room() if read_room is not None else limits.room(org)
         claims = _Claims(use_cache, request.idempotency_key, fingerprint, fresh)
         if not entry_seen and self._admit_at_once(execution, workflow, room, claims):
             # Nobody else was there: ours holds its slots, cache key and idempotency key.

@@ -98,6 +98,13 @@ class ConcurrencyLimits:
         assert isinstance(limits, OrgLimits) and isinstance(held, list)
         return limits, held
 
+    def room_reader(self, org: str) -> Callable[[], tuple[OrgLimits, list[Slot]]]:
+        """Start reading the org's limits and held slots, beside what the caller does
+        next (each on the pool, none nested); call what it returns to join them."""
+        limits = parallel.start(lambda: self.limits(org))
+        held = parallel.start(lambda: self.slots.list_slots(org))
+        return lambda: (limits.result(), held.result())
+
     def free_slots(
         self, execution: Execution, workflow_limit: int | None, room: tuple[OrgLimits, list[Slot]]
     ) -> tuple[Slot, ...] | None:
