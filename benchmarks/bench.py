@@ -204,11 +204,14 @@ def statements_per_example(bench: Bench, app: App) -> list[tuple[str, int, int |
 
 
 @contextmanager
-def local_stack(log_dir: Path) -> Iterator[tuple[Bench, emulators.Emulators]]:
+def running_stack(
+    log_dir: Path, project: str = PROJECT
+) -> Iterator[tuple[str, Settings, dict[str, Any], emulators.Emulators]]:
     """The emulators and the dev router on free ports, as the e2e tests start them, the
-    demo seeded and provisioned, and the completion function; all stopped on exit."""
+    demo seeded and provisioned, and the completion function; all stopped on exit. Yields
+    the router's URL, the settings, the demo's provisioning info and the emulators."""
     print(f"Starting the local stack (logs in {log_dir})...", file=sys.stderr)
-    running = emulators.start_emulators(PROJECT, log_dir)
+    running = emulators.start_emulators(project, log_dir)
     router = completions = None
     try:
         settings = Settings.from_env(running.env())
@@ -217,15 +220,22 @@ def local_stack(log_dir: Path) -> Iterator[tuple[Bench, emulators.Emulators]]:
         port = emulators.free_port()
         router = emulators.start_dev_router(port, running.env(), log_dir)
         completions = completion_events.start_completion_function(
-            running.pubsub_host, PROJECT, running.env(), log_dir
+            running.pubsub_host, project, running.env(), log_dir
         ).function
-        yield Bench(f"http://127.0.0.1:{port}", settings, info), running
+        yield f"http://127.0.0.1:{port}", settings, info, running
     finally:
         if router is not None:
             router.stop()
         if completions is not None:
             completions.stop()
         running.stop()
+
+
+@contextmanager
+def local_stack(log_dir: Path) -> Iterator[tuple[Bench, emulators.Emulators]]:
+    """`running_stack`, measured through a Bench."""
+    with running_stack(log_dir) as (url, settings, info, running):
+        yield Bench(url, settings, info), running
 
 
 def main() -> None:

@@ -35,9 +35,9 @@ from typing import Any
 import requests
 from google.cloud import bigquery, firestore
 
-from devstack import completion_events, emulators
-from devstack.demo import DEMO_ORG, OTHER_ORG, provision_demo
-from devstack.seed import DEMO_DATASET, OTHER_ORG_DATASET, seed_demo_tables
+from benchmarks.bench import running_stack
+from devstack.demo import DEMO_ORG, OTHER_ORG
+from devstack.seed import DEMO_DATASET, OTHER_ORG_DATASET
 from workflows_api.adapters import clients
 from workflows_api.bootstrap import App
 from workflows_api.config import Settings
@@ -229,19 +229,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     log_dir = Path(tempfile.mkdtemp(prefix="wfapi-fairness-"))
-    print(f"Starting the local stack (logs in {log_dir})...", file=sys.stderr)
-    running = emulators.start_emulators(PROJECT, log_dir)
-    router = completions = None
-    try:
-        settings = Settings.from_env(running.env())
-        seed_demo_tables(clients.bigquery_client(settings))
-        info = provision_demo(settings)
-        port = emulators.free_port()
-        router = emulators.start_dev_router(port, running.env(), log_dir)
-        completions = completion_events.start_completion_function(
-            running.pubsub_host, PROJECT, running.env(), log_dir
-        ).function
-        fairness = Fairness(f"http://127.0.0.1:{port}", settings, info)
+    with running_stack(log_dir, PROJECT) as (url, settings, info, _):
+        fairness = Fairness(url, settings, info)
         fairness.run("warm-up", 3, args.limit, drain=True)
         outcomes = [fairness.run("other alone (no flood)", 0, None, drain=True)]
         outcomes.append(fairness.run("flood, demo limited", args.flood, args.limit, drain=True))
@@ -250,12 +239,6 @@ def main() -> None:
                 fairness.run("flood, demo unlimited", args.flood, MOST_CONCURRENT, drain=False)
             )
         report(outcomes, short_job_seconds(fairness))
-    finally:
-        if router is not None:
-            router.stop()
-        if completions is not None:
-            completions.stop()
-        running.stop()
 
 
 def short_job_seconds(fairness: Fairness, runs: int = 5) -> list[float]:

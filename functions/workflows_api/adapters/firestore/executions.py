@@ -8,8 +8,8 @@ hotspot):
     orgs/{org}/cache_entries/{cache_key}       expire_at: TTL field
     orgs/{org}/idempotency_keys/{key_hash}     expire_at: TTL field
 
-An uncontended admission creates its execution, slots (slots.py's documents), cache
-entry and idempotency key in one batched commit (admit_execution).
+An uncontended admission creates its execution, cache entry, idempotency key and slots
+(slots.py's documents, made by slot_create) in one batched commit (admit_execution).
 
 An execution document holds the Execution's fields (parameters as a JSON string, to
 keep their order), its `number` (derived from the id, written with the rest: the
@@ -45,7 +45,7 @@ from workflows_api.adapters.firestore.execution_documents import (
     execution_to_document,
 )
 from workflows_api.adapters.firestore.own_writes import OwnWrites
-from workflows_api.adapters.firestore.slots import slot_document
+from workflows_api.adapters.firestore.slots import slot_create
 from workflows_api.domain.execution.records import Admission, IdempotencyClaim
 from workflows_api.domain.execution.states import Execution
 from workflows_api.domain.execution.webhooks import DeliveryAttempt
@@ -100,7 +100,7 @@ class FirestoreExecutions(FirestoreCollections):
             {**execution_to_document(execution), "expire_at": timestamp(admission.expire_at)},
         )
         for slot in admission.slots:
-            batch.create(org.collection("slots").document(slot.slot_id), slot_document(slot))
+            batch.create(*slot_create(org, slot))
         if admission.cache_entry_expire_at is not None:
             entry = org.collection("cache_entries").document(execution.cache_key)
             batch.create(entry, _cache_entry_doc(execution.id, admission.cache_entry_expire_at))

@@ -107,6 +107,14 @@ class FirestoreSlots(FirestoreCollections):
         write(self._org(limits.org, "limits").document("concurrency"), doc)
 
 
+def slot_create(
+    org: firestore.DocumentReference, slot: Slot
+) -> tuple[firestore.DocumentReference, dict[str, Any]]:
+    """The slot's document under the org's, and what creating it writes (for a batch of
+    creates that holds other aggregates' too: ExecutionStore.admit_execution)."""
+    return org.collection("slots").document(slot.slot_id), slot_document(slot)
+
+
 def slot_document(slot: Slot) -> dict[str, Any]:
     return {
         "execution_id": slot.execution_id,
