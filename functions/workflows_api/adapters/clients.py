@@ -98,8 +98,8 @@ class BigQueryClients:
             return client
 
     def _impersonated(self, service_account: str) -> Credentials:
-        # Imported with the first BigQuery client: a status or execute answered from
-        # Firestore alone never loads it (cold start).
+        # Imported with the first BigQuery client of a connection (cold start: a status
+        # answered from Firestore alone never loads it).
         from google.auth import impersonated_credentials
 
         return impersonated_credentials.Credentials(
@@ -117,12 +117,24 @@ class BigQueryClients:
                 # Anonymous credentials cannot be refreshed, which google-auth does
                 # to a source without a token: locally the runtime presents a fixed
                 # token to the IAM Credentials stand-in instead.
-                from google.oauth2 import credentials as oauth2_credentials
-
-                self._source = oauth2_credentials.Credentials(token=LOCAL_RUNTIME_TOKEN)
+                self._source = _FixedToken(LOCAL_RUNTIME_TOKEN)
             else:
                 self._source, _ = google.auth.default(scopes=[CLOUD_PLATFORM_SCOPE])
         return self._source
+
+
+class _FixedToken(Credentials):
+    """A token that never expires and is never refreshed: the local runtime identity.
+    (Not google.oauth2's user credentials, whose reauth and WebAuthn modules would load
+    with every cold process's first BigQuery client; deployed, `google.auth.default()`
+    gives the runtime's own credentials.)"""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def refresh(self, request: object) -> None:
+        raise RuntimeError("the local runtime token is fixed: nothing refreshes it")
 
 
 def firestore_client(settings: Settings) -> firestore.Client:
