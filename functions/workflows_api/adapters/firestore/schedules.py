@@ -8,7 +8,7 @@ Collections owned:
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from google.cloud import firestore
 from google.cloud.firestore_v1.field_path import FieldPath
@@ -26,8 +26,10 @@ from workflows_api.adapters.firestore.documents import (
     utc,
     write,
 )
-from workflows_api.domain.schedules import Schedule, ScheduleAttempt
 from workflows_api.service.errors import BackendUnavailable
+
+if TYPE_CHECKING:
+    from workflows_api.domain.schedules import Schedule, ScheduleAttempt
 
 _RECORD_ATTEMPTS = 5
 
@@ -88,6 +90,8 @@ def _attempt_to_doc(attempt: ScheduleAttempt) -> dict[str, Any]:
 
 
 def _attempt_from_doc(data: dict[str, Any]) -> ScheduleAttempt:
+    from workflows_api.domain.schedules import ScheduleAttempt
+
     return ScheduleAttempt(
         at=utc(data["at"]),
         scheduled_at=utc(data["scheduled_at"]),
@@ -119,6 +123,10 @@ def _to_doc(schedule: Schedule) -> dict[str, Any]:
 
 
 def _from_doc(data: dict[str, Any]) -> Schedule:
+    # Imported with the first schedule read: every function builds the store, and only
+    # the schedule routes and fires read one (cold start).
+    from workflows_api.domain.schedules import Schedule
+
     last = data.get("last_attempt")
     return Schedule(
         id=data["id"],
