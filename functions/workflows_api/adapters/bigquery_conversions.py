@@ -7,17 +7,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import requests
 from google.api_core import exceptions as api_exceptions
 from google.auth import exceptions as auth_exceptions
 from google.cloud import bigquery
 
-from workflows_api.domain.execution.records import QueryArgument
 from workflows_api.domain.execution.results import row_size
 from workflows_api.domain.execution.states import JobError, JobState, JobStatistics, JobStatus
 from workflows_api.service.errors import WarehouseError
+
+if TYPE_CHECKING:
+    from workflows_api.domain.execution.records import QueryArgument
 
 SCALAR_TYPES = frozenset({"STRING", "INT64", "FLOAT64", "NUMERIC", "BOOL", "DATE", "TIMESTAMP"})
 JOB_STATES: frozenset[str] = frozenset({"PENDING", "RUNNING", "DONE"})
@@ -126,6 +128,16 @@ def refused(error: api_exceptions.GoogleAPICallError) -> WarehouseError:
     message = str(first.get("message") or _REQUEST_LINE.sub("", error.message, count=1))
     location = first.get("location")
     return WarehouseError(reason, message, None if location is None else str(location))
+
+
+def impersonation_refused() -> WarehouseError:
+    """The IAM Credentials API refused to mint a token for the connection's service
+    account (a RefreshError; its text is the API's answer: not repeated)."""
+    return WarehouseError(
+        "impersonation_refused",
+        "The runtime may not impersonate the connection's service account: it "
+        "needs roles/iam.serviceAccountTokenCreator on that account.",
+    )
 
 
 # The client library starts an HTTP error's message with the request ("POST

@@ -21,7 +21,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from google.api_core import exceptions as api_exceptions
 from google.api_core import retry as api_retry
@@ -32,6 +32,7 @@ from workflows_api import deadlines
 from workflows_api.adapters.bigquery_conversions import (
     JOB_STATES,
     JobNotVisibleYet,
+    impersonation_refused,
     is_transient,
     job_error,
     job_status,
@@ -42,11 +43,13 @@ from workflows_api.adapters.bigquery_conversions import (
 from workflows_api.adapters.bigquery_tables import TableMetadataReads
 from workflows_api.adapters.retrying import attempt_timeout, call_with_retries
 from workflows_api.domain.access.connections import Connection
-from workflows_api.domain.execution.records import QueryArgument
 from workflows_api.domain.execution.results import Column, ReadLimits
 from workflows_api.domain.execution.states import JobStatus
 from workflows_api.domain.workflow.sql_render import quote_table_reference
 from workflows_api.service.errors import BackendUnavailable, WarehouseError
+
+if TYPE_CHECKING:
+    from workflows_api.domain.execution.records import QueryArgument
 
 T = TypeVar("T")
 
@@ -341,10 +344,4 @@ class BigQueryWarehouse(TableMetadataReads):
         except api_exceptions.GoogleAPICallError as error:
             raise refused(error) from error
         except auth_exceptions.RefreshError as error:
-            # The IAM Credentials API refused to mint a token for the connection's
-            # service account (its text is the API's answer: not repeated).
-            raise WarehouseError(
-                "impersonation_refused",
-                "The runtime may not impersonate the connection's service account: it "
-                "needs roles/iam.serviceAccountTokenCreator on that account.",
-            ) from error
+            raise impersonation_refused() from error

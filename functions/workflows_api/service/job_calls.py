@@ -7,12 +7,12 @@ import logging
 from typing import TYPE_CHECKING
 
 from workflows_api import logs
-from workflows_api.domain.execution.records import QueryArgument
 from workflows_api.domain.execution.states import Execution, JobError, JobStatus
 from workflows_api.service.errors import BackendUnavailable, WarehouseError
 
 if TYPE_CHECKING:
     from workflows_api.domain.access.connections import Connection
+    from workflows_api.domain.execution.records import QueryArgument
     from workflows_api.domain.workflow.signature import ExecutionSignature
     from workflows_api.service.ports import Warehouse
 
@@ -70,7 +70,8 @@ def log_unavailable(execution: Execution, unavailable: BackendUnavailable) -> No
 
 def call_of(execution: Execution, workflow: ExecutionSignature) -> tuple[str, list[QueryArgument]]:
     """The CALL of the execution's procedure and its typed query parameters."""
-    # Imported here: reading an execution (status) never needs the compiler.
+    # Imported here: reading an execution (status) or a cache hit never needs the compiler.
+    from workflows_api.domain.execution.records import QueryArgument
     from workflows_api.domain.workflow.compiler import OUTPUT_TABLE_QUERY_PARAMETER, call_statement
     from workflows_api.domain.workflow.parameters import (
         bigquery_parameter_types,

@@ -11,7 +11,7 @@ Collection owned (partitioned by org):
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workflows_api.adapters.firestore.documents import (
     FirestoreCollections,
@@ -20,7 +20,9 @@ from workflows_api.adapters.firestore.documents import (
     utc,
     write,
 )
-from workflows_api.domain.execution.records import TriggerRejection
+
+if TYPE_CHECKING:
+    from workflows_api.domain.execution.records import TriggerRejection
 
 
 class FirestoreTriggerRejections(FirestoreCollections):
@@ -47,6 +49,10 @@ def _rejection_to_doc(rejection: TriggerRejection) -> dict[str, Any]:
 
 
 def _rejection_from_doc(org: str, data: dict[str, Any]) -> TriggerRejection:
+    # Imported with the first rejection read (a Pub/Sub trigger's), not with the store
+    # every function builds (cold start).
+    from workflows_api.domain.execution.records import TriggerRejection
+
     return TriggerRejection(
         org=org,
         message_id=data["message_id"],
