@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from workflows_api.domain.execution.delivery_attempts import receiver_host
 from workflows_api.domain.execution.freshness import CacheMiss
 from workflows_api.domain.execution.states import Execution
-from workflows_api.domain.execution.webhooks import receiver_host
 from workflows_api.domain.timestamps import iso_utc, optional_iso_utc
 from workflows_api.service.execution_requests import CostEstimate
 

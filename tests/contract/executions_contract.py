@@ -10,8 +10,8 @@ import pytest
 from google.api_core import exceptions
 
 from tests.contract.support import ORG, OTHER_ORG, Store, at, execution
+from workflows_api.domain.execution.delivery_attempts import DeliveryAttempt
 from workflows_api.domain.execution.states import JobError, JobStatistics, JobStatus, State
-from workflows_api.domain.execution.webhooks import DeliveryAttempt
 
 
 class ExecutionStoreContract:

@@ -11,8 +11,8 @@ from google.cloud.firestore_v1.document import DocumentReference
 
 from tests.contract.support import ORG, at, execution
 from workflows_api.adapters.firestore import FirestoreStore
+from workflows_api.domain.execution.delivery_attempts import DeliveryAttempt
 from workflows_api.domain.execution.states import State
-from workflows_api.domain.execution.webhooks import DeliveryAttempt
 
 pytestmark = pytest.mark.integration
 

@@ -30,10 +30,11 @@ from tests.support.stored_copies import refuse_naive as _refuse_naive
 from tests.support.stored_copies import stored as _stored
 from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.access.tokens import Principal, Token, principal_key
+from workflows_api.domain.execution.delivery_attempts import DeliveryAttempt
 from workflows_api.domain.execution.limits import OrgLimits, Slot
 from workflows_api.domain.execution.records import TriggerRejection
 from workflows_api.domain.execution.states import Execution, State
-from workflows_api.domain.execution.webhooks import DeliveryAttempt, WebhookConfig
+from workflows_api.domain.execution.webhooks import WebhookConfig
 from workflows_api.domain.workflow.records import WorkflowRecord
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workflows_api import logs, tracing
+from workflows_api.domain.execution.delivery_attempts import DeliveryAttempt
 from workflows_api.domain.execution.states import Execution
 from workflows_api.domain.execution.webhook_deliveries import WebhookDelivery, event_id
 from workflows_api.domain.execution.webhooks import (
@@ -32,7 +33,6 @@ from workflows_api.domain.execution.webhooks import (
     EVENT_HEADER,
     MAX_URLS,
     SIGNATURE_HEADER,
-    DeliveryAttempt,
     WebhookConfig,
     new_signing_secret,
     signature,

@@ -12,7 +12,7 @@ import pytest
 from tests.support.apps import GOOD, START, with_demo_workflow
 from tests.support.http_client import HttpClient
 from workflows_api.domain.access.tokens import Grant
-from workflows_api.domain.execution.webhooks import DeliveryAttempt
+from workflows_api.domain.execution.delivery_attempts import DeliveryAttempt
 from workflows_api.execution_views import execution_view
 from workflows_api.http.tables import all_routes
 

@@ -10,6 +10,7 @@ import pytest
 
 from tests.support.apps import GOOD, OnFakes, with_demo_workflow
 from tests.support.fake_queue import InMemoryDeliveryQueue
+from workflows_api.domain.execution.delivery_attempts import DeliveryAttempt
 from workflows_api.domain.execution.states import JobError, State
 from workflows_api.domain.execution.webhook_deliveries import (
     NotADelivery,
@@ -19,7 +20,6 @@ from workflows_api.domain.execution.webhook_deliveries import (
 )
 from workflows_api.domain.execution.webhooks import (
     SIGNATURE_HEADER,
-    DeliveryAttempt,
     signature,
     url_problem,
     verify_signature,

@@ -13,8 +13,8 @@ from workflows_api.adapters.firestore.documents import (
     to_json,
     utc,
 )
+from workflows_api.domain.execution.delivery_attempts import DeliveryAttempt
 from workflows_api.domain.execution.states import Execution, JobError, JobStatistics, State
-from workflows_api.domain.execution.webhooks import DeliveryAttempt
 
 
 def execution_to_document(execution: Execution) -> dict[str, Any]:

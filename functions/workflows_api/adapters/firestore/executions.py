@@ -46,9 +46,9 @@ from workflows_api.adapters.firestore.execution_documents import (
 )
 from workflows_api.adapters.firestore.own_writes import OwnWrites
 from workflows_api.adapters.firestore.slots import slot_create
+from workflows_api.domain.execution.delivery_attempts import DeliveryAttempt
 from workflows_api.domain.execution.records import Admission, IdempotencyClaim
 from workflows_api.domain.execution.states import Execution
-from workflows_api.domain.execution.webhooks import DeliveryAttempt
 from workflows_api.service.errors import BackendUnavailable
 
 # The composite indexes list_executions needs (collection group, fields in order).

@@ -11,7 +11,7 @@ local stack, which has no Secret Manager emulator, keeps them here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workflows_api.adapters.firestore.documents import (
     FirestoreCollections,
@@ -22,7 +22,9 @@ from workflows_api.adapters.firestore.documents import (
     utc,
     write,
 )
-from workflows_api.domain.execution.webhooks import WebhookConfig
+
+if TYPE_CHECKING:
+    from workflows_api.domain.execution.webhooks import WebhookConfig
 
 
 class FirestoreWebhooks(FirestoreCollections):
@@ -61,4 +63,8 @@ def _webhooks_to_doc(config: WebhookConfig) -> dict[str, Any]:
 
 
 def _webhooks_from_doc(org: str, workflow_id: str, data: dict[str, Any]) -> WebhookConfig:
+    # Imported with the first webhook settings read (the webhook paths), not with the
+    # store every function builds (cold start).
+    from workflows_api.domain.execution.webhooks import WebhookConfig
+
     return WebhookConfig(org, workflow_id, tuple(data["urls"]), utc(data["updated_at"]))

@@ -17,11 +17,13 @@ import re
 import uuid
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..workflow.sql_render import OUTPUT_TABLE_PATTERN
 from .numbers import execution_number
-from .webhooks import DeliveryAttempt
+
+if TYPE_CHECKING:
+    from .delivery_attempts import DeliveryAttempt
 
 JOB_ID_PREFIX = "wfapi_exec_"
 # Labels on every job: what a completion event finds its execution by.

@@ -1,4 +1,6 @@
-"""Webhook signatures and delivery records.
+"""Webhooks: a workflow's receiver URLs, which addresses a receiver may have, and the
+signatures of deliveries (what an execution records of their attempts is in
+delivery_attempts.py; a queued delivery, in webhook_deliveries.py).
 
 Each delivery carries `Workflows-Signature: t=<unix seconds>,v1=<hex>` where the hex is
 HMAC-SHA256, keyed with the workflow's signing secret, over `<t>.<raw body>`. A
@@ -16,6 +18,8 @@ import secrets
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from .delivery_attempts import receiver_host
+
 SIGNATURE_HEADER = "Workflows-Signature"
 EVENT_HEADER = "Workflows-Event"
 DELIVERY_HEADER = "Workflows-Delivery"
@@ -29,34 +33,6 @@ class WebhookConfig:
     workflow_id: str
     urls: tuple[str, ...]
     updated_at: dt.datetime
-
-
-@dataclass(frozen=True)
-class DeliveryAttempt:
-    url: str
-    attempt: int  # 1, 2, 3...
-    at: dt.datetime
-    state: str  # the execution state announced
-    status_code: int | None  # the receiver's answer; None when none came
-    error: str | None = None  # a reason code: `http_<status>`, `timeout`, `dns_failed`...
-    event_id: str | None = None  # the delivery's event id (one per execution and URL)
-    # The last attempt failed too: the delivery was given up on (dead-lettered).
-    dead_lettered: bool = False
-
-    @property
-    def delivered(self) -> bool:
-        return self.status_code is not None and 200 <= self.status_code < 300
-
-
-def receiver_host(url: str) -> str:
-    """What a reader of executions is shown of a webhook URL: its host (and a port that
-    is not 443), never the path or query, which are often the secret (Slack-style)."""
-    try:
-        parts = urlsplit(url)
-        host, port = parts.hostname or "", parts.port
-    except ValueError:
-        return ""
-    return host if port in (None, 443) else f"{host}:{port}"
 
 
 def redacted_url(url: str) -> str:
