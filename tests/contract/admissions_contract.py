@@ -7,8 +7,8 @@ import threading
 from dataclasses import replace
 
 from tests.contract.support import ORG, Store, at, execution
+from workflows_api.domain.execution.admissions import Admission, IdempotencyClaim
 from workflows_api.domain.execution.limits import Slot
-from workflows_api.domain.execution.records import Admission, IdempotencyClaim
 
 
 def admission(execution_id: str, *, slot_id: str = "org-0", key: str = "key-hash") -> Admission:

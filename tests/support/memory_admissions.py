@@ -7,8 +7,8 @@ import threading
 from dataclasses import replace
 
 from tests.support.stored_copies import refuse_naive, stored
+from workflows_api.domain.execution.admissions import Admission
 from workflows_api.domain.execution.limits import Slot
-from workflows_api.domain.execution.records import Admission
 from workflows_api.domain.execution.states import Execution
 
 

@@ -21,8 +21,8 @@ from workflows_api import parallel, tracing
 from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.execution import freshness
 from workflows_api.domain.execution import states as ex
+from workflows_api.domain.execution.admissions import Admission, IdempotencyClaim
 from workflows_api.domain.execution.limits import OrgLimits, Slot
-from workflows_api.domain.execution.records import Admission, IdempotencyClaim
 from workflows_api.domain.execution.states import Execution
 from workflows_api.domain.workflow.records import WorkflowRecord
 from workflows_api.domain.workflow.signature import ExecutionSignature

@@ -22,14 +22,11 @@ from workflows_api.service.schedule_ports import ScheduleStore
 if TYPE_CHECKING:
     from workflows_api.domain.access.connections import Connection
     from workflows_api.domain.access.tokens import Principal, Token
+    from workflows_api.domain.execution.admissions import Admission
     from workflows_api.domain.execution.delivery_attempts import DeliveryAttempt
     from workflows_api.domain.execution.freshness import TableMetadata
     from workflows_api.domain.execution.limits import OrgLimits, Slot
-    from workflows_api.domain.execution.records import (
-        Admission,
-        QueryArgument,
-        TriggerRejection,
-    )
+    from workflows_api.domain.execution.records import QueryArgument, TriggerRejection
     from workflows_api.domain.execution.results import Column, ReadLimits
     from workflows_api.domain.execution.states import Execution, JobStatus
     from workflows_api.domain.execution.webhook_deliveries import WebhookDelivery

@@ -46,8 +46,8 @@ from workflows_api.adapters.firestore.execution_documents import (
 )
 from workflows_api.adapters.firestore.own_writes import OwnWrites
 from workflows_api.adapters.firestore.slots import slot_create
+from workflows_api.domain.execution.admissions import Admission, IdempotencyClaim
 from workflows_api.domain.execution.delivery_attempts import DeliveryAttempt
-from workflows_api.domain.execution.records import Admission, IdempotencyClaim
 from workflows_api.domain.execution.states import Execution
 from workflows_api.service.errors import BackendUnavailable
 
