@@ -158,7 +158,11 @@ def test_the_schedule_submits_an_execution_left_created_without_a_status_read(
         assert time.monotonic() < deadline, f"not swept; its log:\n{function.log_tail()}"
         time.sleep(0.5)
     assert local_sweep.schedule.ticks >= 1
+    # The sweep logs the submission, then records BigQuery's answer: read until it has.
     swept = app.store.get_execution(ORG, orphan.id)
+    while swept is not None and swept.reconciled_at is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+        swept = app.store.get_execution(ORG, orphan.id)
     assert swept is not None and swept.reconciled_at is not None
 
     # The job it submitted is the execution's own, and it runs to the end.
