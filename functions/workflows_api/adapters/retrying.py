@@ -42,10 +42,20 @@ def call_with_retries(
     """`call()`, again after each transient error until `deadline` seconds have passed
     (fewer when the request's deadline comes first)."""
 
+    failures: list[Exception] = []
+
     def attempt() -> T:
         if deadlines.capped(deadline) < MIN_ATTEMPT_SECONDS:
+            # Out of time between retries (the backoff's jitter can end there): say what
+            # kept failing, as when the retries run out.
+            if failures:
+                raise _kept_failing(backend, operation, failures[-1]) from failures[-1]
             raise BackendUnavailable(backend, f"{operation}: out of time")
-        return call()
+        try:
+            return call()
+        except Exception as error:
+            failures.append(error)
+            raise
 
     # One span per backend call, its retries included (only when spans are exported).
     with deadlines.within(deadline), tracing.span(f"{backend}: {operation}"):
@@ -60,6 +70,10 @@ def call_with_retries(
             return retry(attempt)()
         except RetryError as exhausted:
             last = exhausted.cause or exhausted
-            raise BackendUnavailable(
-                backend, f"{operation} kept failing, last: {type(last).__name__}: {last}"
-            ) from last
+            raise _kept_failing(backend, operation, last) from last
+
+
+def _kept_failing(backend: str, operation: str, last: BaseException) -> BackendUnavailable:
+    return BackendUnavailable(
+        backend, f"{operation} kept failing, last: {type(last).__name__}: {last}"
+    )
