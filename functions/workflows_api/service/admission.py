@@ -84,9 +84,10 @@ class ExecutionAdmission:
                 return self._finish(ExecuteResult(replayed, True), request.wait_seconds)
         room = read_room() if read_room is not None else limits.room(org)
         claims = _Claims(use_cache, request.idempotency_key, fingerprint, fresh)
-        if not entry_seen and self._admit_at_once(execution, workflow, room, claims):
+        submitting = execution.submitting()
+        if not entry_seen and self._admit_at_once(submitting, workflow, room, claims):
             # Nobody else was there: ours holds its slots, cache key and idempotency key.
-            submitted = self.lifecycle.start(execution, connection_read.result(), workflow)
+            submitted = self.lifecycle.start(submitting, connection_read.result(), workflow)
             result = ExecuteResult(submitted, False, cache_miss=fresh.miss)
         else:
             result = self._admit_one_by_one(

@@ -89,6 +89,7 @@ class ExecutionLifecycle:
         now = self.clock()
         if (
             not force
+            and not execution.awaiting_report  # its first report is due at once
             and execution.reconciled_at is not None
             and now - execution.reconciled_at < RECONCILE_INTERVAL
         ):
@@ -171,9 +172,17 @@ class ExecutionLifecycle:
         self, execution: Execution, connection: Connection, workflow: ExecutionSignature
     ) -> Execution:
         """What admission does with its recorded execution: submit it (it holds its
-        slots), or, queued, move the org's queue (a slot may have freed since it looked)."""
+        slots), or, queued, move the org's queue (a slot may have freed since it looked).
+
+        Admitted at once, its record already says its submission began
+        (`Execution.submitting`): a job BigQuery accepted is then not recorded here (one
+        write fewer on execute's path) but by whoever reads it next (a status read, its
+        completion event, the sweep's recheck); a submission that did not answer is
+        recorded as not confirmed, for the sweep."""
         if execution.state != State.QUEUED:
-            return self.submit(execution, connection, workflow)
+            return self.submit(
+                execution, connection, workflow, record_accepted=not execution.awaiting_report
+            )
         self._promote_safely(execution.org)
         return self.executions.get_execution(execution.org, execution.id) or execution
 
@@ -221,14 +230,25 @@ class ExecutionLifecycle:
             logs.log(logger, logging.WARNING, "queue not moved", org=org, reason=str(failed))
 
     def submit(
-        self, execution: Execution, connection: Connection, workflow: ExecutionSignature
+        self,
+        execution: Execution,
+        connection: Connection,
+        workflow: ExecutionSignature,
+        *,
+        record_accepted: bool = True,
     ) -> Execution:
         """Submit the execution's job (idempotent: the job id is the execution's) and
-        record BigQuery's answer; when it did not answer, only the attempt."""
+        record BigQuery's answer; when it did not answer, only the attempt (and that no
+        job is confirmed). Without `record_accepted`, an answer that ends nothing (the
+        job is pending or running) is returned, not recorded."""
         attempted = replace(execution, submit_attempts=execution.submit_attempts + 1)
         status = insert_job(self.warehouse, attempted, connection, workflow)
         if status is None:
-            return self._save(attempted, execution.state)
+            # Not confirmed: the sweep looks for it (reconciled_at None) and submits it.
+            unconfirmed = replace(attempted, reconciled_at=None, awaiting_report=False)
+            return self._save(unconfirmed, execution.state)
+        if not record_accepted and not status.execution_state.is_terminal:
+            return attempted.with_job_report(status, at=self.clock())
         return self._apply(attempted, status, stored_state=execution.state)
 
     def _resubmit(self, execution: Execution, connection: Connection) -> Execution:

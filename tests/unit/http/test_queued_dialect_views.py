@@ -76,6 +76,8 @@ def test_carto_shows_a_queued_run_as_pending_with_its_reason_and_place() -> None
         "queueReason": "org_limit",
         "queuePosition": 2,
     }
+    # A listing shows what is recorded: the running job's state once a read recorded it.
+    client.call("GET", f"/v3/sql/local/job/{running['externalId']}", token=token)
     listed = client.call("GET", "/v3/sql/jobs", token=token)
     assert listed.status == 200
     states = {j["externalId"]: j["status"] for j in listed.body["jobs"]}

@@ -86,6 +86,7 @@ def test_a_change_during_a_run_is_a_miss_but_a_run_not_started_is_joined() -> No
     world = with_demo_workflow(outcome="running")  # the fake's jobs started 2026-01-01
     running = execute(world).execution
     assert running.state == State.RUNNING
+    world.clock.advance(1)
     world.warehouse.touch_table(STORES, world.clock.now)
     after = execute(world)
     assert not after.reused and after.cache_miss is not None

@@ -38,9 +38,12 @@ def _world(limit: int, **options: Any) -> tuple[OnFakes, set[str]]:
 
 
 def _execute(world: OnFakes, i: int, workflow_id: str = "clusters") -> Execution:
+    """The execution as a status read right after its admission records it (the insert's
+    answer is recorded by that first read: ExecutionLifecycle.start)."""
     world.clock.advance(0.01)
     params = {**GOOD, "buffer_radius": 500 + i}  # distinct: no cache key shared
-    return world.app.admission.execute(ORG, workflow_id, ExecuteRequest(params)).execution
+    admitted = world.app.admission.execute(ORG, workflow_id, ExecuteRequest(params)).execution
+    return world.app.queries.get(ORG, admitted.id)
 
 
 def _states(world: OnFakes) -> dict[State, int]:

@@ -26,17 +26,22 @@ SOURCE = f"//cloudaudit.googleapis.com/projects/{PROJECT}/logs/data_access"
 EVENT_END = dt.datetime(2026, 3, 1, 12, 0, 7, 251973, tzinfo=dt.UTC)
 
 
-def running(world: OnFakes) -> Execution:
-    """An execution whose job BigQuery is running."""
+def admitted(world: OnFakes) -> Execution:
     request = ExecuteRequest(GOOD, cache=False)
     return world.app.admission.execute("demo", "clusters", request).execution
+
+
+def running(world: OnFakes) -> Execution:
+    """An execution whose job BigQuery is running, recorded `running` (by a status read:
+    admission does not record the insert's answer)."""
+    return world.app.queries.get("demo", admitted(world).id)
 
 
 def never_submitted(world: OnFakes) -> Execution:
     """An execution recorded while BigQuery was unreachable: no job exists."""
     world.warehouse.fail_submits = 1_000
     try:
-        execution = running(world)
+        execution = admitted(world)
     finally:
         world.warehouse.fail_submits = 0
     assert execution.state == State.CREATED

@@ -13,7 +13,8 @@ from workflows_api.service.sweep import RECHECK_AFTER
 def _running(world: OnFakes, number: int = 0) -> Execution:
     """A run whose job BigQuery accepted: `running`, confirmed, and no event will come."""
     values = {**GOOD, "number_of_clusters": 2 + number}
-    execution = world.app.admission.execute("demo", "clusters", ExecuteRequest(values)).execution
+    admitted = world.app.admission.execute("demo", "clusters", ExecuteRequest(values)).execution
+    execution = world.app.queries.get("demo", admitted.id)  # records the insert's answer
     assert execution.state == State.RUNNING and execution.job_confirmed
     return execution
 

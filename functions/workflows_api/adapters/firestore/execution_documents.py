@@ -42,6 +42,7 @@ def execution_to_document(execution: Execution) -> dict[str, Any]:
         "output_expires_at": optional_timestamp(execution.output_expires_at),
         "reconciled_at": optional_timestamp(execution.reconciled_at),
         "submit_attempts": execution.submit_attempts,
+        "awaiting_report": execution.awaiting_report,
         "labels": dict(execution.labels),
         "trace_id": execution.trace_id,
         "statistics": None if execution.statistics is None else execution.statistics.to_dict(),
@@ -72,6 +73,7 @@ def execution_from_document(data: dict[str, Any]) -> Execution:
         output_expires_at=optional_utc(data["output_expires_at"]),
         reconciled_at=optional_utc(data["reconciled_at"]),
         submit_attempts=data["submit_attempts"],
+        awaiting_report=data.get("awaiting_report", False),  # absent before it was kept
         labels=dict(data["labels"]),
         trace_id=data.get("trace_id"),  # absent from records written before traces
         deliveries=tuple(_delivery_from_doc(d) for d in data.get("webhook_deliveries", [])),

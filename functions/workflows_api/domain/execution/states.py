@@ -155,6 +155,9 @@ class Execution:
     # while BigQuery has never confirmed the job (see job_confirmed).
     reconciled_at: dt.datetime | None = None
     submit_attempts: int = 0
+    # Admitted and submitted at once (`submitting`): marked reconciled (the sweep's search
+    # for unconfirmed jobs skips it) before any report of BigQuery's was recorded.
+    awaiting_report: bool = False
     labels: dict[str, str] = field(default_factory=dict)
     # Webhook deliveries announcing its end, every attempt (appended, never rewritten).
     deliveries: tuple[DeliveryAttempt, ...] = ()
@@ -219,6 +222,15 @@ class Execution:
         and never for one whose job BigQuery holds, however long it stays queued."""
         return self.reconciled_at is not None
 
+    def submitting(self) -> Execution:
+        """This new execution as admission records it when it submits its job at once,
+        marked reconciled at its creation: the sweep's search for jobs never confirmed
+        skips it, so the insert's answer need not be written. A submission that does not
+        answer clears the mark (ExecutionLifecycle.submit); one cut short by a crash is
+        found by the sweep's recheck of open executions (RECHECK_AFTER), which asks
+        BigQuery and submits a job it does not hold."""
+        return replace(self, reconciled_at=self.created_at, awaiting_report=True)
+
     @property
     def may_be_cancelled(self) -> bool:
         """Only a run that has not ended can be cancelled (a terminal state never moves)."""
@@ -233,7 +245,10 @@ class Execution:
         """This execution once BigQuery's report `status` is applied at `at`: marked
         reconciled, and moved to the state the report stands for unless it is there."""
         reconciled = replace(
-            self, reconciled_at=at, statistics=status.statistics or self.statistics
+            self,
+            reconciled_at=at,
+            awaiting_report=False,
+            statistics=status.statistics or self.statistics,
         )
         return reconciled.transition(
             status.execution_state,
