@@ -3,11 +3,14 @@ whose completion event never came still end, fairly, without anyone reading them
 
 from __future__ import annotations
 
+import pytest
+
 from tests.support.apps import GOOD, OnFakes, with_demo_workflow
 from tests.support.fake_queue import InMemoryDeliveryQueue
 from workflows_api.domain.execution.states import Execution, State
 from workflows_api.service.execution_requests import ExecuteRequest
-from workflows_api.service.sweep import RECHECK_AFTER
+from workflows_api.service.lifecycle import ExecutionLifecycle
+from workflows_api.service.sweep import RECHECK_AFTER, SWEEP_MIN_AGE
 
 
 def _running(world: OnFakes, number: int = 0) -> Execution:
@@ -101,3 +104,42 @@ def test_an_execution_bigquery_cannot_be_asked_about_is_left_for_the_next_sweep(
     world.warehouse.outcome = "succeeded"
     assert world.app.sweep.sweep().settled == 1
     assert _stored(world, execution).state == State.SUCCEEDED
+
+
+def test_an_execution_admitted_at_once_whose_submission_never_happened_is_submitted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Admitted at once, its record says its submission began (no write follows an
+    # accepted insert). A process that dies before the insert leaves it so: the sweep's
+    # recheck of open executions asks BigQuery, finds no job, and submits it.
+    world = with_demo_workflow()
+
+    def dies(*args: object, **kwargs: object) -> Execution:
+        raise RuntimeError("the process died before submitting")
+
+    monkeypatch.setattr(ExecutionLifecycle, "start", dies)
+    with pytest.raises(RuntimeError):
+        world.app.admission.execute("demo", "clusters", ExecuteRequest(GOOD))
+    monkeypatch.undo()
+    (lost,) = world.store.executions.values()
+    assert lost.state == State.CREATED and lost.awaiting_report and not world.warehouse.jobs
+
+    world.clock.advance(RECHECK_AFTER.total_seconds() + 1)
+    report = world.app.sweep.sweep()
+    assert (report.rechecked, report.left) == (1, 0)
+    assert lost.bigquery_job_id in world.warehouse.jobs
+    stored = _stored(world, lost)
+    assert stored.state == State.RUNNING and not stored.awaiting_report
+
+
+def test_a_submission_that_does_not_answer_is_left_to_the_unconfirmed_pass() -> None:
+    world = with_demo_workflow()
+    world.warehouse.fail_submits = 1_000
+    admitted = world.app.admission.execute("demo", "clusters", ExecuteRequest(GOOD)).execution
+    world.warehouse.fail_submits = 0
+    stored = _stored(world, admitted)
+    assert not stored.job_confirmed and not stored.awaiting_report
+    world.clock.advance(SWEEP_MIN_AGE.total_seconds() + 1)
+    report = world.app.sweep.sweep()
+    assert (report.found, report.submitted) == (1, 1)
+    assert admitted.bigquery_job_id in world.warehouse.jobs
