@@ -61,7 +61,9 @@ class ExecutionAdmission:
         fingerprint = idempotency.fingerprint(workflow_id, execution.cache_key, use_cache)
         # Read beside what follows: a cache hit needs it to read its sources, a run to submit.
         connection_read = parallel.start(lambda: self.workflows.connection(org, record.connection))
-        fresh = self._freshness(record, workflow, connection_read.result, request)
+        fresh = self._freshness(
+            record, workflow, connection_read.result, request, execution.output_table
+        )
         limits = self.lifecycle.limits
         # Beside the cache entry's read: a run needs them at once, a hit not at all (a
         # request with a key, from a trigger that does not wait, reads them after).
@@ -182,6 +184,7 @@ class ExecutionAdmission:
         workflow: ExecutionSignature,
         connection: Callable[[], Connection],
         request: ExecuteRequest,
+        output_table: str,
     ) -> RequestFreshness:
         max_age = request.cache_max_age_seconds
         return RequestFreshness(
@@ -190,6 +193,7 @@ class ExecutionAdmission:
             lambda: sources_of(record, workflow, connection().project),
             now=self.clock(),
             max_age=None if max_age is None else dt.timedelta(seconds=max_age),
+            output_table=output_table,
         )
 
     def estimate(self, org: str, workflow_id: str, request: ExecuteRequest) -> CostEstimate:
@@ -253,16 +257,19 @@ class ExecutionAdmission:
             return None, None
         fresh.prefetch()  # most holders have run: read their sources beside the holder
         holder = self.executions.get_execution(org, holder_id)
-        if holder is None or not self._reusable(holder):
+        if holder is None or not self._reusable(holder, fresh):
             return holder_id, None
         return holder_id, holder if fresh.refusal(holder) is None else None
 
-    def _reusable(self, holder: Execution) -> bool:
+    def _reusable(self, holder: Execution, fresh: RequestFreshness) -> bool:
         """Can the cache key's holder answer? A succeeded one only while its output table
         is still there (issue 23): one found gone is recorded expired, never served."""
         if not holder.reusable_at(self.clock()):
             return False
-        if holder.state != ex.State.SUCCEEDED or output_exists(self.workflows, holder):
+        if holder.state != ex.State.SUCCEEDED:
+            return True
+        found = fresh.output_found(holder.output_table)  # read beside its sources
+        if found if found is not None else output_exists(self.workflows, holder):
             return True
         expire_output(self.executions, holder, self.clock())
         return False
@@ -283,7 +290,7 @@ class ExecutionAdmission:
             if holder_id is None or holder_id == execution.id:
                 return Settled(None)
             holder = self.executions.get_execution(execution.org, holder_id)
-            if holder is not None and self._reusable(holder):
+            if holder is not None and self._reusable(holder, fresh):
                 if fresh.refusal(holder) is None:
                     return Settled(holder)
                 if ours[-1].output_table == holder.output_table:

@@ -3,10 +3,12 @@ its age within what the caller accepts (domain/execution/freshness.py decides).
 
 One request reads its sources' metadata at most once, in one parallel round of
 tables.get (`Warehouse.table_metadata`) under the request's deadline, and only when a
-holder that started running is found: a request that finds no cache entry (new
-parameters) reads none. The sources come from the ExecutionSignature kept with the API
-state; an API state written before they were kept has them derived from its deployed
-definition once per process (`sources_of`), and stored when the API is next updated.
+holder is found: a request that finds no cache entry (new parameters) reads none. The
+same round asks for the cache key's output table, so whether a succeeded holder's table
+is still there (service/output_tables.py) costs no round of its own. The sources come
+from the ExecutionSignature kept with the API state; an API state written before they
+were kept has them derived from its deployed definition once per process (`sources_of`),
+and stored when the API is next updated.
 """
 
 from __future__ import annotations
@@ -64,10 +66,12 @@ class RequestFreshness:
         *,
         now: dt.datetime,
         max_age: dt.timedelta | None,
+        output_table: str | None = None,
     ) -> None:
         self._warehouse = warehouse
         self._connection = connection
         self._sources = sources
+        self._output_table = output_table  # the cache key's shared table, read beside
         self._now = now
         self._max_age = max_age
         self._metadata: Future[dict[str, TableMetadata | None]] | None = None
@@ -80,9 +84,20 @@ class RequestFreshness:
 
     def _read(self) -> dict[str, TableMetadata | None]:
         tables = self._sources()
+        if self._output_table is not None and self._output_table not in tables:
+            tables = (*tables, self._output_table)
         if not tables:
             return {}
         return self._warehouse.table_metadata(self._connection(), tables)
+
+    def output_found(self, table: str) -> bool | None:
+        """Whether this request's round of tables.get found `table`; None when the
+        round does not read it (a holder's table of its own)."""
+        if table != self._output_table:
+            return None
+        self.prefetch()
+        assert self._metadata is not None
+        return self._metadata.result()[table] is not None
 
     def refusal(self, holder: Execution) -> CacheMiss | None:
         """None when `holder` (reusable by state and expiry) may answer; else why not."""
@@ -90,7 +105,8 @@ class RequestFreshness:
         if freshness.needs_sources(holder):
             self.prefetch()
             assert self._metadata is not None
-            sources = self._metadata.result()
+            read = self._metadata.result()
+            sources = {table: read[table] for table in self._sources()}
         miss = freshness.cache_miss(holder, sources, now=self._now, max_age=self._max_age)
         if miss is not None:
             self.miss = miss

@@ -49,10 +49,19 @@ def test_a_hit_on_unchanged_sources_says_when_it_was_computed() -> None:
     world = succeeding()
     first = execute(world).execution
     world.clock.advance(60)
+    dry_runs: list[str] = []
+
+    def dry_run(connection: object, table: str) -> list[object]:
+        dry_runs.append(table)
+        return []
+
+    world.warehouse.table_columns = dry_run  # type: ignore[method-assign,assignment]
     again = execute(world)
     assert again.reused and again.execution.id == first.id
     assert again.cached_at == first.started_at and again.cache_miss is None
-    assert world.warehouse.table_reads == [(STORES,)]  # one round, on the hit only
+    # One round, on the hit only: its sources and the output table it answers with.
+    assert world.warehouse.table_reads == [(STORES, first.output_table)]
+    assert dry_runs == []
 
 
 def test_new_parameters_read_no_table_metadata() -> None:
