@@ -10,12 +10,15 @@ from the execution's, so a submission that did land is found, not repeated) and
 submits it when BigQuery does not know it.
 
 The sweep looks only for executions BigQuery has never confirmed a job for
-(`Execution.job_confirmed`): admission's insert that answered, or a reconcile that found
-the job, confirms it. A job BigQuery accepted but has not started (PENDING, queued
-behind others) keeps its execution `created`, yet the sweep never reads it again, so
-any number of queued executions cannot hide one whose submission did not happen; each
-run reconciles at most SWEEP_BATCH, oldest first, and each one it reaches is confirmed
-or ended (and leaves the query), or left for the next run (BigQuery did not answer).
+(`Execution.job_confirmed`): a reconcile that found the job confirms it, and admission
+commits one it submits at once as confirmed (`Execution.submitting`), writing it back
+unconfirmed if its insert does not answer; a process that dies in between leaves it to
+the backstop below, which finds no job and submits it. A job BigQuery accepted but has
+not started (PENDING, queued behind others) keeps its execution `created`, yet the sweep
+never reads it again, so any number of queued executions cannot hide one whose
+submission did not happen; each run reconciles at most SWEEP_BATCH, oldest first, and
+each one it reaches is confirmed or ended (and leaves the query), or left for the next
+run (BigQuery did not answer).
 
 The backstop: an execution whose job BigQuery confirmed ends through its completion
 event, or a status read. An event can be lost (a connection in a project without the
