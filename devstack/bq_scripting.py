@@ -16,6 +16,11 @@ Two gaps of bqemulator 1.4.0, closed in the shim process only:
   :mod:`devstack.bq_async` runs, and stops the script between statements once
   the job is cancelled.
 
+* A table a script creates through ``EXECUTE IMMEDIATE`` (how a procedure writes its
+  output table) exists in DuckDB but not in bqemulator's catalog, so ``tables.get``
+  answers 404 for it (a plain ``CREATE TABLE`` statement is registered). The shim
+  registers it as bqemulator registers the plain one (``sync_created_table``).
+
 Canaries in tests/integration/test_bigquery_scripting.py fail on the day
 upstream closes each gap.
 """
@@ -190,6 +195,24 @@ def capture_procedure_body(cursor: Any) -> str:
     raise InvalidQueryError("Unterminated BEGIN ... END block")
 
 
+def _patch_dynamic_statements() -> None:
+    from bqemulator.catalog.ddl_sync import sync_created_schema, sync_created_table
+    from bqemulator.scripting.interpreter import ScriptInterpreter
+
+    original = ScriptInterpreter._run_statement_with_params
+
+    @functools.wraps(original)
+    async def run_statement_with_params(
+        self: ScriptInterpreter, bq_sql: str, using_values: list[Any]
+    ) -> None:
+        await original(self, bq_sql, using_values)
+        # As bqemulator does after a script's plain SQL statement (no-ops for others).
+        sync_created_schema(bq_sql, self._project_id, self._ctx)
+        sync_created_table(bq_sql, self._project_id, self._ctx)
+
+    ScriptInterpreter._run_statement_with_params = run_statement_with_params  # type: ignore[method-assign]
+
+
 def install() -> None:
     """Patch bqemulator's scripting in this process (idempotent)."""
     global _installed
@@ -202,4 +225,5 @@ def install() -> None:
 
     Parser._capture_balanced_block = capture_balanced_block  # type: ignore[method-assign,assignment]
     _patch_statement_execution()
+    _patch_dynamic_statements()
     _installed = True
