@@ -51,6 +51,11 @@ class ExecutionAdmission:
     clock: Callable[[], dt.datetime]
 
     def execute(self, org: str, workflow_id: str, request: ExecuteRequest) -> ExecuteResult:
+        limits = self.lifecycle.limits
+        # The org's limits and held slots depend on the org alone: read beside the
+        # workflow. A run needs them, a hit not at all (a request with a key, from a
+        # trigger that does not wait, reads them after its replay check).
+        read_room = limits.room_reader(org) if request.idempotency_key is None else None
         record = self.workflows.get(org, workflow_id)
         workflow = execution_signature_of(record)
         values = parameter_values(workflow.parameters, request.parameters)
@@ -64,10 +69,6 @@ class ExecutionAdmission:
         fresh = self._freshness(
             record, workflow, connection_read.result, request, execution.output_table
         )
-        limits = self.lifecycle.limits
-        # Beside the cache entry's read: a run needs them at once, a hit not at all (a
-        # request with a key, from a trigger that does not wait, reads them after).
-        read_room = limits.room_reader(org) if request.idempotency_key is None else None
         entry_seen = False
         if use_cache and request.idempotency_key is None:
             # A cache hit writes nothing: its holder answers, as the claim below would.
