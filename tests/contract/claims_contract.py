@@ -8,6 +8,7 @@ import time
 import uuid
 
 from tests.contract.support import ORG, OTHER_ORG, Store, at
+from workflows_api.domain.access.connections import Connection
 
 
 class ClaimsContract:
@@ -51,6 +52,16 @@ class ClaimsContract:
         assert store.claim_cache_entry(ORG, "key", "exec-a", expire_at=at(60)) is None
         assert store.claim_cache_entry(ORG, "key", "exec-a", expire_at=at(60)) is None
         assert store.claim_cache_entry(ORG, "key", "exec-b", expire_at=at(60)) == "exec-a"
+
+    def test_the_cache_entry_and_the_connection_are_read_together(self, store: Store) -> None:
+        assert store.cache_entry_with_connection(ORG, "key", "main") == (None, None)
+        connection = Connection(ORG, "main", "proj", "EU", "wf_tmp", "sa@proj.iam")
+        store.put_connection(connection)
+        assert store.cache_entry_with_connection(ORG, "key", "main") == (None, connection)
+        assert store.claim_cache_entry(ORG, "key", "exec-a", expire_at=at(60)) is None
+        assert store.cache_entry_with_connection(ORG, "key", "main") == ("exec-a", connection)
+        assert store.cache_entry_with_connection(ORG, "key", "other") == ("exec-a", None)
+        assert store.cache_entry_with_connection(OTHER_ORG, "key", "main") == (None, None)
 
     def test_get_cache_entry_reads_the_holder_of_its_org(self, store: Store) -> None:
         assert store.get_cache_entry(ORG, "key") is None

@@ -226,6 +226,11 @@ class InMemoryStore(InMemoryAdmissions, InMemorySlots, InMemorySchedules):
     def get_cache_entry(self, org: str, key: str) -> str | None:
         return self.cache_entries.get((org, key))
 
+    def cache_entry_with_connection(
+        self, org: str, key: str, connection_id: str
+    ) -> tuple[str | None, Connection | None]:
+        return self.get_cache_entry(org, key), self.get_connection(org, connection_id)
+
     def claim_cache_entry(
         self, org: str, key: str, execution_id: str, expire_at: dt.datetime
     ) -> str | None:

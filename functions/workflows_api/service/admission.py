@@ -64,15 +64,23 @@ class ExecutionAdmission:
             self._new_execution(record, workflow, values, use_cache), trigger=request.trigger
         )
         fingerprint = idempotency.fingerprint(workflow_id, execution.cache_key, use_cache)
-        # Read beside what follows: a cache hit needs it to read its sources, a run to submit.
-        connection_read = parallel.start(lambda: self.workflows.connection(org, record.connection))
-        fresh = self._freshness(
-            record, workflow, connection_read.result, request, execution.output_table
-        )
+        looks_up = use_cache and request.idempotency_key is None
+        # The connection: a cache hit reads its sources as it, a run submits as it. Read
+        # with the cache entry when there is one to look up, else beside what follows.
+        if looks_up:
+            holder_id, read = self.executions.cache_entry_with_connection(
+                org, execution.cache_key, record.connection
+            )
+            connection = lambda: self.workflows.connection(org, record.connection, read)  # noqa: E731
+        else:
+            connection = parallel.start(
+                lambda: self.workflows.connection(org, record.connection)
+            ).result
+        fresh = self._freshness(record, workflow, connection, request, execution.output_table)
         entry_seen = False
-        if use_cache and request.idempotency_key is None:
+        if looks_up:
             # A cache hit writes nothing: its holder answers, as the claim below would.
-            holder_id, reusable = self._reusable_holder(org, execution.cache_key, fresh)
+            holder_id, reusable = self._reusable_holder(org, holder_id, fresh)
             if reusable is not None:
                 hit = ExecuteResult(reusable, True, cached_at=freshness.as_of(reusable))
                 return self._finish(hit, request.wait_seconds)
@@ -90,12 +98,10 @@ class ExecutionAdmission:
         submitting = execution.submitting()
         if not entry_seen and self._admit_at_once(submitting, workflow, room, claims):
             # Nobody else was there: ours holds its slots, cache key and idempotency key.
-            submitted = self.lifecycle.start(submitting, connection_read.result(), workflow)
+            submitted = self.lifecycle.start(submitting, connection(), workflow)
             result = ExecuteResult(submitted, False, cache_miss=fresh.miss)
         else:
-            result = self._admit_one_by_one(
-                execution, workflow, connection_read.result(), room, claims
-            )
+            result = self._admit_one_by_one(execution, workflow, connection(), room, claims)
         return self._finish(result, request.wait_seconds)
 
     def _admit_at_once(
@@ -250,10 +256,9 @@ class ExecutionAdmission:
         )
 
     def _reusable_holder(
-        self, org: str, key: str, fresh: RequestFreshness
+        self, org: str, holder_id: str | None, fresh: RequestFreshness
     ) -> tuple[str | None, Execution | None]:
         """(the id the cache entry names, None without one; that holder, if it may answer)."""
-        holder_id = self.executions.get_cache_entry(org, key)
         if holder_id is None:
             return None, None
         fresh.prefetch()  # most holders have run: read their sources beside the holder

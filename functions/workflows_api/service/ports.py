@@ -129,6 +129,11 @@ class ExecutionStore(Protocol):
     def get_cache_entry(self, org: str, key: str) -> str | None:
         """The execution id holding `key`; None when there is no entry."""
 
+    def cache_entry_with_connection(
+        self, org: str, key: str, connection_id: str
+    ) -> tuple[str | None, Connection | None]:
+        """`get_cache_entry` and the org's connection (None: none), in one round trip."""
+
     def claim_cache_entry(
         self, org: str, key: str, execution_id: str, expire_at: dt.datetime
     ) -> str | None:

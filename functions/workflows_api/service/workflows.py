@@ -192,11 +192,13 @@ class WorkflowService:
             compiled.procedure_ref, compiled.version, compiled.arguments, compiled.sql
         )
 
-    def connection(self, org: str, connection_id: str) -> Connection:
-        """The org's connection; 404 (and no store read) for a name that cannot be one."""
+    def connection(
+        self, org: str, connection_id: str, read: Connection | None = None
+    ) -> Connection:
+        """The org's connection (`read`: read with a cache entry); 404, unread, if misnamed."""
         if not CONNECTION_PATTERN.fullmatch(connection_id):
             raise not_found("connection", connection_id[:140])
-        connection = self.connections.get_connection(org, connection_id)
+        connection = read or self.connections.get_connection(org, connection_id)
         if connection is None:
             raise not_found("connection", connection_id)
         return self._usable(connection)

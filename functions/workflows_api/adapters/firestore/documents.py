@@ -93,6 +93,14 @@ def read(ref: firestore.DocumentReference) -> dict[str, Any] | None:
     return snapshot.to_dict() if snapshot.exists else None
 
 
+def read_all(
+    client: firestore.Client, refs: list[firestore.DocumentReference]
+) -> list[dict[str, Any] | None]:
+    """Each document's fields (None when it does not exist), in one round trip."""
+    found = {s.reference.path: s for s in call(lambda: list(client.get_all(refs, **ONE_ATTEMPT)))}
+    return [s.to_dict() if (s := found.get(ref.path)) and s.exists else None for ref in refs]
+
+
 def write(ref: firestore.DocumentReference, doc: dict[str, Any]) -> dt.datetime:
     """Set the document; its update time."""
     return call(lambda: ref.set(doc, **ONE_ATTEMPT)).update_time

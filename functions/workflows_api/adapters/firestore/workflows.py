@@ -45,7 +45,7 @@ class FirestoreWorkflows(FirestoreCollections):
 
     def get_connection(self, org: str, connection_id: str) -> Connection | None:
         data = read(self._org(org, "connections").document(connection_id))
-        return None if data is None else _connection_from_doc(org, connection_id, data)
+        return None if data is None else connection_from_doc(org, connection_id, data)
 
     def put_connection(self, connection: Connection) -> None:
         ref = self._org(connection.org, "connections").document(connection.id)
@@ -53,7 +53,7 @@ class FirestoreWorkflows(FirestoreCollections):
 
     def list_connections(self, org: str) -> list[Connection]:
         query = self._org(org, "connections").order_by(FieldPath.document_id())
-        return [_connection_from_doc(org, s.id, s.to_dict() or {}) for s in run_query(query)]
+        return [connection_from_doc(org, s.id, s.to_dict() or {}) for s in run_query(query)]
 
     def claim_dataset(self, project: str, dataset: str, org: str) -> str:
         ref = self._client.collection("dataset_owners").document(f"{project}.{dataset}")
@@ -107,7 +107,7 @@ def _connection_to_doc(connection: Connection) -> dict[str, Any]:
     }
 
 
-def _connection_from_doc(org: str, connection_id: str, data: dict[str, Any]) -> Connection:
+def connection_from_doc(org: str, connection_id: str, data: dict[str, Any]) -> Connection:
     # Documents written before a field existed read as its default (the org's own
     # dataset, no service account).
     return Connection(
