@@ -33,7 +33,7 @@ from workflows_api.service.errors import BackendUnavailable, ServiceError
 from workflows_api.service.execution_requests import CostEstimate, ExecuteRequest, ExecuteResult
 from workflows_api.service.job_calls import bytes_billed_cap
 from workflows_api.service.lifecycle import ExecutionLifecycle
-from workflows_api.service.output_tables import expire_output, output_exists
+from workflows_api.service.output_tables import expire_output
 from workflows_api.service.parameter_values import parameter_values
 from workflows_api.service.ports import ExecutionStore
 from workflows_api.service.workflows import WorkflowService, execution_signature_of
@@ -274,8 +274,7 @@ class ExecutionAdmission:
             return False
         if holder.state != ex.State.SUCCEEDED:
             return True
-        found = fresh.output_found(holder.output_table)  # read beside its sources
-        if found if found is not None else output_exists(self.workflows, holder):
+        if fresh.output_found(holder.output_table):
             return True
         expire_output(self.executions, holder, self.clock())
         return False

@@ -90,11 +90,12 @@ class RequestFreshness:
             return {}
         return self._warehouse.table_metadata(self._connection(), tables)
 
-    def output_found(self, table: str) -> bool | None:
-        """Whether this request's round of tables.get found `table`; None when the
-        round does not read it (a holder's table of its own)."""
+    def output_found(self, table: str) -> bool:
+        """Whether BigQuery still has the output table `table`: from this request's round
+        of tables.get for the cache key's shared table, else (a holder's table of its
+        own, rare) from a tables.get of its own."""
         if table != self._output_table:
-            return None
+            return self._warehouse.table_metadata(self._connection(), [table])[table] is not None
         self.prefetch()
         assert self._metadata is not None
         return self._metadata.result()[table] is not None

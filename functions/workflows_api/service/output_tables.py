@@ -3,8 +3,9 @@
 A succeeded execution's table can be gone before `output_expires_at` (deleted by hand,
 a dataset's own expiration, a run of an older release that kept a table BigQuery was
 about to drop). Such an execution is never served from cache: the cache check asks
-BigQuery (a dry run: free) and a results read that finds the table gone records the
-output as expired, so the next identical request runs anew."""
+BigQuery (`tables.get`, in the round that reads the sources' metadata:
+cache_freshness.RequestFreshness.output_found) and a results read that finds the table
+gone records the output as expired, so the next identical request runs anew."""
 
 from __future__ import annotations
 
@@ -12,21 +13,7 @@ import datetime as dt
 from dataclasses import replace
 
 from workflows_api.domain.execution.states import Execution, State
-from workflows_api.service.errors import WarehouseError
 from workflows_api.service.ports import ExecutionStore
-from workflows_api.service.workflows import WorkflowService
-
-
-def output_exists(workflows: WorkflowService, execution: Execution) -> bool:
-    """Whether BigQuery still has the execution's output table (a dry run)."""
-    connection = workflows.connection(execution.org, execution.connection)
-    try:
-        workflows.warehouse.table_columns(connection, execution.output_table)
-    except WarehouseError as error:
-        if error.reason == "notFound":
-            return False
-        raise
-    return True
 
 
 def expire_output(executions: ExecutionStore, execution: Execution, now: dt.datetime) -> None:

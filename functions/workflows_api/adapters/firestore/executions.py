@@ -255,7 +255,7 @@ class FirestoreExecutions(FirestoreCollections):
         connection_ref = self._org(org, "connections").document(connection_id)
         entry, connection = read_all(self._client, [entry_ref, connection_ref])
         return (
-            None if entry is None else str(entry["execution_id"]),
+            _holder_of(entry),
             None if connection is None else connection_from_doc(org, connection_id, connection),
         )
 
@@ -321,8 +321,12 @@ class FirestoreExecutions(FirestoreCollections):
 
 
 def _cache_holder(ref: firestore.DocumentReference) -> str | None:
-    data = read(ref)
-    return None if data is None else str(data["execution_id"])
+    return _holder_of(read(ref))
+
+
+def _holder_of(entry: dict[str, Any] | None) -> str | None:
+    """The execution id a cache entry's document names (None: no entry)."""
+    return None if entry is None else str(entry["execution_id"])
 
 
 def _idempotency_key_doc(execution_id: str, claim: IdempotencyClaim) -> dict[str, Any]:
