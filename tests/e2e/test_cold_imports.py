@@ -3,14 +3,16 @@ functions/main.py, serves one request through one function against the local sta
 and says which modules it loaded by then.
 
 The compiler and sqlglot load only where definitions are compiled, YAML only where
-one is read, Secret Manager only where webhooks are signed, pydantic not at all in
-`status` (its answers are plain data; execute parses bodies with it).
+one is read, Secret Manager only where webhooks are signed, pydantic's model machinery
+not in `status` (its answers are plain data) nor in the native `execute` (its body and
+the stored execution signature are read with pydantic-core alone).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -126,14 +128,26 @@ def test_status_serves_the_console_without_pydantic_nor_a_backend_call(
     assert loaded(modules, (*EXECUTE_HANDLERS, *API_ACCESS_HANDLERS, *DIALECT_STATUS)) == set()
 
 
-def test_execute_loads_no_compiler(
+def test_execute_loads_no_compiler_nor_pydantic(
     emulators_running: Emulators, stack: Stack, finished_id: str
 ) -> None:
     path = f"/v1/workflows/{WORKFLOW_ID}/executions"
     body = json.dumps({"parameters": SEED_VALUES})
     status, modules = serve_cold(emulators_running, "execute", "POST", path, stack.token, body)
     assert status == 200  # the finished execution answers (a cache hit)
-    assert loaded(modules, (*COMPILING, *SECRETS, *RARER_PATHS)) == set()
+    assert loaded(modules, (*COMPILING, *SECRETS, *RARER_PATHS, "pydantic.main")) == set()
     assert loaded(modules, (*API_ACCESS_HANDLERS, *STATUS_HANDLERS, *DIALECT_STATUS)) == set()
     dialect_execute = ("workflows_api.http.carto.execute", "workflows_api.http.nexadata.execute")
     assert loaded(modules, dialect_execute) == set()
+
+
+def test_an_execute_that_submits_a_run_loads_no_compiler_nor_pydantic(
+    emulators_running: Emulators, stack: Stack
+) -> None:
+    path = f"/v1/workflows/{WORKFLOW_ID}/executions"
+    radius = random.uniform(1, 4000)  # new parameters: a run is submitted, not a hit
+    body = json.dumps({"parameters": {**SEED_VALUES, "buffer_radius": radius}})
+    status, modules = serve_cold(emulators_running, "execute", "POST", path, stack.token, body)
+    assert status == 202
+    # (It submits the CALL with its typed arguments: domain/execution/records.py.)
+    assert loaded(modules, (*COMPILING, *SECRETS, "pydantic.main")) == set()

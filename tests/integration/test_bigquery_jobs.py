@@ -32,7 +32,7 @@ from workflows_api.adapters.bigquery_warehouse import BigQueryWarehouse
 from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.execution.records import QueryArgument
 from workflows_api.domain.execution.states import job_id, job_labels, new_execution_id
-from workflows_api.domain.workflow.compiler import (
+from workflows_api.domain.workflow.procedure_calls import (
     OUTPUT_TABLE_QUERY_PARAMETER,
     call_statement,
 )

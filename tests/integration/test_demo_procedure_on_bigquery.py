@@ -27,10 +27,12 @@ from google.cloud import bigquery
 from devstack.seed import generate_stores, seed_stores
 from tests.support.kmeans_reference import kmeans
 from workflows_api.domain.workflow.compiler import (
-    OUTPUT_TABLE_QUERY_PARAMETER,
     CompiledProcedure,
-    call_statement,
     compile_procedure,
+)
+from workflows_api.domain.workflow.procedure_calls import (
+    OUTPUT_TABLE_QUERY_PARAMETER,
+    call_statement,
 )
 from workflows_api.domain.workflow.validation import load_workflow
 

@@ -21,14 +21,16 @@ from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.execution.records import QueryArgument
 from workflows_api.domain.execution.states import JobStatus, job_id, job_labels, new_execution_id
 from workflows_api.domain.workflow.compiler import (
-    OUTPUT_TABLE_QUERY_PARAMETER,
-    call_statement,
     compile_procedure,
     procedure_name,
 )
 from workflows_api.domain.workflow.parameters import (
     bigquery_parameter_types,
     validate_parameter_values,
+)
+from workflows_api.domain.workflow.procedure_calls import (
+    OUTPUT_TABLE_QUERY_PARAMETER,
+    call_statement,
 )
 from workflows_api.domain.workflow.validation import load_workflow
 

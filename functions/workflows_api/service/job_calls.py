@@ -72,10 +72,13 @@ def call_of(execution: Execution, workflow: ExecutionSignature) -> tuple[str, li
     """The CALL of the execution's procedure and its typed query parameters."""
     # Imported here: reading an execution (status) or a cache hit never needs the compiler.
     from workflows_api.domain.execution.records import QueryArgument
-    from workflows_api.domain.workflow.compiler import OUTPUT_TABLE_QUERY_PARAMETER, call_statement
     from workflows_api.domain.workflow.parameters import (
         bigquery_parameter_types,
         validate_parameter_values,
+    )
+    from workflows_api.domain.workflow.procedure_calls import (
+        OUTPUT_TABLE_QUERY_PARAMETER,
+        call_statement,
     )
 
     types = bigquery_parameter_types(workflow.parameters)

@@ -10,10 +10,12 @@ from workflows_api.domain.errors import ParameterValuesInvalid
 from workflows_api.service.errors import ServiceError
 
 if TYPE_CHECKING:
-    from workflows_api.domain.workflow.parts import Parameter
+    from workflows_api.domain.workflow.parameter_types import ParameterDeclaration
 
 
-def parameter_values(declared: Sequence[Parameter], supplied: Mapping[str, Any]) -> dict[str, Any]:
+def parameter_values(
+    declared: Sequence[ParameterDeclaration], supplied: Mapping[str, Any]
+) -> dict[str, Any]:
     """Canonical JSON values of the supplied parameters; 400 listing every problem."""
     # Imported here, as everywhere on the status path: a process that only reads
     # executions never loads the definition model (cold start).

@@ -237,7 +237,7 @@ class WorkflowService:
 
     def disable_api(self, org: str, workflow_id: str) -> WorkflowRecord:
         """Drop the procedure; executions are refused until the API is enabled again."""
-        from workflows_api.domain.workflow.compiler import drop_procedure_statement
+        from workflows_api.domain.workflow.procedure_calls import drop_procedure_statement
 
         record = self.get(org, workflow_id)
         if record.api is None or not record.api.enabled:
@@ -257,7 +257,7 @@ class WorkflowService:
         if record.connection_changed and record.api is not None and record.api.enabled:
             # Moving to another connection: the old procedure goes first, dropped as the
             # old connection's identity, so nothing runs it any more whatever follows.
-            from workflows_api.domain.workflow.compiler import drop_procedure_statement
+            from workflows_api.domain.workflow.procedure_calls import drop_procedure_statement
 
             old = self.connection(record.org, record.deployed_connection or record.connection)
             self._run_ddl(old, drop_procedure_statement(record.api.procedure))

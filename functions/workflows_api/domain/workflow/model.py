@@ -14,18 +14,8 @@ from pydantic_core import CoreSchema
 
 from .nodes import registry
 from .nodes.base import NodeBase
-from .parts import (
-    ARRAY_ELEMENT_TYPES,
-    NUMBER_TYPES,
-    SCALAR_TYPES,
-    Number,
-    Parameter,
-    ParameterType,
-    ParamRef,
-    Scalar,
-    Strict,
-    WorkflowSettings,
-)
+from .parameter_types import ARRAY_ELEMENT_TYPES, NUMBER_TYPES, SCALAR_TYPES, ParameterType
+from .parts import Number, Parameter, ParamRef, Scalar, Strict, WorkflowSettings
 
 __all__ = [
     "ARRAY_ELEMENT_TYPES",

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..errors import Issue, ParameterValuesInvalid
+from .parameter_types import NUMBER_TYPES
 from .parameters import canonical_value
-from .parts import NUMBER_TYPES, Parameter
+from .parts import Parameter
 from .patterns import PatternRefused, check_pattern
 from .sql_render import IDENTIFIER_PATTERN
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import ParameterError, ParameterValuesInvalid
 from .parameter_scalars import ValueRejected, describe_value, scalar
-from .parts import Parameter
+from .parameter_types import ParameterDeclaration
 from .patterns import PatternRefused, full_match
 
 __all__ = [
@@ -30,7 +30,7 @@ __all__ = [
 MAX_ARRAY_ITEMS = 1_000
 
 
-def bigquery_type(parameter: Parameter) -> str:
+def bigquery_type(parameter: ParameterDeclaration) -> str:
     """The BigQuery type of the procedure argument and of the job's query parameter.
 
     GEOGRAPHY travels as STRING (canonical WKT) because query parameters cannot be
@@ -39,13 +39,13 @@ def bigquery_type(parameter: Parameter) -> str:
     return "STRING" if parameter.type == "GEOGRAPHY" else parameter.type
 
 
-def bigquery_parameter_types(parameters: Iterable[Parameter]) -> dict[str, str]:
+def bigquery_parameter_types(parameters: Iterable[ParameterDeclaration]) -> dict[str, str]:
     """Parameter name -> BigQuery query-parameter type name ("INT64", "ARRAY<STRING>"), in order."""
     return {p.name: bigquery_type(p) for p in parameters}
 
 
 def validate_parameter_values(
-    parameters: Sequence[Parameter], supplied: Mapping[str, Any]
+    parameters: Sequence[ParameterDeclaration], supplied: Mapping[str, Any]
 ) -> dict[str, Any]:
     """Typed canonical values for every declared parameter, in declared order.
 
@@ -93,7 +93,7 @@ def validate_parameter_values(
     return values
 
 
-def canonical_value(parameter: Parameter, value: Any) -> Any:
+def canonical_value(parameter: ParameterDeclaration, value: Any) -> Any:
     """One value, checked and canonicalised; raises ParameterValuesInvalid (one error)."""
     try:
         if value is None:
@@ -132,7 +132,7 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def _array(parameter: Parameter, value: Any) -> list[Any]:
+def _array(parameter: ParameterDeclaration, value: Any) -> list[Any]:
     if not isinstance(value, list | tuple):
         raise ValueRejected(
             "invalid_type", f"expected {parameter.type}, got {describe_value(value)}"
@@ -154,7 +154,7 @@ def _array(parameter: Parameter, value: Any) -> list[Any]:
     return result
 
 
-def _check_constraints(parameter: Parameter, value: Any) -> None:
+def _check_constraints(parameter: ParameterDeclaration, value: Any) -> None:
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         bounds = (
             (parameter.minimum, lambda v, b: v >= b, "at least"),
@@ -191,7 +191,7 @@ def _matches(pattern: str, value: str) -> bool:
         raise ValueRejected("invalid_pattern", f"the declared pattern {refused}") from None
 
 
-def _scalar_or_none(parameter: Parameter, item: Any) -> Any:
+def _scalar_or_none(parameter: ParameterDeclaration, item: Any) -> Any:
     try:
         return scalar(parameter.element_type or parameter.type, item)
     except ValueRejected:

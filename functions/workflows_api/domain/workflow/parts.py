@@ -7,26 +7,12 @@ Node types (`nodes/`) build on these and never import `model`, which collects th
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal, Protocol, get_args
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
-ScalarType = Literal[
-    "STRING", "INT64", "FLOAT64", "NUMERIC", "BOOL", "DATE", "TIMESTAMP", "GEOGRAPHY"
-]
-ArrayType = Literal[
-    "ARRAY<STRING>",
-    "ARRAY<INT64>",
-    "ARRAY<FLOAT64>",
-    "ARRAY<NUMERIC>",
-    "ARRAY<BOOL>",
-    "ARRAY<DATE>",
-    "ARRAY<TIMESTAMP>",
-]
-ParameterType = Literal[ScalarType, ArrayType]
-SCALAR_TYPES: tuple[str, ...] = get_args(ScalarType)
-ARRAY_ELEMENT_TYPES = tuple(t for t in SCALAR_TYPES if t != "GEOGRAPHY")
-NUMBER_TYPES = ("INT64", "FLOAT64", "NUMERIC")
+from . import parameter_types
+from .parameter_types import ParameterType
 
 
 class Strict(BaseModel):
@@ -65,11 +51,11 @@ class Parameter(Strict):
 
     @property
     def is_required(self) -> bool:
-        return self.required if self.required is not None else self.default is None
+        return parameter_types.is_required(self.required, self.default)
 
     @property
     def element_type(self) -> str | None:
-        return self.type[len("ARRAY<") : -1] if self.type.startswith("ARRAY<") else None
+        return parameter_types.element_type(self.type)
 
 
 class WorkflowSettings(Strict):

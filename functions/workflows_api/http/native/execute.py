@@ -13,8 +13,7 @@ from workflows_api.domain.access.tokens import Grant
 from workflows_api.execution_views import cost_estimate_view, execution_view
 from workflows_api.http.auth import caller
 from workflows_api.http.errors import ApiError
-from workflows_api.http.models import parse_model
-from workflows_api.http.native.execute_body import ExecuteBody
+from workflows_api.http.native.execute_body import execute_body
 from workflows_api.http.native.routes import IDEMPOTENCY_KEY_PATTERN, MAX_IDEMPOTENCY_KEY_LENGTH
 from workflows_api.http.request_parsing import json_body
 from workflows_api.http.responses import json_response
@@ -40,14 +39,14 @@ def execute(app: App, request: Request, workflow_id: str) -> Response:
 
 
 def _execute_request(request: Request) -> ExecuteRequest:
-    body = parse_model(ExecuteBody, json_body(request))
+    body = execute_body(json_body(request))
     return ExecuteRequest(
-        parameters=body.parameters,
-        cache=body.cache,
-        wait_seconds=body.wait_seconds,
+        parameters=body["parameters"],
+        cache=body["cache"],
+        wait_seconds=body["wait_seconds"],
         idempotency_key=idempotency_key(request),
-        dry_run=body.dry_run,
-        cache_max_age_seconds=body.cache_max_age_seconds,
+        dry_run=body["dry_run"],
+        cache_max_age_seconds=body["cache_max_age_seconds"],
     )
 
 

@@ -1,39 +1,47 @@
-"""The execute request's body, apart from the answer models (`models.py`): a cold
-`execute` instance parses bodies with this one model and builds answers as plain data,
-so it never builds the answer models (cold start)."""
+"""The native execute request's body as pydantic-core reads it: the core schema of
+`ExecuteBody` (`native/models.py`, which the OpenAPI document shows), so a cold
+`execute` instance never loads pydantic's model machinery (`body_validation.py` says
+why; a unit test holds this schema to the model's)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, StrictBool, StrictInt
+from pydantic_core import SchemaValidator
+from pydantic_core import core_schema as schema
 
-from workflows_api.http.models import StrictModel
+from workflows_api.http.body_validation import validated_body
 from workflows_api.service.execution_requests import MAX_CACHE_AGE_SECONDS, MAX_WAIT_SECONDS
 
 
-class ExecuteBody(StrictModel):
-    """POST /v1/workflows/{workflow_id}/executions."""
+def _optional(field: schema.CoreSchema, default: Any) -> schema.TypedDictField:
+    return schema.typed_dict_field(
+        schema.with_default_schema(field, default=default), required=False
+    )
 
-    parameters: dict[str, Any] = Field(default_factory=dict)
-    cache: StrictBool | None = Field(
-        default=None, description="false: run anew even if an identical run exists."
-    )
-    cache_max_age_seconds: StrictInt | None = Field(
-        default=None,
-        ge=0,
-        le=MAX_CACHE_AGE_SECONDS,
-        description="Serve a cached result only if its run started at most this long ago "
-        "(it is also never served once a table the workflow reads has changed).",
-    )
-    wait_seconds: float = Field(
-        default=0,
-        ge=0,
-        le=MAX_WAIT_SECONDS,
-        description="Wait up to this long for a terminal state before answering.",
-    )
-    dry_run: StrictBool = Field(
-        default=False,
-        description="true: answer BigQuery's estimate of the bytes the run would process, "
-        "without running it or recording an execution.",
-    )
+
+EXECUTE_BODY_SCHEMA = schema.typed_dict_schema(
+    {
+        "parameters": schema.typed_dict_field(
+            schema.with_default_schema(
+                schema.dict_schema(schema.str_schema(), schema.any_schema()), default_factory=dict
+            ),
+            required=False,
+        ),
+        "cache": _optional(schema.nullable_schema(schema.bool_schema(strict=True)), None),
+        "cache_max_age_seconds": _optional(
+            schema.nullable_schema(schema.int_schema(strict=True, ge=0, le=MAX_CACHE_AGE_SECONDS)),
+            None,
+        ),
+        "wait_seconds": _optional(schema.float_schema(ge=0, le=MAX_WAIT_SECONDS), 0),
+        "dry_run": _optional(schema.bool_schema(strict=True), False),
+    },
+    extra_behavior="forbid",
+)
+_EXECUTE_BODY = SchemaValidator(EXECUTE_BODY_SCHEMA)
+
+
+def execute_body(data: Any) -> dict[str, Any]:
+    """POST /v1/workflows/{workflow_id}/executions's fields, defaults filled in; 400
+    naming the first bad field."""
+    return validated_body(_EXECUTE_BODY, data)

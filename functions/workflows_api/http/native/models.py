@@ -9,12 +9,12 @@ every view to its model here, so the document cannot drift from what is served.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, StrictBool, StrictInt
 
 from workflows_api.http.models import StrictModel
-from workflows_api.http.native.execute_body import ExecuteBody
+from workflows_api.service.execution_requests import MAX_CACHE_AGE_SECONDS, MAX_WAIT_SECONDS
 
 # The native API's answers are the SDK's models: one definition for server and clients.
 from workflows_api_client.models import (
@@ -78,6 +78,34 @@ __all__ = [
     "WorkflowList",
     "WorkflowResource",
 ]
+
+
+class ExecuteBody(StrictModel):
+    """POST /v1/workflows/{workflow_id}/executions (read through its core schema,
+    `execute_body.py`, which a unit test holds to this model)."""
+
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    cache: StrictBool | None = Field(
+        default=None, description="false: run anew even if an identical run exists."
+    )
+    cache_max_age_seconds: StrictInt | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_CACHE_AGE_SECONDS,
+        description="Serve a cached result only if its run started at most this long ago "
+        "(it is also never served once a table the workflow reads has changed).",
+    )
+    wait_seconds: float = Field(
+        default=0,
+        ge=0,
+        le=MAX_WAIT_SECONDS,
+        description="Wait up to this long for a terminal state before answering.",
+    )
+    dry_run: StrictBool = Field(
+        default=False,
+        description="true: answer BigQuery's estimate of the bytes the run would process, "
+        "without running it or recording an execution.",
+    )
 
 
 class WebhooksRequest(StrictModel):

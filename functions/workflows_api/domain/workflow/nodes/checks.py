@@ -8,7 +8,8 @@ from typing import Any
 from ...errors import Issue, Severity
 from .. import fragment_parsing
 from ..fragments import FragmentRefused
-from ..parts import NUMBER_TYPES, DeclaredWorkflow, Parameter, ParamRef
+from ..parameter_types import NUMBER_TYPES
+from ..parts import DeclaredWorkflow, Parameter, ParamRef
 from ..read_allowlist import ReadPolicy, TableName, routines_called, tables_read
 from ..sql_render import IDENTIFIER_PATTERN
 from .base import NodeBase

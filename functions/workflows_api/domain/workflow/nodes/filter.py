@@ -6,7 +6,8 @@ from typing import Literal
 
 from pydantic import Field, StrictStr
 
-from ..parts import ARRAY_ELEMENT_TYPES, ParamRef, Scalar, Strict
+from ..parameter_types import ARRAY_ELEMENT_TYPES
+from ..parts import ParamRef, Scalar, Strict
 from ..sql_render import column, literal
 from .base import NodeBase
 from .checks import NodeChecker
