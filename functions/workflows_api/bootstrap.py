@@ -111,8 +111,12 @@ class App(ProcessAdapters):
     @cached_property
     def admission(self) -> ExecutionAdmission:
         from workflows_api.service.admission import ExecutionAdmission
+        from workflows_api.service.execute_plans import ExecutePlanner
 
         return ExecutionAdmission(
+            planner=ExecutePlanner(
+                workflows=self.workflows, executions=self.store, clock=self.clock
+            ),
             workflows=self.workflows,
             executions=self.store,
             lifecycle=self.lifecycle,

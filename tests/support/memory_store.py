@@ -231,6 +231,15 @@ class InMemoryStore(InMemoryAdmissions, InMemorySlots, InMemorySchedules):
     ) -> tuple[str | None, Connection | None]:
         return self.get_cache_entry(org, key), self.get_connection(org, connection_id)
 
+    def workflow_with_cache_entry(
+        self, org: str, workflow_id: str, key: str, connection_id: str
+    ) -> tuple[WorkflowRecord | None, str | None, Connection | None]:
+        return (
+            copy.deepcopy(self.workflows.get((org, workflow_id))),
+            self.cache_entries.get((org, key)),
+            self.connections.get((org, connection_id)),
+        )
+
     def claim_cache_entry(
         self, org: str, key: str, execution_id: str, expire_at: dt.datetime
     ) -> str | None:

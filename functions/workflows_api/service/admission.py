@@ -17,7 +17,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from workflows_api import parallel, tracing
+from workflows_api import parallel
 from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.execution import freshness
 from workflows_api.domain.execution import states as ex
@@ -30,13 +30,13 @@ from workflows_api.service import idempotency
 from workflows_api.service.cache_freshness import RequestFreshness, sources_of
 from workflows_api.service.compare_and_swap import Settled, until_settled
 from workflows_api.service.errors import BackendUnavailable, ServiceError
+from workflows_api.service.execute_plans import ExecutePlanner
 from workflows_api.service.execution_requests import CostEstimate, ExecuteRequest, ExecuteResult
 from workflows_api.service.job_calls import bytes_billed_cap
 from workflows_api.service.lifecycle import ExecutionLifecycle
 from workflows_api.service.output_tables import expire_output
-from workflows_api.service.parameter_values import parameter_values
 from workflows_api.service.ports import ExecutionStore
-from workflows_api.service.workflows import WorkflowService, execution_signature_of
+from workflows_api.service.workflows import WorkflowService
 
 # Execution records (and idempotency keys) are kept this long (Firestore TTL).
 RECORD_RETENTION = dt.timedelta(days=90)
@@ -45,6 +45,7 @@ Room = tuple[OrgLimits, list[Slot]]  # the org's limits and held slots (limits.r
 
 @dataclass(frozen=True, kw_only=True)
 class ExecutionAdmission:
+    planner: ExecutePlanner
     workflows: WorkflowService
     executions: ExecutionStore
     lifecycle: ExecutionLifecycle
@@ -56,21 +57,14 @@ class ExecutionAdmission:
         # workflow. A run needs them, a hit not at all (a request with a key, from a
         # trigger that does not wait, reads them after its replay check).
         read_room = limits.room_reader(org) if request.idempotency_key is None else None
-        record = self.workflows.get(org, workflow_id)
-        workflow = execution_signature_of(record)
-        values = parameter_values(workflow.parameters, request.parameters)
-        use_cache = workflow.settings.cache if request.cache is None else request.cache
-        execution = replace(
-            self._new_execution(record, workflow, values, use_cache), trigger=request.trigger
-        )
+        plan = self.planner.plan(org, workflow_id, request)
+        record, workflow, execution = plan.record, plan.workflow, plan.execution
+        use_cache, looks_up = plan.use_cache, plan.looked_up
         fingerprint = idempotency.fingerprint(workflow_id, execution.cache_key, use_cache)
-        looks_up = use_cache and request.idempotency_key is None
         # The connection: a cache hit reads its sources as it, a run submits as it. Read
         # with the cache entry when there is one to look up, else beside what follows.
         if looks_up:
-            holder_id, read = self.executions.cache_entry_with_connection(
-                org, execution.cache_key, record.connection
-            )
+            holder_id, read = plan.holder_id, plan.connection
             connection = lambda: self.workflows.connection(org, record.connection, read)  # noqa: E731
         else:
             connection = parallel.start(
@@ -206,53 +200,16 @@ class ExecutionAdmission:
     def estimate(self, org: str, workflow_id: str, request: ExecuteRequest) -> CostEstimate:
         """A dry run: what the execution would process, without running it or writing
         anything (no execution, no cache entry, no idempotency key)."""
-        record = self.workflows.get(org, workflow_id)
-        workflow = execution_signature_of(record)
-        values = parameter_values(workflow.parameters, request.parameters)
-        use_cache = workflow.settings.cache if request.cache is None else request.cache
-        would_run = self._new_execution(record, workflow, values, use_cache)
-        connection = self.workflows.connection(org, record.connection)
+        plan = self.planner.worked_out(self.workflows.get(org, workflow_id), request)
+        workflow, would_run = plan.workflow, plan.execution
+        connection = self.workflows.connection(org, plan.record.connection)
         return CostEstimate(
             workflow_id=workflow_id,
-            parameters=values,
+            parameters=would_run.parameters,
             bytes_processed=self.lifecycle.estimate(would_run, connection, workflow),
             maximum_bytes_billed=bytes_billed_cap(
                 workflow.settings.maximum_bytes_billed, connection.maximum_bytes_billed
             ),
-        )
-
-    def _new_execution(
-        self,
-        record: WorkflowRecord,
-        workflow: ExecutionSignature,
-        values: dict[str, object],
-        use_cache: bool,
-    ) -> Execution:
-        api = record.api
-        assert api is not None  # execution_signature_of checked it
-        key = ex.cache_key(api.procedure, api.deployed_version, values)
-        project, dataset, routine = api.procedure.split(".")
-        now = self.clock()
-        execution_id = ex.new_execution_id()
-        trace = tracing.trace_id()  # the request's: its job and later work carry it
-        return Execution(
-            id=execution_id,
-            org=record.org,
-            workflow_id=record.id,
-            version=api.deployed_version,
-            parameters=values,
-            cache_key=key,
-            output_table=ex.output_table(
-                project, dataset, routine, key, None if use_cache else execution_id
-            ),
-            procedure=api.procedure,
-            connection=record.connection,
-            created_at=now,
-            bigquery_job_id=ex.job_id(execution_id),
-            cache_enabled=use_cache,
-            output_expires_at=ex.output_expiry(now, workflow.settings.output_expiration_days),
-            labels=ex.job_labels(record.org, record.id, execution_id, trace),
-            trace_id=trace,
         )
 
     def _reusable_holder(

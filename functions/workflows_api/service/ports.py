@@ -134,6 +134,11 @@ class ExecutionStore(Protocol):
     ) -> tuple[str | None, Connection | None]:
         """`get_cache_entry` and the org's connection (None: none), in one round trip."""
 
+    def workflow_with_cache_entry(
+        self, org: str, workflow_id: str, key: str, connection_id: str
+    ) -> tuple[WorkflowRecord | None, str | None, Connection | None]:
+        """The workflow, then as `cache_entry_with_connection`: one round, one snapshot."""
+
     def claim_cache_entry(
         self, org: str, key: str, execution_id: str, expire_at: dt.datetime
     ) -> str | None:

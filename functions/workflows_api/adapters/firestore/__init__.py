@@ -2,6 +2,7 @@
 
     workflows.py            connections, workflows
     executions.py           executions, cache entries, idempotency keys
+    admission_reads.py      an execute's reads across these, each set in one round trip
     sweep_queries.py        every org's executions the sweep looks for
     slots.py                concurrency slots, org limits, the queue's queries
     access.py               tokens, principals
@@ -16,6 +17,7 @@ Each module's docstring lists the collections it owns.
 from __future__ import annotations
 
 from workflows_api.adapters.firestore.access import FirestoreAccess
+from workflows_api.adapters.firestore.admission_reads import FirestoreAdmissionReads
 from workflows_api.adapters.firestore.executions import (
     COMPOSITE_INDEXES as EXECUTION_INDEXES,
 )
@@ -40,6 +42,7 @@ COLLECTION_GROUP_INDEXES = (*SWEEP_INDEXES, QUEUE_INDEX)
 class FirestoreStore(
     FirestoreWorkflows,
     FirestoreExecutions,
+    FirestoreAdmissionReads,
     FirestoreSweepQueries,
     FirestoreSlots,
     FirestoreAccess,

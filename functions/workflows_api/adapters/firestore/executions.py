@@ -33,7 +33,6 @@ from workflows_api.adapters.firestore.documents import (
     call,
     delete,
     read,
-    read_all,
     run_query,
     timestamp,
     update_unchanged,
@@ -47,8 +46,6 @@ from workflows_api.adapters.firestore.execution_documents import (
 )
 from workflows_api.adapters.firestore.own_writes import OwnWrites
 from workflows_api.adapters.firestore.slots import slot_create
-from workflows_api.adapters.firestore.workflows import connection_from_doc
-from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.execution.admissions import Admission, IdempotencyClaim
 from workflows_api.domain.execution.delivery_attempts import DeliveryAttempt
 from workflows_api.domain.execution.states import Execution
@@ -247,18 +244,6 @@ class FirestoreExecutions(FirestoreCollections):
     def get_cache_entry(self, org: str, key: str) -> str | None:
         return _cache_holder(self._org(org, "cache_entries").document(key))
 
-    def cache_entry_with_connection(
-        self, org: str, key: str, connection_id: str
-    ) -> tuple[str | None, Connection | None]:
-        # One BatchGetDocuments: what admission needs after the workflow, in one round.
-        entry_ref = self._org(org, "cache_entries").document(key)
-        connection_ref = self._org(org, "connections").document(connection_id)
-        entry, connection = read_all(self._client, [entry_ref, connection_ref])
-        return (
-            _holder_of(entry),
-            None if connection is None else connection_from_doc(org, connection_id, connection),
-        )
-
     def claim_cache_entry(
         self, org: str, key: str, execution_id: str, expire_at: dt.datetime
     ) -> str | None:
@@ -321,10 +306,10 @@ class FirestoreExecutions(FirestoreCollections):
 
 
 def _cache_holder(ref: firestore.DocumentReference) -> str | None:
-    return _holder_of(read(ref))
+    return holder_of(read(ref))
 
 
-def _holder_of(entry: dict[str, Any] | None) -> str | None:
+def holder_of(entry: dict[str, Any] | None) -> str | None:
     """The execution id a cache entry's document names (None: no entry)."""
     return None if entry is None else str(entry["execution_id"])
 

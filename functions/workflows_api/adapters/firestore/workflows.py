@@ -69,7 +69,7 @@ class FirestoreWorkflows(FirestoreCollections):
 
     def get_workflow(self, org: str, workflow_id: str) -> WorkflowRecord | None:
         data = read(self._org(org, "workflows").document(workflow_id))
-        return None if data is None else _workflow_from_doc(org, workflow_id, data)
+        return None if data is None else workflow_from_doc(org, workflow_id, data)
 
     def put_workflow(self, record: WorkflowRecord) -> None:
         ref = self._org(record.org, "workflows").document(record.id)
@@ -81,7 +81,7 @@ class FirestoreWorkflows(FirestoreCollections):
         query = self._org(org, "workflows").order_by(FieldPath.document_id()).limit(limit)
         if after is not None:
             query = query.start_after({FieldPath.document_id(): after})
-        return [_workflow_from_doc(org, s.id, s.to_dict() or {}) for s in run_query(query)]
+        return [workflow_from_doc(org, s.id, s.to_dict() or {}) for s in run_query(query)]
 
     def find_workflow_by_procedure(self, org: str, procedure: str) -> WorkflowRecord | None:
         query = (
@@ -90,7 +90,7 @@ class FirestoreWorkflows(FirestoreCollections):
             .limit(1)
         )
         found = run_query(query)
-        return next((_workflow_from_doc(org, s.id, s.to_dict() or {}) for s in found), None)
+        return next((workflow_from_doc(org, s.id, s.to_dict() or {}) for s in found), None)
 
     def delete_workflow(self, org: str, workflow_id: str) -> bool:
         return delete_existing(self._org(org, "workflows").document(workflow_id))
@@ -133,7 +133,7 @@ def _workflow_to_doc(record: WorkflowRecord) -> dict[str, Any]:
     }
 
 
-def _workflow_from_doc(org: str, workflow_id: str, data: dict[str, Any]) -> WorkflowRecord:
+def workflow_from_doc(org: str, workflow_id: str, data: dict[str, Any]) -> WorkflowRecord:
     return WorkflowRecord(
         org=org,
         id=workflow_id,
