@@ -50,6 +50,8 @@ NOT_ON_THE_CACHE_HIT = (
     "google.oauth2.webauthn_types",
     "workflows_api.domain.workflow.compiler",
     "workflows_api.domain.workflow.model",
+    # Its body and the execution signature are read by pydantic-core alone.
+    "pydantic.main",
     "sqlglot",
     "yaml",
 )
@@ -57,6 +59,7 @@ NOT_ON_THE_CACHE_HIT = (
 ON_THE_CACHE_HIT = (
     "workflows_api.http.native.execute",
     "workflows_api.service.admission",
+    "pydantic_core",
     "workflows_api.adapters.firestore.schedules",
     "workflows_api.adapters.firestore.trigger_rejections",
     "workflows_api.adapters.firestore.webhooks",
