@@ -110,6 +110,8 @@ def test_status_loads_no_compiler_nor_pydantic(
     status, modules = serve_cold(emulators_running, "status", "GET", path, stack.token)
     assert status == 200
     assert loaded(modules, (*COMPILING, *SECRETS, *RARER_PATHS, "pydantic.main", "re2")) == set()
+    # An ended execution calls no BigQuery API: its client library is not loaded.
+    assert loaded(modules, ("google.cloud.bigquery",)) == set()
     # Spans are not exported (WFAPI_TRACE_EXPORT unset): no OpenTelemetry SDK, exporter
     # or Cloud Trace client. (google-api-core probes for opentelemetry-instrumentation,
     # which loads the OpenTelemetry API where that is installed, as in the dev install.)

@@ -12,17 +12,25 @@ from typing import TYPE_CHECKING, Any, cast
 import requests
 from google.api_core import exceptions as api_exceptions
 from google.auth import exceptions as auth_exceptions
-from google.cloud import bigquery
 
 from workflows_api.domain.execution.results import row_size
 from workflows_api.domain.execution.states import JobError, JobState, JobStatistics, JobStatus
 from workflows_api.service.errors import WarehouseError
 
 if TYPE_CHECKING:
+    from google.cloud import bigquery
+
     from workflows_api.domain.execution.records import QueryArgument
 
 SCALAR_TYPES = frozenset({"STRING", "INT64", "FLOAT64", "NUMERIC", "BOOL", "DATE", "TIMESTAMP"})
 JOB_STATES: frozenset[str] = frozenset({"PENDING", "RUNNING", "DONE"})
+
+
+def query_config(**settings: Any) -> bigquery.QueryJobConfig:
+    """A query job's configuration (`bigquery.QueryJobConfig(**settings)`)."""
+    from google.cloud import bigquery  # loaded with the client (clients.py)
+
+    return bigquery.QueryJobConfig(**settings)
 
 
 def query_parameter(
@@ -31,6 +39,8 @@ def query_parameter(
     """A named, typed query parameter. NULL scalars stay typed NULLs; a NULL array is
     sent as an empty array (the client library cannot send a NULL array, and BigQuery
     treats the two alike in `IN UNNEST(...)`)."""
+    from google.cloud import bigquery  # loaded with the client (clients.py)
+
     kind = argument.type.upper().replace(" ", "")
     if kind.startswith("ARRAY<") and kind.endswith(">"):
         element = kind[len("ARRAY<") : -1]

@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from google.api_core import exceptions as api_exceptions
 from google.api_core import retry as api_retry
-from google.cloud import bigquery
 
 from workflows_api import parallel
 from workflows_api.adapters.retrying import attempt_timeout
 from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.execution.freshness import TableMetadata
+
+if TYPE_CHECKING:
+    from google.cloud import bigquery
 
 T = TypeVar("T")
 

@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from google.api_core import exceptions as api_exceptions
 from google.api_core import retry as api_retry
 from google.auth import exceptions as auth_exceptions
-from google.cloud import bigquery
 
 from workflows_api import deadlines
 from workflows_api.adapters.bigquery_conversions import (
@@ -36,6 +35,7 @@ from workflows_api.adapters.bigquery_conversions import (
     is_transient,
     job_error,
     job_status,
+    query_config,
     query_parameter,
     refused,
     within_bytes,
@@ -49,6 +49,8 @@ from workflows_api.domain.workflow.sql_render import quote_table_reference
 from workflows_api.service.errors import BackendUnavailable, WarehouseError
 
 if TYPE_CHECKING:
+    from google.cloud import bigquery
+
     from workflows_api.domain.execution.records import QueryArgument
 
 T = TypeVar("T")
@@ -60,8 +62,7 @@ MAX_RETRY_DELAY_SECONDS = 8.0
 # runs out of time is retried later under the same job id.
 JOB_CALL_DEADLINE_SECONDS = 5.0
 REQUEST_TIMEOUT_SECONDS = 30.0  # per HTTP attempt (also ends by the current deadline)
-# Waiting for rows or a DDL job BigQuery reports (beyond the request's deadline),
-# polling it at growing intervals.
+# Waiting for rows or a DDL job BigQuery reports (beyond the request's deadline), polled.
 RESULT_TIMEOUT_SECONDS = 120.0
 DDL_TIMEOUT_SECONDS = 120.0
 FIRST_POLL_DELAY_SECONDS = 0.02  # a small query is done in tens of ms: read it soon
@@ -92,6 +93,8 @@ class BigQueryWarehouse(TableMetadataReads):
         self._first_delay = first_retry_delay_seconds
 
     def ensure_dataset(self, connection: Connection) -> None:
+        from google.cloud import bigquery  # loaded with the client (clients.py)
+
         client = self._client_for(connection)
         reference = f"{connection.project}.{connection.dataset}"
         wanted = bigquery.Dataset(reference)
@@ -125,7 +128,7 @@ class BigQueryWarehouse(TableMetadataReads):
             connection,
             job_id=f"{DDL_JOB_ID_PREFIX}{uuid.uuid4().hex}",
             sql=sql,
-            job_config=bigquery.QueryJobConfig(),
+            job_config=query_config(),
         )
         self._wait_until_done(job, "DDL job", DDL_TIMEOUT_SECONDS)
 
@@ -143,7 +146,7 @@ class BigQueryWarehouse(TableMetadataReads):
         exists then, e.g. invalid labels or parameter types); a job that fails is DONE
         with its error."""
         client = self._client_for(connection)
-        job_config = bigquery.QueryJobConfig(
+        job_config = query_config(
             query_parameters=[query_parameter(argument) for argument in arguments],
             labels=dict(labels),
         )
@@ -180,7 +183,7 @@ class BigQueryWarehouse(TableMetadataReads):
         self, connection: Connection, sql: str, arguments: list[QueryArgument], limits: ReadLimits
     ) -> list[dict[str, Any]]:
         client = self._client_for(connection)
-        config = bigquery.QueryJobConfig(query_parameters=[query_parameter(a) for a in arguments])
+        config = query_config(query_parameters=[query_parameter(a) for a in arguments])
         if limits.maximum_bytes_billed is not None:  # (None would be sent as "None")
             config.maximum_bytes_billed = limits.maximum_bytes_billed
         job = self._retrying(
@@ -212,9 +215,7 @@ class BigQueryWarehouse(TableMetadataReads):
     def _dry_run(self, connection: Connection, sql: str, parameters: list[Any]) -> Any:
         """A dry run of `sql` (free, reads nothing): its schema and byte estimate."""
         client = self._client_for(connection)
-        config = bigquery.QueryJobConfig(
-            dry_run=True, use_query_cache=False, query_parameters=parameters
-        )
+        config = query_config(dry_run=True, use_query_cache=False, query_parameters=parameters)
         return self._retrying(
             "dry run",
             lambda: client.query(
