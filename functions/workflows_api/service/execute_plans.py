@@ -75,7 +75,9 @@ class ExecutePlanner:
 
     def plan(self, org: str, workflow_id: str, request: ExecuteRequest) -> ExecutePlan:
         """The request's plan, its reads made (a 404, 409 or 400 as the record says)."""
-        guess = self.last_read.get(org, workflow_id)
+        # A request with a key, or refusing the cache, looks no cache entry up.
+        may_look_up = request.idempotency_key is None and request.cache is not False
+        guess = self.last_read.get(org, workflow_id) if may_look_up else None
         guessed = None if guess is None else self._guessed(guess, request)
         if guess is not None and guessed is not None and guessed.looked_up:
             record, holder_id, connection = self.executions.workflow_with_cache_entry(

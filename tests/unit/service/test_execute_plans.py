@@ -106,3 +106,18 @@ def test_a_disable_or_a_delete_between_two_executes_is_seen() -> None:
     with pytest.raises(ServiceError) as missing:
         execute(world)
     assert missing.value.kind == "not_found"
+
+
+def test_a_request_that_looks_no_entry_up_reads_the_workflow_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    world = with_demo_workflow()
+    execute(world)  # the process keeps the record
+    calls = counted(world, monkeypatch)
+    keyed = ExecuteRequest({**GOOD, "buffer_radius": 650}, idempotency_key="k-1")
+    world.app.admission.execute("demo", "clusters", keyed)
+    assert calls == Counter({"get_workflow": 1})
+    calls.clear()
+    fresh = ExecuteRequest({**GOOD, "buffer_radius": 660}, cache=False)
+    world.app.admission.execute("demo", "clusters", fresh)
+    assert calls == Counter({"get_workflow": 1})
