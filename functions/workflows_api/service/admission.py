@@ -65,7 +65,7 @@ class ExecutionAdmission:
         # with the cache entry when there is one to look up, else beside what follows.
         if looks_up:
             holder_id, read = plan.holder_id, plan.connection
-            connection = lambda: self.workflows.connection(org, record.connection, read)  # noqa: E731
+            connection = lambda: self.workflows.read_connection(record.connection, read)  # noqa: E731
         else:
             connection = parallel.start(
                 lambda: self.workflows.connection(org, record.connection)

@@ -79,16 +79,15 @@ class ExecutePlanner:
         may_look_up = request.idempotency_key is None and request.cache is not False
         guess = self.last_read.get(org, workflow_id) if may_look_up else None
         guessed = None if guess is None else self._guessed(guess, request)
-        if guess is not None and guessed is not None and guessed.looked_up:
+        record = None
+        if guessed is not None and guessed.looked_up:
             record, holder_id, connection = self.executions.workflow_with_cache_entry(
-                org, workflow_id, guessed.execution.cache_key, guess.connection
+                org, workflow_id, guessed.execution.cache_key, guessed.record.connection
             )
-            if record == guess:
+            if record == guessed.record:
                 return replace(guessed, holder_id=holder_id, connection=connection)
-            if record is not None:
-                self.last_read.keep(record)
-                return self._looked_up(self.worked_out(record, request))
-        record = self.workflows.get(org, workflow_id)
+        if record is None:  # not read yet, or gone: 404
+            record = self.workflows.get(org, workflow_id)
         self.last_read.keep(record)
         return self._looked_up(self.worked_out(record, request))
 

@@ -12,11 +12,7 @@ from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.access.identifiers import CONNECTION_PATTERN, WORKFLOW_ID_PATTERN
 from workflows_api.domain.errors import Issue, WorkflowInvalid
 from workflows_api.domain.workflow.records import ApiState, ExportedSql, WorkflowRecord, kept_sql
-from workflows_api.service.definition_checks import (
-    check_definition_size,
-    checked,
-    workflow_invalid,
-)
+from workflows_api.service.definition_checks import check_definition_size, checked, workflow_invalid
 from workflows_api.service.errors import ServiceError, WarehouseError, not_found
 from workflows_api.service.ports import ConnectionStore, Warehouse, WorkflowStore
 from workflows_api.service.workflow_refusals import (
@@ -30,10 +26,9 @@ if TYPE_CHECKING:
     from workflows_api.domain.workflow.model import Workflow
     from workflows_api.domain.workflow.signature import ExecutionSignature
 
-# The compiler, the definition model, its validation and the execution signature (the
-# parameter declarations, pydantic models) are imported in the functions that use them:
-# a process that only reads executions never loads them, one that runs them never
-# loads the compiler.
+# The compiler, the definition model, its validation and the execution signature are
+# imported in the functions that use them: a process that only reads executions never
+# loads them, one that runs them never loads the compiler.
 MAX_PAGE_SIZE = 100
 
 
@@ -192,16 +187,19 @@ class WorkflowService:
             compiled.procedure_ref, compiled.version, compiled.arguments, compiled.sql
         )
 
-    def connection(
-        self, org: str, connection_id: str, read: Connection | None = None
-    ) -> Connection:
-        """The org's connection (`read`: read with a cache entry); 404, unread, if misnamed."""
+    def connection(self, org: str, connection_id: str) -> Connection:
+        """The org's connection; 404 (and no store read) for a name that cannot be one."""
         if not CONNECTION_PATTERN.fullmatch(connection_id):
             raise not_found("connection", connection_id[:140])
-        connection = read or self.connections.get_connection(org, connection_id)
-        if connection is None:
+        return self.read_connection(
+            connection_id, self.connections.get_connection(org, connection_id)
+        )
+
+    def read_connection(self, connection_id: str, read: Connection | None) -> Connection:
+        """A connection read with other documents (None: there is none): 404, or it."""
+        if read is None:
             raise not_found("connection", connection_id)
-        return self._usable(connection)
+        return self._usable(read)
 
     def _usable(self, connection: Connection) -> Connection:
         """409 for a connection without a service account outside single-org mode (an

@@ -121,3 +121,20 @@ def test_a_request_that_looks_no_entry_up_reads_the_workflow_alone(
     fresh = ExecuteRequest({**GOOD, "buffer_radius": 660}, cache=False)
     world.app.admission.execute("demo", "clusters", fresh)
     assert calls == Counter({"get_workflow": 1})
+
+
+def test_a_connection_found_missing_in_the_batched_read_is_not_read_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    world = with_demo_workflow()
+    execute(world)
+    world.store.connections.clear()
+    asked: list[str] = []
+    original = world.store.get_connection
+    monkeypatch.setattr(
+        world.store, "get_connection", lambda *a: asked.append(a[1]) or original(*a)
+    )
+    with pytest.raises(ServiceError) as missing:
+        execute(world, buffer_radius=910)
+    assert missing.value.code == "connection_not_found"
+    assert asked == []  # the batch said there is none

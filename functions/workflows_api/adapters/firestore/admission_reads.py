@@ -5,6 +5,10 @@ together."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from google.cloud import firestore
+
 from workflows_api.adapters.firestore.documents import FirestoreCollections, read_all
 from workflows_api.adapters.firestore.executions import holder_of
 from workflows_api.adapters.firestore.workflows import connection_from_doc, workflow_from_doc
@@ -16,25 +20,36 @@ class FirestoreAdmissionReads(FirestoreCollections):
     def cache_entry_with_connection(
         self, org: str, key: str, connection_id: str
     ) -> tuple[str | None, Connection | None]:
-        entry_ref = self._org(org, "cache_entries").document(key)
-        connection_ref = self._org(org, "connections").document(connection_id)
-        entry, connection = read_all(self._client, [entry_ref, connection_ref])
-        return (
-            holder_of(entry),
-            None if connection is None else connection_from_doc(org, connection_id, connection),
+        entry, connection = read_all(
+            self._client, self._entry_and_connection(org, key, connection_id)
         )
+        return _decoded(org, connection_id, entry, connection)
 
     def workflow_with_cache_entry(
         self, org: str, workflow_id: str, key: str, connection_id: str
     ) -> tuple[WorkflowRecord | None, str | None, Connection | None]:
         refs = [
             self._org(org, "workflows").document(workflow_id),
-            self._org(org, "cache_entries").document(key),
-            self._org(org, "connections").document(connection_id),
+            *self._entry_and_connection(org, key, connection_id),
         ]
         workflow, entry, connection = read_all(self._client, refs)
         return (
             None if workflow is None else workflow_from_doc(org, workflow_id, workflow),
-            holder_of(entry),
-            None if connection is None else connection_from_doc(org, connection_id, connection),
+            *_decoded(org, connection_id, entry, connection),
         )
+
+    def _entry_and_connection(
+        self, org: str, key: str, connection_id: str
+    ) -> list[firestore.DocumentReference]:
+        return [
+            self._org(org, "cache_entries").document(key),
+            self._org(org, "connections").document(connection_id),
+        ]
+
+
+def _decoded(
+    org: str, connection_id: str, entry: dict[str, Any] | None, connection: dict[str, Any] | None
+) -> tuple[str | None, Connection | None]:
+    """The cache entry's holder and the connection, from their documents (None: absent)."""
+    found = None if connection is None else connection_from_doc(org, connection_id, connection)
+    return holder_of(entry), found
