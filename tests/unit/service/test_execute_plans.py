@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.support.apps import DEMO, GOOD, OnFakes, with_demo_workflow
+from workflows_api.domain.access.connections import Connection
 from workflows_api.service.errors import ServiceError
 from workflows_api.service.execution_requests import ExecuteRequest, ExecuteResult
 
@@ -131,9 +132,12 @@ def test_a_connection_found_missing_in_the_batched_read_is_not_read_again(
     world.store.connections.clear()
     asked: list[str] = []
     original = world.store.get_connection
-    monkeypatch.setattr(
-        world.store, "get_connection", lambda *a: asked.append(a[1]) or original(*a)
-    )
+
+    def get_connection(org: str, connection_id: str) -> Connection | None:
+        asked.append(connection_id)
+        return original(org, connection_id)
+
+    monkeypatch.setattr(world.store, "get_connection", get_connection)
     with pytest.raises(ServiceError) as missing:
         execute(world, buffer_radius=910)
     assert missing.value.code == "connection_not_found"
