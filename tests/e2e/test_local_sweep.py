@@ -206,4 +206,7 @@ def test_a_run_whose_completion_event_is_lost_ends_through_the_sweep(
         stored = app.store.get_execution(ORG, execution.id)
     assert stored is not None and stored.state == State.SUCCEEDED
     assert stored.ended_at == job.ended_at  # BigQuery's end, read back by the sweep
-    assert _settled_by_the_sweep(function.log_path) >= 1
+    # The sweep writes its run's summary after the run's writes: wait for that line.
+    while _settled_by_the_sweep(function.log_path) < 1:
+        assert time.monotonic() < deadline, f"no settled run logged:\n{function.log_tail()}"
+        time.sleep(0.2)
