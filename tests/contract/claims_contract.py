@@ -9,6 +9,7 @@ import uuid
 
 from tests.contract.support import ORG, OTHER_ORG, Store, at, workflow
 from workflows_api.domain.access.connections import Connection
+from workflows_api.domain.execution.limits import OrgLimits
 
 
 class ClaimsContract:
@@ -63,23 +64,23 @@ class ClaimsContract:
         assert store.cache_entry_with_connection(ORG, "key", "other") == ("exec-a", None)
         assert store.cache_entry_with_connection(OTHER_ORG, "key", "main") == (None, None)
 
-    def test_the_workflow_is_read_with_the_cache_entry_and_the_connection(
+    def test_the_workflow_is_read_with_the_limits_the_cache_entry_and_the_connection(
         self, store: Store
     ) -> None:
-        assert store.workflow_with_cache_entry(ORG, "wf-1", "key", "main") == (None, None, None)
+        nothing = (None, None, None, None)
+        assert store.workflow_with_cache_entry(ORG, "wf-1", "key", "main") == nothing
         record = workflow("wf-1")
         store.put_workflow(record)
         connection = Connection(ORG, "main", "proj", "EU", "wf_tmp", "sa@proj.iam")
         store.put_connection(connection)
+        lowered = OrgLimits(ORG, 3, 50, draining_from=7, lowered_at=at(30))
+        store.put_org_limits(lowered)
         assert store.claim_cache_entry(ORG, "key", "exec-a", expire_at=at(60)) is None
         read = store.workflow_with_cache_entry(ORG, "wf-1", "key", "main")
-        assert read == (record, "exec-a", connection)
-        assert store.workflow_with_cache_entry(ORG, "wf-1", "other", "none") == (record, None, None)
-        assert store.workflow_with_cache_entry(OTHER_ORG, "wf-1", "key", "main") == (
-            None,
-            None,
-            None,
-        )
+        assert read == (record, lowered, "exec-a", connection)
+        other = store.workflow_with_cache_entry(ORG, "wf-1", "other", "none")
+        assert other == (record, lowered, None, None)
+        assert store.workflow_with_cache_entry(OTHER_ORG, "wf-1", "key", "main") == nothing
 
     def test_get_cache_entry_reads_the_holder_of_its_org(self, store: Store) -> None:
         assert store.get_cache_entry(ORG, "key") is None

@@ -69,3 +69,18 @@ class SlotsContract:
         store.put_org_limits(OrgLimits(ORG, 3, 50))
         assert store.get_org_limits(ORG) == OrgLimits(ORG, 3, 50)
         assert store.get_org_limits(OTHER_ORG) is None
+        lowered = OrgLimits(ORG, 2, 50, draining_from=3, lowered_at=at(5))
+        store.put_org_limits(lowered)
+        assert store.get_org_limits(ORG) == lowered
+
+    def test_replace_org_limits_is_compare_and_swap(self, store: Store) -> None:
+        lowered = OrgLimits(ORG, 2, 50, draining_from=3, lowered_at=at(5))
+        settled = OrgLimits(ORG, 2, 50)
+        assert store.replace_org_limits(lowered, settled) is False  # none stored
+        assert store.get_org_limits(ORG) is None
+        store.put_org_limits(lowered)
+        assert store.replace_org_limits(OrgLimits(ORG, 3, 50), settled) is False
+        assert store.get_org_limits(ORG) == lowered
+        assert store.replace_org_limits(lowered, settled) is True
+        assert store.get_org_limits(ORG) == settled
+        assert store.replace_org_limits(lowered, settled) is False  # stale now

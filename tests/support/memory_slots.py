@@ -60,6 +60,13 @@ class InMemorySlots:
     def put_org_limits(self, limits: OrgLimits) -> None:
         self.org_limits[limits.org] = limits
 
+    def replace_org_limits(self, expected: OrgLimits, limits: OrgLimits) -> bool:
+        with self._lock:
+            if self.org_limits.get(limits.org) != expected:
+                return False
+            self.org_limits[limits.org] = limits
+            return True
+
 
 def _slot_key(slot: Slot) -> str:
     return slot.slot_id

@@ -233,9 +233,10 @@ class InMemoryStore(InMemoryAdmissions, InMemorySlots, InMemorySchedules):
 
     def workflow_with_cache_entry(
         self, org: str, workflow_id: str, key: str, connection_id: str
-    ) -> tuple[WorkflowRecord | None, str | None, Connection | None]:
+    ) -> tuple[WorkflowRecord | None, OrgLimits | None, str | None, Connection | None]:
         return (
             copy.deepcopy(self.workflows.get((org, workflow_id))),
+            self.get_org_limits(org),
             self.cache_entries.get((org, key)),
             self.connections.get((org, connection_id)),
         )

@@ -30,7 +30,7 @@ from workflows_api.service import idempotency
 from workflows_api.service.cache_freshness import RequestFreshness, sources_of
 from workflows_api.service.compare_and_swap import Settled, until_settled
 from workflows_api.service.errors import BackendUnavailable, ServiceError
-from workflows_api.service.execute_plans import ExecutePlanner
+from workflows_api.service.execute_plans import ExecutePlan, ExecutePlanner
 from workflows_api.service.execution_requests import CostEstimate, ExecuteRequest, ExecuteResult
 from workflows_api.service.job_calls import bytes_billed_cap
 from workflows_api.service.lifecycle import ExecutionLifecycle
@@ -53,11 +53,14 @@ class ExecutionAdmission:
 
     def execute(self, org: str, workflow_id: str, request: ExecuteRequest) -> ExecuteResult:
         limits = self.lifecycle.limits
+        guess = self.planner.guess(org, workflow_id, request)
         # The org's limits and held slots depend on the org alone: read beside the
-        # workflow. A run needs them, a hit not at all (a request with a key, from a
+        # workflow (with a guess, the limits in its round, and the slots only if needed:
+        # `_room`). A run needs them, a hit not at all (a request with a key, from a
         # trigger that does not wait, reads them after its replay check).
-        read_room = limits.room_reader(org) if request.idempotency_key is None else None
-        plan = self.planner.plan(org, workflow_id, request)
+        no_key = request.idempotency_key is None
+        read_room = limits.room_reader(org) if no_key and guess is None else None
+        plan = self.planner.plan(org, workflow_id, request, guess)
         record, workflow, execution = plan.record, plan.workflow, plan.execution
         use_cache, looks_up = plan.use_cache, plan.looked_up
         fingerprint = idempotency.fingerprint(workflow_id, execution.cache_key, use_cache)
@@ -87,16 +90,33 @@ class ExecutionAdmission:
             )
             if replayed is not None:
                 return self._finish(ExecuteResult(replayed, True), request.wait_seconds)
-        room = read_room() if read_room is not None else limits.room(org)
+        room, listed = self._room(plan, read_room)
         claims = _Claims(use_cache, request.idempotency_key, fingerprint, fresh)
         submitting = execution.submitting()
-        if not entry_seen and self._admit_at_once(submitting, workflow, room, claims):
+        admitted = not entry_seen and self._admit_at_once(submitting, workflow, room, claims)
+        if not admitted and not listed:
+            # The slot chosen unlisted is held (or the limit is full): list them, again.
+            room = limits.room(org)
+            admitted = not entry_seen and self._admit_at_once(submitting, workflow, room, claims)
+        if admitted:
             # Nobody else was there: ours holds its slots, cache key and idempotency key.
             submitted = self.lifecycle.start(submitting, connection(), workflow)
             result = ExecuteResult(submitted, False, cache_miss=fresh.miss)
         else:
             result = self._admit_one_by_one(execution, workflow, connection(), room, claims)
         return self._finish(result, request.wait_seconds)
+
+    def _room(self, plan: ExecutePlan, read_room: Callable[[], Room] | None) -> tuple[Room, bool]:
+        """The org's limits and held slots, and whether the slots were listed. Not when
+        the plan read the limits, no slot past them can be held and the workflow has no
+        limit of its own: the admission then claims an org slot chosen at random, and its
+        create-if-absent decides (one read fewer; listed only when that slot is held)."""
+        if read_room is not None:
+            return read_room(), True
+        known, own_limit = plan.limits, plan.workflow.settings.max_concurrent_executions
+        if known is not None and known.settled and own_limit is None:
+            return (known, []), False
+        return self.lifecycle.limits.room(plan.record.org), True
 
     def _admit_at_once(
         self, execution: Execution, workflow: ExecutionSignature, room: Room, claims: _Claims

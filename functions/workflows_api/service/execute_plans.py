@@ -7,7 +7,7 @@ The record decides the rest (its signature checks the values, its version and th
 values make the cache key, it names the connection), so reading it first costs a
 round trip of its own. A process keeps the record each workflow had when last read
 (`LastReadWorkflows`): an execute works out its cache key from that record and reads
-the workflow, the cache entry and the connection in one round
+the workflow, the org's limits, the cache entry and the connection in one round
 (`ExecutionStore.workflow_with_cache_entry`, one snapshot). When the record read is
 the one kept, that round is all. When it changed, the execute works out again from
 the record read and reads the entry and the connection for it: nothing is decided on a
@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from workflows_api import tracing
 from workflows_api.domain.access.connections import Connection
 from workflows_api.domain.execution import states as ex
+from workflows_api.domain.execution.limits import OrgLimits
 from workflows_api.domain.execution.states import Execution
 from workflows_api.domain.workflow.records import WorkflowRecord
 from workflows_api.domain.workflow.signature import ExecutionSignature
@@ -64,6 +65,7 @@ class ExecutePlan:
     looked_up: bool  # whether the cache entry was read (then holder_id, connection)
     holder_id: str | None = None
     connection: Connection | None = None  # read with the entry; None: none there
+    limits: OrgLimits | None = None  # the org's, when read in the plan's round
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,29 +75,38 @@ class ExecutePlanner:
     clock: Callable[[], dt.datetime]
     last_read: LastReadWorkflows = field(default_factory=LastReadWorkflows)
 
-    def plan(self, org: str, workflow_id: str, request: ExecuteRequest) -> ExecutePlan:
-        """The request's plan, its reads made (a 404, 409 or 400 as the record says)."""
-        # A request with a key, or refusing the cache, looks no cache entry up.
-        may_look_up = request.idempotency_key is None and request.cache is not False
-        guess = self.last_read.get(org, workflow_id) if may_look_up else None
-        guessed = None if guess is None else self._guessed(guess, request)
-        record = None
-        if guessed is not None and guessed.looked_up:
-            record, holder_id, connection = self.executions.workflow_with_cache_entry(
+    def guess(self, org: str, workflow_id: str, request: ExecuteRequest) -> ExecutePlan | None:
+        """The plan worked out from the record this process last read, nothing read: None
+        without one, or when the request looks no cache entry up (with a key, or
+        refusing the cache). With it, `plan` reads everything in one round."""
+        if request.idempotency_key is not None or request.cache is False:
+            return None
+        kept = self.last_read.get(org, workflow_id)
+        if kept is None:
+            return None
+        try:
+            guessed = self.worked_out(kept, request)
+        except ServiceError:  # the guess may be stale: the request's own read decides
+            return None
+        return guessed if guessed.looked_up else None
+
+    def plan(
+        self, org: str, workflow_id: str, request: ExecuteRequest, guessed: ExecutePlan | None
+    ) -> ExecutePlan:
+        """The request's plan, its reads made (a 404, 409 or 400 as the record says); with
+        a guess (`guess`), the org's limits too, read in its round."""
+        record = limits = None
+        if guessed is not None:
+            record, limits, holder_id, connection = self.executions.workflow_with_cache_entry(
                 org, workflow_id, guessed.execution.cache_key, guessed.record.connection
             )
+            limits = limits or OrgLimits(org)  # none stored: the defaults
             if record == guessed.record:
-                return replace(guessed, holder_id=holder_id, connection=connection)
+                return replace(guessed, holder_id=holder_id, connection=connection, limits=limits)
         if record is None:  # not read yet, or gone: 404
             record = self.workflows.get(org, workflow_id)
         self.last_read.keep(record)
-        return self._looked_up(self.worked_out(record, request))
-
-    def _guessed(self, guess: WorkflowRecord, request: ExecuteRequest) -> ExecutePlan | None:
-        try:
-            return self.worked_out(guess, request)
-        except ServiceError:  # the guess may be stale: the request's own read decides
-            return None
+        return replace(self._looked_up(self.worked_out(record, request)), limits=limits)
 
     def _looked_up(self, plan: ExecutePlan) -> ExecutePlan:
         if not plan.looked_up:

@@ -4,10 +4,13 @@ Exact by construction: a slot is a document created only if absent (one holder),
 execution is submitted only while it holds its org slot (and its workflow slot, when the
 workflow has a limit), and a slot is freed only after its execution's terminal state is
 written. So at no moment does an org have more executions submitted and not terminal
-than its limit, however many instances admit at once. No hot document: each admission
-reads the org's held slots (a query: reads scale) and creates one of N slot documents
-chosen at random among the free ones; a slot document is written twice per execution
-(claimed, freed). Freed slots go to the oldest queued executions (domain fair_order),
+than its limit, however many instances admit at once. No hot document: an admission
+creates one of N slot documents chosen at random, among the free ones once it has
+listed the held ones (a query: reads scale); an execute that read the org's limits with
+its workflow chooses without listing, and lists only when that slot was held, while a
+lowered limit drains (`_drain_ended`) or for a workflow with a limit of its own
+(service/admission.py). A slot document is written twice per execution (claimed,
+freed). Freed slots go to the oldest queued executions (domain fair_order),
 by whoever wrote the terminal state (ExecutionLifecycle), by status reads of queued
 executions, and by the sweep, which also frees slots whose execution ended or is gone
 (a crash between the terminal write and the release). See ARCHITECTURE.md.
@@ -82,28 +85,38 @@ class ConcurrencyLimits:
                 f"max_concurrent: at most {lim.MOST_CONCURRENT}",
                 "max_concurrent",
             )
-        updated = OrgLimits(
-            org,
+        updated = current.changed_to(
             max_concurrent if max_concurrent is not None else current.max_concurrent,
             max_queued if max_queued is not None else current.max_queued,
+            self.clock(),
         )
         self.slots.put_org_limits(updated)
         return updated
 
     def room(self, org: str) -> tuple[OrgLimits, list[Slot]]:
-        """The org's limits and the slots it holds now, read at once."""
+        """The org's limits and the slots it holds now, read at once (and a lowered
+        limit's drain ended when they show it over: `_drain_ended`)."""
         limits, held = parallel.all_of(
             [lambda: self.limits(org), lambda: self.slots.list_slots(org)]
         )
         assert isinstance(limits, OrgLimits) and isinstance(held, list)
-        return limits, held
+        return self._drain_ended(limits, held), held
 
     def room_reader(self, org: str) -> Callable[[], tuple[OrgLimits, list[Slot]]]:
         """Start reading the org's limits and held slots, beside what the caller does
         next (each on the pool, none nested); call what it returns to join them."""
         limits = parallel.start(lambda: self.limits(org))
         held = parallel.start(lambda: self.slots.list_slots(org))
-        return lambda: (limits.result(), held.result())
+        return lambda: (self._drain_ended(limits.result(), held.result()), held.result())
+
+    def _drain_ended(self, limits: OrgLimits, held: list[Slot]) -> OrgLimits:
+        """The limits, their drain recorded over once `held` shows no slot past them
+        (compare-and-swap: a concurrent change wins). Admissions list the held slots
+        only while a drain is on record, so ending it is one write, once."""
+        if not limits.drained(held, self.clock(), LEASE_GRACE):
+            return limits
+        settled = OrgLimits(limits.org, limits.max_concurrent, limits.max_queued)
+        return settled if self.slots.replace_org_limits(limits, settled) else limits
 
     def free_slots(
         self, execution: Execution, workflow_limit: int | None, room: tuple[OrgLimits, list[Slot]]

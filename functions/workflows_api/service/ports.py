@@ -136,8 +136,9 @@ class ExecutionStore(Protocol):
 
     def workflow_with_cache_entry(
         self, org: str, workflow_id: str, key: str, connection_id: str
-    ) -> tuple[WorkflowRecord | None, str | None, Connection | None]:
-        """The workflow, then as `cache_entry_with_connection`: one round, one snapshot."""
+    ) -> tuple[WorkflowRecord | None, OrgLimits | None, str | None, Connection | None]:
+        """The workflow and the org's limits (SlotStore.get_org_limits), then as
+        `cache_entry_with_connection`: one round, one snapshot."""
 
     def claim_cache_entry(
         self, org: str, key: str, execution_id: str, expire_at: dt.datetime
@@ -202,6 +203,9 @@ class SlotStore(Protocol):
 
     def get_org_limits(self, org: str) -> OrgLimits | None: ...
     def put_org_limits(self, limits: OrgLimits) -> None: ...
+
+    def replace_org_limits(self, expected: OrgLimits, limits: OrgLimits) -> bool:
+        """Write `limits` only while the stored ones equal `expected` (compare-and-swap)."""
 
 
 class TriggerRejectionStore(Protocol):

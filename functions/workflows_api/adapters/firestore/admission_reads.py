@@ -1,7 +1,7 @@
 """An execute's reads across aggregates, each set in one BatchGetDocuments (one round
 trip, one snapshot): what `service/admission.py` needs before it decides. The
-documents stay their own modules' (workflows.py, executions.py); this only reads them
-together."""
+documents stay their own modules' (workflows.py, slots.py, executions.py); this only
+reads them together."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from google.cloud import firestore
 
 from workflows_api.adapters.firestore.documents import FirestoreCollections, read_all
 from workflows_api.adapters.firestore.executions import holder_of
+from workflows_api.adapters.firestore.slots import LIMITS_DOCUMENT, limits_from_doc
 from workflows_api.adapters.firestore.workflows import connection_from_doc, workflow_from_doc
 from workflows_api.domain.access.connections import Connection
+from workflows_api.domain.execution.limits import OrgLimits
 from workflows_api.domain.workflow.records import WorkflowRecord
 
 
@@ -27,14 +29,16 @@ class FirestoreAdmissionReads(FirestoreCollections):
 
     def workflow_with_cache_entry(
         self, org: str, workflow_id: str, key: str, connection_id: str
-    ) -> tuple[WorkflowRecord | None, str | None, Connection | None]:
+    ) -> tuple[WorkflowRecord | None, OrgLimits | None, str | None, Connection | None]:
         refs = [
             self._org(org, "workflows").document(workflow_id),
+            self._org(org, "limits").document(LIMITS_DOCUMENT),
             *self._entry_and_connection(org, key, connection_id),
         ]
-        workflow, entry, connection = read_all(self._client, refs)
+        workflow, limits, entry, connection = read_all(self._client, refs)
         return (
             None if workflow is None else workflow_from_doc(org, workflow_id, workflow),
+            None if limits is None else limits_from_doc(org, limits),
             *_decoded(org, connection_id, entry, connection),
         )
 

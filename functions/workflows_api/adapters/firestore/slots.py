@@ -3,7 +3,8 @@
 Collections owned (slots exist only while held, so an org has at most its limit of them):
 
     orgs/{org}/slots/{slot_id}          a lease: execution_id, workflow_id, claimed_at
-    orgs/{org}/limits/concurrency       max_concurrent, max_queued
+    orgs/{org}/limits/concurrency       max_concurrent, max_queued (draining_from,
+                                        lowered_at: while a lowered limit drains)
 
 A slot is claimed by create() (atomic create-if-absent: one holder, no transaction, no
 lock waits) and freed by a delete conditioned on the update time of the read that saw it
@@ -25,6 +26,8 @@ from workflows_api.adapters.firestore.documents import (
     ONE_ATTEMPT,
     FirestoreCollections,
     call,
+    optional_timestamp,
+    optional_utc,
     read,
     run_query,
     timestamp,
@@ -36,6 +39,7 @@ from workflows_api.domain.execution.limits import OrgLimits, Slot
 from workflows_api.domain.execution.states import Execution, State
 
 # The org's queue, oldest first (collection scope), and every org's (the sweep's group).
+LIMITS_DOCUMENT = "concurrency"  # orgs/{org}/limits/concurrency
 QUEUE_INDEX = ("executions", (("state", "ASCENDING"), ("created_at", "ASCENDING")))
 
 
@@ -97,14 +101,43 @@ class FirestoreSlots(FirestoreCollections):
         return list(dict.fromkeys(str(s.get("org")) for s in run_query(query)))
 
     def get_org_limits(self, org: str) -> OrgLimits | None:
-        data = read(self._org(org, "limits").document("concurrency"))
-        if data is None:
-            return None
-        return OrgLimits(org, int(data["max_concurrent"]), int(data["max_queued"]))
+        data = read(self._org(org, "limits").document(LIMITS_DOCUMENT))
+        return None if data is None else limits_from_doc(org, data)
 
     def put_org_limits(self, limits: OrgLimits) -> None:
-        doc = {"max_concurrent": limits.max_concurrent, "max_queued": limits.max_queued}
-        write(self._org(limits.org, "limits").document("concurrency"), doc)
+        write(self._org(limits.org, "limits").document(LIMITS_DOCUMENT), _limits_document(limits))
+
+    def replace_org_limits(self, expected: OrgLimits, limits: OrgLimits) -> bool:
+        ref = self._org(limits.org, "limits").document(LIMITS_DOCUMENT)
+        snapshot = call(lambda: ref.get(**ONE_ATTEMPT))
+        if not snapshot.exists or limits_from_doc(limits.org, snapshot.to_dict() or {}) != expected:
+            return False
+        unchanged = firestore.Client.write_option(last_update_time=snapshot.update_time)
+        try:
+            call(lambda: ref.update(_limits_document(limits), option=unchanged, **ONE_ATTEMPT))
+        except (exceptions.FailedPrecondition, exceptions.NotFound):
+            return False
+        return True
+
+
+def limits_from_doc(org: str, data: dict[str, Any]) -> OrgLimits:
+    draining_from = data.get("draining_from")
+    return OrgLimits(
+        org,
+        int(data["max_concurrent"]),
+        int(data["max_queued"]),
+        None if draining_from is None else int(draining_from),
+        optional_utc(data.get("lowered_at")),
+    )
+
+
+def _limits_document(limits: OrgLimits) -> dict[str, Any]:
+    return {
+        "max_concurrent": limits.max_concurrent,
+        "max_queued": limits.max_queued,
+        "draining_from": limits.draining_from,
+        "lowered_at": optional_timestamp(limits.lowered_at),
+    }
 
 
 def slot_create(

@@ -32,9 +32,42 @@ WORKFLOW_LIMIT: QueueReason = "workflow_limit"
 
 @dataclass(frozen=True)
 class OrgLimits:
+    """`draining_from`: after a lowering, the largest earlier limit whose slots (up to
+    `org-{draining_from - 1}`) may still be held, and when the limit was lowered; None
+    once no slot past `max_concurrent` can be held (then an admission may claim an org
+    slot without listing the held ones: the create's precondition is enough)."""
+
     org: str
     max_concurrent: int = DEFAULT_MAX_CONCURRENT
     max_queued: int = DEFAULT_MAX_QUEUED
+    draining_from: int | None = None
+    lowered_at: dt.datetime | None = None
+
+    @property
+    def settled(self) -> bool:
+        """No org slot past `max_concurrent` can be held: an org slot chosen without
+        listing the held ones is one the limit allows (its create-if-absent decides)."""
+        return self.draining_from is None
+
+    def changed_to(self, max_concurrent: int, max_queued: int, now: dt.datetime) -> OrgLimits:
+        """These limits set to new values at `now`: a lowered limit drains the slots
+        past it first, and until then every admission lists the held ones."""
+        may_be_held = max(self.draining_from or 0, self.max_concurrent)
+        if max_concurrent >= may_be_held:
+            return OrgLimits(self.org, max_concurrent, max_queued)
+        lowered_at = now if max_concurrent < self.max_concurrent else self.lowered_at
+        return OrgLimits(self.org, max_concurrent, max_queued, may_be_held, lowered_at)
+
+    def drained(self, held: Iterable[Slot], now: dt.datetime, grace: dt.timedelta) -> bool:
+        """Whether a lowering's drain is over: no org slot past the limit is held, and
+        the lowering is older than `grace` (an admission that read the earlier limit may
+        still be claiming a slot past it)."""
+        if self.draining_from is None or self.lowered_at is None:
+            return False
+        if now - self.lowered_at < grace:
+            return False
+        past = set(org_slot_ids(self.draining_from)) - set(org_slot_ids(self.max_concurrent))
+        return not any(slot.slot_id in past for slot in held)
 
 
 @dataclass(frozen=True)
