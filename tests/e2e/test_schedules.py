@@ -18,7 +18,7 @@ from devstack import emulators
 from devstack.cloud_scheduler_standin import CloudSchedulerStandIn, scheduler_env
 from devstack.emulators import Emulators
 from tests.e2e.conftest import OIDC_AUDIENCE
-from tests.e2e.helpers import SEED_VALUES, Stack, new_workflow, poll
+from tests.e2e.helpers import DEMO_DEFINITION, SEED_VALUES, Stack, new_workflow, poll
 from tests.support.oidc_issuer import Issuer
 
 pytestmark = pytest.mark.e2e
@@ -156,3 +156,18 @@ def test_another_org_gets_404_and_delete_stops_it(fast: Fast, http: requests.Ses
     time.sleep(2.5 * MINUTE)
     assert fast.fired_times(schedule["job_name"]) == fired
     assert fast.call("GET", path).status_code == 404
+
+
+def test_deleting_the_workflow_deletes_its_schedules(fast: Fast, http: requests.Session) -> None:
+    workflow = new_workflow(http, fast.stack)
+    schedules = [create(fast, workflow, paused=True) for _ in range(2)]
+    assert {s["job_name"] for s in schedules} <= set(fast.standin.jobs)
+    deleted = fast.call("DELETE", f"/v1/workflows/{workflow}")
+    assert deleted.status_code == 204, deleted.text
+    assert not {s["job_name"] for s in schedules} & set(fast.standin.jobs)
+    listed = fast.call("GET", "/v1/schedules", params={"page_size": 100}).json()["schedules"]
+    assert not {s["id"] for s in schedules} & {s["id"] for s in listed}
+    # A new workflow of the same id starts without the old one's schedules.
+    again = fast.call("PUT", f"/v1/workflows/{workflow}", json=DEMO_DEFINITION)
+    assert again.status_code == 201, again.text
+    assert fast.call("GET", f"/v1/workflows/{workflow}/schedules").json()["schedules"] == []

@@ -15,6 +15,7 @@ credentials; otherwise to Google with the runtime's.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cached_property
 from typing import Any, TypeVar
 
 import requests
@@ -56,17 +57,23 @@ _UPDATED_FIELDS = (
 
 
 class CloudSchedulerJobs:
-    def __init__(self, client: scheduler_v1.CloudSchedulerClient) -> None:
-        self._client = client
+    def __init__(self, client: Callable[[], scheduler_v1.CloudSchedulerClient]) -> None:
+        self._make_client = client
+
+    @cached_property
+    def _client(self) -> scheduler_v1.CloudSchedulerClient:
+        """Made on first use: deleting a workflow without schedules calls no Cloud
+        Scheduler API, and must not need its credentials."""
+        return self._make_client()
 
     @classmethod
     def connect(cls, endpoint: str | None = None) -> CloudSchedulerJobs:
         if endpoint is None:
-            return cls(scheduler_v1.CloudSchedulerClient())
+            return cls(scheduler_v1.CloudSchedulerClient)
         from google.auth.credentials import AnonymousCredentials
 
         return cls(
-            scheduler_v1.CloudSchedulerClient(
+            lambda: scheduler_v1.CloudSchedulerClient(
                 credentials=AnonymousCredentials(),
                 transport="rest",
                 client_options={"api_endpoint": endpoint},

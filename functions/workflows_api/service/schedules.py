@@ -75,6 +75,9 @@ class ScheduleChange:
     paused: bool | None = None
 
 
+_DELETED_AT_ONCE = 100  # schedules listed per round when their workflow is deleted
+
+
 def not_found(schedule_id: str) -> ServiceError:
     return _not_found("schedule", schedule_id[:40])
 
@@ -205,6 +208,25 @@ class Schedules:
             self.store.put_schedule(current)
             raise _refusal(failure) from None
         self.store.delete_schedule(org, schedule_id)
+
+    def delete_workflow(self, org: str, workflow_id: str) -> None:
+        """Delete the workflow with its schedules, the schedules first (each its Cloud
+        Scheduler job, then its record), so that none fires for a workflow gone, nor runs
+        a new workflow given the same id. A failure leaves the workflow and the schedules
+        not deleted yet; a retry finishes."""
+        self.workflows.get(org, workflow_id)  # 404 before anything changes
+        after = None
+        while batch := self.store.list_schedules(
+            org, limit=_DELETED_AT_ONCE, workflow_id=workflow_id, after=after
+        ):
+            for schedule in batch:
+                try:
+                    self.delete(org, workflow_id, schedule.id)
+                except ServiceError as gone:  # a half-made one, removed when read
+                    if gone.kind != "not_found":
+                        raise
+            after = batch[-1].id
+        self.workflows.delete(org, workflow_id)
 
     # --- keeping Firestore and Cloud Scheduler in step ----------------------------------
 

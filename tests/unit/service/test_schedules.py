@@ -8,7 +8,7 @@ from typing import cast
 
 import pytest
 
-from tests.support.apps import GOOD, OnFakes, with_demo_workflow
+from tests.support.apps import DEMO, GOOD, OnFakes, with_demo_workflow
 from tests.support.memory_schedules import FakeSchedulerJobs, refused, unavailable
 from workflows_api.service.errors import BackendUnavailable, ServiceError
 from workflows_api.service.schedules import PENDING_GRACE, ScheduleChange
@@ -169,3 +169,38 @@ def test_another_orgs_schedule_is_not_found(world: OnFakes) -> None:
         with pytest.raises(ServiceError) as missing:
             world.app.schedules.service.get(org, workflow, schedule.id)
         assert missing.value.kind == "not_found"
+
+
+def test_deleting_a_workflow_deletes_its_schedules_first(world: OnFakes) -> None:
+    service = world.app.schedules.service
+    kept = with_other_workflow(world)
+    mine = [service.create("demo", "store_clusters", EVERY_MINUTE) for _ in range(2)]
+    other = service.create("demo", kept, EVERY_MINUTE)
+    fake = jobs(world)
+    fake.fail["delete"] = unavailable
+    with pytest.raises(BackendUnavailable):
+        service.delete_workflow("demo", "store_clusters")
+    assert world.store.get_workflow("demo", "store_clusters") is not None  # a retry finishes
+    del fake.fail["delete"]
+    service.delete_workflow("demo", "store_clusters")
+    assert world.store.get_workflow("demo", "store_clusters") is None
+    assert set(fake.jobs) == {other.job_name}
+    assert [s.id for s in world.store.list_schedules("demo", limit=10)] == [other.id]
+    assert all(world.store.get_schedule("demo", s.id) is None for s in mine)
+    # The same id again starts with no schedule of the one deleted.
+    world.app.workflows.put("demo", "store_clusters", DEMO)
+    assert service.list("demo", "store_clusters", page_size=10, page_token=None)[0] == []
+
+
+def test_deleting_a_missing_workflow_is_a_404_and_deletes_nothing(world: OnFakes) -> None:
+    schedule = world.app.schedules.service.create("demo", "store_clusters", EVERY_MINUTE)
+    with pytest.raises(ServiceError) as missing:
+        world.app.schedules.service.delete_workflow("demo", "nothing_here")
+    assert missing.value.kind == "not_found"
+    assert schedule.job_name in jobs(world).jobs
+
+
+def with_other_workflow(world: OnFakes) -> str:
+    world.app.workflows.put("demo", "kept", DEMO)
+    world.app.workflows.enable_api("demo", "kept")
+    return "kept"

@@ -100,7 +100,7 @@ _NATIVE_ROUTES: tuple[Route, ...] = (
         WORKFLOW_PATH,
         API_ACCESS,
         "workflows_api.http.native.workflows:delete_workflow",
-        "Delete a workflow (and its procedure)",
+        "Delete a workflow (with its procedure and its schedules)",
         responses=((204, None),),
         errors=(400, 401, 403, 404, 409, 422, 503),
     ),

@@ -83,7 +83,7 @@ def list_workflows(app: App, request: Request) -> Response:
 
 def delete_workflow(app: App, request: Request, workflow_id: str) -> Response:
     token = caller(app, request, Grant.WORKFLOWS_WRITE, workflow_id)
-    app.workflows.delete(token.org, workflow_id)
+    app.schedules.service.delete_workflow(token.org, workflow_id)  # its schedules too
     return Response(status=204)
 
 
