@@ -1,6 +1,6 @@
 """`make bench-fairness`: one org's flood does not hold another org's run back.
 
-On a fresh local stack of its own (as benchmarks/bench.py), org `demo` floods executions
+On a fresh local stack of its own (benchmarks/local_stack.py), org `demo` floods executions
 of a short workflow with distinct parameters, and once every one of them has answered,
 org `other` executes one run. Measured from `other`'s request: when its job was
 submitted (BigQuery knows it), when it started (the local BigQuery took it from its
@@ -35,7 +35,7 @@ from typing import Any
 import requests
 from google.cloud import bigquery, firestore
 
-from benchmarks.bench import running_stack
+from benchmarks.local_stack import running_stack
 from devstack.demo import DEMO_ORG, OTHER_ORG
 from devstack.seed import DEMO_DATASET, OTHER_ORG_DATASET
 from workflows_api.adapters import clients

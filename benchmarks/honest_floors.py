@@ -19,12 +19,10 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from benchmarks.local_stack import Bench
 from devstack.demo import SEED_VALUES, WORKFLOW_ID
-
-if TYPE_CHECKING:
-    from benchmarks.bench import Bench
 
 ROUNDS = 3
 RUNS = 30  # timed pairs per operation and round

@@ -1,6 +1,6 @@
 """`make bench-peers`: ours beside Prefect's (pinned; its server on SQLite), in one run.
 
-Starts our local stack as `make bench` does (benchmarks/bench.py) and a Prefect server
+Starts our local stack as `make bench` does (benchmarks/local_stack.py) and a Prefect server
 (benchmarks/prefect_peer.py) whose deployment takes the demo workflow's three typed
 parameters with the same bounds, then measures each operation on both, interleaved (ours,
 Prefect's, ours, Prefect's...) after the same warm-up (benchmarks/honest_floors.py), in
@@ -33,8 +33,8 @@ from typing import Any
 import requests
 
 from benchmarks import honest_floors, prefect_peer
-from benchmarks.bench import Bench, concurrently, local_stack
 from benchmarks.honest_floors import NewParameters
+from benchmarks.local_stack import Bench, concurrently, local_stack
 from devstack.demo import SEED_VALUES, WORKFLOW_ID
 
 ROUNDS = honest_floors.ROUNDS

@@ -12,7 +12,8 @@ a query job it runs ends (DONE: succeeded, failed or cancelled; devstack/bq_asyn
 calls `job_ended`), this module builds the entry BigQuery would write, applies the
 sink's filter and publishes the entry, as the sink would, to the same topic on the
 Pub/Sub emulator; `devstack/run.py` (and the e2e stack) push that topic to the function
-(devstack/pushed_function.py). Production code does not know this module exists.
+(devstack/pushed_function.start_completion_function). Production code does not know
+this module exists.
 
 Only the top-level job is published: a script's child jobs carry no labels, so the
 deployed sink's filter drops their entries too. Load, copy and extract jobs and dry
@@ -35,13 +36,9 @@ import queue
 import threading
 import uuid
 from collections.abc import Callable, Mapping
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from devstack.prerequisites import StackError
-
-if TYPE_CHECKING:
-    from devstack.pushed_function import PushedFunction
 
 # `<name_prefix>-bigquery-jobs`, with the deployment's default prefix (infra variables).
 COMPLETION_TOPIC = "wfapi-bigquery-jobs"
@@ -346,18 +343,3 @@ def job_ended(meta: Any) -> None:
             publisher.offer(entry)
     except Exception:  # the job runner must go on
         logger.exception("completion event for job %s not built", getattr(meta, "job_id", "?"))
-
-
-# --- the receiving end, as deployed -------------------------------------------------
-
-
-def start_completion_function(
-    pubsub_host: str, project: str, env: dict[str, str], log_dir: Path
-) -> PushedFunction:
-    """The completion topic, pushed to `bigquery_job_completed` started with `env`
-    (events.tf: the `bigquery-jobs` push subscription)."""
-    from devstack.pushed_function import start_pushed_function
-
-    return start_pushed_function(
-        pubsub_host, project, COMPLETION_TOPIC, "bigquery_job_completed", env, log_dir
-    )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devstack import emulators, pubsub
+from devstack.completion_events import COMPLETION_TOPIC
 
 
 @dataclass(frozen=True)
@@ -46,3 +47,14 @@ def start_pushed_function(
         function.stop()
         raise
     return PushedFunction(topic, function)
+
+
+def start_completion_function(
+    pubsub_host: str, project: str, env: dict[str, str], log_dir: Path
+) -> PushedFunction:
+    """The completion topic (devstack/completion_events.py), pushed to
+    `bigquery_job_completed` started with `env` (events.tf: the `bigquery-jobs` push
+    subscription)."""
+    return start_pushed_function(
+        pubsub_host, project, COMPLETION_TOPIC, "bigquery_job_completed", env, log_dir
+    )

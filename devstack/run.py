@@ -35,7 +35,11 @@ from devstack.cloud_scheduler_standin import (
 )
 from devstack.demo import DEMO_ORG, SEED_VALUES, example_commands
 from devstack.emulators import REPO_ROOT, StackError
-from devstack.pushed_function import PushedFunction, start_pushed_function
+from devstack.pushed_function import (
+    PushedFunction,
+    start_completion_function,
+    start_pushed_function,
+)
 from devstack.scheduler_standin import SWEEP_SECONDS_VARIABLE, LocalSweep, sweep_seconds
 
 LOCAL_DIR = REPO_ROOT / ".local"
@@ -226,7 +230,7 @@ def start_stack(
                 )
             )
         with console.status("Starting the job-completion function and its topic..."):
-            completions = completion_events.start_completion_function(
+            completions = start_completion_function(
                 running.pubsub_host, LOCAL_PROJECT, function_env(running), log_dir
             )
             processes.append(completions.function)

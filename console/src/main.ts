@@ -2,17 +2,13 @@
 // a URL, and the server serves one index.html).
 import { ApiError, call, whenUnauthorized } from "./api";
 import { announce, h, replace } from "./dom";
+import type { PageContext } from "./pages/context";
 import { executionPage } from "./pages/execution";
 import { executionsPage } from "./pages/executions";
 import { resultsPage } from "./pages/results";
 import { workflowPage, workflowsPage } from "./pages/workflows";
 import { signIn, signOut, token } from "./session";
 
-export interface PageContext {
-  main: HTMLElement;
-  signal: AbortSignal; // aborted when the user navigates away
-  query: URLSearchParams;
-}
 type Page = (context: PageContext, ...args: string[]) => Promise<void> | void;
 
 const ROUTES: [RegExp, Page, string][] = [

@@ -16,9 +16,9 @@ from google.cloud import bigquery
 
 from devstack import emulators
 from devstack.cloud_scheduler_standin import CloudSchedulerStandIn, scheduler_env
-from devstack.completion_events import start_completion_function
 from devstack.demo import provision_demo
 from devstack.emulators import Emulators
+from devstack.pushed_function import start_completion_function
 from devstack.seed import seed_demo_tables
 from devstack.webhook_delivery import start_webhook_delivery
 from tests.e2e.helpers import Stack

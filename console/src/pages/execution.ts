@@ -4,7 +4,7 @@ import { type Execution, TERMINAL, api } from "../api";
 import { copyButton, h, replace, uid } from "../dom";
 import { between, bytes, cell, duration, stateBadge, time } from "../format";
 import { cancelButton, follow } from "../live";
-import type { PageContext } from "../main";
+import type { PageContext } from "./context";
 import { shellQuote } from "../snippets";
 
 export async function executionPage(context: PageContext, id: string): Promise<void> {

@@ -4,7 +4,7 @@ import { type Execution, TERMINAL, type Workflow, api } from "../api";
 import { h, replace, uid } from "../dom";
 import { between, duration, stateBadge, time } from "../format";
 import { cancelButton, follow } from "../live";
-import type { PageContext } from "../main";
+import type { PageContext } from "./context";
 
 const STATES = ["queued", "created", "running", "succeeded", "failed", "cancelled"];
 const PAGE_SIZE = 25;

@@ -5,7 +5,7 @@ import { type Results, api } from "../api";
 import { h, replace, uid } from "../dom";
 import { coloring } from "../colors";
 import { cell } from "../format";
-import type { PageContext } from "../main";
+import type { PageContext } from "./context";
 import type { MapView } from "../map";
 import { parseWkt } from "../wkt";
 

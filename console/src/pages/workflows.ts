@@ -3,7 +3,7 @@
 import { type ApiState, ApiError, type JsonSchema, type Workflow, api } from "../api";
 import { announce, confirmDialog, copyButton, h, replace, uid } from "../dom";
 import { parameterForm } from "../form";
-import type { PageContext } from "../main";
+import type { PageContext } from "./context";
 import { token } from "../session";
 import { SNIPPETS } from "../snippets";
 
