@@ -198,7 +198,10 @@ class Schedules:
         return changed
 
     def delete(self, org: str, workflow_id: str, schedule_id: str) -> None:
-        current = self.get(org, workflow_id, schedule_id)
+        self._delete(self.get(org, workflow_id, schedule_id))
+
+    def _delete(self, current: Schedule) -> None:
+        """Its job, then its record; the record is kept when the job could not go."""
         self._check_configured()
         self.store.put_schedule(replace(current, sync="pending", updated_at=self.clock()))
         try:
@@ -207,7 +210,7 @@ class Schedules:
             # The job is still there: the record says so again.
             self.store.put_schedule(current)
             raise _refusal(failure) from None
-        self.store.delete_schedule(org, schedule_id)
+        self.store.delete_schedule(current.org, current.id)
 
     def delete_workflow(self, org: str, workflow_id: str) -> None:
         """Delete the workflow with its schedules, the schedules first (each its Cloud
@@ -219,12 +222,10 @@ class Schedules:
         while batch := self.store.list_schedules(
             org, limit=_DELETED_AT_ONCE, workflow_id=workflow_id, after=after
         ):
-            for schedule in batch:
-                try:
-                    self.delete(org, workflow_id, schedule.id)
-                except ServiceError as gone:  # a half-made one, removed when read
-                    if gone.kind != "not_found":
-                        raise
+            for stored in batch:
+                settled = self._settled(stored)  # None: a half-made one, now removed
+                if settled is not None:
+                    self._delete(settled)
             after = batch[-1].id
         self.workflows.delete(org, workflow_id)
 

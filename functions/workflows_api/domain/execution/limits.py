@@ -66,7 +66,7 @@ class OrgLimits:
             return False
         if now - self.lowered_at < grace:
             return False
-        past = set(org_slot_ids(self.draining_from)) - set(org_slot_ids(self.max_concurrent))
+        past = set(org_slot_ids(self.draining_from)[self.max_concurrent :])
         return not any(slot.slot_id in past for slot in held)
 
 
